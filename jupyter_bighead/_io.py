@@ -1,0 +1,54 @@
+"""Small file helpers: atomic writes and safe path joins."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import Forbidden
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, and
+    the temporary file is renamed over ``path``.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates 0600 files; keep an existing file's mode, else use a readable 0644.
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Atomically write UTF-8 text; see :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def safe_join(root: str | os.PathLike[str], relative: str) -> Path:
+    """Join ``relative`` under ``root``, refusing anything that would land outside it.
+
+    Raises
+    ------
+    Forbidden
+        If ``relative`` is absolute or climbs out of ``root`` (``..``, symlinks).
+    """
+    base = Path(root).resolve()
+    if not relative or Path(relative).is_absolute() or "\x00" in relative:
+        raise Forbidden(f"path {relative!r} must be a relative path inside {base}")
+    candidate = (base / relative).resolve()
+    if candidate != base and base not in candidate.parents:
+        raise Forbidden(f"path {relative!r} resolves outside {base}")
+    return candidate

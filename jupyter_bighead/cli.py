@@ -1,0 +1,122 @@
+"""``jupyter bighead …``: the command line.
+
+Every subcommand has ``--help``. The CLI lives in the core, so it never imports
+jupyter_server; ``demo`` starts JupyterLab as a separate process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import HOME_ENV, BigheadHome
+from .errors import BigheadError
+
+
+def _cmd_demo(args: argparse.Namespace, lab_args: list[str]) -> int:
+    from .demo import create_demo_workspace
+
+    def progress(msg: str) -> None:
+        print(f"[bighead demo] {msg}", file=sys.stderr, flush=True)
+
+    ws = create_demo_workspace(args.dir, progress=progress)
+    for rel in ws.created:
+        progress(f"created {rel}")
+    for rel in ws.updated:
+        progress(f"updated {rel}")
+    for rel, side in ws.kept.items():
+        progress(f"kept your changes to {rel}; the new version is in {side}")
+    BigheadHome(ws.home).ensure()
+    progress(f"workspace ready at {ws.root} (BIGHEAD_HOME={ws.home})")
+    if args.no_lab:
+        return 0
+
+    env = dict(os.environ)
+    env[HOME_ENV] = str(ws.home)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={ws.root}",
+        f"--LabApp.default_url=/lab/tree/{ws.starter.name}",
+    ]
+    if args.port is not None:
+        cmd.append(f"--ServerApp.port={args.port}")
+    cmd += lab_args
+    progress("starting JupyterLab: " + " ".join(cmd[2:]))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process so that Ctrl-C and signals reach JupyterLab directly.
+    os.chdir(ws.root)
+    os.execve(sys.executable, cmd, env)
+    return 0  # pragma: no cover - execve does not return
+
+
+def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
+    from .status import status_payload
+
+    home = BigheadHome.resolve(args.home)
+    print(json.dumps(status_payload(home, args.executor), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jupyter bighead",
+        description="jupyter-bighead: an ML platform that lives inside JupyterLab.",
+    )
+    parser.add_argument("--version", action="version", version=f"jupyter-bighead {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="create the demo workspace and open it in JupyterLab",
+        description=(
+            "Create (or refresh) a demo workspace with synthetic event logs, a labelled "
+            "spine and the starter notebook, then start JupyterLab there with "
+            "BIGHEAD_HOME=DIR/.bighead. Files you changed are never overwritten. "
+            "Unrecognised options are passed on to JupyterLab, e.g. --no-browser."
+        ),
+    )
+    demo.add_argument("dir", nargs="?", default="bighead-demo", metavar="DIR",
+                      help="workspace folder (default: ./bighead-demo)")
+    demo.add_argument("--no-lab", action="store_true",
+                      help="only create the workspace; do not start JupyterLab")
+    demo.add_argument("--port", type=int, default=None, help="port for JupyterLab")
+    demo.set_defaults(func=_cmd_demo, passthrough=True)
+
+    status = sub.add_parser(
+        "status",
+        help="print the version, home folder, store locations and executor as JSON",
+        description="Print what GET /bighead/api/status would return, without a server.",
+    )
+    status.add_argument("--home", default=None,
+                        help=f"home folder (default: ${HOME_ENV} or <jupyter data dir>/bighead)")
+    status.add_argument("--executor", default="local", help="executor name to report")
+    status.set_defaults(func=_cmd_status, passthrough=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the process exit code."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if extra and not args.passthrough:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return int(args.func(args, extra))
+    except BigheadError as exc:
+        print(f"jupyter bighead {args.command}: error: {exc.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

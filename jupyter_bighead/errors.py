@@ -1,0 +1,42 @@
+"""Typed errors raised by the core.
+
+Every error carries a short machine-readable ``code``. The server extension maps
+each class to an HTTP status (see ``jupyter_bighead_server.handlers.base``); the
+core itself knows nothing about HTTP.
+"""
+
+from __future__ import annotations
+
+
+class BigheadError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+    code = "bighead_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidSpec(BigheadError, ValueError):
+    """The caller's input is malformed: a bad name, a missing column, a wrong type."""
+
+    code = "invalid_spec"
+
+
+class NotFound(BigheadError, LookupError):
+    """A named thing (model, feature, job, file) does not exist."""
+
+    code = "not_found"
+
+
+class Conflict(BigheadError):
+    """The request clashes with what is stored, e.g. a changed definition without a new version."""
+
+    code = "conflict"
+
+
+class Forbidden(BigheadError, PermissionError):
+    """The request reaches outside what it may touch, e.g. a path outside the workspace."""
+
+    code = "forbidden"

@@ -1,0 +1,112 @@
+/**
+ * The Bighead left-sidebar panel: platform status, then one section per part
+ * of the platform (Models, Features, Jobs, Blocks) as they land.
+ */
+import { ReactWidget, UseSignal, refreshIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { bigheadIcon } from '../icons';
+import { BigheadModel } from '../model';
+import { SIDEBAR_ID } from '../tokens';
+
+/** Sections that later parts of the platform fill in. */
+const UPCOMING: { id: string; title: string; blurb: string }[] = [
+  { id: 'models', title: 'Models', blurb: 'Registered model versions, aliases and evaluation.' },
+  { id: 'features', title: 'Features', blurb: 'The feature catalog and point-in-time lookups.' },
+  { id: 'jobs', title: 'Jobs', blurb: 'Training, batch scoring and sweeps, local or on Kubernetes.' },
+  { id: 'blocks', title: 'Blocks', blurb: 'Reusable pipeline transformer blocks.' }
+];
+
+function StatusSection(props: { model: BigheadModel }): JSX.Element {
+  const { model } = props;
+  const status = model.status;
+  const error = model.error;
+  return (
+    <section className="jp-bighead-section" aria-labelledby="jp-bighead-status-title">
+      <header className="jp-bighead-section-header">
+        <h3 id="jp-bighead-status-title">Status</h3>
+        <button
+          className="jp-bighead-icon-button"
+          title="Refresh status"
+          aria-label="Refresh status"
+          onClick={() => void model.refresh()}
+          disabled={model.loading}
+        >
+          <refreshIcon.react tag="span" />
+        </button>
+      </header>
+      {model.loading && status === null && error === null && (
+        <p className="jp-bighead-muted" role="status">
+          Loading…
+        </p>
+      )}
+      {error !== null && (
+        <div className="jp-bighead-error" role="alert" data-error-code={error.code}>
+          <strong>Bighead is unavailable.</strong> <span>{error.message}</span>
+        </div>
+      )}
+      {status !== null && (
+        <dl className="jp-bighead-status" data-testid="bighead-status">
+          <dt>Version</dt>
+          <dd data-field="version">{status.version}</dd>
+          <dt>Home</dt>
+          <dd data-field="home" title={status.home}>
+            {status.home}
+          </dd>
+          <dt>Executor</dt>
+          <dd data-field="executor">{status.executor}</dd>
+          {Object.entries(status.stores).map(([name, location]) => (
+            <React.Fragment key={name}>
+              <dt>{name[0].toUpperCase() + name.slice(1)}</dt>
+              <dd data-field={`store-${name}`} title={location}>
+                {location}
+              </dd>
+            </React.Fragment>
+          ))}
+        </dl>
+      )}
+    </section>
+  );
+}
+
+function SidebarContent(props: { model: BigheadModel }): JSX.Element {
+  return (
+    <div className="jp-bighead-sidebar-content">
+      <header className="jp-bighead-title">
+        <bigheadIcon.react tag="span" className="jp-bighead-title-icon" />
+        <h2>Bighead</h2>
+      </header>
+      <UseSignal signal={props.model.changed}>
+        {() => <StatusSection model={props.model} />}
+      </UseSignal>
+      {UPCOMING.map(section => (
+        <section
+          key={section.id}
+          className="jp-bighead-section jp-bighead-upcoming"
+          data-section={section.id}
+        >
+          <h3>{section.title}</h3>
+          <p className="jp-bighead-muted">{section.blurb}</p>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+/** The sidebar widget. */
+export class BigheadSidebar extends ReactWidget {
+  constructor(readonly model: BigheadModel) {
+    super();
+    this.id = SIDEBAR_ID;
+    this.addClass('jp-bighead-sidebar');
+    this.title.icon = bigheadIcon;
+    this.title.caption = 'Bighead';
+    this.title.label = '';
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute('aria-label', 'Bighead');
+  }
+
+  protected render(): JSX.Element {
+    return <SidebarContent model={this.model} />;
+  }
+}

@@ -1,0 +1,1 @@
+"""One small handler module per resource."""

@@ -1,0 +1,93 @@
+"""The base handler: authentication, JSON bodies, and typed errors mapped to HTTP."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from jupyter_bighead.errors import BigheadError, Conflict, Forbidden, InvalidSpec, NotFound
+
+if TYPE_CHECKING:
+    from ..service import BigheadService
+
+#: Typed core errors and the HTTP status each becomes.
+ERROR_STATUS: dict[type[BigheadError], int] = {
+    InvalidSpec: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+def status_for(exc: BaseException) -> int | None:
+    """The HTTP status for a typed core error, or None if it is not one."""
+    for cls in type(exc).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return 500 if isinstance(exc, BigheadError) else None
+
+
+class BigheadHandler(APIHandler):
+    """Base of every Bighead handler.
+
+    Subclasses decorate each verb with ``@web.authenticated`` and ``@authorized``.
+    Errors leave as ``{"error": code, "message": text}`` with a 4xx/5xx status.
+    """
+
+    auth_resource = "bighead"
+
+    @property
+    def bighead(self) -> BigheadService:
+        return self.settings["bighead"]  # type: ignore[no-any-return]
+
+    def get_json_object(self) -> dict[str, Any]:
+        """The request body as a JSON object; a 400 names the problem otherwise."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError as exc:
+            raise web.HTTPError(400, f"request body is not valid JSON: {exc}") from exc
+        if not isinstance(body, dict):
+            raise web.HTTPError(400, "request body must be a JSON object")
+        return body
+
+    def write_json(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # Typed errors are the caller's problem, not ours: no traceback in the log.
+        if isinstance(value, BigheadError):
+            self.log.warning("%s %s: %s", self.request.method, self.request.path, value)
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        exc = exc_info[1] if exc_info else None
+        code, message = "http_error", HTTPStatus(status_code).phrase
+        if isinstance(exc, BigheadError):
+            status_code = status_for(exc) or 500
+            code, message = exc.code, exc.message
+        elif isinstance(exc, web.HTTPError):
+            code = _HTTP_CODES.get(status_code, "http_error")
+            message = exc.log_message % exc.args if exc.log_message else (exc.reason or message)
+        elif exc is not None:
+            code, message = "internal_error", f"internal error: {type(exc).__name__}: {exc}"
+        self.set_status(status_code)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": code, "message": message}))
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+}
