@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from . import __version__
 from .config import HOME_ENV, BigheadHome
@@ -47,6 +46,10 @@ def _cmd_demo(args: argparse.Namespace, lab_args: list[str]) -> int:
     ]
     if args.port is not None:
         cmd.append(f"--ServerApp.port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in lab_args:
+        # Containers and CI often run as root; JupyterLab refuses that without this flag.
+        progress("running as root: passing --allow-root to JupyterLab")
+        cmd.append("--allow-root")
     cmd += lab_args
     progress("starting JupyterLab: " + " ".join(cmd[2:]))
     sys.stdout.flush()

@@ -128,7 +128,8 @@ class DemoWorkspace:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    kept: dict[str, str] = field(default_factory=dict)  # user-changed file -> where the new one went
+    #: user-changed file -> where the new version was written instead
+    kept: dict[str, str] = field(default_factory=dict)
 
     @property
     def home(self) -> Path:

@@ -30,7 +30,6 @@ CELLS = [
     new_markdown_cell("## 1. The platform\n\nThe core library works the same in this kernel, "
                       "in a scheduled job and on a serving pod."),
     new_code_cell(
-        "import jupyter_bighead\n"
         "from jupyter_bighead.config import BigheadHome\n"
         "from jupyter_bighead.status import status_payload\n\n"
         "home = BigheadHome.resolve()  # BIGHEAD_HOME, set by `jupyter bighead demo`\n"
@@ -43,13 +42,13 @@ CELLS = [
         "page_views = pd.read_parquet('data/page_views.parquet')\n"
         "bookings = pd.read_parquet('data/bookings.parquet')\n"
         "labels = pd.read_parquet('data/labels.parquet')\n"
-        "{name: len(df) for name, df in "
-        "[('page_views', page_views), ('bookings', bookings), ('labels', labels)]}"
+        "tables = {'page_views': page_views, 'bookings': bookings, 'labels': labels}\n"
+        "{name: len(df) for name, df in tables.items()}"
     ),
     proto("bookings.head()"),
     proto(
         "# Some bookings land late: `created_at` is when the row became known.\n"
-        "late = (bookings.created_at - bookings.ts) > pd.Timedelta('1d')\n"
+        "late = (bookings.created_at - bookings.ts) > pd.Timedelta(days=1)\n"
         "print(f'{late.mean():.1%} of bookings arrived more than a day late')\n"
         "labels.label.mean()"
     ),
@@ -64,7 +63,9 @@ CELLS = [
 
 def main() -> None:
     nb = new_notebook(cells=CELLS)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3", "language": "python"
+    }
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"bighead-starter-{i:02d}"

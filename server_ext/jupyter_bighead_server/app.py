@@ -63,7 +63,5 @@ class BigheadApp(ExtensionApp):
         self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
 
     def initialize_handlers(self) -> None:
-        base_url = self.serverapp.base_url if self.serverapp else "/"
-        self.handlers.extend(
-            (url_pattern(base_url, route.template), route.handler) for route in ROUTES
-        )
+        # ExtensionApp prefixes each pattern with the server's base_url.
+        self.handlers.extend((url_pattern(route.template), route.handler) for route in ROUTES)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jupyter_server.utils import url_path_join
 from tornado.web import RequestHandler
 
 from .handlers.openapi import OpenAPIHandler
@@ -30,8 +29,11 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def url_pattern(base_url: str, template: str) -> str:
-    """Turn ``/bighead/api/models/{name}`` into a tornado pattern under ``base_url``."""
+def url_pattern(template: str) -> str:
+    """Turn ``/bighead/api/models/{name}`` into a tornado pattern.
+
+    The pattern is relative to the server's ``base_url``: ``ExtensionApp`` prefixes it.
+    """
     escaped = re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", escaped)
-    return url_path_join(base_url, regex) + "/?"
+    return regex + "/?"

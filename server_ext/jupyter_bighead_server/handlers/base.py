@@ -42,7 +42,8 @@ class BigheadHandler(APIHandler):
 
     @property
     def bighead(self) -> BigheadService:
-        return self.settings["bighead"]  # type: ignore[no-any-return]
+        service: BigheadService = self.settings["bighead"]
+        return service
 
     def get_json_object(self) -> dict[str, Any]:
         """The request body as a JSON object; a 400 names the problem otherwise."""

@@ -1,0 +1,20 @@
+"""Shared fixtures: a Jupyter server with the Bighead extension on a temporary home."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture
+def bighead_home(tmp_path):
+    return tmp_path / "bighead-home"
+
+
+@pytest.fixture
+def jp_server_config(bighead_home):
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_bighead_server": True}},
+        "BigheadApp": {"home": str(bighead_home)},
+    }

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import jupyter_bighead
+
+BIN = Path(sys.executable).parent
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    """Run ``jupyter bighead ARGS`` exactly as a user would, through the jupyter launcher."""
+    jupyter = shutil.which("jupyter", path=str(BIN)) or "jupyter"
+    return subprocess.run(
+        [jupyter, "bighead", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("sub", [[], ["demo"], ["status"]])
+def test_every_subcommand_has_help(sub):
+    result = run_cli(*sub, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "usage: jupyter bighead" in result.stdout
+
+
+def test_version_flag_prints_the_package_version():
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert jupyter_bighead.__version__ in result.stdout
+
+
+def test_no_subcommand_prints_help_and_fails():
+    result = run_cli()
+    assert result.returncode == 2
+    assert "demo" in result.stdout and "status" in result.stdout
+
+
+def test_status_prints_json_for_the_home_in_the_environment(tmp_path):
+    result = run_cli("status", env={"BIGHEAD_HOME": str(tmp_path / "h")})
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["home"] == str((tmp_path / "h").resolve())
+    assert payload["version"] == jupyter_bighead.__version__
+
+
+def test_status_rejects_unknown_options():
+    result = run_cli("status", "--bogus")
+    assert result.returncode == 2
+    assert "--bogus" in result.stderr
+
+
+def test_demo_no_lab_creates_the_workspace_in_the_default_folder(tmp_path):
+    result = run_cli("demo", "--no-lab", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    ws = tmp_path / "bighead-demo"
+    assert (ws / "bighead_starter.ipynb").is_file()
+    assert (ws / "data" / "bookings.parquet").is_file()
+    assert (ws / ".bighead" / "artifacts").is_dir()
+    assert "workspace ready" in result.stderr
+
+
+def test_demo_on_a_file_fails_with_a_clear_message(tmp_path):
+    (tmp_path / "f").write_text("x")
+    result = run_cli("demo", str(tmp_path / "f"), "--no-lab")
+    assert result.returncode == 1
+    assert "not a folder" in result.stderr
+    assert "Traceback" not in result.stderr

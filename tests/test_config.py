@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_bighead.config import HOME_ENV, BigheadHome, default_home
+from jupyter_bighead.status import status_payload
+
+
+def test_bighead_home_env_var_wins(monkeypatch, tmp_path):
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "h"))
+    assert default_home() == (tmp_path / "h").resolve()
+
+
+def test_default_home_is_under_the_jupyter_data_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv(HOME_ENV, raising=False)
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    assert default_home() == (tmp_path / "data" / "bighead").resolve()
+
+
+def test_home_layout_is_described_without_touching_disk_until_ensure(tmp_path):
+    home = BigheadHome.resolve(tmp_path / "h")
+    locations = home.locations()
+    assert not (tmp_path / "h").exists()
+    assert locations["registry"] == f"sqlite:///{tmp_path / 'h' / 'registry.db'}"
+    home.ensure()
+    for key in ("artifacts", "features", "jobs"):
+        assert Path(locations[key]).is_dir()
+
+
+def test_status_payload_reports_version_home_stores_and_executor(tmp_path):
+    import jupyter_bighead
+
+    payload = status_payload(BigheadHome.resolve(tmp_path), "kubernetes")
+    assert payload["version"] == jupyter_bighead.__version__
+    assert payload["home"] == str(tmp_path.resolve())
+    assert payload["executor"] == "kubernetes"
+    assert set(payload["stores"]) == {"registry", "artifacts", "features", "jobs"}

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_bighead.demo import (
+    MANIFEST,
+    STARTER,
+    create_demo_workspace,
+    generate_demo_data,
+)
+from jupyter_bighead.errors import InvalidSpec
+
+
+@pytest.fixture(scope="module")
+def data():
+    return generate_demo_data()
+
+
+def test_demo_data_is_deterministic(data):
+    again = generate_demo_data()
+    pd.testing.assert_frame_equal(data.page_views, again.page_views)
+    pd.testing.assert_frame_equal(data.bookings, again.bookings)
+    pd.testing.assert_frame_equal(data.labels, again.labels)
+    other = generate_demo_data(seed=1)
+    assert not other.bookings.equals(data.bookings)
+
+
+def test_demo_tables_have_the_documented_columns(data):
+    assert list(data.page_views.columns) == ["user_id", "ts", "page", "duration_s"]
+    assert list(data.bookings.columns) == ["user_id", "ts", "created_at", "amount", "nights"]
+    assert list(data.labels.columns) == ["user_id", "ts", "label"]
+    assert (data.bookings.created_at >= data.bookings.ts).all()
+    assert (data.bookings.created_at - data.bookings.ts > pd.Timedelta(days=1)).any()
+    rate = data.labels.label.mean()
+    assert 0.03 < rate < 0.5, rate  # a learnable, imbalanced problem
+
+
+def test_labels_match_a_brute_force_lookahead(data):
+    sample = data.labels.sample(300, random_state=0)
+    by_user = {u: g.ts.to_numpy() for u, g in data.bookings.groupby("user_id")}
+    for row in sample.itertuples():
+        ts = by_user.get(row.user_id, np.array([], dtype="datetime64[ns]"))
+        t = np.datetime64(row.ts)
+        expected = int(((ts >= t) & (ts < t + np.timedelta64(7, "D"))).any())
+        assert row.label == expected, row
+
+
+def test_demo_workspace_holds_data_and_starter_notebook(tmp_path):
+    ws = create_demo_workspace(tmp_path / "demo")
+    assert sorted(ws.created) == sorted(
+        ["data/page_views.parquet", "data/bookings.parquet", "data/labels.parquet", STARTER]
+    )
+    nb = json.loads((tmp_path / "demo" / STARTER).read_text())
+    assert nb["nbformat"] == 4 and len(nb["cells"]) > 3
+    assert len(pd.read_parquet(tmp_path / "demo/data/labels.parquet")) > 1000
+    assert ws.home == tmp_path / "demo" / ".bighead"
+
+
+def test_rerunning_the_demo_never_destroys_user_changes(tmp_path):
+    root = tmp_path / "demo"
+    create_demo_workspace(root)
+    starter = root / STARTER
+    edited = starter.read_text().replace("Welcome to jupyter-bighead", "My own notes")
+    starter.write_text(edited)
+    (root / "mine.txt").write_text("user file")
+
+    second = create_demo_workspace(root)
+    assert starter.read_text() == edited
+    assert (root / "mine.txt").read_text() == "user file"
+    assert second.kept == {STARTER: "bighead_starter.new.ipynb"}
+    assert (root / "bighead_starter.new.ipynb").exists()
+    assert "data/labels.parquet" in second.unchanged
+
+
+def test_rerun_refreshes_files_the_user_never_touched(tmp_path):
+    root = tmp_path / "demo"
+    create_demo_workspace(root)
+    manifest = json.loads((root / MANIFEST).read_text())
+    # Pretend an older release wrote a different starter notebook that the user never edited.
+    (root / STARTER).write_text('{"old": true}')
+    manifest[STARTER] = __import__("hashlib").sha256(b'{"old": true}').hexdigest()
+    (root / MANIFEST).write_text(json.dumps(manifest))
+
+    ws = create_demo_workspace(root)
+    assert ws.updated == [STARTER]
+    assert json.loads((root / STARTER).read_text())["nbformat"] == 4
+
+
+def test_demo_refuses_a_file_as_workspace(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(InvalidSpec, match="not a folder"):
+        create_demo_workspace(tmp_path / "afile")
