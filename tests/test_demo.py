@@ -94,3 +94,19 @@ def test_demo_refuses_a_file_as_workspace(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(InvalidSpec, match="not a folder"):
         create_demo_workspace(tmp_path / "afile")
+
+
+def test_starter_notebook_runs_top_to_bottom_in_the_demo_workspace(tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    ws = create_demo_workspace(tmp_path / "demo")
+    monkeypatch.setenv("BIGHEAD_HOME", str(ws.home))
+    nb = nbformat.read(ws.starter, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={
+        "metadata": {"path": str(ws.root)}
+    }).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    status_cell = next(c for c in nb.cells if "status_payload(" in c.source)
+    assert str(ws.home) in str(status_cell.outputs[0]["data"]["text/plain"])
