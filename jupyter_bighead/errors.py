@@ -7,15 +7,21 @@ core itself knows nothing about HTTP.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class BigheadError(Exception):
-    """Base class of every error the core raises on purpose."""
+    """Base class of every error the core raises on purpose.
+
+    ``details`` is optional JSON-able data a UI can use (e.g. the offending cells).
+    """
 
     code = "bighead_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details
 
 
 class InvalidSpec(BigheadError, ValueError):
@@ -40,3 +46,15 @@ class Forbidden(BigheadError, PermissionError):
     """The request reaches outside what it may touch, e.g. a path outside the workspace."""
 
     code = "forbidden"
+
+
+class DependencyError(InvalidSpec):
+    """Production cells read names that only prototype cells define."""
+
+    code = "dependency_error"
+
+
+class ExecutionFailed(BigheadError):
+    """A notebook or job failed while running; ``details`` names the cell and traceback."""
+
+    code = "execution_failed"

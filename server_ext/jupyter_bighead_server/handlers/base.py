@@ -9,13 +9,23 @@ from typing import TYPE_CHECKING, Any
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from jupyter_bighead.errors import BigheadError, Conflict, Forbidden, InvalidSpec, NotFound
+from jupyter_bighead.errors import (
+    BigheadError,
+    Conflict,
+    DependencyError,
+    ExecutionFailed,
+    Forbidden,
+    InvalidSpec,
+    NotFound,
+)
 
 if TYPE_CHECKING:
     from ..service import BigheadService
 
 #: Typed core errors and the HTTP status each becomes.
 ERROR_STATUS: dict[type[BigheadError], int] = {
+    DependencyError: 422,
+    ExecutionFailed: 422,
     InvalidSpec: 400,
     Forbidden: 403,
     NotFound: 404,
@@ -71,9 +81,10 @@ class BigheadHandler(APIHandler):
         exc_info = kwargs.get("exc_info")
         exc = exc_info[1] if exc_info else None
         code, message = "http_error", HTTPStatus(status_code).phrase
+        details = None
         if isinstance(exc, BigheadError):
             status_code = status_for(exc) or 500
-            code, message = exc.code, exc.message
+            code, message, details = exc.code, exc.message, exc.details
         elif isinstance(exc, web.HTTPError):
             code = _HTTP_CODES.get(status_code, "http_error")
             message = exc.log_message % exc.args if exc.log_message else (exc.reason or message)
@@ -81,7 +92,10 @@ class BigheadHandler(APIHandler):
             code, message = "internal_error", f"internal error: {type(exc).__name__}: {exc}"
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": code, "message": message}))
+        body: dict[str, Any] = {"error": code, "message": message}
+        if details is not None:
+            body["details"] = details
+        self.finish(json.dumps(body))
 
 
 _HTTP_CODES = {

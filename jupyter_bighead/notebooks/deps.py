@@ -1,0 +1,232 @@
+"""The dependency check: production cells must not depend on prototype cells.
+
+The production notebook runs only the production cells, top to bottom. A name a
+production cell reads must therefore be bound by an earlier production cell (or
+earlier in the same cell), be a builtin, or come from IPython's namespace.
+Names read inside function bodies are read when the function is called, so any
+production binding anywhere will do for them.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InvalidSpec
+from .scopes import StatementNames, analyze_statement
+from .tags import is_prototype
+
+#: Names every IPython kernel namespace provides.
+IPYTHON_NAMES = frozenset(
+    {"get_ipython", "display", "In", "Out", "exit", "quit", "_", "__", "___",
+     "_i", "_ii", "_iii", "_oh", "_dh", "_ih", "__name__", "__doc__", "__builtins__"}
+)
+BASE_NAMES = frozenset(dir(builtins)) | IPYTHON_NAMES
+
+#: Magics whose effect on the namespace cannot be known statically.
+OPAQUE_MAGICS = frozenset({"run", "store", "load", "loadpy", "restore", "pylab"})
+_MAGIC_METHODS = {
+    "run_line_magic": "line magic",
+    "run_cell_magic": "cell magic",
+    "system": "shell escape",
+    "getoutput": "shell escape",
+}
+
+
+@dataclass(frozen=True)
+class MagicUse:
+    """One IPython magic or shell escape found in a cell."""
+
+    cell: int
+    line: int
+    kind: str  # "line magic", "cell magic" or "shell escape"
+    text: str
+    prototype: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell, "line": self.line, "kind": self.kind,
+                "text": self.text, "prototype": self.prototype}
+
+
+@dataclass(frozen=True)
+class Offense:
+    """A production cell that reads names only prototype cells provide."""
+
+    cell: int  # 0-based index in the source notebook
+    first_line: str
+    names: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell, "first_line": self.first_line,
+                "names": list(self.names), "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
+class DependencyReport:
+    offenses: tuple[Offense, ...]
+    magics: tuple[MagicUse, ...]
+    #: production cell -> names bound nowhere we can see (a NameError waiting to happen)
+    undefined: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.offenses
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "offenses": [o.to_dict() for o in self.offenses],
+            "magics": [m.to_dict() for m in self.magics],
+            "undefined": {str(k): list(v) for k, v in self.undefined.items()},
+        }
+
+    def describe(self) -> str:
+        """A human-readable summary, one offending cell per line."""
+        lines = [
+            f"cell {o.cell + 1} ({o.first_line!r}) uses {', '.join(o.names)}: "
+            + "; ".join(o.reasons)
+            for o in self.offenses
+        ]
+        return "\n".join(lines)
+
+
+def cell_source(cell: Mapping[str, Any]) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return ""
+
+
+def to_python(source: str) -> str:
+    """IPython source to plain Python: magics and shell escapes become get_ipython() calls."""
+    # IPython is a dependency (through ipywidgets); import it only when needed.
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return str(TransformerManager().transform_cell(source))
+
+
+def parse_cell(source: str, index: int) -> ast.Module:
+    """Parse one cell (after magic transformation); a SyntaxError names the cell and line."""
+    try:
+        return ast.parse(to_python(source))
+    except SyntaxError as exc:
+        raise InvalidSpec(
+            f"cell {index + 1} ({first_line(source)!r}) is not valid Python: "
+            f"{exc.msg} at line {exc.lineno}"
+        ) from exc
+
+
+def find_magics(tree: ast.Module, index: int, prototype: bool) -> list[MagicUse]:
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value
+        if not (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name)
+                and owner.func.id == "get_ipython" and node.func.attr in _MAGIC_METHODS):
+            continue
+        args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+        kind = _MAGIC_METHODS[node.func.attr]
+        if kind == "shell escape":
+            text = "!" + str(args[0] if args else "")
+        else:
+            prefix = "%%" if kind == "cell magic" else "%"
+            text = prefix + " ".join(str(a) for a in args[:2] if str(a)).split("\n")[0]
+        found.append(MagicUse(index, getattr(node, "lineno", 0), kind, text, prototype))
+    return found
+
+
+def _opaque(magics: Sequence[MagicUse]) -> bool:
+    return any(m.text.lstrip("%").split(" ")[0] in OPAQUE_MAGICS for m in magics)
+
+
+def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
+    """Check that production code cells never depend on prototype cells.
+
+    Raises
+    ------
+    InvalidSpec
+        If a code cell is not valid Python (after IPython magic transformation).
+    """
+    parsed: list[tuple[int, bool, list[StatementNames], list[MagicUse], str]] = []
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell_source(cell)
+        proto = is_prototype(cell)
+        tree = parse_cell(source, index)
+        magics = find_magics(tree, index, proto)
+        parsed.append((index, proto, [analyze_statement(s) for s in tree.body], magics, source))
+
+    proto_binds: dict[str, int] = {}
+    proto_opaque: list[str] = []
+    prod_binds: set[str] = set()
+    for index, proto, stmts, magics, _ in parsed:
+        for st in stmts:
+            if proto:
+                for name in st.binds:
+                    proto_binds.setdefault(name, index)
+                proto_opaque += [f"`from {m} import *` in prototype cell {index + 1}"
+                                 for m in st.star_imports]
+            else:
+                prod_binds |= st.binds
+        if proto and _opaque(magics):
+            proto_opaque.append(f"an opaque magic in prototype cell {index + 1}")
+
+    available = set(BASE_NAMES)
+    prod_opaque = False
+    offenses: list[Offense] = []
+    undefined: dict[int, tuple[str, ...]] = {}
+    for index, proto, stmts, magics, source in parsed:
+        if proto:
+            continue
+        prod_opaque = prod_opaque or _opaque(magics)
+        bad: dict[str, str] = {}
+        unknown: set[str] = set()
+        for st in stmts:
+            for name in sorted(st.reads_now - available):
+                _classify(name, proto_binds, proto_opaque, prod_opaque, bad, unknown, later=False)
+            for name in sorted(st.reads_later - prod_binds - BASE_NAMES):
+                _classify(name, proto_binds, proto_opaque, prod_opaque, bad, unknown, later=True)
+            available |= st.binds
+            available -= st.deletes
+            prod_opaque = prod_opaque or bool(st.star_imports)
+        if bad:
+            names = tuple(sorted(bad))
+            offenses.append(Offense(index, first_line(source), names,
+                                    tuple(bad[n] for n in names)))
+        if unknown:
+            undefined[index] = tuple(sorted(unknown))
+    all_magics = tuple(m for *_, magics, _src in parsed for m in magics)
+    return DependencyReport(tuple(offenses), all_magics, undefined)
+
+
+def _classify(
+    name: str,
+    proto_binds: Mapping[str, int],
+    proto_opaque: Sequence[str],
+    prod_opaque: bool,
+    bad: dict[str, str],
+    unknown: set[str],
+    *,
+    later: bool,
+) -> None:
+    if name in proto_binds:
+        where = f"prototype cell {proto_binds[name] + 1}"
+        bad[name] = (
+            f"{name!r} is defined only in {where}" if later
+            else f"{name!r} comes from {where}, not from an earlier production cell"
+        )
+    elif proto_opaque and not prod_opaque:
+        bad[name] = f"{name!r} may come from {proto_opaque[0]}"
+    elif not prod_opaque:
+        unknown.add(name)

@@ -1,0 +1,156 @@
+"""Turn production cells into a Python module with ``main(**parameters)``.
+
+A pure transform (cells in, source text out), kept apart from file I/O like
+papermill's ``parameterize_notebook``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .deps import cell_source, find_magics, parse_cell, to_python
+from .tags import is_parameters
+
+INDENT = "    "
+
+
+def indent_code(source: str, prefix: str = INDENT) -> str:
+    """Indent Python source one level without changing multi-line string literals."""
+    import io
+    import tokenize
+
+    inside_string: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.end[0] > tok.start[0]:
+                inside_string.update(range(tok.start[0] + 1, tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - source was parsed before
+        pass
+    return "\n".join(
+        line if (n in inside_string or not line.strip()) else prefix + line
+        for n, line in enumerate(source.splitlines(), start=1)
+    )
+
+
+def parameters_from(cell: Mapping[str, Any], index: int) -> tuple[dict[str, str], list[str]]:
+    """Split a parameters cell into ``{name: default source}`` and its other statements."""
+    tree = parse_cell(cell_source(cell), index)
+    params: dict[str, str] = {}
+    rest: list[str] = []
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            params[node.targets[0].id] = ast.unparse(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            params[node.target.id] = ast.unparse(node.value)
+        else:
+            rest.append(ast.unparse(node))
+    return params, rest
+
+
+def _cell_body(cell: Mapping[str, Any], index: int) -> tuple[list[str], list[str], list[str]]:
+    """(hoisted star imports, body lines, warnings) for one production cell."""
+    source = to_python(cell_source(cell))
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    hoisted: list[str] = []
+    warnings: list[str] = []
+    drop: dict[int, str] = {}
+    for node in tree.body:
+        start, end = node.lineno, node.end_lineno or node.lineno
+        if (isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)) \
+                or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            hoisted.append(ast.unparse(node))
+            for ln in range(start, end + 1):
+                drop[ln] = f"# [bighead] moved to module level: {ast.unparse(node)}"
+            continue
+        magics = find_magics(ast.Module(body=[node], type_ignores=[]), index, False)
+        if magics:
+            texts = "; ".join(m.text for m in magics)
+            warnings.append(f"cell {index + 1}: {texts} is IPython-only and does not run "
+                            "in the module")
+            for ln in range(start, end + 1):
+                drop[ln] = ""
+            drop[start] = f"pass  # [bighead] IPython-only, not run here: {texts}"
+    body = []
+    for ln, text in enumerate(lines, start=1):
+        if ln in drop:
+            if drop[ln]:
+                indent = text[: len(text) - len(text.lstrip())]
+                body.append(indent + drop[ln])
+        else:
+            body.append(text)
+    return hoisted, body, warnings
+
+
+def build_module(
+    cells: Sequence[Mapping[str, Any]],
+    source_name: str,
+    source_hash: str,
+) -> tuple[str, list[str]]:
+    """Python source of the production module, and warnings about what could not carry over.
+
+    ``cells`` are the *production* cells in order (with their original indices in
+    ``metadata["bighead_index"]`` when known).
+    """
+    params: dict[str, str] = {}
+    hoisted: list[str] = []
+    body: list[str] = []
+    warnings: list[str] = []
+    for pos, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        index = int(cell.get("metadata", {}).get("bighead_index", pos))
+        if is_parameters(cell) and not params:
+            params, rest = parameters_from(cell, index)
+            body += [f"# --- parameters (cell {index + 1}) ---", *rest]
+            continue
+        cell_hoisted, lines, cell_warnings = _cell_body(cell, index)
+        hoisted += cell_hoisted
+        warnings += cell_warnings
+        body += [f"# --- cell {index + 1} ---", *lines]
+
+    signature = ", ".join(f"{name}={default}" for name, default in params.items())
+    body_text = indent_code("\n".join(body) or "pass")
+    defaults_body = [f"{INDENT}{name} = {default}" for name, default in params.items()]
+    defaults_body.append(f"{INDENT}return {{" + ", ".join(f"{n!r}: {n}" for n in params) + "}")
+    parts = [
+        f'"""Production module generated by jupyter-bighead from {source_name}.',
+        "",
+        f"Source sha256: {source_hash}. Do not edit: change the notebook and run",
+        '`jupyter bighead productionize` again."""',
+        "",
+        *hoisted,
+        "",
+        "",
+        f"def main({signature}):",
+        f'{INDENT}"""Run the production cells of {source_name}; return their namespace."""',
+        body_text,
+        f"{INDENT}return dict(locals())",
+        "",
+        "",
+        "def _defaults():",
+        *defaults_body,
+        "",
+        "",
+        "def _parse_args(argv=None):",
+        f"{INDENT}import argparse",
+        f"{INDENT}import json",
+        "",
+        f"{INDENT}parser = argparse.ArgumentParser(description=main.__doc__)",
+        f"{INDENT}for name, value in _defaults().items():",
+        f"{INDENT}{INDENT}kind = str if isinstance(value, str) else json.loads",
+        f"{INDENT}{INDENT}parser.add_argument(f'--{{name}}', type=kind, default=value,",
+        f"{INDENT}{INDENT}{INDENT}{INDENT}{INDENT}{INDENT}{INDENT}help=f'default: {{value!r}}')",
+        f"{INDENT}return vars(parser.parse_args(argv))",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        f"{INDENT}main(**_parse_args())",
+        "",
+    ]
+    text = "\n".join(parts)
+    ast.parse(text)  # never write a module that does not compile
+    return text, warnings
