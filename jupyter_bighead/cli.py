@@ -60,6 +60,31 @@ def _cmd_demo(args: argparse.Namespace, lab_args: list[str]) -> int:
     return 0  # pragma: no cover - execve does not return
 
 
+def _cmd_productionize(args: argparse.Namespace, _extra: list[str]) -> int:
+    from .errors import DependencyError
+    from .notebooks import productionize
+
+    params: dict[str, object] = {}
+    for name, raw in args.parameter or []:
+        try:
+            params[name] = json.loads(raw)
+        except ValueError:
+            params[name] = raw  # a bare string, like papermill's -p
+    try:
+        result = productionize(
+            args.notebook, out_dir=args.out, execute=args.execute, parameters=params,
+            force=args.force, kernel_name=args.kernel,
+            progress=lambda msg: print(f"[productionize] {msg}", file=sys.stderr, flush=True),
+        )
+    except DependencyError as exc:
+        print(f"jupyter bighead productionize: {exc.message}", file=sys.stderr)
+        return 1
+    for warning in result.warnings:
+        print(f"[productionize] warning: {warning}", file=sys.stderr)
+    print(json.dumps(result.to_dict(), indent=2))
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
     from .status import status_payload
 
@@ -92,6 +117,25 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only create the workspace; do not start JupyterLab")
     demo.add_argument("--port", type=int, default=None, help="port for JupyterLab")
     demo.set_defaults(func=_cmd_demo, passthrough=True)
+
+    prod = sub.add_parser(
+        "productionize",
+        help="strip prototype cells and write a production notebook, module and manifest",
+        description=(
+            "Remove the cells tagged 'prototype', check that no production cell depends on "
+            "them, and write NB's production notebook, a module with main(**parameters) and "
+            "production.json to <stem>_production/ (or --out)."
+        ),
+    )
+    prod.add_argument("notebook", metavar="NB", help="the source notebook")
+    prod.add_argument("--out", default=None, metavar="DIR", help="output folder")
+    prod.add_argument("--execute", action="store_true",
+                      help="run the production notebook with papermill in a fresh kernel")
+    prod.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                      help="a parameter for --execute (JSON value, else a string); repeatable")
+    prod.add_argument("--kernel", default=None, help="kernel name for --execute")
+    prod.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    prod.set_defaults(func=_cmd_productionize, passthrough=False)
 
     status = sub.add_parser(
         "status",

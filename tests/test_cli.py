@@ -27,7 +27,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     )
 
 
-@pytest.mark.parametrize("sub", [[], ["demo"], ["status"]])
+@pytest.mark.parametrize("sub", [[], ["demo"], ["status"], ["productionize"]])
 def test_every_subcommand_has_help(sub):
     result = run_cli(*sub, "--help")
     assert result.returncode == 0, result.stderr
@@ -76,3 +76,26 @@ def test_demo_on_a_file_fails_with_a_clear_message(tmp_path):
     assert result.returncode == 1
     assert "not a folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_productionize_cli_writes_outputs_and_reports_dependency_errors(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    ok = new_notebook(cells=[new_code_cell("x = 1")])
+    nbformat.write(ok, tmp_path / "ok.ipynb")
+    result = run_cli("productionize", str(tmp_path / "ok.ipynb"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["module"].endswith("ok_production/ok.py")
+
+    again = run_cli("productionize", str(tmp_path / "ok.ipynb"))
+    assert again.returncode == 1 and "--force" in again.stderr
+
+    proto = new_code_cell("secret = 1")
+    proto.metadata["tags"] = ["prototype"]
+    bad = new_notebook(cells=[proto, new_code_cell("print(secret)")])
+    nbformat.write(bad, tmp_path / "bad.ipynb")
+    failed = run_cli("productionize", str(tmp_path / "bad.ipynb"))
+    assert failed.returncode == 1
+    assert "cell 2 ('print(secret)') uses secret" in failed.stderr
+    assert "Traceback" not in failed.stderr

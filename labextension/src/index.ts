@@ -7,10 +7,12 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { bigheadIcon } from './icons';
 import { BigheadModel } from './model';
+import { setupNotebookTools } from './notebook';
 import { BigheadSidebar } from './panels/sidebar';
 import { CommandIDs, PLUGIN_ID } from './tokens';
 
@@ -18,12 +20,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'The Bighead sidebar: the ML platform inside JupyterLab.',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry],
+  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    notebooks: INotebookTracker | null
   ): void => {
     const model = new BigheadModel();
     const sidebar = new BigheadSidebar(model);
@@ -44,6 +47,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (palette) {
       palette.addItem({ command: CommandIDs.openPanel, category: 'Bighead' });
       palette.addItem({ command: CommandIDs.refresh, category: 'Bighead' });
+    }
+
+    if (notebooks) {
+      setupNotebookTools(app, notebooks, palette);
     }
 
     let timer: number | undefined;

@@ -56,7 +56,7 @@ export async function requestAPI<T>(
       throw missingExtension();
     }
     if (isErrorBody(body)) {
-      throw new BigheadRequestError(response.status, body.error, body.message);
+      throw new BigheadRequestError(response.status, body.error, body.message, body.details);
     }
     throw new BigheadRequestError(
       response.status,

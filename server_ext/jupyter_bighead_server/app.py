@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -59,7 +60,10 @@ class BigheadApp(ExtensionApp):
         home = BigheadHome.resolve(self.home).ensure()
         # Kernels inherit the server's environment: make them use the same home.
         os.environ[HOME_ENV] = str(home.root)
-        self.settings["bighead"] = BigheadService(home=home, executor=self.executor)
+        root_dir = Path(self.serverapp.root_dir if self.serverapp else ".").resolve()
+        self.settings["bighead"] = BigheadService(
+            home=home, executor=self.executor, root_dir=root_dir
+        )
         self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
 
     def initialize_handlers(self) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tornado.web import RequestHandler
 
+from .handlers.notebooks import ProductionizeHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.status import StatusHandler
 
@@ -26,6 +27,7 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/status", StatusHandler),
     Route(f"{API_PREFIX}/openapi.json", OpenAPIHandler),
+    Route(f"{API_PREFIX}/notebooks/productionize", ProductionizeHandler),
 )
 
 

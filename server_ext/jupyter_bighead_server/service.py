@@ -7,9 +7,12 @@ stores or executors directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from jupyter_bighead._io import safe_join
 from jupyter_bighead.config import BigheadHome
+from jupyter_bighead.errors import InvalidSpec
 from jupyter_bighead.status import status_payload
 
 
@@ -17,6 +20,28 @@ from jupyter_bighead.status import status_payload
 class BigheadService:
     home: BigheadHome
     executor: str
+    root_dir: Path  # the server's contents root: API paths are relative to it
 
     def status(self) -> dict[str, Any]:
         return status_payload(self.home, self.executor)
+
+    def resolve(self, path: Any) -> Path:
+        """A contents path (relative to the server root) as a real path; no traversal."""
+        if not isinstance(path, str) or not path.strip():
+            raise InvalidSpec("'path' must be a non-empty string relative to the server root")
+        return safe_join(self.root_dir, path.strip())
+
+    def relative(self, path: Path | str) -> str:
+        return Path(path).resolve().relative_to(self.root_dir.resolve()).as_posix()
+
+    def productionize(self, path: Any, *, force: bool = False, execute: bool = False,
+                      parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+        from jupyter_bighead.notebooks import productionize
+
+        result = productionize(self.resolve(path), force=force, execute=execute,
+                               parameters=parameters)
+        payload = result.to_dict()
+        for key in ("source", "notebook", "module", "manifest", "executed"):
+            if payload[key]:
+                payload[key] = self.relative(payload[key])
+        return payload

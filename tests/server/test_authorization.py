@@ -8,7 +8,7 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
-from jupyter_bighead_server.routes import ROUTES
+from .routes import ROUTE_VERBS, concrete
 
 SEEN: list[tuple[str, str]] = []
 
@@ -32,15 +32,17 @@ def jp_server_config(bighead_home):
     }
 
 
-@pytest.mark.parametrize("route", [r.template for r in ROUTES])
-async def test_every_route_asks_the_authorizer_and_obeys_a_refusal(jp_fetch, route):
+@pytest.mark.parametrize("route,verb", ROUTE_VERBS)
+async def test_every_route_asks_the_authorizer_and_obeys_a_refusal(jp_fetch, route, verb):
     SEEN.clear()
-    parts = route.strip("/").split("/")
+    parts = concrete(route).strip("/").split("/")
+    body = "{}" if verb in ("POST", "PUT", "PATCH") else None
     with pytest.raises(HTTPClientError) as info:
-        await jp_fetch(*parts)
+        await jp_fetch(*parts, method=verb, body=body)
     assert info.value.code == 403
     assert json.loads(info.value.response.body)["error"] == "forbidden"
-    assert ("read", "bighead") in SEEN
+    action = "read" if verb == "GET" else "write"
+    assert (action, "bighead") in SEEN
 
 
 async def test_other_resources_still_work_under_that_authorizer(jp_fetch):

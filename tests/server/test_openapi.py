@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from tornado.web import RequestHandler
-
 from jupyter_bighead_server.routes import ROUTES, url_pattern
 
-VERBS = ("get", "post", "put", "patch", "delete")
-
-
-def implemented_verbs(handler: type[RequestHandler]) -> set[str]:
-    return {v for v in VERBS if getattr(handler, v) is not getattr(RequestHandler, v)}
+from .routes import implemented_verbs
 
 
 async def test_openapi_document_is_served_and_versioned(jp_fetch):

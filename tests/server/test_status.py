@@ -8,7 +8,8 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 import jupyter_bighead
-from jupyter_bighead_server.routes import ROUTES
+
+from .routes import ROUTE_VERBS, concrete
 
 
 async def test_status_returns_version_home_stores_and_executor(jp_fetch, bighead_home):
@@ -31,13 +32,14 @@ async def test_server_exports_its_home_for_kernels(jp_fetch, bighead_home, monke
     assert os.environ["BIGHEAD_HOME"] == str(bighead_home.resolve())
 
 
-@pytest.mark.parametrize("route", [r.template for r in ROUTES])
+@pytest.mark.parametrize("route,verb", ROUTE_VERBS)
 async def test_every_route_refuses_requests_without_a_token(
-    jp_serverapp, jp_base_url, http_server_client, route
+    jp_serverapp, jp_base_url, http_server_client, route, verb
 ):
-    url = f"{jp_base_url.rstrip('/')}{route}"
+    url = f"{jp_base_url.rstrip('/')}{concrete(route)}"
+    body = "{}" if verb in ("POST", "PUT", "PATCH") else None
     with pytest.raises(HTTPClientError) as info:
-        await http_server_client.fetch(url)
+        await http_server_client.fetch(url, method=verb, body=body)
     assert info.value.code == 403
     body = json.loads(info.value.response.body)
     assert body["error"] == "forbidden"

@@ -1,0 +1,59 @@
+/**
+ * The notebook side of Bighead: prototype cells and Productionize.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+
+import { bigheadIcon } from '../icons';
+import { CommandIDs } from '../tokens';
+import { isPrototype, selectedCells, togglePrototype, trackPrototypeCells } from './prototype';
+import { productionize } from './productionize';
+
+export function setupNotebookTools(
+  app: JupyterFrontEnd,
+  tracker: INotebookTracker,
+  palette: ICommandPalette | null
+): void {
+  tracker.widgetAdded.connect((_, panel) => trackPrototypeCells(panel));
+  tracker.forEach(panel => trackPrototypeCells(panel));
+
+  const hasNotebook = (): boolean => tracker.currentWidget !== null;
+
+  app.commands.addCommand(CommandIDs.togglePrototype, {
+    label: 'Toggle prototype cell',
+    caption: 'Mark the selected cells as prototype (stripped by Productionize) or production',
+    icon: bigheadIcon,
+    isEnabled: hasNotebook,
+    isToggled: () => {
+      const notebook = tracker.currentWidget?.content;
+      const cells = notebook ? selectedCells(notebook) : [];
+      return cells.length > 0 && cells.every(cell => isPrototype(cell.model));
+    },
+    execute: () => {
+      const notebook = tracker.currentWidget?.content;
+      if (notebook) {
+        togglePrototype(notebook);
+        app.commands.notifyCommandChanged(CommandIDs.togglePrototype);
+      }
+    }
+  });
+
+  app.commands.addCommand(CommandIDs.productionize, {
+    label: 'Productionize',
+    caption: 'Strip prototype cells and write the production notebook and module',
+    isEnabled: hasNotebook,
+    execute: async () => {
+      const panel = tracker.currentWidget;
+      if (!panel) {
+        return null;
+      }
+      return productionize(panel, path => app.commands.execute('docmanager:open', { path }));
+    }
+  });
+
+  if (palette) {
+    palette.addItem({ command: CommandIDs.togglePrototype, category: 'Bighead' });
+    palette.addItem({ command: CommandIDs.productionize, category: 'Bighead' });
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The Productionize flow: save, call the server, show the result inline.
+ */
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { Widget } from '@lumino/widgets';
+
+import { requestAPI } from '../request';
+import { BigheadRequestError, IDependencyReport, IProductionResult } from '../tokens';
+
+const BANNER_CLASS = 'jp-bighead-productionize-banner';
+const OFFENDING_CLASS = 'jp-bighead-offending';
+
+/** Remove an earlier banner and offending-cell marks from the panel. */
+function clear(panel: NotebookPanel): void {
+  for (const widget of [...panel.contentHeader.widgets]) {
+    if (widget.hasClass(BANNER_CLASS)) {
+      widget.dispose();
+    }
+  }
+  for (const cell of panel.content.widgets) {
+    cell.removeClass(OFFENDING_CLASS);
+  }
+}
+
+function banner(panel: NotebookPanel, kind: 'error' | 'success', build: (node: HTMLElement) => void): Widget {
+  const widget = new Widget();
+  widget.addClass(BANNER_CLASS);
+  widget.addClass(`jp-bighead-banner-${kind}`);
+  widget.node.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  build(widget.node);
+  const close = document.createElement('button');
+  close.className = 'jp-bighead-banner-close';
+  close.textContent = '×';
+  close.title = 'Dismiss';
+  close.setAttribute('aria-label', 'Dismiss');
+  close.onclick = () => clear(panel);
+  widget.node.appendChild(close);
+  panel.contentHeader.addWidget(widget);
+  // The header is a Lumino BoxPanel that sizes children from their CSS min-height:
+  // give the banner the height of its content (capped) and ask the panel to re-fit.
+  requestAnimationFrame(() => {
+    const wanted = Math.min(widget.node.scrollHeight, Math.round(window.innerHeight * 0.4));
+    widget.node.style.minHeight = `${wanted}px`;
+    panel.contentHeader.fit();
+  });
+  return widget;
+}
+
+async function goToCell(panel: NotebookPanel, index: number): Promise<void> {
+  const notebook = panel.content;
+  const cell = notebook.widgets[index];
+  if (!cell) {
+    return;
+  }
+  notebook.activeCellIndex = index;
+  notebook.deselectAll();
+  await notebook.scrollToCell(cell);
+}
+
+function showDependencyErrors(panel: NotebookPanel, message: string, report: IDependencyReport): void {
+  banner(panel, 'error', node => {
+    const title = document.createElement('strong');
+    title.textContent = 'Productionize stopped: production cells depend on prototype cells.';
+    node.appendChild(title);
+    const list = document.createElement('ul');
+    list.className = 'jp-bighead-offenses';
+    for (const offense of report.offenses) {
+      const item = document.createElement('li');
+      const link = document.createElement('button');
+      link.className = 'jp-bighead-offense';
+      link.dataset.cell = String(offense.cell);
+      link.textContent = `Cell ${offense.cell + 1}: ${offense.first_line}`;
+      link.title = 'Go to this cell';
+      link.onclick = () => void goToCell(panel, offense.cell);
+      const names = document.createElement('span');
+      names.className = 'jp-bighead-offense-names';
+      names.textContent = ` uses ${offense.names.join(', ')} — ${offense.reasons.join('; ')}`;
+      item.append(link, names);
+      list.appendChild(item);
+      panel.content.widgets[offense.cell]?.addClass(OFFENDING_CLASS);
+    }
+    node.appendChild(list);
+    if (report.offenses.length === 0) {
+      const text = document.createElement('pre');
+      text.textContent = message;
+      node.appendChild(text);
+    }
+  });
+}
+
+/**
+ * Productionize the notebook in `panel`. Returns the result, or null when it failed
+ * (the failure is shown inline in the notebook).
+ */
+export async function productionize(
+  panel: NotebookPanel,
+  open: (path: string) => Promise<unknown>
+): Promise<IProductionResult | null> {
+  clear(panel);
+  if (panel.context.model.dirty) {
+    await panel.context.save();
+  }
+  const path = panel.context.path;
+  const call = (force: boolean): Promise<IProductionResult> =>
+    requestAPI<IProductionResult>('notebooks/productionize', {
+      method: 'POST',
+      body: JSON.stringify({ path, force })
+    });
+  try {
+    let result: IProductionResult;
+    try {
+      result = await call(false);
+    } catch (error) {
+      if (!(error instanceof BigheadRequestError && error.code === 'conflict')) {
+        throw error;
+      }
+      const answer = await showDialog({
+        title: 'Overwrite the production files?',
+        body: error.message,
+        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Overwrite' })]
+      });
+      if (!answer.button.accept) {
+        return null;
+      }
+      result = await call(true);
+    }
+    banner(panel, 'success', node => {
+      const text = document.createElement('span');
+      text.textContent =
+        `Production notebook written to ${result.notebook} and module to ${result.module} ` +
+        `(${result.removed_cells.length} prototype cell(s) removed).`;
+      node.appendChild(text);
+      for (const warning of result.warnings) {
+        const w = document.createElement('div');
+        w.className = 'jp-bighead-warning';
+        w.textContent = warning;
+        node.appendChild(w);
+      }
+    });
+    await open(result.notebook);
+    return result;
+  } catch (error) {
+    if (error instanceof BigheadRequestError && error.code === 'dependency_error') {
+      showDependencyErrors(panel, error.message, error.details as IDependencyReport);
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      banner(panel, 'error', node => {
+        const title = document.createElement('strong');
+        title.textContent = 'Productionize failed: ';
+        const text = document.createElement('span');
+        text.textContent = message;
+        node.append(title, text);
+      });
+      Notification.error(`Productionize failed: ${message}`, { autoClose: 5000 });
+    }
+    return null;
+  }
+}

@@ -1,0 +1,31 @@
+"""``/bighead/api/notebooks/*``: productionize (and, later, reports)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_bighead.errors import InvalidSpec
+
+from .base import BigheadHandler
+
+
+class ProductionizeHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Body ``{"path", "force"?, "execute"?, "parameters"?}``; paths are server-relative."""
+        body = self.get_json_object()
+        parameters = body.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            raise InvalidSpec("'parameters' must be a JSON object")
+        result = await asyncio.to_thread(
+            self.bighead.productionize,
+            body.get("path"),
+            force=bool(body.get("force", False)),
+            execute=bool(body.get("execute", False)),
+            parameters=parameters,
+        )
+        self.write_json(result)
