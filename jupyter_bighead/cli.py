@@ -85,6 +85,15 @@ def _cmd_productionize(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace, _extra: list[str]) -> int:
+    from .notebooks.report import report
+
+    out = report(args.notebook, out=args.output, strip_prototype=args.strip_prototype,
+                 force=args.force or args.output is None)
+    print(out)
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
     from .status import status_payload
 
@@ -136,6 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
     prod.add_argument("--kernel", default=None, help="kernel name for --execute")
     prod.add_argument("--force", action="store_true", help="overwrite existing outputs")
     prod.set_defaults(func=_cmd_productionize, passthrough=False)
+
+    rep = sub.add_parser(
+        "report",
+        help="render a self-contained HTML reviewer report of a notebook",
+        description=(
+            "Render NB as a reviewer report: header (title, author, commit, date), table "
+            "of contents, production cells with outputs and prototype cells collapsed "
+            "(or removed). Works offline: plotly.js is inlined."
+        ),
+    )
+    rep.add_argument("notebook", metavar="NB", help="the notebook")
+    rep.add_argument("-o", "--output", default=None, metavar="FILE",
+                     help="output HTML file (default: <stem>.report.html beside NB)")
+    rep.add_argument("--strip-prototype", action="store_true",
+                     help="remove prototype cells instead of collapsing them")
+    rep.add_argument("--force", action="store_true", help="overwrite an existing -o FILE")
+    rep.set_defaults(func=_cmd_report, passthrough=False)
 
     status = sub.add_parser(
         "status",

@@ -27,7 +27,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     )
 
 
-@pytest.mark.parametrize("sub", [[], ["demo"], ["status"], ["productionize"]])
+@pytest.mark.parametrize("sub", [[], ["demo"], ["status"], ["productionize"], ["report"]])
 def test_every_subcommand_has_help(sub):
     result = run_cli(*sub, "--help")
     assert result.returncode == 0, result.stderr
@@ -99,3 +99,16 @@ def test_productionize_cli_writes_outputs_and_reports_dependency_errors(tmp_path
     assert failed.returncode == 1
     assert "cell 2 ('print(secret)') uses secret" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_report_cli_writes_html(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# T"), new_code_cell("x = 1")]),
+                   tmp_path / "nb.ipynb")
+    result = run_cli("report", str(tmp_path / "nb.ipynb"), "-o", str(tmp_path / "r.html"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "r.html").read_text().count("<h1>T</h1>") == 1
+    again = run_cli("report", str(tmp_path / "nb.ipynb"), "-o", str(tmp_path / "r.html"))
+    assert again.returncode == 1 and "refusing to overwrite" in again.stderr

@@ -14,6 +14,7 @@ export namespace CommandIDs {
   export const refresh = 'bighead:refresh';
   export const togglePrototype = 'bighead:toggle-prototype';
   export const productionize = 'bighead:productionize';
+  export const report = 'bighead:report';
 }
 
 /** The cell tag that marks prototype cells (in `cell.metadata.tags`). */

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tornado.web import RequestHandler
 
-from .handlers.notebooks import ProductionizeHandler
+from .handlers.notebooks import ProductionizeHandler, ReportHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.status import StatusHandler
 
@@ -28,6 +28,7 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/status", StatusHandler),
     Route(f"{API_PREFIX}/openapi.json", OpenAPIHandler),
     Route(f"{API_PREFIX}/notebooks/productionize", ProductionizeHandler),
+    Route(f"{API_PREFIX}/notebooks/report", ReportHandler),
 )
 
 

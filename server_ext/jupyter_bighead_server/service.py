@@ -45,3 +45,9 @@ class BigheadService:
             if payload[key]:
                 payload[key] = self.relative(payload[key])
         return payload
+
+    def report(self, path: Any, *, strip_prototype: bool = False) -> dict[str, Any]:
+        from jupyter_bighead.notebooks.report import report
+
+        out = report(self.resolve(path), strip_prototype=strip_prototype)
+        return {"report": self.relative(out)}

@@ -65,3 +65,18 @@ async def test_second_productionize_conflicts_unless_forced(jp_fetch, jp_root_di
     assert info.value.code == 409
     response = await post(jp_fetch, {"path": "nb.ipynb", "force": True})
     assert response.code == 200
+
+
+async def test_report_route_writes_the_report_beside_the_notebook(jp_fetch, jp_root_dir):
+    write_nb(jp_root_dir / "work" / "nb.ipynb", [code("x = 1"), proto("print(x)")])
+    response = await jp_fetch("bighead", "api", "notebooks", "report", method="POST",
+                              body=json.dumps({"path": "work/nb.ipynb", "strip_prototype": True}))
+    assert json.loads(response.body) == {"report": "work/nb.report.html"}
+    assert "print(x)" not in (jp_root_dir / "work" / "nb.report.html").read_text()
+
+
+async def test_report_route_refuses_paths_outside_the_root(jp_fetch):
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("bighead", "api", "notebooks", "report", method="POST",
+                       body=json.dumps({"path": "../../etc/passwd"}))
+    assert info.value.code == 403

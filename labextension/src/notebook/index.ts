@@ -9,6 +9,7 @@ import { bigheadIcon } from '../icons';
 import { CommandIDs } from '../tokens';
 import { isPrototype, selectedCells, togglePrototype, trackPrototypeCells } from './prototype';
 import { productionize } from './productionize';
+import { openReport } from './report';
 
 export function setupNotebookTools(
   app: JupyterFrontEnd,
@@ -52,8 +53,19 @@ export function setupNotebookTools(
     }
   });
 
+  app.commands.addCommand(CommandIDs.report, {
+    label: 'Open reviewer report',
+    caption: 'Render the notebook as a self-contained HTML report for reviewers',
+    isEnabled: hasNotebook,
+    execute: async () => {
+      const panel = tracker.currentWidget;
+      return panel ? openReport(app, panel) : null;
+    }
+  });
+
   if (palette) {
-    palette.addItem({ command: CommandIDs.togglePrototype, category: 'Bighead' });
-    palette.addItem({ command: CommandIDs.productionize, category: 'Bighead' });
+    for (const command of [CommandIDs.togglePrototype, CommandIDs.productionize, CommandIDs.report]) {
+      palette.addItem({ command, category: 'Bighead' });
+    }
   }
 }

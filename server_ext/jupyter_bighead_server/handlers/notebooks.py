@@ -29,3 +29,16 @@ class ProductionizeHandler(BigheadHandler):
             parameters=parameters,
         )
         self.write_json(result)
+
+
+class ReportHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Body ``{"path", "strip_prototype"?}``; writes ``<stem>.report.html`` beside it."""
+        body = self.get_json_object()
+        result = await asyncio.to_thread(
+            self.bighead.report, body.get("path"),
+            strip_prototype=bool(body.get("strip_prototype", False)),
+        )
+        self.write_json(result)

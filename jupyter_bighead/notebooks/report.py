@@ -1,0 +1,188 @@
+"""Reviewer reports: a self-contained HTML page rendered with an nbconvert template.
+
+The page reads like a short paper: a header (title, author, commit, date), a table
+of contents, the production cells with their outputs (prototype cells collapsed,
+or removed), and appendix sections (model cards, code diffs) given as HTML.
+Plotly figures stay interactive offline: plotly.js is inlined, never fetched.
+"""
+
+from __future__ import annotations
+
+import copy
+import getpass
+import html
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .._io import atomic_write_text
+from ..errors import Conflict
+from ..gitinfo import git_state
+from ..templates import templates_root
+from .deps import cell_source
+from .productionize import read_notebook
+from .tags import is_prototype
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """An appendix section of the report (e.g. a model card), already rendered as HTML."""
+
+    title: str
+    html: str
+    anchor: str = ""
+
+    def anchor_id(self) -> str:
+        return self.anchor or "bighead-" + re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
+
+
+def heading_anchor(text: str) -> str:
+    """The id nbconvert gives a markdown heading (see nbconvert.filters.strings)."""
+    return quote(text.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
+
+
+def table_of_contents(cells: Sequence[Any]) -> list[dict[str, Any]]:
+    toc = []
+    for cell in cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        fenced = False
+        for line in cell_source(cell).splitlines():
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            match = None if fenced else _HEADING.match(line)
+            if match:
+                text = re.sub(r"[*_`]", "", match.group(2))
+                toc.append({"level": len(match.group(1)), "text": text,
+                            "anchor": heading_anchor(text)})
+    return toc
+
+
+def plotly_div(figure: dict[str, Any]) -> str:
+    """HTML that draws a Plotly figure spec with the inlined plotly.js."""
+    div_id = f"bighead-plot-{uuid.uuid4().hex[:12]}"
+    spec = json.dumps({"data": figure.get("data", []), "layout": figure.get("layout", {})})
+    spec = spec.replace("</", "<\\/")  # never close the script tag early
+    return (
+        f'<div id="{div_id}" class="bighead-plot" style="min-height:360px"></div>'
+        f'<script type="text/javascript">(function(){{var s={spec};'
+        f'Plotly.newPlot("{div_id}", s.data, s.layout, {{responsive: true}});}})();</script>'
+    )
+
+
+def _inline_plotly_outputs(nb: Any) -> bool:
+    """Turn Plotly outputs into offline HTML; True if any were found."""
+    found = False
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            if PLOTLY_MIME in data:
+                found = True
+                output["data"] = {"text/html": plotly_div(data[PLOTLY_MIME])}
+    return found
+
+
+def plotly_js() -> str:
+    """The plotly.js bundle shipped with the plotly Python package."""
+    import plotly
+
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text("utf-8")
+
+
+def _title(nb: Any, path: Path) -> str:
+    for entry in table_of_contents(nb.cells):
+        if entry["level"] == 1:
+            return str(entry["text"])
+    return str(nb.metadata.get("title") or path.stem)
+
+
+def _author(nb: Any) -> str:
+    authors = nb.metadata.get("authors") or []
+    names = [a.get("name", "") if isinstance(a, dict) else str(a) for a in authors]
+    if any(names):
+        return ", ".join(n for n in names if n)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no passwd entry
+        return "unknown"
+
+
+def render_report(
+    path: str | Path,
+    *,
+    strip_prototype: bool = False,
+    sections: Sequence[ReportSection] = (),
+) -> str:
+    """The report's HTML for the notebook at ``path`` (see :func:`report`)."""
+    from nbconvert import HTMLExporter
+
+    source = Path(path).resolve()
+    nb = copy.deepcopy(read_notebook(source))
+    if strip_prototype:
+        nb.cells = [c for c in nb.cells if not is_prototype(c)]
+    has_plotly = _inline_plotly_outputs(nb)
+    appendix = "".join(
+        f'<section class="bighead-section" id="{html.escape(s.anchor_id())}">'
+        f"<h2>{html.escape(s.title)}</h2>{s.html}</section>"
+        for s in sections
+    )
+    has_plotly = has_plotly or "Plotly.newPlot" in appendix
+    git = git_state(source)
+    toc = table_of_contents(nb.cells)
+    toc += [{"level": 1, "text": s.title, "anchor": s.anchor_id()} for s in sections]
+    bighead = {
+        "title": _title(nb, source),
+        "author": _author(nb),
+        "notebook": source.name,
+        "commit": (git.commit or "not in a git repository")
+        + (" (uncommitted changes)" if git.dirty else ""),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "prototype_mode": "removed" if strip_prototype else "collapsed",
+        "toc": toc,
+        "appendix_html": appendix,
+        "plotly_js": plotly_js() if has_plotly else "",
+    }
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(templates_root() / "nbconvert")],
+        template_name="bighead_report",
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"bighead": bighead})
+    return str(body)
+
+
+def report(
+    path: str | Path,
+    out: str | Path | None = None,
+    *,
+    strip_prototype: bool = False,
+    sections: Sequence[ReportSection] = (),
+    force: bool = True,
+) -> Path:
+    """Render the reviewer report of ``path`` to ``out`` (default ``<stem>.report.html``).
+
+    Raises
+    ------
+    NotFound, InvalidSpec
+        The notebook is missing or invalid.
+    Conflict
+        ``out`` is the notebook itself, or exists and ``force`` is false.
+    """
+    source = Path(path).resolve()
+    target = Path(out).resolve() if out else source.with_name(f"{source.stem}.report.html")
+    if target == source:
+        raise Conflict("the report would overwrite its notebook")
+    if target.exists() and not force:
+        raise Conflict(f"refusing to overwrite {target}")
+    text = render_report(source, strip_prototype=strip_prototype, sections=sections)
+    atomic_write_text(target, text)
+    return target
