@@ -53,6 +53,24 @@ CELLS = [
         "labels.label.mean()"
     ),
     new_markdown_cell(
+        "## 3. From prototype to production\n\n"
+        "Cells with the orange border and the *prototype* badge are exploration. Toggle the "
+        "tag with the Bighead button in a cell's toolbar, the command palette (*Toggle "
+        "prototype cell*) or `Alt+P`. Then click **Productionize** in the notebook toolbar: "
+        "the prototype cells are stripped, a static check makes sure no production cell "
+        "depends on them, and a production notebook plus a module with `main(**parameters)` "
+        "land in `bighead_starter_production/`. **Report** renders a self-contained HTML "
+        "report for a reviewer. The same from a terminal:\n\n"
+        "```\njupyter bighead productionize bighead_starter.ipynb\n"
+        "jupyter bighead report bighead_starter.ipynb\n```"
+    ),
+    proto(
+        "# The dependency check behind the Productionize button, from Python:\n"
+        "import nbformat\n"
+        "from jupyter_bighead.notebooks import check_dependencies\n\n"
+        "check_dependencies(nbformat.read('bighead_starter.ipynb', as_version=4).cells).ok"
+    ),
+    new_markdown_cell(
         "## What comes next\n\n"
         "Re-run `jupyter bighead demo` after upgrading: new sections are added here as the "
         "platform grows (point-in-time features, training and registering a LightGBM model, "

@@ -110,3 +110,14 @@ def test_starter_notebook_runs_top_to_bottom_in_the_demo_workspace(tmp_path, mon
     assert not [o for o in outputs if o.output_type == "error"]
     status_cell = next(c for c in nb.cells if "status_payload(" in c.source)
     assert str(ws.home) in str(status_cell.outputs[0]["data"]["text/plain"])
+
+
+def test_starter_notebook_has_prototype_cells_and_productionizes_cleanly(tmp_path):
+    from jupyter_bighead.notebooks import productionize
+
+    ws = create_demo_workspace(tmp_path / "demo")
+    nb = json.loads(ws.starter.read_text())
+    assert any("prototype" in c["metadata"].get("tags", []) for c in nb["cells"])
+    result = productionize(ws.starter)
+    assert result.report.ok
+    assert result.removed_cells
