@@ -1,0 +1,223 @@
+"""The Executor ABC, shared submit-time checks, and the registry of backends.
+
+Backends are found by name: the built-ins (``local``, ``kubernetes``) and any
+registered under the entry-point group ``jupyter_bighead.executors``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..config import BigheadHome
+from ..errors import Conflict, InvalidSpec, NotFound
+from .records import FINAL, JobRecord, JobStore, new_job_id
+from .spec import DEFAULT_PROFILES, ComputeProfile, JobSpec, check_within_profile
+
+ENTRY_POINT_GROUP = "jupyter_bighead.executors"
+_BUILTIN = {
+    "local": "jupyter_bighead.jobs.local:LocalExecutor",
+    "kubernetes": "jupyter_bighead.jobs.kubernetes:KubernetesExecutor",
+}
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover
+        return "unknown"
+
+
+class Executor(ABC):
+    """Runs jobs somewhere. Subclasses implement ``_launch``, ``_refresh`` and ``_stop``."""
+
+    name: ClassVar[str] = "abstract"
+
+    def __init__(
+        self,
+        home: BigheadHome | None = None,
+        profiles: Mapping[str, ComputeProfile] | None = None,
+    ) -> None:
+        self.home = (home or BigheadHome.resolve()).ensure()
+        self.store = JobStore(self.home.jobs)
+        self.profiles = dict(profiles or DEFAULT_PROFILES)
+
+    # -- the contract ---------------------------------------------------------------
+    def submit(self, spec: JobSpec, user: str | None = None) -> JobRecord:
+        """Check ``spec`` and start it (or queue it). Returns the new record.
+
+        Raises
+        ------
+        InvalidSpec
+            Unknown profile, resources over the profile, parameters the notebook does
+            not declare.
+        NotFound
+            The notebook does not exist.
+        Conflict
+            The user already runs as many jobs on that profile as it allows.
+        """
+        user = user or current_user()
+        spec = self._resolve_notebook(spec)
+        profile = self.profile(spec.profile)
+        resources = check_within_profile(spec, profile)
+        active = [r for r in self.list(limit=10_000) if not r.final and r.user == user
+                  and r.spec.profile == profile.name]
+        if len(active) >= profile.max_concurrent_per_user:
+            raise Conflict(f"{user} already has {len(active)} active job(s) on profile "
+                           f"{profile.name!r} (limit {profile.max_concurrent_per_user})")
+        record = JobRecord(id=new_job_id(spec), spec=spec, executor=self.name, user=user,
+                           resources=resources)
+        self.store.save(record)
+        return self._launch(record, profile)
+
+    def status(self, job_id: str) -> JobRecord:
+        """The job's current record. Raises NotFound for an unknown id."""
+        return self._refresh(self.store.load(job_id))
+
+    def list(self, limit: int = 50, offset: int = 0, state: str | None = None) -> list[JobRecord]:
+        """This executor's jobs, newest first."""
+        records = [self._refresh(r) for r in self.store.all() if r.executor == self.name]
+        if state:
+            records = [r for r in records if r.state == state]
+        return records[offset: offset + limit]
+
+    def cancel(self, job_id: str) -> JobRecord:
+        """Stop the job and everything it started; a finished job is returned unchanged."""
+        record = self.status(job_id)
+        if record.final:
+            return record
+        self._stop(record)
+        return self.store.save(record.evolve(state="cancelled", finished=_now(),
+                                             error="cancelled by user"))
+
+    def logs(self, job_id: str, follow: bool = False, poll: float = 0.5) -> Iterator[str]:
+        """The job's output, chunk by chunk; with ``follow``, until the job is final."""
+        offset = 0
+        while True:
+            text, offset = self.read_log(job_id, offset)
+            if text:
+                yield text
+            if not follow or self.status(job_id).final:
+                text, offset = self.read_log(job_id, offset)
+                if text:
+                    yield text
+                return
+            time.sleep(poll)
+
+    def read_log(self, job_id: str, offset: int = 0) -> tuple[str, int]:
+        """Log text from byte ``offset`` on, and the offset to continue from."""
+        path = self.store.folder(job_id) / "output.log"
+        if not path.exists():
+            self.store.load(job_id)  # NotFound for an unknown job
+            return "", offset
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            data = fh.read()
+        return data.decode("utf-8", errors="replace"), offset + len(data)
+
+    def wait(self, job_id: str, timeout: float = 600, poll: float = 0.2) -> JobRecord:
+        """Block until the job is final (or ``timeout`` seconds pass); return its record."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.status(job_id)
+            if record.final or time.monotonic() > deadline:
+                return record
+            time.sleep(poll)
+
+    def profile(self, name: str) -> ComputeProfile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise InvalidSpec(f"unknown compute profile {name!r}; profiles: "
+                              f"{', '.join(sorted(self.profiles))}") from None
+
+    # -- for subclasses --------------------------------------------------------------
+    @abstractmethod
+    def _launch(self, record: JobRecord, profile: ComputeProfile) -> JobRecord:
+        """Start (or queue) the run of a freshly saved record; return the saved record."""
+
+    @abstractmethod
+    def _refresh(self, record: JobRecord) -> JobRecord:
+        """Bring a record up to date with the backend (final records come back as they are)."""
+
+    @abstractmethod
+    def _stop(self, record: JobRecord) -> None:
+        """Stop a queued or running job and release everything it holds."""
+
+    def _finish_from_result(self, record: JobRecord, result: Mapping[str, Any]) -> JobRecord:
+        state = result.get("state") if result.get("state") in FINAL else "failed"
+        outputs = dict(record.outputs)
+        outputs.update(result.get("outputs") or {})
+        return self.store.save(record.evolve(
+            state=state, finished=result.get("finished") or _now(),
+            error=result.get("error"), metrics=dict(result.get("metrics") or {}),
+            environment=dict(result.get("environment") or {}), outputs=outputs,
+        ))
+
+    def _resolve_notebook(self, spec: JobSpec) -> JobSpec:
+        if spec.notebook is None:
+            return spec
+        path = Path(spec.notebook).expanduser().resolve()
+        if not path.is_file():
+            raise NotFound(f"notebook {spec.notebook} does not exist")
+        if spec.parameters:
+            _check_parameters(path, spec.parameters)
+        from dataclasses import replace
+
+        return replace(spec, notebook=str(path))
+
+
+def _check_parameters(path: Path, parameters: Mapping[str, Any]) -> None:
+    from ..notebooks.module import parameters_from
+    from ..notebooks.productionize import read_notebook
+    from ..notebooks.tags import is_parameters
+
+    nb = read_notebook(path)
+    cells = [(i, c) for i, c in enumerate(nb.cells) if is_parameters(c)]
+    if not cells:
+        raise InvalidSpec(f"parameters {sorted(parameters)} were given but {path.name} has "
+                          "no cell tagged 'parameters'")
+    declared, _ = parameters_from(cells[0][1], cells[0][0])
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise InvalidSpec(f"parameters {unknown} are not in the parameters cell of {path.name} "
+                          f"(it declares {sorted(declared)})")
+
+
+def _now() -> str:
+    from .records import now
+
+    return now()
+
+
+def executor_class(name: str) -> type[Executor]:
+    """The executor class registered under ``name``.
+
+    Raises
+    ------
+    InvalidSpec
+        If no built-in or entry-point executor has that name.
+    """
+    import importlib
+
+    target = _BUILTIN.get(name)
+    if target is None:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name == name:
+                cls: type[Executor] = ep.load()
+                return cls
+        known = sorted(set(_BUILTIN) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+        raise InvalidSpec(f"unknown executor {name!r}; executors: {', '.join(known)}")
+    module, attr = target.split(":")
+    found: type[Executor] = getattr(importlib.import_module(module), attr)
+    return found
+
+
+def get_executor(name: str = "local", **options: Any) -> Executor:
+    """An executor instance by name (see :func:`executor_class`)."""
+    return executor_class(name)(**options)

@@ -1,0 +1,190 @@
+"""The ``local`` executor: each job is a worker subprocess on this machine.
+
+Records live on disk, so the executor survives a server restart: a run whose worker
+is still alive keeps running, one whose worker vanished without writing its result
+is marked failed. At most ``max_concurrent`` jobs run at once; the rest wait queued.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import ClassVar
+
+from ..config import HOME_ENV, BigheadHome
+from ..errors import InvalidSpec
+from .executor import Executor
+from .records import JobRecord, now
+from .spec import ComputeProfile
+
+try:  # psutil comes with ipykernel; without it we fall back to kill(pid, 0)
+    import psutil
+except ImportError:  # pragma: no cover
+    psutil = None
+
+
+def _alive(pid: int | None, started: float | None) -> bool:
+    if not pid:
+        return False
+    if psutil is None:  # pragma: no cover
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return started is None or abs(proc.create_time() - started) < 1.0
+    except psutil.Error:
+        return False
+
+
+def _kill_tree(pid: int, grace: float = 5.0) -> None:
+    """Terminate a worker and every process it started (kernels included)."""
+    if psutil is None:  # pragma: no cover
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        return
+    try:
+        parent = psutil.Process(pid)
+    except psutil.Error:
+        return
+    procs = [*parent.children(recursive=True), parent]
+    for proc in procs:
+        try:
+            proc.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+
+
+class LocalExecutor(Executor):
+    """Run jobs as local subprocesses (papermill in a fresh kernel)."""
+
+    name: ClassVar[str] = "local"
+
+    def __init__(
+        self,
+        home: BigheadHome | None = None,
+        profiles: Mapping[str, ComputeProfile] | None = None,
+        max_concurrent: int = 2,
+    ) -> None:
+        super().__init__(home, profiles)
+        if max_concurrent < 1:
+            raise InvalidSpec("max_concurrent must be at least 1")
+        self.max_concurrent = max_concurrent
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.RLock()
+        self._pump: threading.Thread | None = None
+
+    # -- backend hooks ---------------------------------------------------------------
+    def _launch(self, record: JobRecord, profile: ComputeProfile) -> JobRecord:
+        folder = self.store.folder(record.id)
+        (folder / "spec.json").write_text(json.dumps(record.spec.to_dict(), indent=2))
+        self._schedule()
+        self._ensure_pump()
+        return self.store.load(record.id)
+
+    def _refresh(self, record: JobRecord) -> JobRecord:
+        if record.final:
+            return record
+        with self._lock:
+            record = self.store.load(record.id)  # another thread may have moved it on
+            if record.final:
+                return record
+            result = self.store.result(record.id)
+            if result is not None:
+                self._reap(record.id)
+                return self._finish_from_result(record, result)
+            if record.state == "running" and not _alive(record.pid, record.pid_started):
+                self._reap(record.id)
+                result = self.store.result(record.id)  # it may have finished just now
+                if result is not None:
+                    return self._finish_from_result(record, result)
+                return self.store.save(record.evolve(
+                    state="failed", finished=now(),
+                    error="the worker process disappeared before finishing (crash, kill or "
+                          "server restart)",
+                ))
+            return record
+
+    def _stop(self, record: JobRecord) -> None:
+        with self._lock:
+            if record.state == "running" and _alive(record.pid, record.pid_started):
+                assert record.pid is not None
+                _kill_tree(record.pid)
+            self._reap(record.id)
+
+    # -- scheduling ------------------------------------------------------------------
+    def _schedule(self) -> None:
+        """Refresh active jobs and start queued ones while slots are free (oldest first)."""
+        with self._lock:
+            active = [self._refresh(r) for r in self.store.all()
+                      if r.executor == self.name and not r.final]
+            running = sum(1 for r in active if r.state == "running")
+            for record in sorted((r for r in active if r.state == "queued"),
+                                 key=lambda r: r.created):
+                if running >= self.max_concurrent:
+                    break
+                self._start(record)
+                running += 1
+
+    def _start(self, record: JobRecord) -> JobRecord:
+        folder = self.store.folder(record.id)
+        env = dict(os.environ)
+        env[HOME_ENV] = str(self.home.root)
+        env["BIGHEAD_JOB_ID"] = record.id
+        env["PYTHONUNBUFFERED"] = "1"
+        with (folder / "output.log").open("ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "jupyter_bighead.jobs.worker",
+                 "--spec", str(folder / "spec.json"), "--out", str(folder)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=env, start_new_session=True,
+            )
+        self._children[record.id] = proc
+        started = psutil.Process(proc.pid).create_time() if psutil else None
+        return self.store.save(record.evolve(state="running", started=now(), pid=proc.pid,
+                                             pid_started=started))
+
+    def _reap(self, job_id: str) -> None:
+        proc = self._children.pop(job_id, None)
+        if proc is not None:
+            try:
+                proc.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                self._children[job_id] = proc
+
+    def _ensure_pump(self) -> None:
+        """A background thread that keeps queued jobs moving while any job is active."""
+        with self._lock:
+            if self._pump is not None and self._pump.is_alive():
+                return
+            self._pump = threading.Thread(target=self._pump_loop, name="bighead-local-jobs",
+                                          daemon=True)
+            self._pump.start()
+
+    def _pump_loop(self) -> None:
+        while True:
+            time.sleep(0.25)
+            try:
+                self._schedule()
+                if not any(not r.final for r in self.store.all() if r.executor == self.name):
+                    return
+            except Exception:  # never let the pump die silently on a transient error
+                time.sleep(1.0)

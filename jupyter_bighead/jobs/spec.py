@@ -1,0 +1,200 @@
+"""What to run: ``JobSpec``, compute profiles and cron expressions (pure values, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import InvalidSpec
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31),
+                ("month", 1, 12), ("day of week", 0, 7))
+_CRON_ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
+                 "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *",
+                 "@annually": "0 0 1 1 *"}
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split())}
+_DAYS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}
+
+
+def validate_cron(expr: str) -> str:
+    """Check a 5-field cron expression (or an @alias); return it normalised.
+
+    Raises
+    ------
+    InvalidSpec
+        Naming the field and the value that is wrong.
+    """
+    if not isinstance(expr, str) or not expr.strip():
+        raise InvalidSpec("schedule must be a cron expression such as '0 3 * * *'")
+    text = " ".join(expr.split())
+    fields = _CRON_ALIASES.get(text, text).split(" ")
+    if len(fields) != 5:
+        raise InvalidSpec(f"cron expression {expr!r} must have 5 fields "
+                          f"(minute hour day-of-month month day-of-week), got {len(fields)}")
+    for value, (name, lo, hi) in zip(fields, _CRON_FIELDS, strict=True):
+        names = _MONTHS if name == "month" else _DAYS if name == "day of week" else {}
+        for part in value.split(","):
+            base, _, step = part.partition("/")
+            if step and (not step.isdigit() or int(step) == 0):
+                raise InvalidSpec(f"cron {name} step {step!r} in {expr!r} is not a positive number")
+            if base == "*":
+                continue
+            bounds = base.split("-")
+            if len(bounds) > 2 or not all(bounds):
+                raise InvalidSpec(f"cron {name} {part!r} in {expr!r} is malformed")
+            nums = []
+            for b in bounds:
+                n = names.get(b.lower(), int(b) if b.isdigit() else None)
+                if n is None or not lo <= n <= hi:
+                    raise InvalidSpec(
+                        f"cron {name} {b!r} in {expr!r} is not in {lo}-{hi}"
+                    )
+                nums.append(n)
+            if len(nums) == 2 and nums[0] > nums[1]:
+                raise InvalidSpec(f"cron {name} range {base!r} in {expr!r} runs backwards")
+    return " ".join(fields)
+
+
+_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
+_FACTORS = {None: 1, "m": 1e-3, "k": 1e3, "Ki": 1024, "M": 1e6, "Mi": 1024**2,
+            "G": 1e9, "Gi": 1024**3, "T": 1e12, "Ti": 1024**4}
+
+
+def parse_quantity(value: str | float, what: str) -> float:
+    """A Kubernetes quantity ("500m", "2Gi", 4) as a number; InvalidSpec names ``what``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = _QUANTITY.match(str(value).strip())
+    if not match:
+        raise InvalidSpec(f"{what} {value!r} is not a quantity like '500m', '2', '4Gi'")
+    return float(match.group(1)) * _FACTORS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class ComputeProfile:
+    """Resources and placement for a job, configured by an admin."""
+
+    name: str
+    cpu: str = "1"
+    memory: str = "2Gi"
+    gpu: int = 0
+    image: str | None = None
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: tuple[Mapping[str, Any], ...] = ()
+    max_concurrent_per_user: int = 4
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        parse_quantity(self.cpu, f"profile {self.name!r} cpu")
+        parse_quantity(self.memory, f"profile {self.name!r} memory")
+        if not isinstance(self.gpu, int) or self.gpu < 0:
+            raise InvalidSpec(f"profile {self.name!r} gpu must be a whole number >= 0")
+        if self.max_concurrent_per_user < 1:
+            raise InvalidSpec(f"profile {self.name!r} max_concurrent_per_user must be >= 1")
+
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any]) -> ComputeProfile:
+        known = {f for f in cls.__dataclass_fields__ if f != "name"}
+        unknown = set(data) - known
+        if unknown:
+            raise InvalidSpec(f"profile {name!r} has unknown keys {sorted(unknown)}; "
+                              f"known keys: {sorted(known)}")
+        values = dict(data)
+        if "tolerations" in values:
+            values["tolerations"] = tuple(values["tolerations"])
+        return cls(name=name, **values)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["tolerations"] = list(self.tolerations)
+        out["node_selector"] = dict(self.node_selector)
+        return out
+
+
+DEFAULT_PROFILES = {"default": ComputeProfile("default", description="1 CPU, 2 GiB, no GPU")}
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What to run and how: a notebook or a ``module:function``, parameters, profile.
+
+    ``resources`` may ask for less than (never more than) the profile gives.
+    """
+
+    notebook: str | None = None
+    function: str | None = None  # "package.module:function"
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    profile: str = "default"
+    schedule: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    name: str | None = None
+    kernel: str | None = None
+    resources: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (self.notebook is None) == (self.function is None):
+            raise InvalidSpec("a job runs exactly one of 'notebook' or 'function'")
+        if self.function is not None and not re.match(r"^[\w.]+:\w+$", self.function):
+            raise InvalidSpec(f"function {self.function!r} must look like 'package.module:func'")
+        if self.name is not None and not _NAME.match(self.name):
+            raise InvalidSpec(f"job name {self.name!r} may use letters, digits, '_', '.', '-'")
+        if self.schedule is not None:
+            object.__setattr__(self, "schedule", validate_cron(self.schedule))
+        if not isinstance(self.parameters, Mapping):
+            raise InvalidSpec("parameters must be a mapping of name to value")
+        for key, value in self.labels.items():
+            if not _NAME.match(str(key)) or not isinstance(value, str):
+                raise InvalidSpec(f"label {key!r}={value!r} must be a short name and a string")
+        unknown = set(self.resources) - {"cpu", "memory", "gpu"}
+        if unknown:
+            raise InvalidSpec(f"resources may set cpu, memory and gpu, not {sorted(unknown)}")
+
+    @property
+    def display_name(self) -> str:
+        return self.name or (self.notebook or self.function or "job").rsplit("/", 1)[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("parameters", "labels", "resources"):
+            out[key] = dict(out[key])
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> JobSpec:
+        if not isinstance(data, Mapping):
+            raise InvalidSpec("a job spec must be a JSON object")
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise InvalidSpec(f"unknown job spec keys {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**dict(data))
+
+
+def check_within_profile(spec: JobSpec, profile: ComputeProfile) -> dict[str, Any]:
+    """The resources the job gets: the profile's, or less if the spec asks for less.
+
+    Raises
+    ------
+    InvalidSpec
+        If the spec asks for more cpu, memory or GPUs than the profile allows.
+    """
+    wanted = dict(spec.resources)
+    result = {"cpu": profile.cpu, "memory": profile.memory, "gpu": profile.gpu}
+    for key in ("cpu", "memory"):
+        if key in wanted:
+            ask = parse_quantity(wanted[key], f"requested {key}")
+            cap = parse_quantity(getattr(profile, key), f"profile {key}")
+            if ask > cap:
+                raise InvalidSpec(f"requested {key} {wanted[key]} exceeds profile "
+                                  f"{profile.name!r} limit {getattr(profile, key)}")
+            result[key] = str(wanted[key])
+    if "gpu" in wanted:
+        if int(wanted["gpu"]) > profile.gpu:
+            raise InvalidSpec(f"requested {wanted['gpu']} GPU(s) exceeds profile "
+                              f"{profile.name!r} limit {profile.gpu}")
+        result["gpu"] = int(wanted["gpu"])
+    return result

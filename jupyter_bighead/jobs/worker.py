@@ -1,0 +1,96 @@
+"""The job worker: ``python -m jupyter_bighead.jobs.worker --spec SPEC --out DIR``.
+
+Runs one job (a notebook through papermill, or a ``module:function``) and writes into
+``DIR``: the executed notebook, ``metrics.jsonl`` and, last, ``result.json``. The same
+entry point runs in a local subprocess and in a Kubernetes pod.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .._io import atomic_write_text
+from .metrics import METRICS_ENV, read_metrics
+from .spec import JobSpec
+
+
+def environment(kernel: str | None) -> dict[str, Any]:
+    """Image, kernel, Python and a hash of the installed packages (like ``pip freeze``)."""
+    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+                   if d.metadata["Name"])
+    return {
+        "image": os.environ.get("BIGHEAD_IMAGE"),
+        "kernel": kernel,
+        "python": platform.python_version(),
+        "packages_sha256": hashlib.sha256("\n".join(dists).encode()).hexdigest(),
+        "packages": len(dists),
+    }
+
+
+def run(spec: JobSpec, out: Path) -> dict[str, Any]:
+    """Run ``spec``; return the result document (also written to ``out/result.json``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    metrics_file = out / "metrics.jsonl"
+    os.environ[METRICS_ENV] = str(metrics_file)
+    result: dict[str, Any] = {"state": "failed", "started": datetime.now(UTC).isoformat()}
+    kernel = spec.kernel
+    try:
+        if spec.notebook:
+            import nbformat
+
+            from ..notebooks.execute import run_notebook
+
+            source = Path(spec.notebook)
+            if kernel is None:
+                kernel = nbformat.read(source, as_version=4).metadata.get(
+                    "kernelspec", {}).get("name")
+            executed = out / "executed.ipynb"
+            result["outputs"] = {"executed_notebook": str(executed)}
+            print(f"[bighead worker] running {source} with papermill", flush=True)
+            run_notebook(source, executed, parameters=dict(spec.parameters),
+                         kernel_name=kernel, cwd=source.parent, progress_bar=False)
+        else:
+            module_name, func_name = str(spec.function).split(":")
+            print(f"[bighead worker] calling {spec.function}", flush=True)
+            value = getattr(importlib.import_module(module_name), func_name)(**spec.parameters)
+            try:
+                result["return_value"] = json.loads(json.dumps(value))
+            except (TypeError, ValueError):
+                result["return_value"] = repr(value)
+        result["state"] = "succeeded"
+    except Exception as exc:
+        details = getattr(exc, "details", None)
+        result["error"] = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        result["details"] = details
+        traceback.print_exc()
+    result["finished"] = datetime.now(UTC).isoformat()
+    result["metrics"] = read_metrics(metrics_file)
+    result["environment"] = environment(kernel)
+    atomic_write_text(out / "result.json", json.dumps(result, indent=2, default=str))
+    print(f"[bighead worker] {result['state']}", flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m jupyter_bighead.jobs.worker")
+    parser.add_argument("--spec", required=True, help="path of the job's spec.json")
+    parser.add_argument("--out", required=True, help="folder for the run's outputs")
+    args = parser.parse_args(argv)
+    spec = JobSpec.from_dict(json.loads(Path(args.spec).read_text("utf-8")))
+    result = run(spec, Path(args.out))
+    return 0 if result["state"] == "succeeded" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
