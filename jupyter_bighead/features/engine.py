@@ -296,6 +296,14 @@ def aggregate(
 ) -> Any:
     """One feature's values for the sorted queries ``q`` (see the module docstring)."""
     lo, hi = q.lo(prep, window_ns), q.hi
+    if prep.n_events == 0:  # every window is empty
+        if agg in ("count", "count_distinct"):
+            return np.zeros(len(hi), dtype=np.int64)
+        if agg == "sum":
+            return np.zeros(len(hi))
+        if col is not None and not col.numeric:
+            return _take(col, np.zeros(len(hi), dtype=np.int64), np.zeros(len(hi), dtype=bool))
+        return np.full(len(hi), np.nan)
     if agg == "count":
         if col is None or col.all_valid:
             return hi - lo
