@@ -252,7 +252,12 @@ def _ceil_div(a: np.ndarray, b: int) -> np.ndarray:
 
 
 def map_queries(
-    prep: Prepared, entity: pd.Series, t_ns: np.ndarray, zone: str, what: str
+    prep: Prepared,
+    entity: pd.Series,
+    t_ns: np.ndarray,
+    zone: str,
+    what: str,
+    entity_what: str = "spine entity column",
 ) -> Queries:
     """Locate each spine row's entity and visible upper bound in ``prep``.
 
@@ -262,7 +267,7 @@ def map_queries(
         If the spine's zone clashes with the source's, or the entity types cannot match.
     """
     check_zones(zone, what, prep.zone, f"{prep.what} timestamp")
-    _check_entity_types(entity, prep, what)
+    _check_entity_types(entity, prep, entity_what)
     code = prep.uniques.get_indexer(entity)
     code = np.asarray(code, dtype=np.int64)
     known = code >= 0

@@ -279,7 +279,7 @@ class FeatureRepo:
                 pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
             if not pending:
                 continue
-            q = engine.map_queries(prep, ents, t_ns, ticks.zone, what)
+            q = engine.map_queries(prep, ents, t_ns, ticks.zone, what, f"spine column {entity!r}")
             inverse: np.ndarray | None = None
             for ref, feature, digest in pending:
                 col = prep.columns.get(feature.column) if feature.column else None

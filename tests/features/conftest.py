@@ -38,7 +38,11 @@ def assert_columns_match(actual: pd.DataFrame, expected: pd.DataFrame, names: li
             np.testing.assert_array_equal(a, b.astype(np.int64), err_msg=name)
         else:
             np.testing.assert_allclose(
-                a.astype(float), b.astype(float), rtol=1e-9, atol=1e-12, equal_nan=True,
+                a.astype(float),
+                b.astype(float),
+                rtol=1e-9,
+                atol=1e-12,
+                equal_nan=True,
                 err_msg=name,
             )
 

@@ -129,8 +129,11 @@ def test_last_first_and_distinct_work_on_string_columns(tmp_path, ts, labels):
     spine = pd.DataFrame({"user_id": [1] * 12, "ts": [h * HOUR_MS for h in range(12)]})
     out = repo.materialize(spine, [f.name for f in feats], cache=False)
     expected = reference(
-        ev, spine, {f.name: (f.column, f.agg, f.window_ns) for f in feats},
-        entity="user_id", timestamp="ts",
+        ev,
+        spine,
+        {f.name: (f.column, f.agg, f.window_ns) for f in feats},
+        entity="user_id",
+        timestamp="ts",
     )
     for f in feats:
         got = [None if pd.isna(v) else v for v in out[f.name]]
