@@ -95,7 +95,7 @@ def test_missing_source_file_raises_not_found_naming_it(tmp_path):
 def test_source_lacking_a_column_names_it_and_suggests(tmp_path, src):
     repo = FeatureRepo(tmp_path / "r")
     repo.apply([Feature("s", source=src, column="amout", agg="sum")])
-    with pytest.raises(InvalidSpec, match=r"lacks column 'amout' \\(did you mean 'amount'\\?\\)"):
+    with pytest.raises(InvalidSpec, match=r"lacks column 'amout' \(did you mean 'amount'\?\)"):
         repo.materialize(pd.DataFrame({"user_id": [1], "ts": [0]}), ["s"])
 
 
