@@ -189,7 +189,21 @@ def read_columns(source: EventSource, columns: list[str]) -> dict[str, pd.Series
         return _read_csv(source, wanted)
     else:
         table = _read_parquet(source, wanted, folder=kind == "parquet_dir")
-    return {name: table.column(name).to_pandas() for name in wanted}
+    return {name: _to_series(table.column(name)) for name in wanted}
+
+
+def _to_series(column: Any) -> pd.Series:
+    """An Arrow column as a pandas Series, without a copy for plain numeric data."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if column.null_count == 0 and (
+        pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+    ):
+        chunks = column.chunks
+        values = chunks[0].to_numpy(zero_copy_only=False) if len(chunks) == 1 else column.to_numpy()
+        return pd.Series(values, copy=False)
+    return column.to_pandas()
 
 
 def _missing(source: EventSource, available: list[str], wanted: list[str], where: str) -> None:

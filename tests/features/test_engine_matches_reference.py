@@ -139,3 +139,22 @@ def test_last_first_and_distinct_work_on_string_columns(tmp_path, ts, labels):
         got = [None if pd.isna(v) else v for v in out[f.name]]
         want = [None if pd.isna(v) else v for v in expected[f.name]]
         assert got == want, f.name
+
+
+def test_parallel_sort_gives_the_same_order_as_the_serial_one(monkeypatch):
+    import numpy as np
+
+    from jupyter_bighead.features import engine
+    from jupyter_bighead.features.sources import Ticks
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    entity = pd.Series(rng.integers(0, 300, n))
+    ts = Ticks(rng.integers(0, 50, n), None, 1_000_000, "epoch")
+    serial = engine.prepare(entity, ts, None, "src")
+    monkeypatch.setattr(engine, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(engine, "_workers", lambda: 4)
+    parallel = engine.prepare(entity, ts, None, "src")
+    np.testing.assert_array_equal(parallel.keys, serial.keys)
+    np.testing.assert_array_equal(parallel.perm, serial.perm)
+    np.testing.assert_array_equal(parallel.starts, serial.starts)
