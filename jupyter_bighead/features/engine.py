@@ -189,20 +189,22 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
         stride = int(vis.max()) - origin + 1
     else:
         origin, stride = 0, 1
+    # key = code * stride + offset(vis), built in place to keep peak memory down
     if (n_codes + 1) * stride < _LIMIT:
-        offset = vis - origin
+        key = codes * stride
+        key += vis
+        key -= origin
     else:  # too wide for one int64 key: rank-compress the times instead
         ranks = np.unique(vis)
-        offset = np.searchsorted(ranks, vis).astype(np.int64)
         stride = max(len(ranks), 1)
-    key = codes * stride
-    key += offset
-    del offset
-    perm, keys = sort_keys(key, codes, n_codes)
-    del key
-    _order_ties_by_row(keys, perm)
+        key = codes * stride
+        key += np.searchsorted(ranks, vis)
+    del vis
     starts = np.zeros(n_codes + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=n_codes), out=starts[1:])
+    perm, keys = sort_keys(key, codes, n_codes)
+    del key, codes
+    _order_ties_by_row(keys, perm)
     if rows is not None:
         perm = rows[perm]
     return Prepared(

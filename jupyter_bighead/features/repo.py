@@ -433,6 +433,10 @@ class FeatureRepo:
                     parse_lines=csv,
                 )
             prep = engine.prepare(data[source.entity], ts, created, f"source {source.name!r}")
+            del ts, created  # free the raw key columns before the value columns are sorted
+            for name in base:
+                if name not in needed:
+                    data.pop(name, None)
         else:
             missing = [c for c in needed if c not in prep.columns]
             data = read_columns(source, missing) if missing else {}
