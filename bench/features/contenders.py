@@ -158,7 +158,11 @@ def polars_asof(events_path: Path, spine: pd.DataFrame) -> pd.DataFrame:
         check_sortedness=False,
     )
     out = up.select(
-        "qid", ENTITY, TIMESTAMP, cs_u=pl.col("cs").fill_null(0.0), cn_u=pl.col("cn").fill_null(0),
+        "qid",
+        ENTITY,
+        TIMESTAMP,
+        cs_u=pl.col("cs").fill_null(0.0),
+        cn_u=pl.col("cn").fill_null(0),
         v_last=pl.col(VALUE),
     )
     for w, ms in WINDOWS_MS.items():
