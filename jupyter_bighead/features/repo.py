@@ -1,0 +1,511 @@
+"""``FeatureRepo``: the catalog, the engine and the cache behind one folder.
+
+Layout of a repo folder::
+
+    catalog.db            SQLite (WAL) catalog of every feature version
+    cache/v1/ab/<key>.bhc one verified result column per (definition, source, spine)
+
+Nothing is computed at :meth:`FeatureRepo.apply`. :meth:`FeatureRepo.materialize`
+computes only the feature columns missing from the cache; :meth:`FeatureRepo.online`
+runs the very same code on a spine of ``(entity, at)`` rows.
+"""
+
+from __future__ import annotations
+
+import getpass
+import itertools
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InvalidSpec
+from . import engine
+from .cache import ResultCache, cache_key, spine_hash
+from .catalog import Catalog
+from .leakage import check_leakage, guard
+from .sources import (
+    check_zones,
+    content_fingerprint,
+    fingerprint,
+    read_columns,
+    to_ticks,
+    value_column_line_error,
+)
+from .spec import NUMERIC_AGGS, EventSource, Feature
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, message)``: called as each feature column is ready."""
+
+
+@dataclass
+class MaterializeStats:
+    """What the last :meth:`FeatureRepo.materialize` call did (for tests and the UI)."""
+
+    rows: int = 0
+    cache_hits: list[str] = field(default_factory=list)
+    computed: list[str] = field(default_factory=list)
+    sources_read: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _default_owner() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+class FeatureRepo:
+    """A feature repository in a folder (created if missing).
+
+    Parameters
+    ----------
+    path
+        The folder; defaults to the ``features`` folder of the Bighead home.
+    owner
+        Recorded on applied features that name no owner; defaults to the login name.
+    keep_sources
+        How many sorted sources to keep in memory between calls (0 keeps none).
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        owner: str | None = None,
+        keep_sources: int = 2,
+    ) -> None:
+        if path is None:
+            from ..config import BigheadHome
+
+            path = BigheadHome.resolve().features
+        self.path = Path(path).expanduser().resolve()
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(self.path / "catalog.db")
+        self.cache = ResultCache(self.path / "cache")
+        self.owner = owner or _default_owner()
+        self.keep_sources = keep_sources
+        self.last_stats: MaterializeStats | None = None
+        self._prepared: OrderedDict[str, engine.Prepared] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"FeatureRepo({str(self.path)!r})"
+
+    # -- catalog -----------------------------------------------------------------------
+    def apply(self, features: Iterable[Feature]) -> list[dict[str, Any]]:
+        """Register definitions; nothing is computed.
+
+        Re-applying an identical definition is a no-op (its metadata is refreshed). A
+        changed definition needs a higher ``version=``; older versions stay usable.
+
+        Returns
+        -------
+        list of dict
+            ``{"name", "version", "status"}`` per feature, status ``"created"`` or
+            ``"unchanged"``.
+
+        Raises
+        ------
+        InvalidSpec
+            If a name appears twice in ``features`` or an item is not a Feature.
+        Conflict
+            If a definition changed without a version bump.
+        """
+        if isinstance(features, Feature):
+            features = [features]
+        return self.catalog.apply(list(features), owner=self.owner)
+
+    def get(self, ref: str) -> Feature:
+        """The definition that ``ref`` (``name`` or ``name@N``) selects.
+
+        Raises
+        ------
+        NotFound
+            If it is unknown (the message suggests close names).
+        """
+        return self.catalog.resolve(ref)[0]
+
+    def list_features(
+        self, search: str | None = None, *, tag: str | None = None, owner: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Latest versions matching a text (name, description, tag, owner), tag and owner."""
+        return self.catalog.search(search, tag=tag, owner=owner)
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """A feature with every version (oldest first) and the diff of each to the previous.
+
+        Raises
+        ------
+        NotFound
+            If the feature is unknown.
+        """
+        versions = self.catalog.versions(name)
+        for prev, cur in itertools.pairwise(versions):
+            cur["changes"] = self.catalog.diff(name, prev["version"], cur["version"])
+        if versions:
+            versions[0]["changes"] = []
+        return {"name": name, "latest": versions[-1], "versions": versions}
+
+    def diff(self, name: str, a: int, b: int) -> list[dict[str, Any]]:
+        """Changed fields from version ``a`` to ``b``: ``[{"field", "old", "new"}]``."""
+        return self.catalog.diff(name, a, b)
+
+    def clear_cache(self) -> None:
+        """Drop every cached result and every source kept in memory."""
+        self.cache.clear()
+        with self._lock:
+            self._prepared.clear()
+
+    def check_leakage(
+        self, df: pd.DataFrame, label: str, columns: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """Flag single columns whose AUC alone exceeds 0.98; see :func:`.leakage.check_leakage`."""
+        return check_leakage(df, label, columns)
+
+    # -- computing ---------------------------------------------------------------------
+    def materialize(
+        self,
+        spine: Any,
+        refs: str | Sequence[str],
+        entity: str | None = None,
+        timestamp: str | None = None,
+        *,
+        label_timestamp: str | None = None,
+        strict: bool = True,
+        cache: bool = True,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
+        """Point-in-time feature values for every spine row.
+
+        Row ``i`` gets, for each reference, the aggregate of the events of entity
+        ``spine[entity][i]`` with ``t - window <= vis < t`` where ``t`` is
+        ``spine[timestamp][i]`` and ``vis = max(ts, created_at)`` (just ``ts`` when the
+        source has no ``created_at``). Empty windows and unknown entities give
+        ``count = 0``, ``sum = 0.0`` and NaN for the other aggregations; null values
+        are ignored. ``last``/``first`` take the latest/earliest ``vis``, ties going to
+        the later/earlier source row.
+
+        Parameters
+        ----------
+        spine
+            A DataFrame (or anything with ``to_pandas()``); it is not modified.
+        refs
+            Feature references: ``name`` (latest version) or ``name@N``.
+        entity, timestamp
+            Spine columns; default to the sources' column names when they all agree.
+            Timestamps are datetime64 of any unit (naive or tz-aware) or integer
+            epoch milliseconds.
+        label_timestamp
+            A spine column with each row's label time: rows queried after it could
+            leak, which raises :class:`.LeakageError` (or warns when ``strict=False``).
+        cache
+            Read and write the result cache (one column per feature).
+        progress
+            ``progress(done, total, message)``, called after each feature column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The spine's columns (same order, index and duplicates) plus one column per
+            reference, named exactly as given.
+
+        Raises
+        ------
+        InvalidSpec
+            On a missing spine column, a bad timestamp type or null, zone mixing,
+            duplicate references or ones clashing with spine columns.
+        NotFound
+            On an unknown feature or version, or a missing source file.
+        """
+        started = time.perf_counter()
+        stats = MaterializeStats()
+        frame = _as_frame(spine)
+        refs = [refs] if isinstance(refs, str) else list(refs)
+        _check_refs(refs, frame)
+        resolved = [(ref, *self.catalog.resolve(ref)[:2]) for ref in refs]
+        entity = entity or _shared([f.source.entity for _, f, _ in resolved], "entity")
+        timestamp = timestamp or _shared([f.source.timestamp for _, f, _ in resolved], "timestamp")
+        for role, name in (("entity", entity), ("timestamp", timestamp)):
+            if name not in frame.columns:
+                raise InvalidSpec(
+                    f"the spine has no {role} column {name!r}; it has "
+                    f"{', '.join(map(repr, map(str, frame.columns)))}"
+                )
+        what = f"spine column {timestamp!r}"
+        ticks = to_ticks(frame[timestamp], what)
+        if ticks.valid is not None:
+            row = int(np.flatnonzero(~ticks.valid)[0])
+            raise InvalidSpec(f"{what} has a null timestamp at row {row}")
+        t_ns = ticks.to_unit(1)
+        if label_timestamp is not None:
+            self._guard(frame, label_timestamp, ticks.zone, what, t_ns, timestamp, refs, strict)
+        ents = frame[entity]
+        n = len(frame)
+        stats.rows = n
+        s_hash = spine_hash(ents, t_ns) if cache else ""
+        groups: dict[str, list[tuple[str, Feature, str]]] = {}
+        for item in resolved:
+            key = json.dumps(item[1].source.semantic_key(), sort_keys=True)
+            groups.setdefault(key, []).append(item)
+        outputs: dict[str, Any] = {}
+        total = len(resolved)
+
+        def report(message: str) -> None:
+            if progress is not None:
+                progress(len(outputs), total, message)
+
+        report("starting")
+        for items in groups.values():
+            source = items[0][1].source
+            fp = fingerprint(source)
+            pending = items
+            if cache and fp is not None:
+                pending = self._from_cache(items, fp, s_hash, n, outputs, stats, report)
+            if not pending:
+                continue
+            prep, fp = self._prepare(source, fp, [f for _, f, _ in pending], stats)
+            if cache:  # SQL sources learn their fingerprint only now
+                pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
+            if not pending:
+                continue
+            q = engine.map_queries(prep, ents, t_ns, ticks.zone, what)
+            inverse: np.ndarray | None = None
+            for ref, feature, digest in pending:
+                col = prep.columns.get(feature.column) if feature.column else None
+                values = engine.aggregate(prep, col, feature.agg, q, feature.window_ns)
+                if isinstance(values, np.ndarray):
+                    out = np.empty_like(values)
+                    out[q.order] = values
+                else:
+                    if inverse is None:
+                        inverse = np.empty_like(q.order)
+                        inverse[q.order] = np.arange(len(q.order))
+                    out = values.take(inverse)
+                outputs[ref] = out
+                stats.computed.append(ref)
+                if cache:
+                    self.cache.put(
+                        cache_key(digest, fp, s_hash),
+                        out,
+                        {"feature": ref, "def_hash": digest, "source": fp, "spine": s_hash},
+                    )
+                report(f"computed {ref}")
+        result = frame.copy(deep=False)
+        for ref in refs:
+            result[ref] = outputs[ref]
+        stats.seconds = time.perf_counter() - started
+        self.last_stats = stats
+        return result
+
+    def online(
+        self,
+        entities: Any,
+        refs: str | Sequence[str],
+        at: Any = None,
+        *,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
+        """Current (or as-of ``at``) feature values for a few entities.
+
+        Runs :meth:`materialize` (without the cache) on a spine with columns
+        ``entity`` and ``at``, so online and offline values agree by construction.
+        ``at=None`` means now (epoch milliseconds, compatible with naive and aware
+        sources; the output ``at`` column is then a UTC timestamp). A datetime or
+        ``pd.Timestamp`` is used as given; an integer is epoch milliseconds.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``entity``, ``at`` and one per reference, one row per entity.
+        """
+        import pandas as pd
+
+        if isinstance(entities, str | bytes) or not isinstance(entities, Iterable):
+            entities = [entities]
+        ents = pd.Series(list(entities))
+        if at is None:
+            now = time.time_ns() // 1_000_000
+            spine = pd.DataFrame({"entity": ents, "at": np.full(len(ents), now, dtype=np.int64)})
+        elif isinstance(at, int | np.integer) and not isinstance(at, bool):
+            spine = pd.DataFrame(
+                {"entity": ents, "at": np.full(len(ents), int(at), dtype=np.int64)}
+            )
+        else:
+            stamp = pd.Timestamp(at)
+            spine = pd.DataFrame(
+                {"entity": ents, "at": pd.Series([stamp] * len(ents), dtype=object)}
+            )
+            spine["at"] = pd.to_datetime(spine["at"])
+        out = self.materialize(
+            spine, refs, entity="entity", timestamp="at", cache=False, progress=progress
+        )
+        if at is None:
+            out["at"] = pd.to_datetime(out["at"], unit="ms", utc=True)
+        return out
+
+    # -- internals ---------------------------------------------------------------------
+    def _guard(
+        self,
+        frame: pd.DataFrame,
+        label: str,
+        zone: str,
+        what: str,
+        t_ns: np.ndarray,
+        timestamp: str,
+        refs: Sequence[str],
+        strict: bool,
+    ) -> None:
+        if label not in frame.columns:
+            raise InvalidSpec(f"the spine has no label_timestamp column {label!r}")
+        label_what = f"spine column {label!r}"
+        lab = to_ticks(frame[label], label_what)
+        check_zones(zone, what, lab.zone, label_what)
+        guard(
+            t_ns,
+            lab.to_unit(1),
+            lab.valid,
+            timestamp=timestamp,
+            label_timestamp=label,
+            refs=refs,
+            strict=strict,
+        )
+
+    def _from_cache(
+        self,
+        items: list[tuple[str, Feature, str]],
+        fp: str,
+        s_hash: str,
+        n: int,
+        outputs: dict[str, Any],
+        stats: MaterializeStats,
+        report: Callable[[str], None],
+    ) -> list[tuple[str, Feature, str]]:
+        pending = []
+        for ref, feature, digest in items:
+            hit = self.cache.get(cache_key(digest, fp, s_hash), n)
+            if hit is None:
+                pending.append((ref, feature, digest))
+            else:
+                outputs[ref] = hit
+                stats.cache_hits.append(ref)
+                report(f"cached {ref}")
+        return pending
+
+    def _prepare(
+        self, source: EventSource, fp: str | None, features: list[Feature], stats: MaterializeStats
+    ) -> tuple[engine.Prepared, str]:
+        """The sorted events of ``source`` holding every column ``features`` need."""
+        needed = list(dict.fromkeys(f.column for f in features if f.column))
+        with self._lock:
+            prep = self._prepared.get(fp) if fp is not None else None
+            if prep is not None:
+                self._prepared.move_to_end(str(fp))
+        base = [source.entity, source.timestamp] + (
+            [source.created_at] if source.created_at else []
+        )
+        if prep is None:
+            data = read_columns(source, base + needed)
+            stats.sources_read.append(source.name)
+            if fp is None:
+                fp = content_fingerprint(source, data)
+            csv = source.kind == "csv"
+            ts = to_ticks(
+                data[source.timestamp],
+                f"source {source.name!r} column {source.timestamp!r}",
+                parse_lines=csv,
+            )
+            created = None
+            if source.created_at:
+                created = to_ticks(
+                    data[source.created_at],
+                    f"source {source.name!r} column {source.created_at!r}",
+                    parse_lines=csv,
+                )
+            prep = engine.prepare(data[source.entity], ts, created, f"source {source.name!r}")
+        else:
+            missing = [c for c in needed if c not in prep.columns]
+            data = read_columns(source, missing) if missing else {}
+        for feature in features:
+            if feature.column and feature.column not in prep.columns:
+                self._add_column(prep, source, feature, data[feature.column])
+            elif feature.column:
+                _check_numeric(prep.columns[feature.column].numeric, source, feature, None)
+        assert fp is not None
+        if self.keep_sources > 0:
+            with self._lock:
+                self._prepared[fp] = prep
+                self._prepared.move_to_end(fp)
+                while len(self._prepared) > self.keep_sources:
+                    self._prepared.popitem(last=False)
+        return prep, fp
+
+    @staticmethod
+    def _add_column(
+        prep: engine.Prepared, source: EventSource, feature: Feature, series: Any
+    ) -> None:
+        import pandas as pd
+
+        dtype = series.dtype
+        numeric = bool(
+            pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_datetime64_any_dtype(dtype)
+        )
+        _check_numeric(numeric, source, feature, series)
+        prep.add_column(str(feature.column), series, numeric=numeric)
+
+
+def _check_numeric(numeric: bool, source: EventSource, feature: Feature, series: Any) -> None:
+    if numeric or feature.agg not in NUMERIC_AGGS:
+        return
+    if series is not None and source.kind == "csv":
+        raise value_column_line_error(source, str(feature.column), series)
+    raise InvalidSpec(
+        f"feature {feature.name!r}: agg {feature.agg!r} needs a numeric column, but "
+        f"source {source.name!r} column {feature.column!r} is not numeric"
+    )
+
+
+def _as_frame(spine: Any) -> pd.DataFrame:
+    import pandas as pd
+
+    if isinstance(spine, pd.DataFrame):
+        return spine
+    if hasattr(spine, "to_pandas"):
+        frame = spine.to_pandas()
+        if isinstance(frame, pd.DataFrame):
+            return frame
+    raise InvalidSpec(f"the spine must be a pandas DataFrame, not {type(spine).__name__}")
+
+
+def _check_refs(refs: list[str], frame: pd.DataFrame) -> None:
+    if not refs:
+        raise InvalidSpec("materialize needs at least one feature reference")
+    seen: set[str] = set()
+    for ref in refs:
+        if not isinstance(ref, str):
+            raise InvalidSpec(f"feature reference {ref!r} must be a string")
+        if ref in seen:
+            raise InvalidSpec(f"feature reference {ref!r} is requested twice")
+        if ref in frame.columns:
+            raise InvalidSpec(f"feature reference {ref!r} clashes with a spine column of that name")
+        seen.add(ref)
+
+
+def _shared(names: list[str], role: str) -> str:
+    distinct = sorted(set(names))
+    if len(distinct) != 1:
+        raise InvalidSpec(
+            f"the features' sources use different {role} columns ({', '.join(distinct)}): "
+            f"pass {role}= to name the spine column"
+        )
+    return distinct[0]

@@ -1,0 +1,268 @@
+"""Reading event sources and turning timestamps into integer ticks.
+
+A source is read column by column into pandas Series. Timestamps become ``int64``
+ticks in a known unit (``unit_ns`` nanoseconds per tick) with a *zone kind*:
+
+- ``"naive"``: a tz-naive datetime column, read as UTC wall time;
+- ``"aware"``: a tz-aware datetime column, converted to UTC;
+- ``"epoch"``: integer milliseconds since the Unix epoch, which is UTC by definition
+  and so compatible with both of the others.
+
+Mixing a naive with an aware datetime (spine against source, or ``ts`` against
+``created_at``) raises :class:`~jupyter_bighead.errors.InvalidSpec` naming the columns,
+because guessing a zone silently moves events across window bounds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InvalidSpec, NotFound
+from .spec import EventSource
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NS_PER_MS = 1_000_000
+_NAT = np.iinfo(np.int64).min
+_UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """Integer timestamps: ``values[i]`` ticks of ``unit_ns`` ns each, valid where ``valid``."""
+
+    values: np.ndarray
+    valid: np.ndarray | None
+    unit_ns: int
+    zone: str
+
+    def to_unit(self, unit_ns: int) -> np.ndarray:
+        """The values in a finer (or equal) unit; ``unit_ns`` must divide ``self.unit_ns``."""
+        if unit_ns == self.unit_ns:
+            return self.values
+        return self.values * (self.unit_ns // unit_ns)
+
+
+def check_zones(a_zone: str, a_what: str, b_zone: str, b_what: str) -> None:
+    """Raise if a tz-naive and a tz-aware timestamp column are combined."""
+    if {a_zone, b_zone} == {"naive", "aware"}:
+        naive, aware = (a_what, b_what) if a_zone == "naive" else (b_what, a_what)
+        raise InvalidSpec(
+            f"{naive} is tz-naive but {aware} is tz-aware: localize the naive column "
+            "(e.g. .dt.tz_localize('UTC')) or drop the zone of the aware one"
+        )
+
+
+def to_ticks(series: pd.Series, what: str, *, parse_lines: bool = False) -> Ticks:
+    """Convert a timestamp column to :class:`Ticks`.
+
+    Accepts datetime64 of any unit (naive or tz-aware) and integers (epoch ms). With
+    ``parse_lines`` (CSV sources), strings are parsed as ISO 8601 and a bad value is
+    reported with its file line number.
+
+    Raises
+    ------
+    InvalidSpec
+        If the column has another type, or (CSV) a value does not parse.
+    """
+    import pandas as pd
+
+    dtype = series.dtype
+    if parse_lines and (dtype.kind == "O" or pd.api.types.is_string_dtype(dtype)):
+        parsed = pd.to_datetime(series, errors="coerce", format="ISO8601")
+        bad = parsed.isna().to_numpy() & series.notna().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InvalidSpec(
+                f"{what}: cannot parse {series.iloc[row]!r} as a timestamp on line {row + 2}"
+            )
+        series, dtype = parsed, parsed.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        naive = series.dt.tz_convert(None)
+        return _from_datetime(naive.to_numpy(), "aware")
+    if dtype.kind == "M":
+        return _from_datetime(series.to_numpy(), "naive")
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        if series.hasnans:
+            valid = series.notna().to_numpy()
+            values = series.to_numpy(dtype=np.int64, na_value=0)
+            return Ticks(values, valid, NS_PER_MS, "epoch")
+        return Ticks(series.to_numpy(dtype=np.int64), None, NS_PER_MS, "epoch")
+    raise InvalidSpec(
+        f"{what} has type {dtype}; a timestamp must be datetime64 (naive or tz-aware) "
+        "or integer milliseconds since the epoch"
+    )
+
+
+def _from_datetime(values: np.ndarray, zone: str) -> Ticks:
+    unit, count = np.datetime_data(values.dtype)
+    unit_ns = _UNIT_NS[unit] * count
+    ints = values.view(np.int64)
+    invalid = ints == _NAT
+    return Ticks(ints, ~invalid if invalid.any() else None, unit_ns, zone)
+
+
+def fingerprint(source: EventSource) -> str | None:
+    """A cheap fingerprint of a file source's content: paths, sizes and mtimes.
+
+    Returns ``None`` for SQL sources, whose result can only be fingerprinted after
+    running the query (see :func:`content_fingerprint`).
+
+    Raises
+    ------
+    NotFound
+        If the file or folder does not exist.
+    """
+    if source.query is not None:
+        return None
+    path = Path(str(source.path))
+    if not path.exists():
+        raise NotFound(f"source {source.name!r}: file {str(path)!r} does not exist")
+    files = sorted(_parquet_files(path, source)) if path.is_dir() else [path]
+    digest = hashlib.sha256(repr(sorted(source.semantic_key().items())).encode())
+    for file in files:
+        st = file.stat()
+        digest.update(f"{file}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    return digest.hexdigest()
+
+
+def content_fingerprint(source: EventSource, columns: dict[str, pd.Series]) -> str:
+    """Fingerprint a source from the data it returned (used for SQL sources)."""
+    from pandas.util import hash_pandas_object
+
+    digest = hashlib.sha256(repr(sorted(source.semantic_key().items())).encode())
+    for name in sorted(columns):
+        digest.update(name.encode() + b"\0")
+        digest.update(hash_pandas_object(columns[name], index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _parquet_files(path: Path, source: EventSource) -> list[Path]:
+    files = [p for p in path.rglob("*") if p.is_file() and p.suffix in (".parquet", ".pq")]
+    if not files:
+        raise NotFound(f"source {source.name!r}: folder {str(path)!r} holds no parquet files")
+    return files
+
+
+def read_columns(source: EventSource, columns: list[str]) -> dict[str, pd.Series]:
+    """Read ``columns`` of ``source`` as pandas Series, in the source's row order.
+
+    A folder of parquet files is read in sorted file-name order; a SQL source in the
+    order DuckDB returns (add ORDER BY to make ties deterministic).
+
+    Raises
+    ------
+    NotFound
+        If a file or folder is missing.
+    InvalidSpec
+        If a column is missing (the message names it and the source), a file cannot
+        be read, or DuckDB is needed but not installed.
+    """
+    wanted = list(dict.fromkeys(columns))
+    kind = source.kind
+    if kind == "sql":
+        table = _read_sql(source, wanted)
+    elif kind == "csv":
+        return _read_csv(source, wanted)
+    else:
+        table = _read_parquet(source, wanted, folder=kind == "parquet_dir")
+    return {name: table.column(name).to_pandas() for name in wanted}
+
+
+def _missing(source: EventSource, available: list[str], wanted: list[str], where: str) -> None:
+    missing = [c for c in wanted if c not in available]
+    if missing:
+        import difflib
+
+        hints = []
+        for col in missing:
+            close = difflib.get_close_matches(col, available, n=1)
+            hints.append(f"{col!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise InvalidSpec(
+            f"source {source.name!r}: {where} lacks column {', '.join(hints)}; "
+            f"it has {', '.join(map(repr, available))}"
+        )
+
+
+def _read_parquet(source: EventSource, wanted: list[str], *, folder: bool) -> Any:
+    import pyarrow.parquet as pq
+
+    path = Path(str(source.path))
+    if not path.exists():
+        raise NotFound(f"source {source.name!r}: file {str(path)!r} does not exist")
+    try:
+        if folder:
+            files = sorted(_parquet_files(path, source))
+            schema = pq.read_schema(files[0])
+            _missing(source, list(schema.names), wanted, f"folder {str(path)!r}")
+            import pyarrow as pa
+
+            tables = [pq.read_table(f, columns=wanted) for f in files]
+            return pa.concat_tables(tables, promote_options="default")
+        schema = pq.read_schema(path)
+        _missing(source, list(schema.names), wanted, f"file {str(path)!r}")
+        return pq.read_table(path, columns=wanted)
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, InvalidSpec | NotFound):
+            raise
+        raise InvalidSpec(f"source {source.name!r}: cannot read {str(path)!r}: {exc}") from exc
+
+
+def _read_csv(source: EventSource, wanted: list[str]) -> dict[str, pd.Series]:
+    import pandas as pd
+
+    path = str(source.path)
+    if not os.path.isfile(path):
+        raise NotFound(f"source {source.name!r}: file {path!r} does not exist")
+    try:
+        header = list(pd.read_csv(path, nrows=0).columns)
+        _missing(source, header, wanted, f"file {path!r}")
+        frame = pd.read_csv(path, usecols=wanted)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        if isinstance(exc, InvalidSpec):
+            raise
+        raise InvalidSpec(f"source {source.name!r}: cannot read {path!r}: {exc}") from exc
+    return {name: frame[name] for name in wanted}
+
+
+def _read_sql(source: EventSource, wanted: list[str]) -> Any:
+    try:
+        import duckdb
+    except ImportError as exc:
+        raise InvalidSpec(
+            f"source {source.name!r} is a SQL query, which needs duckdb: pip install duckdb"
+        ) from exc
+    con = duckdb.connect()
+    try:
+        try:
+            rel = con.sql(str(source.query))
+        except duckdb.Error as exc:
+            raise InvalidSpec(f"source {source.name!r}: the SQL query failed: {exc}") from exc
+        if rel is None:
+            raise InvalidSpec(f"source {source.name!r}: the SQL query returns no rows")
+        _missing(source, list(rel.columns), wanted, "the SQL query")
+        return rel.select(*[duckdb.ColumnExpression(c) for c in wanted]).to_arrow_table()
+    finally:
+        con.close()
+
+
+def value_column_line_error(source: EventSource, column: str, series: pd.Series) -> InvalidSpec:
+    """An error for a non-numeric value in a CSV column, naming the first bad line."""
+    import pandas as pd
+
+    coerced = pd.to_numeric(series, errors="coerce")
+    bad = coerced.isna().to_numpy() & series.notna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        return InvalidSpec(
+            f"source {source.name!r}: column {column!r} has non-numeric value "
+            f"{series.iloc[row]!r} on line {row + 2}"
+        )
+    return InvalidSpec(f"source {source.name!r}: column {column!r} is not numeric ({series.dtype})")
