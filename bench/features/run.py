@@ -274,10 +274,13 @@ def main(argv: list[str] | None = None) -> int:
         if not feast_table.exists():
             contenders.feast_prepare(events_path, feast_table)
 
-    results: list[dict] = []
-    for name in names:
-        runs = []
-        for _ in range(args.repeat):
+    # Round-robin repeats: on a shared machine, a burst of other work then hits every
+    # contender about equally instead of all the runs of one of them.
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    for rep in range(args.repeat):
+        for name in names:
+            if runs[name] and "error" in runs[name][-1]:
+                continue
             record, out = run_worker(
                 name,
                 events_path,
@@ -289,18 +292,21 @@ def main(argv: list[str] | None = None) -> int:
             )
             if out is not None and "error" not in record:
                 record["check"] = check(name, out, ref)
-            runs.append(record)
-            if "error" in record:
-                break
-        done = [r for r in runs if "seconds" in r]
+            runs[name].append(record)
+            status = record.get("error") or f"{record['seconds']:.3f} s"
+            print(f"  run {rep + 1}: {name}: {status}", flush=True)
+
+    results: list[dict] = []
+    for name in names:
+        done = [r for r in runs[name] if "seconds" in r]
         # Report the fastest run with the highest peak seen: the conservative pair.
-        best = min(done, key=lambda r: r["seconds"]) if done else runs[-1]
+        best = min(done, key=lambda r: r["seconds"]) if done else runs[name][-1]
         if done:
             best["peak_mib"] = max(r["peak_mib"] for r in done)
             best["runs_seconds"] = [r["seconds"] for r in done]
+            if any(not r.get("check", {}).get("ok") for r in done):
+                best["check"] = next(r["check"] for r in done if not r["check"]["ok"])
         best["label"] = name
-        status = best.get("error") or f"{best['seconds']:.3f} s"
-        print(f"  {name}: {status}", flush=True)
         if best.get("check") and not best["check"]["ok"]:
             print(
                 f"  !!! {name} DISAGREES WITH THE REFERENCE: {best['check']['bad_cells']}\n"
@@ -329,6 +335,12 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results, ours_s, peer_s))
     if best_peer:
         print(f"best peer: {best_peer['label']} (fastest DuckDB/Polars variant that passed)")
+    if "feast" in by and by["feast"].get("check"):
+        print(
+            "feast: only v_last is checked (Feast cannot aggregate a window ending at the "
+            f"query time); {by['feast']['check']['stale_windowed_cells']:,} of its windowed "
+            "cells are stale, as expected"
+        )
     for name, why in skipped.items():
         print(f"{name}: {why}")
     for r in results:
@@ -345,7 +357,12 @@ def main(argv: list[str] | None = None) -> int:
             targets["time <= 0.5x best peer"] = ours_s <= 0.5 * peer_s
             peer_peaks = [r["peak_mib"] for r in good_peers if r.get("peak_mib") is not None]
             if peer_peaks and ours.get("peak_mib") is not None:
+                # Strict reading of "no higher than theirs": the lowest DuckDB/Polars peak,
+                # and (looser) the peak of the peer that set the time to beat.
                 targets["peak memory <= lowest peer peak"] = ours["peak_mib"] <= min(peer_peaks)
+                targets["peak memory <= best peer's peak"] = (
+                    ours["peak_mib"] <= best_peer["peak_mib"]
+                )
         feast = by.get("feast")
         if feast and feast.get("seconds"):
             targets[">= 50x faster than Feast"] = feast["seconds"] >= 50 * ours_s
