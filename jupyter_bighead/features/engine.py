@@ -24,6 +24,7 @@ No Python loop runs per event or per query; loops run per sparse-table level.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,14 @@ class Column:
             cs = np.zeros(len(v) + 1)
             np.cumsum(v, out=cs[1:])  # sequential: cs[i+1] == fl(cs[i] + v[i]) exactly
             a, s = cs[:-1], cs[1:]
+            # Knuth's TwoSum, in place: a + v == s + err exactly, with
+            # bb = s - a and err = (a - (s - bb)) + (v - bb)
             bb = s - a
-            err = (a - (s - bb)) + (v - bb)  # Knuth's TwoSum: a + v == s + err exactly
+            err = s - bb
+            np.subtract(a, err, out=err)
+            np.subtract(v, bb, out=bb)
+            err += bb
+            del bb
             ce = np.zeros(len(v) + 1)
             np.cumsum(err, out=ce[1:])
             self._cache["sum"] = (cs, ce)
@@ -164,7 +171,9 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
         if created.valid is not None:
             made = np.where(created.valid, made, vis)
         vis = np.maximum(vis, made)
-    codes, uniques = pd.factorize(entity, sort=True, use_na_sentinel=True)
+    # codes in order of first appearance: sorting the ids would cost a pass over all
+    # events, and lookups go through a hash index anyway
+    codes, uniques = pd.factorize(entity, sort=False, use_na_sentinel=True)
     codes = codes.astype(np.int64, copy=False)
     keep = codes >= 0
     if ts.valid is not None:
@@ -180,18 +189,22 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
         stride = int(vis.max()) - origin + 1
     else:
         origin, stride = 0, 1
+    # key = code * stride + offset(vis), built in place to keep peak memory down
     if (n_codes + 1) * stride < _LIMIT:
-        offset = vis - origin
+        key = codes * stride
+        key += vis
+        key -= origin
     else:  # too wide for one int64 key: rank-compress the times instead
         ranks = np.unique(vis)
-        offset = np.searchsorted(ranks, vis).astype(np.int64)
         stride = max(len(ranks), 1)
-    key = codes * stride + offset
-    perm = np.argsort(key)
-    keys = key[perm]
-    _order_ties_by_row(keys, perm)
+        key = codes * stride
+        key += np.searchsorted(ranks, vis)
+    del vis
     starts = np.zeros(n_codes + 1, dtype=np.int64)
     np.cumsum(np.bincount(codes, minlength=n_codes), out=starts[1:])
+    perm, keys = sort_keys(key, codes, n_codes)
+    del key, codes
+    _order_ties_by_row(keys, perm)
     if rows is not None:
         perm = rows[perm]
     return Prepared(
@@ -206,6 +219,48 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
         perm=perm,
         what=what,
     )
+
+
+PARALLEL_MIN_EVENTS = 1_000_000
+"""Sources with at least this many events are sorted in parallel threads."""
+
+
+def _workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 16))
+
+
+def sort_keys(key: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(perm, key[perm])`` with ``key[perm]`` ascending (ties in any order).
+
+    Large inputs are split into contiguous ranges of entity codes with one O(n) radix
+    pass, and the ranges are sorted in threads (NumPy releases the GIL while sorting);
+    concatenated, they are the global order because the key's high part is the code.
+    """
+    workers = _workers()
+    if workers == 1 or len(key) < PARALLEL_MIN_EVENTS or n_codes < 2:
+        perm = np.argsort(key)
+        return perm, key[perm]
+    parts = min(4 * workers, 255, n_codes)
+    bucket = (codes * parts // n_codes).astype(np.uint8)
+    order = np.argsort(bucket, kind="stable")  # radix sort for 8-bit keys
+    bounds = np.zeros(parts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(bucket, minlength=parts), out=bounds[1:])
+    del bucket
+    grouped = key[order]
+    perm = np.empty_like(order)
+    keys = np.empty_like(grouped)
+
+    def work(i: int) -> None:
+        lo, hi = bounds[i], bounds[i + 1]
+        local = np.argsort(grouped[lo:hi])
+        perm[lo:hi] = order[lo:hi][local]
+        keys[lo:hi] = grouped[lo:hi][local]
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(work, range(parts)))
+    return perm, keys
 
 
 def _order_ties_by_row(keys: np.ndarray, perm: np.ndarray) -> None:
@@ -252,7 +307,12 @@ def _ceil_div(a: np.ndarray, b: int) -> np.ndarray:
 
 
 def map_queries(
-    prep: Prepared, entity: pd.Series, t_ns: np.ndarray, zone: str, what: str
+    prep: Prepared,
+    entity: pd.Series,
+    t_ns: np.ndarray,
+    zone: str,
+    what: str,
+    entity_what: str = "spine entity column",
 ) -> Queries:
     """Locate each spine row's entity and visible upper bound in ``prep``.
 
@@ -262,7 +322,7 @@ def map_queries(
         If the spine's zone clashes with the source's, or the entity types cannot match.
     """
     check_zones(zone, what, prep.zone, f"{prep.what} timestamp")
-    _check_entity_types(entity, prep, what)
+    _check_entity_types(entity, prep, entity_what)
     code = prep.uniques.get_indexer(entity)
     code = np.asarray(code, dtype=np.int64)
     known = code >= 0
@@ -296,6 +356,14 @@ def aggregate(
 ) -> Any:
     """One feature's values for the sorted queries ``q`` (see the module docstring)."""
     lo, hi = q.lo(prep, window_ns), q.hi
+    if prep.n_events == 0:  # every window is empty
+        if agg in ("count", "count_distinct"):
+            return np.zeros(len(hi), dtype=np.int64)
+        if agg == "sum":
+            return np.zeros(len(hi))
+        if col is not None and not col.numeric:
+            return _take(col, np.zeros(len(hi), dtype=np.int64), np.zeros(len(hi), dtype=bool))
+        return np.full(len(hi), np.nan)
     if agg == "count":
         if col is None or col.all_valid:
             return hi - lo
@@ -315,6 +383,10 @@ def aggregate(
         return mean
     if agg in ("min", "max"):
         return _range_extreme(col.values, lo, hi, np.fmin if agg == "min" else np.fmax)
+    if agg == "last" and col.all_valid:
+        return _take(col, hi - 1, hi > lo)
+    if agg == "first" and col.all_valid:
+        return _take(col, lo, hi > lo)
     if agg == "last":
         lv = col.last_valid()
         j = lv[np.maximum(hi - 1, 0)]

@@ -279,7 +279,7 @@ class FeatureRepo:
                 pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
             if not pending:
                 continue
-            q = engine.map_queries(prep, ents, t_ns, ticks.zone, what)
+            q = engine.map_queries(prep, ents, t_ns, ticks.zone, what, f"spine column {entity!r}")
             inverse: np.ndarray | None = None
             for ref, feature, digest in pending:
                 col = prep.columns.get(feature.column) if feature.column else None
@@ -433,6 +433,10 @@ class FeatureRepo:
                     parse_lines=csv,
                 )
             prep = engine.prepare(data[source.entity], ts, created, f"source {source.name!r}")
+            del ts, created  # free the raw key columns before the value columns are sorted
+            for name in base:
+                if name not in needed:
+                    data.pop(name, None)
         else:
             missing = [c for c in needed if c not in prep.columns]
             data = read_columns(source, missing) if missing else {}

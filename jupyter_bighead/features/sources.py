@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 NS_PER_MS = 1_000_000
+_EDGE = 256 * 1024
 _NAT = np.iinfo(np.int64).min
 _UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
@@ -95,6 +96,12 @@ def to_ticks(series: pd.Series, what: str, *, parse_lines: bool = False) -> Tick
             values = series.to_numpy(dtype=np.int64, na_value=0)
             return Ticks(values, valid, NS_PER_MS, "epoch")
         return Ticks(series.to_numpy(dtype=np.int64), None, NS_PER_MS, "epoch")
+    if dtype.kind == "f":  # integer ms with nulls often arrive as floats (parquet, CSV)
+        floats = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = ~np.isnan(floats)
+        if np.array_equal(floats[ok], np.floor(floats[ok])):
+            values = np.where(ok, floats, 0).astype(np.int64)
+            return Ticks(values, None if ok.all() else ok, NS_PER_MS, "epoch")
     raise InvalidSpec(
         f"{what} has type {dtype}; a timestamp must be datetime64 (naive or tz-aware) "
         "or integer milliseconds since the epoch"
@@ -130,6 +137,15 @@ def fingerprint(source: EventSource) -> str | None:
     for file in files:
         st = file.stat()
         digest.update(f"{file}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+        # mtimes are only as fine as the kernel's clock tick, so a same-size rewrite can
+        # keep its stat; hash the edges too (a parquet footer holds column statistics)
+        with open(file, "rb") as fh:
+            if st.st_size <= 2 * _EDGE:
+                digest.update(fh.read())
+            else:
+                digest.update(fh.read(_EDGE))
+                fh.seek(-_EDGE, os.SEEK_END)
+                digest.update(fh.read(_EDGE))
     return digest.hexdigest()
 
 
@@ -173,7 +189,21 @@ def read_columns(source: EventSource, columns: list[str]) -> dict[str, pd.Series
         return _read_csv(source, wanted)
     else:
         table = _read_parquet(source, wanted, folder=kind == "parquet_dir")
-    return {name: table.column(name).to_pandas() for name in wanted}
+    return {name: _to_series(table.column(name)) for name in wanted}
+
+
+def _to_series(column: Any) -> pd.Series:
+    """An Arrow column as a pandas Series, without a copy for plain numeric data."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if column.null_count == 0 and (
+        pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+    ):
+        chunks = column.chunks
+        values = chunks[0].to_numpy(zero_copy_only=False) if len(chunks) == 1 else column.to_numpy()
+        return pd.Series(values, copy=False)
+    return column.to_pandas()
 
 
 def _missing(source: EventSource, available: list[str], wanted: list[str], where: str) -> None:

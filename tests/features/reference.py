@@ -28,8 +28,8 @@ import pandas as pd
 def to_ns(values: Any) -> list[int | None]:
     """Integer nanoseconds per value (ints are epoch ms); None for nulls."""
     series = pd.Series(values)
-    if pd.api.types.is_integer_dtype(series.dtype) or series.dtype == object and all(
-        isinstance(v, int | np.integer) or v is None for v in series
+    if pd.api.types.is_integer_dtype(series.dtype) or (
+        series.dtype == object and all(isinstance(v, int | np.integer) or v is None for v in series)
     ):
         return [None if pd.isna(v) else int(v) * 1_000_000 for v in series]
     out: list[int | None] = []
@@ -72,9 +72,7 @@ def reference(
         by_entity[ent].append((vis, row, row))
     q_ts = to_ns(spine[spine_timestamp])
     out: dict[str, list[Any]] = {name: [] for name in features}
-    columns = {
-        col: events[col].tolist() for col, _, _ in features.values() if col is not None
-    }
+    columns = {col: events[col].tolist() for col, _, _ in features.values() if col is not None}
     for ent, t in zip(spine[spine_entity].tolist(), q_ts, strict=True):
         assert t is not None
         candidates = [] if _is_null(ent) else by_entity.get(ent, [])
@@ -88,7 +86,9 @@ def reference(
                 pairs = [(vis, row, 1.0) for vis, row in inside]
             else:
                 values = columns[col]
-                pairs = [(vis, row, values[row]) for vis, row in inside if not _is_null(values[row])]
+                pairs = [
+                    (vis, row, values[row]) for vis, row in inside if not _is_null(values[row])
+                ]
             vals = [v for _, _, v in pairs]
             if agg == "count":
                 out[name].append(len(vals))
