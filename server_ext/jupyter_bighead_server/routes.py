@@ -11,6 +11,12 @@ from dataclasses import dataclass
 
 from tornado.web import RequestHandler
 
+from .handlers.features import (
+    FeatureDiffHandler,
+    FeatureHandler,
+    FeaturePreviewHandler,
+    FeaturesHandler,
+)
 from .handlers.notebooks import ProductionizeHandler, ReportHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.status import StatusHandler
@@ -29,6 +35,10 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/openapi.json", OpenAPIHandler),
     Route(f"{API_PREFIX}/notebooks/productionize", ProductionizeHandler),
     Route(f"{API_PREFIX}/notebooks/report", ReportHandler),
+    Route(f"{API_PREFIX}/features", FeaturesHandler),
+    Route(f"{API_PREFIX}/features/preview", FeaturePreviewHandler),
+    Route(f"{API_PREFIX}/features/{{name}}", FeatureHandler),
+    Route(f"{API_PREFIX}/features/{{name}}/diff", FeatureDiffHandler),
 )
 
 

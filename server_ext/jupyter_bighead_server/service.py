@@ -22,6 +22,11 @@ class BigheadService:
     executor: str
     root_dir: Path  # the server's contents root: API paths are relative to it
 
+    def feature_repo(self) -> Any:
+        from jupyter_bighead.features import FeatureRepo
+
+        return FeatureRepo(self.home.features)
+
     def status(self) -> dict[str, Any]:
         return status_payload(self.home, self.executor)
 

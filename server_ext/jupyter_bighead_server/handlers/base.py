@@ -65,10 +65,20 @@ class BigheadHandler(APIHandler):
             raise web.HTTPError(400, "request body must be a JSON object")
         return body
 
+    def int_argument(self, name: str, default: int | None) -> int | None:
+        """A query argument as an int; a 400 names it when it is not one."""
+        raw = self.get_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise InvalidSpec(f"query argument {name!r}={raw!r} is not an integer") from None
+
     def write_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
+        self.finish(json.dumps(payload, default=str, allow_nan=False))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # Typed errors are the caller's problem, not ours: no traceback in the log.

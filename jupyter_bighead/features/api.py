@@ -1,0 +1,115 @@
+"""JSON-ready views of the feature catalog, shared by the REST API and the widget.
+
+Everything here returns plain, JSON-safe data (no NaN, no timestamps objects), and
+goes through the same :class:`FeatureRepo` code a notebook calls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from ..errors import InvalidSpec
+from .repo import FeatureRepo
+
+
+def json_safe(value: Any) -> Any:
+    """Convert numpy/pandas scalars, NaN and timestamps into JSON-friendly values."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, TypeError):
+            pass
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError, ImportError):
+        pass
+    return str(value)
+
+
+def summary(item: dict[str, Any]) -> dict[str, Any]:
+    """The fields a catalog listing shows for one feature (latest version)."""
+    definition = item.get("definition", {})
+    source = definition.get("source", {})
+    return json_safe({
+        "name": item["name"],
+        "version": item["version"],
+        "versions": item.get("n_versions", 1),
+        "agg": definition.get("agg"),
+        "column": definition.get("column"),
+        "window": definition.get("window"),
+        "source": source.get("name"),
+        "entity": source.get("entity"),
+        "owner": item.get("owner"),
+        "tags": item.get("tags", []),
+        "description": item.get("description", ""),
+        "created_at": item.get("created_at"),
+    })
+
+
+def list_catalog(
+    repo: FeatureRepo,
+    search: str | None = None,
+    tag: str | None = None,
+    owner: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """A page of the catalog matching ``search`` (name, tag or owner), ``tag`` and ``owner``."""
+    if limit < 1 or limit > 1000 or offset < 0:
+        raise InvalidSpec("limit must be 1-1000 and offset >= 0")
+    items = repo.list_features(search or None, tag=tag or None, owner=owner or None)
+    return {"total": len(items), "offset": offset, "limit": limit,
+            "items": [summary(i) for i in items[offset: offset + limit]]}
+
+
+def describe(repo: FeatureRepo, name: str) -> dict[str, Any]:
+    """One feature with all its versions and what changed between them."""
+    return dict(json_safe(repo.describe(name)))
+
+
+def preview(
+    repo: FeatureRepo,
+    refs: Sequence[str],
+    entities: Sequence[Any],
+    at: str | None = None,
+) -> dict[str, Any]:
+    """Feature values for ``entities`` as of ``at`` (ISO time; None means now).
+
+    This is :meth:`FeatureRepo.online`, the code path serving uses.
+    """
+    if not refs or not all(isinstance(r, str) and r for r in refs):
+        raise InvalidSpec("'features' must be a non-empty list of feature references")
+    if not entities:
+        raise InvalidSpec("'entities' must be a non-empty list of entity ids")
+    when = None
+    if at:
+        import pandas as pd
+
+        try:
+            when = pd.Timestamp(at)
+        except (ValueError, TypeError) as exc:
+            raise InvalidSpec(f"'at' {at!r} is not an ISO date-time: {exc}") from exc
+        if when.tzinfo is not None:
+            when = when.tz_convert("UTC").tz_localize(None)
+    frame = repo.online(list(entities), list(refs), at=when)
+    rows = [json_safe(dict(zip(frame.columns, row, strict=True)))
+            for row in frame.itertuples(index=False, name=None)]
+    return {"features": list(refs), "rows": rows}

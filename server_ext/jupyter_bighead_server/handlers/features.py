@@ -1,0 +1,71 @@
+"""``/bighead/api/features``: the catalog, one feature, version diffs, online preview."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_bighead.errors import InvalidSpec
+
+from .base import BigheadHandler
+
+
+class FeaturesHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """``?search=&tag=&owner=&limit=&offset=``: a page of the catalog."""
+        from jupyter_bighead.features.api import list_catalog
+
+        result = await asyncio.to_thread(
+            list_catalog, self.bighead.feature_repo(),
+            search=self.get_argument("search", None), tag=self.get_argument("tag", None),
+            owner=self.get_argument("owner", None), limit=self.int_argument("limit", 100),
+            offset=self.int_argument("offset", 0),
+        )
+        self.write_json(result)
+
+
+class FeatureHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        """One feature: every version, its definition and what changed."""
+        from jupyter_bighead.features.api import describe
+
+        self.write_json(await asyncio.to_thread(describe, self.bighead.feature_repo(), name))
+
+
+class FeatureDiffHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        """``?a=1&b=2``: the fields that differ between two versions."""
+        from jupyter_bighead.features.api import json_safe
+
+        a, b = self.int_argument("a", None), self.int_argument("b", None)
+        if a is None or b is None:
+            raise InvalidSpec("pass the two versions to compare as ?a=N&b=M")
+        diff = await asyncio.to_thread(self.bighead.feature_repo().diff, name, a, b)
+        self.write_json({"name": name, "a": a, "b": b, "changes": json_safe(diff)})
+
+
+class FeaturePreviewHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Body ``{"features": [...], "entities": [...], "at": ISO|null}``: online values."""
+        from jupyter_bighead.features.api import preview
+
+        body = self.get_json_object()
+        features, entities = body.get("features"), body.get("entities")
+        if not isinstance(features, list) or not isinstance(entities, list):
+            raise InvalidSpec("'features' and 'entities' must be JSON lists")
+        at = body.get("at")
+        if at is not None and not isinstance(at, str):
+            raise InvalidSpec("'at' must be an ISO date-time string or null")
+        result = await asyncio.to_thread(preview, self.bighead.feature_repo(), features,
+                                         entities, at)
+        self.write_json(result)
