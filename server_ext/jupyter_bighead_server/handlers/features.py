@@ -22,8 +22,8 @@ class FeaturesHandler(BigheadHandler):
         result = await asyncio.to_thread(
             list_catalog, self.bighead.feature_repo(),
             search=self.get_argument("search", None), tag=self.get_argument("tag", None),
-            owner=self.get_argument("owner", None), limit=self.int_argument("limit", 100),
-            offset=self.int_argument("offset", 0),
+            owner=self.get_argument("owner", None), limit=self.int_argument("limit", 100) or 100,
+            offset=self.int_argument("offset", 0) or 0,
         )
         self.write_json(result)
 
