@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._io import atomic_write_bytes, atomic_write_text
 from .errors import InvalidSpec
@@ -120,6 +120,34 @@ def generate_demo_data(seed: int = SEED, n_users: int = 2000, days: int = 182) -
     )
 
 
+def demo_features(root: str | Path) -> list[Any]:
+    """The demo's feature definitions (the starter notebook applies the same ones)."""
+    from .features import EventSource, Feature
+
+    root = Path(root).resolve()
+    bookings = EventSource("bookings", path=str(root / "data" / "bookings.parquet"),
+                           entity="user_id", timestamp="ts", created_at="created_at")
+    views = EventSource("page_views", path=str(root / "data" / "page_views.parquet"),
+                        entity="user_id", timestamp="ts")
+    return [
+        Feature("bookings_30d_count", source=bookings, column="amount", agg="count",
+                window="30d", owner="demo", tags=("bookings",),
+                description="Bookings in the last 30 days, as known at the time"),
+        Feature("bookings_90d_sum", source=bookings, column="amount", agg="sum", window="90d",
+                owner="demo", tags=("bookings", "revenue")),
+        Feature("bookings_last_nights", source=bookings, column="nights", agg="last",
+                owner="demo", tags=("bookings",)),
+        Feature("views_1d_count", source=views, column="duration_s", agg="count", window="1d",
+                owner="demo", tags=("engagement",)),
+        Feature("views_7d_count", source=views, column="duration_s", agg="count", window="7d",
+                owner="demo", tags=("engagement",)),
+        Feature("views_30d_mean_duration", source=views, column="duration_s", agg="mean",
+                window="30d", owner="demo", tags=("engagement",)),
+        Feature("views_7d_distinct_pages", source=views, column="page", agg="count_distinct",
+                window="7d", owner="demo", tags=("engagement",)),
+    ]
+
+
 @dataclass
 class DemoWorkspace:
     """What :func:`create_demo_workspace` did, file by file (paths relative to ``root``)."""
@@ -184,6 +212,15 @@ def create_demo_workspace(
     for rel, make in files.items():
         _place(root, rel, make(), manifest, result)
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
+
+    say("registering the demo features in the catalog")
+    from .errors import Conflict
+    from .features import FeatureRepo
+
+    try:
+        FeatureRepo(root / HOME_DIR / "features").apply(demo_features(root))
+    except Conflict as exc:  # the user evolved them: their catalog wins
+        say(f"kept your feature definitions ({exc.message.splitlines()[0]})")
     return result
 
 

@@ -53,7 +53,58 @@ CELLS = [
         "labels.label.mean()"
     ),
     new_markdown_cell(
-        "## 3. From prototype to production\n\n"
+        "## 3. Point-in-time features\n\n"
+        "A feature is an event source plus a windowed aggregation. Definitions are "
+        "versioned in the catalog under `BIGHEAD_HOME` and computed only when asked. "
+        "`materialize` answers each (user, ts) question with what was known *strictly "
+        "before* ts, using `created_at` for late rows, so nothing leaks from the future. "
+        "The **Features** section of the Bighead panel browses the same catalog."
+    ),
+    new_code_cell(
+        "from jupyter_bighead.features import EventSource, Feature, FeatureRepo\n\n"
+        "repo = FeatureRepo()  # the catalog under BIGHEAD_HOME\n"
+        "bookings_src = EventSource('bookings', path='data/bookings.parquet', entity='user_id',\n"
+        "                           timestamp='ts', created_at='created_at')\n"
+        "views_src = EventSource('page_views', path='data/page_views.parquet', "
+        "entity='user_id', timestamp='ts')\n\n"
+        "FEATURES = [\n"
+        "    Feature('bookings_30d_count', source=bookings_src, column='amount', agg='count',\n"
+        "            window='30d', owner='demo', tags=('bookings',),\n"
+        "            description='Bookings in the last 30 days, as known at the time'),\n"
+        "    Feature('bookings_90d_sum', source=bookings_src, column='amount', agg='sum',\n"
+        "            window='90d', owner='demo', tags=('bookings', 'revenue')),\n"
+        "    Feature('bookings_last_nights', source=bookings_src, column='nights', agg='last',\n"
+        "            owner='demo', tags=('bookings',)),\n"
+        "    Feature('views_1d_count', source=views_src, column='duration_s', agg='count',\n"
+        "            window='1d', owner='demo', tags=('engagement',)),\n"
+        "    Feature('views_7d_count', source=views_src, column='duration_s', agg='count',\n"
+        "            window='7d', owner='demo', tags=('engagement',)),\n"
+        "    Feature('views_30d_mean_duration', source=views_src, column='duration_s', "
+        "agg='mean',\n"
+        "            window='30d', owner='demo', tags=('engagement',)),\n"
+        "    Feature('views_7d_distinct_pages', source=views_src, column='page',\n"
+        "            agg='count_distinct', window='7d', owner='demo', tags=('engagement',)),\n"
+        "]\n"
+        "repo.apply(FEATURES)  # re-applying unchanged definitions is a no-op"
+    ),
+    new_code_cell(
+        "feature_names = [f.name for f in FEATURES]\n"
+        "training = repo.materialize(labels, feature_names, entity='user_id', timestamp='ts',\n"
+        "                            label_timestamp='ts')  # refuses any leak past the label\n"
+        "training.head()"
+    ),
+    proto(
+        "# Is any single feature suspiciously predictive (a sign of leakage)?\n"
+        "repo.check_leakage(training, 'label')['flagged']"
+    ),
+    proto(
+        "# Browse the catalog, preview on a sample, and insert the materialize() call.\n"
+        "from jupyter_bighead.widgets import FeatureLookup\n\n"
+        "FeatureLookup(repo, spine=labels, entity='user_id', timestamp='ts', "
+        "spine_name='labels')"
+    ),
+    new_markdown_cell(
+        "## 4. From prototype to production\n\n"
         "Cells with the orange border and the *prototype* badge are exploration. Toggle the "
         "tag with the Bighead button in a cell's toolbar, the command palette (*Toggle "
         "prototype cell*) or `Alt+P`. Then click **Productionize** in the notebook toolbar: "

@@ -76,3 +76,54 @@ export interface IProductionResult {
   warnings: string[];
   dependencies: IDependencyReport;
 }
+
+/** One catalog entry of `GET /bighead/api/features`. */
+export interface IFeatureSummary {
+  name: string;
+  version: number;
+  versions: number;
+  agg: string;
+  column: string | null;
+  window: string | null;
+  source: string;
+  entity: string;
+  owner: string | null;
+  tags: string[];
+  description: string;
+  created_at: string;
+}
+
+export interface IFeaturePage {
+  total: number;
+  offset: number;
+  limit: number;
+  items: IFeatureSummary[];
+}
+
+/** One version in `GET /bighead/api/features/{name}`. */
+export interface IFeatureVersion {
+  name: string;
+  version: number;
+  owner: string | null;
+  description: string;
+  tags: string[];
+  created_at: string;
+  definition: {
+    agg: string;
+    column: string | null;
+    window: string | null;
+    source: { name: string; path: string | null; query: string | null; entity: string; timestamp: string; created_at: string | null };
+  };
+  changes: { field: string; old: unknown; new: unknown }[];
+}
+
+export interface IFeatureDetail {
+  name: string;
+  latest: IFeatureVersion;
+  versions: IFeatureVersion[];
+}
+
+export interface IFeaturePreview {
+  features: string[];
+  rows: { [column: string]: unknown }[];
+}

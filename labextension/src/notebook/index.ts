@@ -3,10 +3,11 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import { bigheadIcon } from '../icons';
 import { CommandIDs } from '../tokens';
+import { listenToKernel } from './comm';
 import { isPrototype, selectedCells, togglePrototype, trackPrototypeCells } from './prototype';
 import { productionize } from './productionize';
 import { openReport } from './report';
@@ -16,8 +17,12 @@ export function setupNotebookTools(
   tracker: INotebookTracker,
   palette: ICommandPalette | null
 ): void {
-  tracker.widgetAdded.connect((_, panel) => trackPrototypeCells(panel));
-  tracker.forEach(panel => trackPrototypeCells(panel));
+  const setup = (panel: NotebookPanel): void => {
+    trackPrototypeCells(panel);
+    listenToKernel(panel);
+  };
+  tracker.widgetAdded.connect((_, panel) => setup(panel));
+  tracker.forEach(setup);
 
   const hasNotebook = (): boolean => tracker.currentWidget !== null;
 

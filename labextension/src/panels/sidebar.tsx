@@ -7,12 +7,12 @@ import * as React from 'react';
 
 import { bigheadIcon } from '../icons';
 import { BigheadModel } from '../model';
+import { FeaturesSection } from './features';
 import { SIDEBAR_ID } from '../tokens';
 
 /** Sections that later parts of the platform fill in. */
 const UPCOMING: { id: string; title: string; blurb: string }[] = [
   { id: 'models', title: 'Models', blurb: 'Registered model versions, aliases and evaluation.' },
-  { id: 'features', title: 'Features', blurb: 'The feature catalog and point-in-time lookups.' },
   { id: 'jobs', title: 'Jobs', blurb: 'Training, batch scoring and sweeps, local or on Kubernetes.' },
   { id: 'blocks', title: 'Blocks', blurb: 'Reusable pipeline transformer blocks.' }
 ];
@@ -79,6 +79,7 @@ function SidebarContent(props: { model: BigheadModel }): JSX.Element {
       <UseSignal signal={props.model.changed}>
         {() => <StatusSection model={props.model} />}
       </UseSignal>
+      <FeaturesSection />
       {UPCOMING.map(section => (
         <section
           key={section.id}

@@ -1,0 +1,8 @@
+"""ipywidgets for the notebook: feature lookup (and, later, one-click registration)."""
+
+from __future__ import annotations
+
+from .feature_lookup import FeatureLookup
+from .frontend import insert_cell
+
+__all__ = ["FeatureLookup", "insert_cell"]
