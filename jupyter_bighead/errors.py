@@ -40,3 +40,13 @@ class Forbidden(BigheadError, PermissionError):
     """The request reaches outside what it may touch, e.g. a path outside the workspace."""
 
     code = "forbidden"
+
+
+class IntegrityError(BigheadError):
+    """Stored bytes are not what was recorded: an artifact is missing or its sha256 differs.
+
+    This is never the caller's fault, so it is not an ``InvalidSpec``; the store (or
+    someone with write access to it) is damaged and needs an operator's attention.
+    """
+
+    code = "integrity_error"
