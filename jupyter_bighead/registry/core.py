@@ -361,10 +361,10 @@ class Registry:
         events, _ = self.store.alias_history(name, alias, limit=None, offset=0)
         if not events:
             raise NotFound(f"model {name!r} has no alias {alias!r}")
-        stack: list[int | None] = []
+        stack: list[int | None] = [None]  # before its first set, the alias did not exist
         for ev in reversed(events):  # oldest first
             if ev.action == "rollback":
-                if stack:
+                if len(stack) > 1:
                     stack.pop()
             else:
                 stack.append(ev.to_version)
