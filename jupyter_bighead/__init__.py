@@ -27,16 +27,16 @@ __all__ = [
     "InvalidSpec",
     "NotFound",
     "__version__",
+    "default_registry",
     "evaluate",
     "load",
     "register",
-    "registry",
 ]
 
 _REGISTRIES: dict[str, Registry] = {}
 
 
-def registry() -> Registry:
+def default_registry() -> Registry:
     """The default registry, under ``$BIGHEAD_HOME`` (one instance per home folder)."""
     from .config import BigheadHome
     from .registry import Registry
@@ -50,12 +50,12 @@ def registry() -> Registry:
 
 def register(name: str, model: Any, *args: Any, **kwargs: Any) -> ModelVersion:
     """Register ``model`` in the default registry; see :meth:`Registry.register`."""
-    return registry().register(name, model, *args, **kwargs)
+    return default_registry().register(name, model, *args, **kwargs)
 
 
 def load(name: str, version: int | None = None, *, alias: str | None = None) -> Any:
     """Load a model from the default registry; see :meth:`Registry.load`."""
-    return registry().load(name, version, alias=alias)
+    return default_registry().load(name, version, alias=alias)
 
 
 def evaluate(model: Any, X: Any, y: Any, **kwargs: Any) -> EvaluationReport:
