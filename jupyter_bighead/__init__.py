@@ -7,14 +7,62 @@ heavy dependencies are imported inside the functions that need them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import BigheadError, Conflict, Forbidden, InvalidSpec, NotFound
+
+if TYPE_CHECKING:
+    from .evaluation import EvaluationReport
+    from .registry import ModelVersion, Registry
 
 try:
     from ._version import __version__
 except ImportError:  # pragma: no cover - only in a raw source tree that was never built
     __version__ = "0.0.0+unknown"
 
-__all__ = ["BigheadError", "Conflict", "Forbidden", "InvalidSpec", "NotFound", "__version__"]
+__all__ = [
+    "BigheadError",
+    "Conflict",
+    "Forbidden",
+    "InvalidSpec",
+    "NotFound",
+    "__version__",
+    "default_registry",
+    "evaluate",
+    "load",
+    "register",
+]
+
+_REGISTRIES: dict[str, Registry] = {}
+
+
+def default_registry() -> Registry:
+    """The default registry, under ``$BIGHEAD_HOME`` (one instance per home folder)."""
+    from .config import BigheadHome
+    from .registry import Registry
+
+    home = BigheadHome.resolve()
+    key = str(home.root)
+    if key not in _REGISTRIES:
+        _REGISTRIES[key] = Registry(home.registry_uri, artifacts=home.artifacts)
+    return _REGISTRIES[key]
+
+
+def register(name: str, model: Any, *args: Any, **kwargs: Any) -> ModelVersion:
+    """Register ``model`` in the default registry; see :meth:`Registry.register`."""
+    return default_registry().register(name, model, *args, **kwargs)
+
+
+def load(name: str, version: int | None = None, *, alias: str | None = None) -> Any:
+    """Load a model from the default registry; see :meth:`Registry.load`."""
+    return default_registry().load(name, version, alias=alias)
+
+
+def evaluate(model: Any, X: Any, y: Any, **kwargs: Any) -> EvaluationReport:
+    """Evaluate ``model`` on ``X``, ``y``; see :func:`jupyter_bighead.evaluation.evaluate`."""
+    from .evaluation import evaluate as _evaluate
+
+    return _evaluate(model, X, y, **kwargs)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

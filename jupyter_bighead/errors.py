@@ -58,3 +58,13 @@ class ExecutionFailed(BigheadError):
     """A notebook or job failed while running; ``details`` names the cell and traceback."""
 
     code = "execution_failed"
+
+
+class IntegrityError(BigheadError):
+    """Stored bytes are not what was recorded: an artifact is missing or its sha256 differs.
+
+    This is never the caller's fault, so it is not an ``InvalidSpec``; the store (or
+    someone with write access to it) is damaged and needs an operator's attention.
+    """
+
+    code = "integrity_error"

@@ -1,0 +1,121 @@
+"""Validation of model names, aliases, tags and feature references, and page cursors.
+
+Names become folder names in the artifact store, so they are checked against a
+strict pattern *before* anything touches the disk; :func:`jupyter_bighead._io.safe_join`
+is the second line of defence.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import InvalidSpec
+
+#: Letters, digits, ``.``, ``_`` and ``-``; starts with a letter or digit; at most 128.
+MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+#: Aliases start with a letter so that ``"3"`` can never be mistaken for a version.
+ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+#: ``feature_name@version``, e.g. ``bookings_7d_sum@1``.
+FEATURE_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,199}@[0-9]{1,9}$")
+TAG_KEY = re.compile(r"^[A-Za-z0-9_.:/-]{1,128}$")
+
+
+def check_name(name: object) -> str:
+    """Return ``name`` if it is a valid model name, else raise :class:`InvalidSpec`."""
+    if not isinstance(name, str) or not MODEL_NAME.match(name) or ".." in name:
+        raise InvalidSpec(
+            f"invalid model name {name!r}: use 1-128 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit (no path separators)"
+        )
+    return name
+
+
+def check_alias(alias: object) -> str:
+    """Return ``alias`` if valid, else raise :class:`InvalidSpec`."""
+    if not isinstance(alias, str) or not ALIAS.match(alias):
+        raise InvalidSpec(
+            f"invalid alias {alias!r}: use 1-64 letters, digits, '_' or '-', starting with a letter"
+        )
+    return alias
+
+
+def check_version(version: object) -> int:
+    """Return ``version`` as an int if it is a positive integer, else raise :class:`InvalidSpec`."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        if isinstance(version, str) and version.isdigit():
+            version = int(version)
+        else:
+            raise InvalidSpec(f"invalid version {version!r}: expected a positive integer")
+    if version < 1:
+        raise InvalidSpec(f"invalid version {version!r}: versions start at 1")
+    return int(version)
+
+
+def check_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
+    """Tags are short string labels; keys are checked, values are turned into strings."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, Mapping):
+        raise InvalidSpec(f"tags must be a mapping of str to str, not {type(tags).__name__}")
+    out: dict[str, str] = {}
+    for key, value in tags.items():
+        if not isinstance(key, str) or not TAG_KEY.match(key):
+            raise InvalidSpec(f"invalid tag key {key!r}")
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        if len(text) > 5000:
+            raise InvalidSpec(f"tag {key!r} is longer than 5000 characters")
+        out[key] = text
+    return out
+
+
+def feature_refs(features: Iterable[Any] | None) -> tuple[str, ...]:
+    """Normalise feature references to ``name@version`` strings.
+
+    Accepts strings, or objects with ``name`` and ``version`` attributes (feature
+    definitions), so that callers can pass what the feature repo hands them.
+    """
+    if features is None:
+        return ()
+    if isinstance(features, str):
+        raise InvalidSpec("features must be a list of references like ['bookings_7d_sum@1']")
+    refs: list[str] = []
+    for item in features:
+        if isinstance(item, str):
+            ref = item
+        elif hasattr(item, "name") and hasattr(item, "version"):
+            ref = f"{item.name}@{item.version}"
+        else:
+            raise InvalidSpec(f"feature reference {item!r} is neither 'name@version' nor a feature")
+        if not FEATURE_REF.match(ref):
+            raise InvalidSpec(f"invalid feature reference {ref!r}: expected 'name@version'")
+        refs.append(ref)
+    return tuple(refs)
+
+
+def encode_cursor(value: Any) -> str:
+    """An opaque page cursor for a keyset position."""
+    raw = json.dumps(value, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Any:
+    """Invert :func:`encode_cursor`; a cursor that was not made by it is :class:`InvalidSpec`."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError, UnicodeError) as exc:
+        raise InvalidSpec(f"invalid page cursor {cursor!r}") from exc
+
+
+def check_page(limit: int | None, offset: int) -> tuple[int | None, int]:
+    """Validate ``limit`` (``None`` means no limit, at most 1000) and ``offset``."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or not 1 <= limit <= 1000):
+        raise InvalidSpec(f"limit must be an integer from 1 to 1000, not {limit!r}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidSpec(f"offset must be a non-negative integer, not {offset!r}")
+    return limit, offset
