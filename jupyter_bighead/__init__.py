@@ -30,6 +30,7 @@ __all__ = [
     "default_registry",
     "evaluate",
     "load",
+    "log_metric",
     "register",
 ]
 
@@ -63,6 +64,13 @@ def evaluate(model: Any, X: Any, y: Any, **kwargs: Any) -> EvaluationReport:
     from .evaluation import evaluate as _evaluate
 
     return _evaluate(model, X, y, **kwargs)
+
+
+def log_metric(name: str, value: Any) -> float:
+    """Record a metric; inside a job it lands in the job's record (sweeps compare it)."""
+    from .jobs.metrics import log_metric as _log_metric
+
+    return _log_metric(name, value)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -31,8 +31,9 @@ def test_search_a_feature_read_its_definition_and_preview_a_value(page: Page, la
     expect(detail.locator('[data-field="window"]')).to_have_text("30d")
     expect(detail.locator(".jp-bighead-versions li[data-version]")).to_have_count(1)
 
-    from jupyter_bighead.features import FeatureRepo
     import pandas as pd
+
+    from jupyter_bighead.features import FeatureRepo
 
     labels = pd.read_parquet(lab.workspace / "data" / "labels.parquet")
     user, at = int(labels.user_id.iloc[-1]), labels.ts.iloc[-1]
