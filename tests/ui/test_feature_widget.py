@@ -34,7 +34,8 @@ def test_feature_lookup_inserts_the_materialize_call_into_a_new_cell(page: Page,
         expect(select).to_be_visible(timeout=60_000)
     except AssertionError:
         screenshot(page, "feature-widget-failure")
-        raise AssertionError(f"widget did not render; output: {output.first.inner_text()}") from None
+        text = output.first.inner_text()
+        raise AssertionError(f"widget did not render; output: {text}") from None
     notebook.locator(".widget-text input").fill("views_7d_count")
     expect(select.locator("option")).to_have_count(1)
     select.select_option(index=0)
