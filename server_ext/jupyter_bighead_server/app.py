@@ -41,6 +41,16 @@ class BigheadApp(ExtensionApp):
         help=f"Default executor for jobs: one of {', '.join(EXECUTORS)}.",
     )
 
+    registry_url = Unicode(
+        "",
+        config=True,
+        help=(
+            "Model registry location. Empty (the default) uses the embedded SQLite registry "
+            "under home; 'postgresql://user:pass@host/db' shares one registry between "
+            "servers (artifacts stay under home/artifacts, which must then be shared too)."
+        ),
+    )
+
     @default("home")
     def _default_home(self) -> str:
         return str(default_home())
@@ -62,7 +72,7 @@ class BigheadApp(ExtensionApp):
         os.environ[HOME_ENV] = str(home.root)
         root_dir = Path(self.serverapp.root_dir if self.serverapp else ".").resolve()
         self.settings["bighead"] = BigheadService(
-            home=home, executor=self.executor, root_dir=root_dir
+            home=home, executor=self.executor, root_dir=root_dir, registry_url=self.registry_url
         )
         self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
 

@@ -17,6 +17,17 @@ from .handlers.features import (
     FeaturePreviewHandler,
     FeaturesHandler,
 )
+from .handlers.models import (
+    AliasHandler,
+    AliasHistoryHandler,
+    AliasRollbackHandler,
+    CompareHandler,
+    ModelHandler,
+    ModelsHandler,
+    TrendHandler,
+    VersionHandler,
+    VersionsHandler,
+)
 from .handlers.notebooks import ProductionizeHandler, ReportHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.status import StatusHandler
@@ -39,6 +50,15 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/features/preview", FeaturePreviewHandler),
     Route(f"{API_PREFIX}/features/{{name}}", FeatureHandler),
     Route(f"{API_PREFIX}/features/{{name}}/diff", FeatureDiffHandler),
+    Route(f"{API_PREFIX}/models", ModelsHandler),
+    Route(f"{API_PREFIX}/models/{{name}}", ModelHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/versions", VersionsHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/versions/{{version}}", VersionHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/trend", TrendHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/compare", CompareHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}", AliasHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}/rollback", AliasRollbackHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}/history", AliasHistoryHandler),
 )
 
 

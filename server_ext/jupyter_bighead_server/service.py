@@ -15,20 +15,40 @@ from jupyter_bighead.config import BigheadHome
 from jupyter_bighead.errors import InvalidSpec
 from jupyter_bighead.status import status_payload
 
+_REGISTRIES: dict[tuple[str, str], Any] = {}
+
 
 @dataclass(frozen=True)
 class BigheadService:
     home: BigheadHome
     executor: str
     root_dir: Path  # the server's contents root: API paths are relative to it
+    registry_url: str = ""  # empty: the embedded SQLite registry under home
 
     def feature_repo(self) -> Any:
         from jupyter_bighead.features import FeatureRepo
 
         return FeatureRepo(self.home.features)
 
+    def registry(self) -> Any:
+        """The registry (opened once; the SQLite and PostgreSQL stores are thread-safe)."""
+        cached = _REGISTRIES.get((self.registry_url, str(self.home.root)))
+        if cached is None:
+            from jupyter_bighead.registry import Registry
+
+            cached = Registry(self.registry_url or self.home.registry_uri,
+                              artifacts=self.home.artifacts)
+            _REGISTRIES[(self.registry_url, str(self.home.root))] = cached
+        return cached
+
     def status(self) -> dict[str, Any]:
-        return status_payload(self.home, self.executor)
+        payload = status_payload(self.home, self.executor)
+        if self.registry_url:
+            import re
+
+            payload["stores"]["registry"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@",
+                                                   self.registry_url)
+        return payload
 
     def resolve(self, path: Any) -> Path:
         """A contents path (relative to the server root) as a real path; no traversal."""

@@ -15,6 +15,7 @@ from jupyter_bighead.errors import (
     DependencyError,
     ExecutionFailed,
     Forbidden,
+    IntegrityError,
     InvalidSpec,
     NotFound,
 )
@@ -30,6 +31,8 @@ ERROR_STATUS: dict[type[BigheadError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    # Tampered or missing artifacts: the store is damaged, not the request.
+    IntegrityError: 500,
 }
 
 

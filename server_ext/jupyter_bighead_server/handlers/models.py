@@ -1,0 +1,134 @@
+"""``/bighead/api/models``: models, versions (with evaluation and figures), compare, aliases."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_bighead.errors import InvalidSpec
+
+from .base import BigheadHandler
+
+
+class _ModelsBase(BigheadHandler):
+    def registry(self) -> Any:
+        return self.bighead.registry()
+
+    def user(self) -> str:
+        user = self.current_user
+        return str(getattr(user, "username", None) or getattr(user, "name", None) or "unknown")
+
+    def page_args(self) -> dict[str, Any]:
+        return {"limit": self.int_argument("limit", 50), "offset": self.int_argument("offset", 0),
+                "cursor": self.get_argument("cursor", None) or None}
+
+
+class ModelsHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """``?limit=&offset=&cursor=&prefix=``: a page of models."""
+        args = self.page_args()
+        page = await asyncio.to_thread(self.registry().models,
+                                       prefix=self.get_argument("prefix", None) or None, **args)
+        self.write_json(page.to_dict())
+
+
+class ModelHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        """One model: latest version and aliases."""
+        self.write_json((await asyncio.to_thread(self.registry().model, name)).to_dict())
+
+
+class VersionsHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        """``?limit=&offset=&cursor=``: a page of versions, newest first."""
+        page = await asyncio.to_thread(self.registry().versions, name, **self.page_args())
+        self.write_json(page.to_dict())
+
+
+class VersionHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str, version: str) -> None:
+        """A version: metrics, params, lineage, evaluation data and Plotly figures."""
+        from jupyter_bighead.registry.api import parse_version, version_view
+
+        view = await asyncio.to_thread(version_view, self.registry(), name,
+                                       parse_version(version))
+        self.write_json(view)
+
+
+class TrendHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        """``?metric=roc_auc``: the metric across versions (data and figure)."""
+        from jupyter_bighead.registry.api import trend_view
+
+        metric = self.get_argument("metric", "roc_auc")
+        self.write_json(await asyncio.to_thread(trend_view, self.registry(), name, metric))
+
+
+class CompareHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        """``?a=1&b=2``: metric deltas and param, feature and schema differences."""
+        from jupyter_bighead.registry.api import parse_version
+
+        a, b = self.get_argument("a", None), self.get_argument("b", None)
+        if a is None or b is None:
+            raise InvalidSpec("pass the two versions to compare as ?a=N&b=M")
+        result = await asyncio.to_thread(self.registry().compare, name,
+                                         parse_version(a, "a"), parse_version(b, "b"))
+        self.write_json(result)
+
+
+class AliasHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def put(self, name: str, alias: str) -> None:
+        """Body ``{"version": N}``: point the alias at version N (audited)."""
+        from jupyter_bighead.registry.api import parse_version
+
+        version = parse_version(self.get_json_object().get("version"))
+        event = await asyncio.to_thread(self.registry().set_alias, name, alias, version,
+                                        user=self.user())
+        self.write_json(event.to_dict())
+
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str, alias: str) -> None:
+        """Remove the alias (audited)."""
+        event = await asyncio.to_thread(self.registry().delete_alias, name, alias,
+                                        user=self.user())
+        self.write_json(event.to_dict())
+
+
+class AliasRollbackHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def post(self, name: str, alias: str) -> None:
+        """Undo the alias's last move."""
+        event = await asyncio.to_thread(self.registry().rollback, name, alias, user=self.user())
+        self.write_json(event.to_dict())
+
+
+class AliasHistoryHandler(_ModelsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str, alias: str) -> None:
+        """``?limit=&offset=``: every move of the alias, newest first."""
+        page = await asyncio.to_thread(
+            self.registry().alias_history, name, alias,
+            limit=self.int_argument("limit", 50), offset=self.int_argument("offset", 0) or 0,
+        )
+        self.write_json(page.to_dict())
