@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import BigheadError, Conflict, Forbidden, InvalidSpec, NotFound
 
 if TYPE_CHECKING:
-    from .evaluation import EvaluationReport
     from .registry import ModelVersion, Registry
+    from .widgets.register import EvaluationView
 
 try:
     from ._version import __version__
@@ -59,11 +59,27 @@ def load(name: str, version: int | None = None, *, alias: str | None = None) -> 
     return default_registry().load(name, version, alias=alias)
 
 
-def evaluate(model: Any, X: Any, y: Any, **kwargs: Any) -> EvaluationReport:
-    """Evaluate ``model`` on ``X``, ``y``; see :func:`jupyter_bighead.evaluation.evaluate`."""
-    from .evaluation import evaluate as _evaluate
+def evaluate(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    name: str | None = None,
+    features: Any = (),
+    params: Any = None,
+    **kwargs: Any,
+) -> EvaluationView:
+    """Evaluate ``model`` on ``X``, ``y`` and show the charts with a Register button.
 
-    return _evaluate(model, X, y, **kwargs)
+    The result displays inline in a notebook; ``.report`` and ``.metrics`` hold the
+    plain data (see :func:`jupyter_bighead.evaluation.evaluate`), and
+    ``.register(name)`` does what the button does.
+    """
+    from .evaluation import evaluate as _evaluate
+    from .widgets.register import EvaluationView
+
+    report = _evaluate(model, X, y, **kwargs)
+    return EvaluationView(model, X, y, report, name=name, features=features, params=params)
 
 
 def log_metric(name: str, value: Any) -> float:

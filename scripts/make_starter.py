@@ -104,14 +104,47 @@ CELLS = [
         "spine_name='labels')"
     ),
     new_markdown_cell(
-        "## 4. From prototype to production\n\n"
+        "## 4. Train, evaluate, register\n\n"
+        "A LightGBM model on the point-in-time training set, validated on the latest 20% "
+        "of the questions (a time split, like production). `bh.evaluate` shows the PR and "
+        "ROC curves, calibration, feature importance and SHAP, with a **Register** button; "
+        "`bh.register` does the same from code and records the lineage: notebook, git "
+        "commit, feature versions, environment. Registered models appear in the **Models** "
+        "section of the Bighead panel."
+    ),
+    new_code_cell(
+        "import lightgbm as lgb\n\n"
+        "import jupyter_bighead as bh\n\n"
+        "cutoff = training.ts.quantile(0.8)\n"
+        "train, valid = training[training.ts < cutoff], training[training.ts >= cutoff]\n"
+        "X_train, y_train = train[feature_names], train.label\n"
+        "X_valid, y_valid = valid[feature_names], valid.label\n"
+        "params = dict(n_estimators=200, learning_rate=0.05, num_leaves=15, verbose=-1)\n"
+        "model = lgb.LGBMClassifier(**params).fit(X_train, y_train)\n"
+        "feature_refs = [f'{f.name}@{repo.get(f.name).version}' for f in FEATURES]"
+    ),
+    proto(
+        "# Charts inline, and one click registers the model under the name you type.\n"
+        "bh.evaluate(model, X_valid, y_valid, name='booking_model', features=feature_refs,\n"
+        "            params=params)"
+    ),
+    new_code_cell(
+        "mv = bh.register('booking_model', model, X_valid=X_valid, y_valid=y_valid, "
+        "params=params,\n"
+        "                 features=feature_refs, notebook='bighead_starter.ipynb')\n"
+        "print(f\"registered {mv.name} v{mv.version}: ROC-AUC {mv.metrics['roc_auc']:.3f}\")"
+    ),
+    new_markdown_cell(
+        "## 5. From prototype to production\n\n"
         "Cells with the orange border and the *prototype* badge are exploration. Toggle the "
         "tag with the Bighead button in a cell's toolbar, the command palette (*Toggle "
         "prototype cell*) or `Alt+P`. Then click **Productionize** in the notebook toolbar: "
         "the prototype cells are stripped, a static check makes sure no production cell "
         "depends on them, and a production notebook plus a module with `main(**parameters)` "
         "land in `bighead_starter_production/`. **Report** renders a self-contained HTML "
-        "report for a reviewer. The same from a terminal:\n\n"
+        "report for a reviewer, with the model card of `booking_model` (metrics, curves, "
+        "importance, feature versions, and the production-code diff against the previous "
+        "version). The same from a terminal:\n\n"
         "```\njupyter bighead productionize bighead_starter.ipynb\n"
         "jupyter bighead report bighead_starter.ipynb\n```"
     ),

@@ -121,3 +121,29 @@ def test_starter_notebook_has_prototype_cells_and_productionizes_cleanly(tmp_pat
     result = productionize(ws.starter)
     assert result.report.ok
     assert result.removed_cells
+
+
+def test_starter_registers_the_demo_model_and_its_report_shows_the_card(tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    from jupyter_bighead.notebooks.report import report
+    from jupyter_bighead.registry import Registry
+
+    ws = create_demo_workspace(tmp_path / "demo")
+    monkeypatch.setenv("BIGHEAD_HOME", str(ws.home))
+    for _run in range(2):  # a second run registers v2, so the card has a code diff
+        nb = nbformat.read(ws.starter, as_version=4)
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(ws.root)}}).execute()
+    reg = Registry(f"sqlite:///{ws.home / 'registry.db'}", artifacts=ws.home / "artifacts")
+    mv = reg.get("booking_model")
+    assert mv.version == 2
+    assert mv.metrics["roc_auc"] > 0.6  # the features carry real signal
+    assert mv.features[0].endswith("@1")
+    assert mv.lineage["notebook"]["path"] == str(ws.starter.resolve())
+
+    page = report(ws.starter).read_text()
+    assert "Model card: booking_model v2" in page
+    assert "Production code since version 1" in page
+    assert page.count("Plotly.newPlot") >= 2

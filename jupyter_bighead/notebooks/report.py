@@ -165,7 +165,7 @@ def report(
     out: str | Path | None = None,
     *,
     strip_prototype: bool = False,
-    sections: Sequence[ReportSection] = (),
+    sections: Sequence[ReportSection] | None = None,
     force: bool = True,
 ) -> Path:
     """Render the reviewer report of ``path`` to ``out`` (default ``<stem>.report.html``).
@@ -176,6 +176,10 @@ def report(
         The notebook is missing or invalid.
     Conflict
         ``out`` is the notebook itself, or exists and ``force`` is false.
+
+    ``sections`` default to the model cards of every model registered from this
+    notebook in the default registry (metrics, curves, importance, feature versions
+    and the production-code diff against the previous version).
     """
     source = Path(path).resolve()
     target = Path(out).resolve() if out else source.with_name(f"{source.stem}.report.html")
@@ -183,6 +187,10 @@ def report(
         raise Conflict("the report would overwrite its notebook")
     if target.exists() and not force:
         raise Conflict(f"refusing to overwrite {target}")
+    if sections is None:
+        from .cards import model_sections
+
+        sections = model_sections(source)  # cards of models registered from this notebook
     text = render_report(source, strip_prototype=strip_prototype, sections=sections)
     atomic_write_text(target, text)
     return target

@@ -57,12 +57,8 @@ def git_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     return {"commit": commit, "dirty": None if status is None else bool(status), "root": root}
 
 
-def production_cells_sha256(notebook: dict[str, Any]) -> str:
-    """sha256 of a notebook's production cells: code cells not tagged ``prototype``.
-
-    Only the cells' sources count, in order, so outputs, execution counts and
-    markdown edits do not change the hash.
-    """
+def production_cells(notebook: dict[str, Any]) -> list[str]:
+    """The sources of a notebook's production cells: code cells not tagged ``prototype``."""
     sources = []
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "code":
@@ -71,7 +67,16 @@ def production_cells_sha256(notebook: dict[str, Any]) -> str:
             continue
         src = cell.get("source", "")
         sources.append("".join(src) if isinstance(src, list) else str(src))
-    return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
+    return sources
+
+
+def production_cells_sha256(notebook: dict[str, Any]) -> str:
+    """sha256 of a notebook's production cells (see :func:`production_cells`).
+
+    Only the cells' sources count, in order, so outputs, execution counts and
+    markdown edits do not change the hash.
+    """
+    return hashlib.sha256(json.dumps(production_cells(notebook)).encode("utf-8")).hexdigest()
 
 
 def notebook_info(notebook: str | os.PathLike[str] | None) -> dict[str, Any] | None:
@@ -98,7 +103,9 @@ def notebook_info(notebook: str | os.PathLike[str] | None) -> dict[str, Any] | N
         if explicit:
             raise InvalidSpec(f"cannot read notebook {str(path)!r}: {exc}") from exc
         return None
-    return {"path": str(path.resolve()), "production_cells_sha256": production_cells_sha256(data)}
+    # The sources are kept too, so a reviewer report can diff against this version.
+    return {"path": str(path.resolve()), "production_cells_sha256": production_cells_sha256(data),
+            "production_cells": production_cells(data)}
 
 
 def environment_info() -> dict[str, Any]:

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from .feature_lookup import FeatureLookup
 from .frontend import insert_cell
+from .register import EvaluationView
 
-__all__ = ["FeatureLookup", "insert_cell"]
+__all__ = ["EvaluationView", "FeatureLookup", "insert_cell"]

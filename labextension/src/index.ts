@@ -8,11 +8,13 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { bigheadIcon } from './icons';
 import { BigheadModel } from './model';
 import { setupNotebookTools } from './notebook';
+import { ModelPanel } from './panels/model';
 import { BigheadSidebar } from './panels/sidebar';
 import { CommandIDs, PLUGIN_ID } from './tokens';
 
@@ -20,16 +22,39 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'The Bighead sidebar: the ML platform inside JupyterLab.',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry, INotebookTracker],
+  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry, INotebookTracker, IRenderMimeRegistry],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    rendermime: IRenderMimeRegistry | null
   ): void => {
     const model = new BigheadModel();
-    const sidebar = new BigheadSidebar(model);
+    const openModel = (name: string, version?: number): void => {
+      const id = `bighead-model-${name}`;
+      for (const widget of app.shell.widgets('main')) {
+        if (widget.id === id) {
+          widget.dispose();
+        }
+      }
+      const panel = new ModelPanel(
+        name,
+        {
+          rendermime,
+          openPath: path => void app.commands.execute('docmanager:open', { path })
+        },
+        version
+      );
+      app.shell.add(panel, 'main');
+      app.shell.activateById(panel.id);
+    };
+    app.commands.addCommand(CommandIDs.openModel, {
+      label: 'Open a registered model',
+      execute: args => openModel(String(args.name), args.version === undefined ? undefined : Number(args.version))
+    });
+    const sidebar = new BigheadSidebar(model, name => openModel(name));
     app.shell.add(sidebar, 'left', { rank: 650 });
     if (restorer) {
       restorer.add(sidebar, sidebar.id);

@@ -15,6 +15,7 @@ export namespace CommandIDs {
   export const togglePrototype = 'bighead:toggle-prototype';
   export const productionize = 'bighead:productionize';
   export const report = 'bighead:report';
+  export const openModel = 'bighead:open-model';
 }
 
 /** The cell tag that marks prototype cells (in `cell.metadata.tags`). */
@@ -126,4 +127,65 @@ export interface IFeatureDetail {
 export interface IFeaturePreview {
   features: string[];
   rows: { [column: string]: unknown }[];
+}
+
+/** A Plotly figure as JSON (`application/vnd.plotly.v1+json`). */
+export interface IPlotlyFigure {
+  data: unknown[];
+  layout?: { [key: string]: unknown };
+}
+
+export interface IPage<T> {
+  items: T[];
+  total: number;
+  next_cursor: string | null;
+}
+
+export interface IModelSummary {
+  name: string;
+  latest_version: number;
+  created_at: string;
+  updated_at: string;
+  aliases: { [alias: string]: number };
+}
+
+export interface IModelVersion {
+  name: string;
+  version: number;
+  created_at: string;
+  created_by: string;
+  flavor: string;
+  model_class: string;
+  task: string;
+  description: string;
+  params: { [key: string]: unknown };
+  metrics: { [key: string]: number };
+  tags: { [key: string]: string };
+  features: string[];
+  input_schema: { [column: string]: string };
+  dataset: { [key: string]: unknown } | null;
+  lineage: { [key: string]: unknown };
+}
+
+export interface IVersionView {
+  version: IModelVersion;
+  aliases: string[];
+  evaluation: { metrics: { [key: string]: number } } | null;
+  figures: { [name: string]: IPlotlyFigure };
+}
+
+export interface IMappingDiff {
+  changed: { [key: string]: { a: unknown; b: unknown } };
+  added: { [key: string]: unknown };
+  removed: { [key: string]: unknown };
+}
+
+export interface ICompare {
+  name: string;
+  a: number;
+  b: number;
+  metrics: { [key: string]: { a: number | null; b: number | null; delta: number | null } };
+  params: IMappingDiff;
+  tags: IMappingDiff;
+  features: { added: string[]; removed: string[]; changed: { feature: string; a: string; b: string }[]; unchanged: string[] };
 }

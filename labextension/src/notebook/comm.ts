@@ -10,7 +10,12 @@ export const COMM_TARGET = 'jupyter_bighead';
 interface IFrontendRequest {
   action?: string;
   code?: string;
+  name?: string;
+  version?: number;
 }
+
+/** What the frontend does for requests other than inserting cells. */
+export type RequestHandler = (action: string, data: { [key: string]: unknown }) => void;
 
 /** Insert a code cell holding `code` below the active cell. */
 export function insertCodeBelow(panel: NotebookPanel, code: string): void {
@@ -20,12 +25,14 @@ export function insertCodeBelow(panel: NotebookPanel, code: string): void {
 }
 
 /** Listen for frontend requests from whatever kernel the notebook runs. */
-export function listenToKernel(panel: NotebookPanel): void {
+export function listenToKernel(panel: NotebookPanel, other?: RequestHandler): void {
   const register = (kernel: Kernel.IKernelConnection | null | undefined): void => {
     kernel?.registerCommTarget(COMM_TARGET, (_comm, msg) => {
       const data = msg.content.data as IFrontendRequest;
       if (data.action === 'insert_cell' && typeof data.code === 'string') {
         insertCodeBelow(panel, data.code);
+      } else if (data.action && other) {
+        other(data.action, data as { [key: string]: unknown });
       }
     });
   };

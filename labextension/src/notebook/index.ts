@@ -19,7 +19,11 @@ export function setupNotebookTools(
 ): void {
   const setup = (panel: NotebookPanel): void => {
     trackPrototypeCells(panel);
-    listenToKernel(panel);
+    listenToKernel(panel, (action, data) => {
+      if (action === 'open_model' && typeof data.name === 'string') {
+        void app.commands.execute(CommandIDs.openModel, { name: data.name, version: Number(data.version) });
+      }
+    });
   };
   tracker.widgetAdded.connect((_, panel) => setup(panel));
   tracker.forEach(setup);

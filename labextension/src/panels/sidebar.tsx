@@ -8,11 +8,11 @@ import * as React from 'react';
 import { bigheadIcon } from '../icons';
 import { BigheadModel } from '../model';
 import { FeaturesSection } from './features';
+import { ModelsSection } from './models';
 import { SIDEBAR_ID } from '../tokens';
 
 /** Sections that later parts of the platform fill in. */
 const UPCOMING: { id: string; title: string; blurb: string }[] = [
-  { id: 'models', title: 'Models', blurb: 'Registered model versions, aliases and evaluation.' },
   { id: 'jobs', title: 'Jobs', blurb: 'Training, batch scoring and sweeps, local or on Kubernetes.' },
   { id: 'blocks', title: 'Blocks', blurb: 'Reusable pipeline transformer blocks.' }
 ];
@@ -69,7 +69,7 @@ function StatusSection(props: { model: BigheadModel }): JSX.Element {
   );
 }
 
-function SidebarContent(props: { model: BigheadModel }): JSX.Element {
+function SidebarContent(props: { model: BigheadModel; openModel: (name: string) => void }): JSX.Element {
   return (
     <div className="jp-bighead-sidebar-content">
       <header className="jp-bighead-title">
@@ -79,6 +79,7 @@ function SidebarContent(props: { model: BigheadModel }): JSX.Element {
       <UseSignal signal={props.model.changed}>
         {() => <StatusSection model={props.model} />}
       </UseSignal>
+      <ModelsSection onOpen={props.openModel} />
       <FeaturesSection />
       {UPCOMING.map(section => (
         <section
@@ -96,7 +97,10 @@ function SidebarContent(props: { model: BigheadModel }): JSX.Element {
 
 /** The sidebar widget. */
 export class BigheadSidebar extends ReactWidget {
-  constructor(readonly model: BigheadModel) {
+  constructor(
+    readonly model: BigheadModel,
+    private readonly openModel: (name: string) => void = () => undefined
+  ) {
     super();
     this.id = SIDEBAR_ID;
     this.addClass('jp-bighead-sidebar');
@@ -108,6 +112,6 @@ export class BigheadSidebar extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <SidebarContent model={this.model} />;
+    return <SidebarContent model={this.model} openModel={this.openModel} />;
   }
 }

@@ -1,0 +1,103 @@
+"""Model cards for reviewer reports: the registry's view of models born in a notebook."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .report import ReportSection, plotly_div
+
+if TYPE_CHECKING:
+    from ..registry import ModelVersion, Registry
+
+CARD_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier", "f1_at_best_f1", "precision_at_best_f1",
+                "recall_at_best_f1", "rmse", "mae", "r2")
+CARD_FIGURES = ("pr", "roc", "importance_gain", "shap")
+
+
+def versions_from_notebook(reg: Registry, notebook: Path) -> list[ModelVersion]:
+    """The latest version of every model whose lineage names ``notebook``."""
+    target = str(notebook.resolve())
+    found = []
+    for model in reg.models(limit=1000):
+        for mv in reg.versions(model.name, limit=1000):  # newest first
+            nb = (mv.lineage or {}).get("notebook") or {}
+            if nb.get("path") == target:
+                found.append(mv)
+                break
+    return found
+
+
+def _previous(reg: Registry, mv: ModelVersion) -> ModelVersion | None:
+    for other in reg.versions(mv.name, limit=1000):
+        if other.version < mv.version and ((other.lineage or {}).get("notebook") or {}).get(
+                "production_cells") is not None:
+            return other
+    return None
+
+
+def code_diff(old: list[str], new: list[str]) -> str:
+    """Cell-level diff of two lists of production cell sources, as HTML."""
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    out = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(f"<div>… {i2 - i1} unchanged cell(s)</div>")
+            continue
+        before, after = "\n".join(old[i1:i2]), "\n".join(new[j1:j2])
+        lines = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="",
+                                     fromfile=f"cells {i1 + 1}-{i2}", tofile=f"cells {j1 + 1}-{j2}")
+        for line in lines:
+            cls = "add" if line.startswith("+") else "del" if line.startswith("-") else ""
+            out.append(f"<div class='{cls}'>{html.escape(line)}</div>")
+    return "<div class='bighead-diff'>" + "".join(out) + "</div>"
+
+
+def model_card(reg: Registry, mv: ModelVersion, notebook: Path) -> ReportSection:
+    """Metrics, PR/ROC curves, importance, feature versions and the code diff of ``mv``."""
+    rows = "".join(f"<tr><td>{k}</td><td>{mv.metrics[k]:.4f}</td></tr>"
+                   for k in CARD_METRICS if k in mv.metrics)
+    parts = [
+        f"<p>Version <b>{mv.version}</b> of <b>{html.escape(mv.name)}</b>, "
+        f"{html.escape(mv.model_class)}, registered by {html.escape(mv.created_by)} "
+        f"on {html.escape(mv.created_at[:16].replace('T', ' '))}.</p>",
+        f"<table class='bighead-table' data-card='metrics'>{rows}</table>",
+        "<h3>Feature versions</h3><ul>"
+        + "".join(f"<li>{html.escape(f)}</li>" for f in mv.features) + "</ul>"
+        if mv.features else "",
+    ]
+    report = reg.evaluation(mv.name, mv.version)
+    if report is not None:
+        figures = report.figures()
+        for key in CARD_FIGURES:
+            if key in figures:
+                parts.append(plotly_div(json.loads(figures[key].to_json())))
+    previous = _previous(reg, mv)
+    current = json.loads(notebook.read_text("utf-8"))
+    from ..registry.lineage import production_cells
+
+    if previous is not None:
+        old = previous.lineage["notebook"]["production_cells"]
+        parts.append(f"<h3>Production code since version {previous.version}</h3>")
+        parts.append(code_diff(list(old), production_cells(current)))
+    else:
+        parts.append("<p>No earlier version with recorded production code to compare.</p>")
+    return ReportSection(f"Model card: {mv.name} v{mv.version}", "".join(parts))
+
+
+def model_sections(notebook: str | Path, registry: Registry | None = None) -> list[ReportSection]:
+    """One card per model registered from ``notebook`` (default registry if none given)."""
+    path = Path(notebook).resolve()
+    if registry is None:
+        from ..config import BigheadHome
+
+        home = BigheadHome.resolve()
+        if not (home.root / "registry.db").exists():
+            return []
+        from .. import default_registry
+
+        registry = default_registry()
+    return [model_card(registry, mv, path) for mv in versions_from_notebook(registry, path)]

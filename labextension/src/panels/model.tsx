@@ -1,0 +1,397 @@
+/**
+ * A model in the main area: versions (sortable), metric trend, one version's
+ * evaluation, lineage and aliases, and the comparison of two versions.
+ */
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { bigheadIcon } from '../icons';
+import { requestAPI } from '../request';
+import { ICompare, IModelVersion, IPage, IPlotlyFigure, IVersionView } from '../tokens';
+import { PlotlyChart } from './plotly';
+
+const COLUMNS = ['roc_auc', 'pr_auc', 'log_loss', 'brier', 'f1_at_best_f1', 'rmse', 'r2'];
+const FIGURE_ORDER = ['pr', 'roc', 'calibration', 'importance_gain', 'importance_split', 'shap', 'residuals'];
+
+interface IContext {
+  rendermime: IRenderMimeRegistry | null;
+  openPath: (path: string) => void;
+}
+
+const fmt = (value: unknown): string =>
+  typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(4)) : JSON.stringify(value);
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function VersionsTable(props: {
+  versions: IModelVersion[];
+  aliases: { [alias: string]: number };
+  selected: number[];
+  onToggle: (v: number) => void;
+  onOpen: (v: number) => void;
+}): JSX.Element {
+  const [sort, setSort] = React.useState<{ key: string; desc: boolean }>({ key: 'version', desc: true });
+  const metricKeys = COLUMNS.filter(k => props.versions.some(v => k in v.metrics));
+  const value = (v: IModelVersion, key: string): number =>
+    key === 'version' ? v.version : (v.metrics[key] ?? Number.NaN);
+  const rows = [...props.versions].sort((a, b) => {
+    const d = value(a, sort.key) - value(b, sort.key);
+    return (Number.isNaN(d) ? 0 : d) * (sort.desc ? -1 : 1);
+  });
+  const header = (key: string, label: string): JSX.Element => (
+    <th key={key}>
+      <button
+        className="jp-bighead-link"
+        aria-label={`Sort by ${label}`}
+        onClick={() => setSort({ key, desc: sort.key === key ? !sort.desc : true })}
+      >
+        {label}
+        {sort.key === key ? (sort.desc ? ' ▼' : ' ▲') : ''}
+      </button>
+    </th>
+  );
+  return (
+    <table className="jp-bighead-table" data-testid="versions-table">
+      <thead>
+        <tr>
+          <th>Compare</th>
+          {header('version', 'version')}
+          <th>created</th>
+          {metricKeys.map(k => header(k, k))}
+          <th>aliases</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(v => (
+          <tr key={v.version} data-version={v.version}>
+            <td>
+              <input
+                type="checkbox"
+                aria-label={`Select version ${v.version} to compare`}
+                checked={props.selected.includes(v.version)}
+                onChange={() => props.onToggle(v.version)}
+              />
+            </td>
+            <td>
+              <button className="jp-bighead-link" onClick={() => props.onOpen(v.version)}>
+                v{v.version}
+              </button>
+            </td>
+            <td>{v.created_at.slice(0, 16).replace('T', ' ')}</td>
+            {metricKeys.map(k => (
+              <td key={k} data-metric={k}>
+                {k in v.metrics ? fmt(v.metrics[k]) : ''}
+              </td>
+            ))}
+            <td>
+              {Object.entries(props.aliases)
+                .filter(([, ver]) => ver === v.version)
+                .map(([alias]) => (
+                  <span key={alias} className="jp-bighead-tag">
+                    {alias}
+                  </span>
+                ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function VersionDetail(props: {
+  name: string;
+  version: number;
+  ctx: IContext;
+  onAliasChange: () => void;
+}): JSX.Element {
+  const [view, setView] = React.useState<IVersionView | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const load = React.useCallback(async () => {
+    try {
+      setView(await requestAPI<IVersionView>(`models/${encodeURIComponent(props.name)}/versions/${props.version}`));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }, [props.name, props.version]);
+  React.useEffect(() => void load(), [load]);
+
+  const alias = async (name: string, action: 'set' | 'rollback'): Promise<void> => {
+    const base = `models/${encodeURIComponent(props.name)}/aliases/${encodeURIComponent(name)}`;
+    try {
+      if (action === 'set') {
+        await requestAPI(base, { method: 'PUT', body: JSON.stringify({ version: props.version }) });
+      } else {
+        await requestAPI(`${base}/rollback`, { method: 'POST', body: '{}' });
+      }
+      setError(null);
+      props.onAliasChange();
+      await load();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  if (error && !view) {
+    return <div className="jp-bighead-error" role="alert">{error}</div>;
+  }
+  if (!view) {
+    return <p className="jp-bighead-muted">Loading v{props.version}…</p>;
+  }
+  const v = view.version;
+  const lineage = v.lineage as { notebook?: { path?: string }; git?: { commit?: string; dirty?: boolean } };
+  const figures = FIGURE_ORDER.filter(k => k in view.figures);
+  return (
+    <section className="jp-bighead-version" data-testid="version-detail" data-version={v.version}>
+      <h3>
+        {v.name} v{v.version}{' '}
+        {view.aliases.map(a => (
+          <span key={a} className="jp-bighead-tag">
+            {a}
+          </span>
+        ))}
+      </h3>
+      <div className="jp-bighead-alias-buttons">
+        {['staging', 'production'].map(a => (
+          <React.Fragment key={a}>
+            <button className="jp-mod-styled" onClick={() => void alias(a, 'set')} disabled={view.aliases.includes(a)}>
+              Set {a}
+            </button>
+            <button className="jp-mod-styled" onClick={() => void alias(a, 'rollback')}>
+              Roll back {a}
+            </button>
+          </React.Fragment>
+        ))}
+      </div>
+      {error && <div className="jp-bighead-error" role="alert">{error}</div>}
+      <div className="jp-bighead-columns">
+        <div>
+          <h4>Metrics</h4>
+          <dl className="jp-bighead-status" data-testid="version-metrics">
+            {Object.entries(v.metrics).map(([k, val]) => (
+              <React.Fragment key={k}>
+                <dt>{k}</dt>
+                <dd data-metric={k}>{fmt(val)}</dd>
+              </React.Fragment>
+            ))}
+          </dl>
+        </div>
+        <div>
+          <h4>Lineage</h4>
+          <dl className="jp-bighead-status">
+            <dt>Notebook</dt>
+            <dd>
+              {lineage.notebook?.path ? (
+                <button className="jp-bighead-link" onClick={() => props.ctx.openPath(String(lineage.notebook?.path))}>
+                  {String(lineage.notebook.path)}
+                </button>
+              ) : (
+                '—'
+              )}
+            </dd>
+            <dt>Commit</dt>
+            <dd>{lineage.git?.commit ? `${String(lineage.git.commit).slice(0, 10)}${lineage.git.dirty ? ' (dirty)' : ''}` : '—'}</dd>
+            <dt>Features</dt>
+            <dd data-testid="version-features">{v.features.join(', ') || '—'}</dd>
+            <dt>Model</dt>
+            <dd>{v.model_class}</dd>
+            <dt>By</dt>
+            <dd>
+              {v.created_by} · {v.created_at.slice(0, 16).replace('T', ' ')}
+            </dd>
+          </dl>
+          <h4>Params</h4>
+          <dl className="jp-bighead-status">
+            {Object.entries(v.params).map(([k, val]) => (
+              <React.Fragment key={k}>
+                <dt>{k}</dt>
+                <dd>{fmt(val)}</dd>
+              </React.Fragment>
+            ))}
+          </dl>
+        </div>
+      </div>
+      <div className="jp-bighead-charts">
+        {figures.map(k => (
+          <PlotlyChart key={k} name={k} figure={view.figures[k]} rendermime={props.ctx.rendermime} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function CompareView(props: { name: string; a: number; b: number }): JSX.Element {
+  const [data, setData] = React.useState<ICompare | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    requestAPI<ICompare>(`models/${encodeURIComponent(props.name)}/compare?a=${props.a}&b=${props.b}`)
+      .then(setData)
+      .catch(err => setError(errorText(err)));
+  }, [props.name, props.a, props.b]);
+  if (error) {
+    return <div className="jp-bighead-error" role="alert">{error}</div>;
+  }
+  if (!data) {
+    return <p className="jp-bighead-muted">Comparing…</p>;
+  }
+  const diffRows = (diff: ICompare['params']): JSX.Element[] => [
+    ...Object.entries(diff.changed).map(([k, c]) => (
+      <tr key={`c-${k}`}>
+        <td>{k}</td>
+        <td>{fmt(c.a)}</td>
+        <td>{fmt(c.b)}</td>
+      </tr>
+    )),
+    ...Object.entries(diff.added).map(([k, val]) => (
+      <tr key={`a-${k}`}>
+        <td>{k}</td>
+        <td>—</td>
+        <td>{fmt(val)}</td>
+      </tr>
+    )),
+    ...Object.entries(diff.removed).map(([k, val]) => (
+      <tr key={`r-${k}`}>
+        <td>{k}</td>
+        <td>{fmt(val)}</td>
+        <td>—</td>
+      </tr>
+    ))
+  ];
+  return (
+    <section className="jp-bighead-compare" data-testid="compare-view">
+      <h3>
+        Compare v{data.a} → v{data.b}
+      </h3>
+      <table className="jp-bighead-table">
+        <thead>
+          <tr>
+            <th>metric</th>
+            <th>v{data.a}</th>
+            <th>v{data.b}</th>
+            <th>Δ</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(data.metrics).map(([k, m]) => (
+            <tr key={k} data-metric={k}>
+              <td>{k}</td>
+              <td>{m.a === null ? '—' : fmt(m.a)}</td>
+              <td>{m.b === null ? '—' : fmt(m.b)}</td>
+              <td className={m.delta !== null && m.delta > 0 ? 'jp-bighead-up' : 'jp-bighead-down'}>
+                {m.delta === null ? '' : (m.delta > 0 ? '+' : '') + fmt(m.delta)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h4>Params that differ</h4>
+      <table className="jp-bighead-table" data-testid="compare-params">
+        <tbody>{diffRows(data.params)}</tbody>
+      </table>
+      <h4>Features</h4>
+      <ul>
+        {data.features.added.map(f => <li key={f}>+ {f}</li>)}
+        {data.features.removed.map(f => <li key={f}>− {f}</li>)}
+        {data.features.changed.map(c => (
+          <li key={c.feature}>
+            {c.feature}: @{c.a} → @{c.b}
+          </li>
+        ))}
+        {data.features.unchanged.length > 0 && <li>unchanged: {data.features.unchanged.join(', ')}</li>}
+      </ul>
+    </section>
+  );
+}
+
+function ModelView(props: { name: string; version?: number; ctx: IContext }): JSX.Element {
+  const [versions, setVersions] = React.useState<IModelVersion[]>([]);
+  const [aliases, setAliases] = React.useState<{ [a: string]: number }>({});
+  const [trend, setTrend] = React.useState<IPlotlyFigure | null>(null);
+  const [selected, setSelected] = React.useState<number[]>([]);
+  const [open, setOpen] = React.useState<number | null>(props.version ?? null);
+  const [compare, setCompare] = React.useState<[number, number] | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const name = encodeURIComponent(props.name);
+
+  const load = React.useCallback(async () => {
+    try {
+      const page = await requestAPI<IPage<IModelVersion>>(`models/${name}/versions?limit=500`);
+      setVersions(page.items);
+      const model = await requestAPI<{ aliases: { [a: string]: number } }>(`models/${name}`);
+      setAliases(model.aliases);
+      if (open === null && page.items.length > 0) {
+        setOpen(page.items[0].version);
+      }
+      const metric = page.items[0] && 'roc_auc' in page.items[0].metrics ? 'roc_auc' : 'rmse';
+      const t = await requestAPI<{ figure: IPlotlyFigure }>(`models/${name}/trend?metric=${metric}`).catch(() => null);
+      setTrend(t ? t.figure : null);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }, [name]);
+  React.useEffect(() => void load(), [load]);
+
+  const toggle = (v: number): void =>
+    setSelected(cur => (cur.includes(v) ? cur.filter(x => x !== v) : [...cur, v].slice(-2)));
+
+  return (
+    <div className="jp-bighead-model" data-model={props.name}>
+      <h2>
+        <bigheadIcon.react tag="span" /> {props.name}
+      </h2>
+      {error && <div className="jp-bighead-error" role="alert">{error}</div>}
+      <div className="jp-bighead-columns">
+        <div>
+          <VersionsTable
+            versions={versions}
+            aliases={aliases}
+            selected={selected}
+            onToggle={toggle}
+            onOpen={v => {
+              setCompare(null);
+              setOpen(v);
+            }}
+          />
+          <button
+            className="jp-mod-styled jp-mod-accept"
+            disabled={selected.length !== 2}
+            onClick={() => setCompare([Math.min(...selected), Math.max(...selected)])}
+          >
+            Compare selected
+          </button>
+        </div>
+        <div>{trend && <PlotlyChart name="trend" figure={trend} rendermime={props.ctx.rendermime} />}</div>
+      </div>
+      {compare ? (
+        <CompareView name={props.name} a={compare[0]} b={compare[1]} />
+      ) : (
+        open !== null && (
+          <VersionDetail key={open} name={props.name} version={open} ctx={props.ctx} onAliasChange={() => void load()} />
+        )
+      )}
+    </div>
+  );
+}
+
+/** The main-area widget for one model. */
+export class ModelPanel extends ReactWidget {
+  constructor(
+    readonly modelName: string,
+    private readonly ctx: IContext,
+    private readonly version?: number
+  ) {
+    super();
+    this.id = `bighead-model-${modelName}`;
+    this.addClass('jp-bighead-model-panel');
+    this.title.label = `Model: ${modelName}`;
+    this.title.icon = bigheadIcon;
+    this.title.closable = true;
+  }
+
+  protected render(): JSX.Element {
+    return <ModelView name={this.modelName} version={this.version} ctx={this.ctx} />;
+  }
+}
