@@ -300,8 +300,7 @@ class KubernetesExecutor(Executor):
         template = self.pod_template(record.spec, profile, record.resources, labels,
                                      configmap, str(folder))
         job = {"apiVersion": "batch/v1", "kind": "Job",
-               "metadata": {"name": record.id, "labels": labels,
-                            "annotations": {"bighead.io/spec": spec_json[:200_000]}},
+               "metadata": {"name": record.id, "labels": labels},
                "spec": self.job_spec(template)}
         try:
             core, batch = self._core(), self._batch()

@@ -105,6 +105,15 @@ def test_a_pod_lost_with_its_simulated_node_fails_the_record_and_leaves_nothing(
 
 
 @k8s
+def test_the_pod_watch_moves_records_on_without_anyone_asking(kex, notebooks):
+    record = kex.submit(JobSpec(notebook=str(notebooks / "train.ipynb")))
+    deadline = time.monotonic() + 120
+    while not kex.store.load(record.id).final and time.monotonic() < deadline:
+        time.sleep(0.3)  # read the record on disk only: no status() call reconciles it
+    assert kex.store.load(record.id).state == "succeeded"
+
+
+@k8s
 def test_cancel_deletes_job_pod_and_configmap_and_stops_the_simulated_container(
         kex, kube, notebooks):
     record = kex.submit(JobSpec(notebook=str(notebooks / "slow.ipynb")))
