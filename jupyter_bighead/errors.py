@@ -68,3 +68,12 @@ class IntegrityError(BigheadError):
     """
 
     code = "integrity_error"
+
+
+class Unavailable(BigheadError):
+    """A backend the request needs (a Kubernetes cluster, a database) cannot be reached.
+
+    Not the caller's fault and possibly temporary; the server maps it to HTTP 503.
+    """
+
+    code = "unavailable"

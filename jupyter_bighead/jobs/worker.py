@@ -15,7 +15,9 @@ import json
 import os
 import platform
 import sys
+import threading
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,8 @@ def run(spec: JobSpec, out: Path) -> dict[str, Any]:
             result["outputs"] = {"executed_notebook": str(executed)}
             print(f"[bighead worker] running {source} with papermill", flush=True)
             run_notebook(source, executed, parameters=dict(spec.parameters),
-                         kernel_name=kernel, cwd=source.parent, progress_bar=False)
+                         kernel_name=kernel, cwd=source.parent, progress_bar=False,
+                         stream_to=(sys.stdout, sys.stderr))
         else:
             module_name, func_name = str(spec.function).split(":")
             print(f"[bighead worker] calling {spec.function}", flush=True)
@@ -82,13 +85,55 @@ def run(spec: JobSpec, out: Path) -> dict[str, Any]:
     return result
 
 
+def tee_output(path: Path) -> Callable[[], None]:
+    """Copy everything written to fd 1 and 2 (kernel output included) into ``path`` too.
+
+    In a pod the container log stays the primary log; the copy lands next to the
+    run's other outputs, where the server reads it without a kubelet round trip.
+    Returns a function that flushes and stops the copy.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    original = os.dup(1)
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(write_end, 1)
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def copy() -> None:
+        with path.open("ab") as log:
+            while chunk := os.read(read_end, 65536):
+                os.write(original, chunk)
+                log.write(chunk)
+                log.flush()
+
+    thread = threading.Thread(target=copy, name="bighead-worker-tee", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(original, 1)  # closes the pipe's last write ends, so copy() sees EOF
+        os.dup2(original, 2)
+        thread.join(timeout=5)
+
+    return stop
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jupyter_bighead.jobs.worker")
     parser.add_argument("--spec", required=True, help="path of the job's spec.json")
     parser.add_argument("--out", required=True, help="folder for the run's outputs")
+    parser.add_argument("--log", help="also append the run's output to this file")
     args = parser.parse_args(argv)
-    spec = JobSpec.from_dict(json.loads(Path(args.spec).read_text("utf-8")))
-    result = run(spec, Path(args.out))
+    stop = tee_output(Path(args.log)) if args.log else None
+    try:
+        spec = JobSpec.from_dict(json.loads(Path(args.spec).read_text("utf-8")))
+        result = run(spec, Path(args.out))
+    finally:
+        if stop is not None:
+            stop()
     return 0 if result["state"] == "succeeded" else 1
 
 

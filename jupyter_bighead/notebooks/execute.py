@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..errors import ExecutionFailed, InvalidSpec
 
@@ -23,8 +23,12 @@ def run_notebook(
     kernel_name: str | None = None,
     cwd: str | Path | None = None,
     progress_bar: bool = False,
+    stream_to: tuple[TextIO, TextIO] | None = None,
 ) -> Path:
     """Execute ``path`` into ``output`` with papermill.
+
+    ``stream_to`` is a ``(stdout, stderr)`` pair that receives the cells' stream output
+    while they run, so a job's log shows progress before the notebook ends.
 
     Raises
     ------
@@ -47,6 +51,8 @@ def run_notebook(
             str(path), str(output), parameters=dict(parameters or {}),
             kernel_name=kernel_name, cwd=str(cwd) if cwd else None,
             progress_bar=progress_bar, log_output=False,
+            stdout_file=stream_to[0] if stream_to else None,
+            stderr_file=stream_to[1] if stream_to else None,
         )
     except NoSuchKernel as exc:
         raise InvalidSpec(

@@ -24,12 +24,27 @@ def make_local(tmp_path, **kw):
     return LocalExecutor(home=BigheadHome(tmp_path / "home"), profiles=PROFILES, **kw)
 
 
-# The contract suite runs over every executor backend. Kubernetes joins through
-# tests/k8s (a real kube-apiserver) when its binaries are available.
-@pytest.fixture(params=["local"])
+def make_kubernetes(tmp_path, kube, **kw):
+    from jupyter_bighead.jobs.kubernetes import KubernetesExecutor
+
+    return KubernetesExecutor(home=BigheadHome(tmp_path / "home"), profiles=PROFILES,
+                              namespace=kube.namespace, **kw)
+
+
+# The contract suite runs over every executor backend. Kubernetes runs against a real
+# kube-apiserver and controller-manager, with the TEST-ONLY node simulator standing in
+# for the kubelet (tests/k8s/harness.py).
+@pytest.fixture(params=["local", pytest.param("kubernetes", marks=pytest.mark.k8s)])
 def executor(request, tmp_path):
     if request.param == "local":
         yield make_local(tmp_path)
+        return
+    ex = make_kubernetes(tmp_path, request.getfixturevalue("kube"))
+    yield ex
+    for record in ex.list(limit=10_000):
+        if not record.final:
+            ex.cancel(record.id)
+    ex.close()
 
 
 @pytest.fixture

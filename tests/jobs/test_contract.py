@@ -31,6 +31,7 @@ def test_a_failing_notebook_is_reported_with_its_error(executor, notebooks):
     done = executor.wait(record.id, timeout=180)
     assert done.state == "failed"
     assert "RuntimeError" in done.error and "bad input data" in done.error
+    assert_nothing_left(executor, done)
 
 
 def test_cancel_stops_a_running_job_and_leaves_nothing_behind(executor, notebooks):
@@ -45,16 +46,23 @@ def test_cancel_stops_a_running_job_and_leaves_nothing_behind(executor, notebook
 
 
 def assert_nothing_left(executor, record):
-    """No process of the run survives a cancel (the local backend's resources)."""
+    """Nothing of the run survives a cancel or a failure: no process (every backend);
+    on Kubernetes also no Job, Pod or ConfigMap labelled with the job's id."""
     import psutil
 
-    if executor.name != "local":
-        return
-    time.sleep(0.5)
-    leftovers = [p for p in psutil.process_iter(["cmdline"])
-                 if record.id in " ".join(p.info["cmdline"] or [])]
+    deadline = time.monotonic() + 30
+    while True:
+        time.sleep(0.5)
+        leftovers = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
+                     if record.id in " ".join(p.info["cmdline"] or [])]
+        if executor.name == "kubernetes":
+            leftovers += executor.leftovers(record.id, record.backend["namespace"])
+        if not leftovers or time.monotonic() > deadline:
+            break
     assert leftovers == []
-    assert not psutil.pid_exists(record.pid) or psutil.Process(record.pid).status() == "zombie"
+    if executor.name == "local":
+        assert (not psutil.pid_exists(record.pid)
+                or psutil.Process(record.pid).status() == "zombie")
 
 
 def test_list_and_status_know_every_submitted_job(executor, notebooks):

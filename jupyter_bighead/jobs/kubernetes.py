@@ -1,0 +1,595 @@
+"""The ``kubernetes`` executor: each run is a ``batch/v1`` Job, each schedule a CronJob.
+
+A run is three objects in the executor's namespace, all labelled
+``bighead.io/job-id=<id>``:
+
+* a ConfigMap ``<id>-spec`` holding ``spec.json``, mounted in the pod at ``/etc/bighead``
+  and owned by the Job, so the garbage collector deletes it with the Job;
+* the Job ``<id>`` (``backoffLimit`` 0 by default: a run is not retried behind the
+  user's back), whose pod runs ``python -m jupyter_bighead.jobs.worker``;
+* the pod the Job controller creates.
+
+The worker writes ``executed.ipynb``, ``metrics.jsonl``, ``output.log`` and, last,
+``result.json`` into the job's folder (``BIGHEAD_HOME/jobs/<id>``) exactly as with the
+``local`` executor. On a real cluster that folder must therefore be visible to the pods
+at the same path: mount a shared volume (for instance a ReadWriteMany PVC holding
+BIGHEAD_HOME and the notebooks) through ``volumes`` and ``volume_mounts``. The result
+file is what makes a run final; the Job's conditions and pods explain failures that
+left no result (deadline, crash, a lost node).
+
+Status comes from a watch on the executor's pods while any job is active (a daemon
+thread), and from the same reconciliation on every ``status``/``list`` call, so a fresh
+executor on the same home picks up where the last one stopped. The ``kubernetes``
+package is imported only when the cluster is first used, never at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from ..config import HOME_ENV, BigheadHome
+from ..errors import BigheadError, Conflict, InvalidSpec, NotFound, Unavailable
+from .executor import Executor, current_user
+from .records import JobRecord, now
+from .spec import ComputeProfile, JobSpec, check_within_profile
+
+T = TypeVar("T")
+
+DEFAULT_IMAGE = "jupyter-bighead:latest"
+SPEC_DIR = "/etc/bighead"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+JOB_ID = "bighead.io/job-id"
+SCHEDULE = "bighead.io/schedule"
+USER = "bighead.io/user"
+SELECTOR = f"{MANAGED_BY}=jupyter-bighead"
+_LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
+
+
+def label_value(text: str) -> str:
+    """``text`` squeezed into a valid label value (63 chars of ``[A-Za-z0-9_.-]``)."""
+    value = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:63].strip("-_.")
+    return value if _LABEL_VALUE.match(value) else ""
+
+
+def dns_name(text: str, prefix: str = "bighead-", limit: int = 52) -> str:
+    """A DNS-1123 name from free text (CronJob names must stay within 52 chars)."""
+    stem = re.sub(r"[^a-z0-9]+", "-", text.lower().removesuffix(".ipynb")).strip("-")
+    return (prefix + stem)[:limit].rstrip("-") or prefix.rstrip("-")
+
+
+def notebook_kernel(spec: JobSpec) -> str | None:
+    """The kernel the run uses: the spec's, else the notebook's kernelspec name."""
+    if spec.kernel or not spec.notebook:
+        return spec.kernel
+    try:
+        meta = json.loads(Path(spec.notebook).read_text("utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return None
+    name = meta.get("kernelspec", {}).get("name")
+    return name if isinstance(name, str) else None
+
+
+def resource_requirements(resources: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Requests equal to limits (guaranteed QoS); ``nvidia.com/gpu`` only when asked."""
+    amounts = {"cpu": str(resources["cpu"]), "memory": str(resources["memory"])}
+    if int(resources.get("gpu") or 0) > 0:
+        amounts["nvidia.com/gpu"] = str(int(resources["gpu"]))
+    return {"requests": dict(amounts), "limits": dict(amounts)}
+
+
+class KubernetesExecutor(Executor):
+    """Run jobs as Kubernetes Jobs.
+
+    Parameters
+    ----------
+    home, profiles
+        As for every executor.
+    namespace
+        Where Jobs, ConfigMaps and CronJobs are created.
+    kubeconfig, context
+        The kubeconfig file (default: ``$KUBECONFIG`` or ``~/.kube/config``) and context.
+        Inside a pod, with no ``kubeconfig`` given, the in-cluster configuration is used.
+    image
+        The worker image when neither the profile nor ``kernel_images`` names one. It
+        must have jupyter-bighead (and the notebook's kernel) installed.
+    kernel_images
+        Kernelspec name to image, so a run uses the image matching the notebook's kernel.
+    service_account, backoff_limit, active_deadline_seconds
+        Copied into every Job.
+    volumes, volume_mounts
+        Extra pod volumes and worker mounts: on a real cluster, the shared volume that
+        holds BIGHEAD_HOME (and the notebooks) at the same path as on the server.
+    request_timeout
+        Seconds for one API call; an unreachable cluster raises ``Unavailable`` instead
+        of hanging.
+    delete_timeout
+        How long ``cancel`` waits for the Job's pods to be gone.
+    """
+
+    name: ClassVar[str] = "kubernetes"
+
+    def __init__(
+        self,
+        home: BigheadHome | None = None,
+        profiles: Mapping[str, ComputeProfile] | None = None,
+        namespace: str = "default",
+        kubeconfig: str | os.PathLike[str] | None = None,
+        context: str | None = None,
+        image: str = DEFAULT_IMAGE,
+        kernel_images: Mapping[str, str] | None = None,
+        service_account: str | None = None,
+        backoff_limit: int = 0,
+        active_deadline_seconds: int | None = None,
+        volumes: Sequence[Mapping[str, Any]] = (),
+        volume_mounts: Sequence[Mapping[str, Any]] = (),
+        request_timeout: float = 5.0,
+        delete_timeout: float = 30.0,
+    ) -> None:
+        super().__init__(home, profiles)
+        if backoff_limit < 0:
+            raise InvalidSpec("backoff_limit must be >= 0")
+        if active_deadline_seconds is not None and active_deadline_seconds < 1:
+            raise InvalidSpec("active_deadline_seconds must be >= 1")
+        self.namespace = namespace
+        self.kubeconfig = str(kubeconfig) if kubeconfig else None
+        self.context = context
+        self.image = image
+        self.kernel_images = dict(kernel_images or {})
+        self.service_account = service_account
+        self.backoff_limit = backoff_limit
+        self.active_deadline_seconds = active_deadline_seconds
+        self.volumes = [dict(v) for v in volumes]
+        self.volume_mounts = [dict(m) for m in volume_mounts]
+        self.request_timeout = request_timeout
+        self.delete_timeout = delete_timeout
+        self._client: Any = None
+        self._lock = threading.RLock()
+        self._stopping: set[str] = set()
+        self._watcher: threading.Thread | None = None
+        self._closed = False
+
+    # -- the cluster -----------------------------------------------------------------
+    def api_client(self) -> Any:
+        """The ``kubernetes.client.ApiClient`` (configured on first use).
+
+        Raises
+        ------
+        Unavailable
+            If there is no usable configuration (not in a pod, no kubeconfig).
+        """
+        if self._client is None:
+            from kubernetes import client, config
+            from kubernetes.config.config_exception import ConfigException
+
+            cfg = client.Configuration()
+            try:
+                if self.kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
+                    config.load_incluster_config(client_configuration=cfg)
+                else:
+                    # $KUBECONFIG is read now, not when the client library was imported.
+                    path = self.kubeconfig or os.environ.get("KUBECONFIG") or None
+                    config.load_kube_config(config_file=path, context=self.context,
+                                            client_configuration=cfg)
+            except (ConfigException, OSError) as exc:
+                raise Unavailable(f"no usable Kubernetes configuration: {exc}") from None
+            cfg.retries = False  # fail fast: the caller gets Unavailable, not a long retry
+            self._client = client.ApiClient(cfg)
+        return self._client
+
+    def _core(self) -> Any:
+        from kubernetes import client
+
+        return client.CoreV1Api(self.api_client())
+
+    def _batch(self) -> Any:
+        from kubernetes import client
+
+        return client.BatchV1Api(self.api_client())
+
+    def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One API call with a timeout, its failures turned into typed errors."""
+        kwargs.setdefault("_request_timeout", self.request_timeout)
+        with self._errors():
+            return fn(*args, **kwargs)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn the client's exceptions into NotFound, Conflict, InvalidSpec, Unavailable."""
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            yield
+        except ApiException as exc:
+            try:
+                message = json.loads(exc.body or "{}").get("message") or exc.reason
+            except (TypeError, ValueError, AttributeError):
+                message = exc.reason
+            if exc.status == 404:
+                raise NotFound(f"Kubernetes: {message}") from None
+            if exc.status == 409:
+                raise Conflict(f"Kubernetes: {message}") from None
+            if exc.status in (400, 422):
+                raise InvalidSpec(f"the cluster refused the request: {message}") from None
+            raise Unavailable(f"the Kubernetes API answered {exc.status}: {message}") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            where = getattr(getattr(self._client, "configuration", None), "host", "the cluster")
+            raise Unavailable(f"cannot reach the Kubernetes API at {where}: "
+                              f"{type(exc).__name__}: {exc}") from None
+
+    def _cronjob_resource(self) -> tuple[Any, str]:
+        """The CronJob resource of the dynamic client: ``batch/v1``, else ``batch/v1beta1``."""
+        from kubernetes.dynamic import DynamicClient
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        with self._errors():
+            dyn = DynamicClient(self.api_client())
+            for version in ("batch/v1", "batch/v1beta1"):
+                try:
+                    return dyn.resources.get(api_version=version, kind="CronJob"), version
+                except ResourceNotFoundError:
+                    continue
+        raise Unavailable("the cluster serves CronJob in neither batch/v1 nor batch/v1beta1")
+
+    # -- manifests -------------------------------------------------------------------
+    def image_for(self, spec: JobSpec, profile: ComputeProfile) -> str:
+        """The profile's image, else the image of the notebook's kernel, else the default."""
+        kernel = notebook_kernel(spec)
+        return profile.image or (self.kernel_images.get(kernel) if kernel else None) or self.image
+
+    def labels(self, spec: JobSpec, user: str | None, **extra: str) -> dict[str, str]:
+        out = {k: v for k, v in ((k, label_value(v)) for k, v in spec.labels.items()) if v}
+        out.update({MANAGED_BY: "jupyter-bighead", USER: label_value(user or "") or "unknown"})
+        out.update(extra)
+        return out
+
+    def pod_template(self, spec: JobSpec, profile: ComputeProfile, resources: Mapping[str, Any],
+                     labels: Mapping[str, str], configmap: str, out: str,
+                     env: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """The pod that runs the worker on ``spec``, writing into folder ``out``."""
+        image = self.image_for(spec, profile)
+        pod: dict[str, Any] = {
+            "restartPolicy": "Never",
+            "containers": [{
+                "name": "worker",
+                "image": image,
+                "command": ["python", "-m", "jupyter_bighead.jobs.worker",
+                            "--spec", f"{SPEC_DIR}/spec.json", "--out", out,
+                            "--log", f"{out}/output.log"],
+                "env": [{"name": HOME_ENV, "value": str(self.home.root)},
+                        {"name": "BIGHEAD_IMAGE", "value": image},
+                        {"name": "PYTHONUNBUFFERED", "value": "1"}, *env],
+                "resources": resource_requirements(resources),
+                "volumeMounts": [{"name": "bighead-spec", "mountPath": SPEC_DIR,
+                                  "readOnly": True}, *self.volume_mounts],
+            }],
+            "volumes": [{"name": "bighead-spec", "configMap": {"name": configmap}},
+                        *self.volumes],
+        }
+        if profile.node_selector:
+            pod["nodeSelector"] = dict(profile.node_selector)
+        if profile.tolerations:
+            pod["tolerations"] = [dict(t) for t in profile.tolerations]
+        if self.service_account:
+            pod["serviceAccountName"] = self.service_account
+        return {"metadata": {"labels": dict(labels)}, "spec": pod}
+
+    def job_spec(self, template: Mapping[str, Any]) -> dict[str, Any]:
+        spec: dict[str, Any] = {"backoffLimit": self.backoff_limit, "completions": 1,
+                                "parallelism": 1, "template": dict(template)}
+        if self.active_deadline_seconds:
+            spec["activeDeadlineSeconds"] = self.active_deadline_seconds
+        return spec
+
+    # -- backend hooks ---------------------------------------------------------------
+    def _launch(self, record: JobRecord, profile: ComputeProfile) -> JobRecord:
+        folder = self.store.folder(record.id)
+        spec_json = json.dumps(record.spec.to_dict(), indent=2)
+        (folder / "spec.json").write_text(spec_json, "utf-8")
+        labels = self.labels(record.spec, record.user, **{JOB_ID: record.id})
+        configmap = f"{record.id}-spec"
+        template = self.pod_template(record.spec, profile, record.resources, labels,
+                                     configmap, str(folder))
+        job = {"apiVersion": "batch/v1", "kind": "Job",
+               "metadata": {"name": record.id, "labels": labels},
+               "spec": self.job_spec(template)}
+        try:
+            core, batch = self._core(), self._batch()
+            self._call(core.create_namespaced_config_map, self.namespace, {
+                "metadata": {"name": configmap, "labels": labels},
+                "data": {"spec.json": spec_json}})
+            try:
+                created = self._call(batch.create_namespaced_job, self.namespace, job)
+                # The Job owns the ConfigMap, so deleting the Job deletes it (garbage
+                # collector) even when the executor is not around to clean up.
+                self._call(core.patch_namespaced_config_map, configmap, self.namespace, {
+                    "metadata": {"ownerReferences": [{
+                        "apiVersion": "batch/v1", "kind": "Job", "name": record.id,
+                        "uid": created.metadata.uid}]}})
+            except BigheadError:
+                self._delete_objects(self.namespace, record.id, configmap)
+                raise
+        except BigheadError:
+            shutil.rmtree(folder, ignore_errors=True)  # a submit that failed leaves no job
+            raise
+        image = template["spec"]["containers"][0]["image"]
+        record = self.store.save(record.evolve(
+            backend={"namespace": self.namespace, "job": record.id, "configmap": configmap,
+                     "image": image, "pods": []},
+            environment={"image": image, "kernel": notebook_kernel(record.spec)}))
+        self._ensure_watch()
+        return record
+
+    def _refresh(self, record: JobRecord) -> JobRecord:
+        if record.final:
+            return record
+        with self._lock:
+            record = self.store.load(record.id)  # another thread may have moved it on
+            if record.final or record.id in self._stopping:
+                return record
+            result = self.store.result(record.id)
+            if result is not None:
+                return self._finish(record, result)
+            try:
+                return self._reconcile(record)
+            except Unavailable:
+                return record  # keep the last known state; the next look tries again
+
+    def _stop(self, record: JobRecord) -> None:
+        self._stopping.add(record.id)
+        ns = record.backend.get("namespace", self.namespace)
+        self._delete_objects(ns, record.backend.get("job", record.id),
+                             record.backend.get("configmap", f"{record.id}-spec"))
+        deadline = time.monotonic() + self.delete_timeout
+        while time.monotonic() < deadline and self.leftovers(record.id, ns):
+            time.sleep(0.3)
+
+    def cancel(self, job_id: str) -> JobRecord:
+        with self._lock:  # the watch thread must not refresh a job half-way cancelled
+            return super().cancel(job_id)
+
+    # -- reconciliation --------------------------------------------------------------
+    def _reconcile(self, record: JobRecord) -> JobRecord:
+        ns = record.backend.get("namespace", self.namespace)
+        name = record.backend.get("job", record.id)
+        job = self._read_job(ns, name)
+        if job is None:
+            return self._fail(record, f"the Kubernetes Job {ns}/{name} was deleted before the "
+                                      "worker finished")
+        pods = self._call(self._core().list_namespaced_pod, ns,
+                          label_selector=f"{JOB_ID}={record.id}").items
+        failure = _condition(job, "Failed")
+        if failure is not None:
+            return self._fail(record, self._explain_failure(record, failure, pods))
+        if _condition(job, "Complete") is not None:
+            time.sleep(0.5)  # result.json is written before the pod ends; allow for NFS lag
+            result = self.store.result(record.id)
+            if result is not None:
+                return self._finish(record, result)
+            return self._fail(record, "the worker pod succeeded but left no result.json in "
+                                      f"{self.store.folder(record.id)}; is that folder on a "
+                                      "volume shared with the pods?")
+        live = {p.metadata.name: p for p in pods if p.metadata.deletion_timestamp is None}
+        seen = list(record.backend.get("pods") or [])
+        lost = [p for p in seen if p not in live]
+        if lost:
+            time.sleep(1.0)  # the Job controller deletes pods before it records a deadline
+            job = self._read_job(ns, name)
+            failure = _condition(job, "Failed") if job is not None else None
+            if failure is not None:
+                return self._fail(record, self._explain_failure(record, failure, pods))
+            if self.store.result(record.id) is not None:
+                return self._finish(record, self.store.result(record.id) or {})
+            return self._fail(record, f"pod {lost[0]} was lost before the worker finished "
+                                      "(deleted, or its node went away); the run is not "
+                                      "retried")
+        changes: dict[str, Any] = {}
+        if set(live) - set(seen):
+            changes["backend"] = {**record.backend, "pods": sorted(set(seen) | set(live))}
+        running = [p for p in live.values() if p.status and p.status.phase == "Running"]
+        if running and record.state == "queued":
+            started = running[0].status.start_time
+            changes.update(state="running", started=started.isoformat() if started else now())
+        return self.store.save(record.evolve(**changes)) if changes else record
+
+    def _read_job(self, ns: str, name: str) -> Any:
+        try:
+            return self._call(self._batch().read_namespaced_job, name, ns)
+        except NotFound:
+            return None
+
+    def _explain_failure(self, record: JobRecord, failure: Any, pods: Sequence[Any]) -> str:
+        result = self.store.result(record.id)
+        if result is not None and result.get("error"):
+            return str(result["error"])
+        if failure.reason == "DeadlineExceeded":
+            return (f"the job ran longer than its deadline of "
+                    f"{self.active_deadline_seconds or '?'} s and was stopped")
+        for pod in pods:
+            for status in (pod.status and pod.status.container_statuses) or []:
+                term = status.state and status.state.terminated
+                if term is not None:
+                    return (f"the worker exited with code {term.exit_code}"
+                            f"{' (' + term.reason + ')' if term.reason else ''} without "
+                            "writing a result")
+        return f"the Kubernetes Job failed: {failure.reason}: {failure.message}"
+
+    def _finish(self, record: JobRecord, result: Mapping[str, Any]) -> JobRecord:
+        environment = {**record.environment, **(result.get("environment") or {})}
+        done = self._finish_from_result(record, {**result, "environment": environment})
+        self._cleanup(done)
+        return done
+
+    def _fail(self, record: JobRecord, error: str) -> JobRecord:
+        result = self.store.result(record.id)  # the worker may have finished meanwhile
+        if result is not None:
+            return self._finish(record, result)
+        done = self.store.save(record.evolve(state="failed", finished=now(), error=error))
+        self._cleanup(done)
+        return done
+
+    def _cleanup(self, record: JobRecord) -> None:
+        """A final run keeps nothing in the cluster: its outputs are in the job folder."""
+        try:
+            self._delete_objects(record.backend.get("namespace", self.namespace),
+                                 record.backend.get("job", record.id),
+                                 record.backend.get("configmap", f"{record.id}-spec"))
+        except Unavailable:
+            pass  # the owner reference still lets the garbage collector finish the job
+
+    def _delete_objects(self, ns: str, job: str, configmap: str) -> None:
+        body = {"propagationPolicy": "Foreground"}
+        for fn, name in ((self._batch().delete_namespaced_job, job),
+                         (self._core().delete_namespaced_config_map, configmap)):
+            try:
+                self._call(fn, name, ns, body=body)
+            except NotFound:
+                pass
+
+    def leftovers(self, job_id: str, namespace: str | None = None) -> list[str]:
+        """``kind/name`` of every Job, Pod or ConfigMap still labelled with ``job_id``."""
+        ns = namespace or self.namespace
+        selector = f"{JOB_ID}={job_id}"
+        core, batch = self._core(), self._batch()
+        found = []
+        for kind, fn in (("job", batch.list_namespaced_job), ("pod", core.list_namespaced_pod),
+                         ("configmap", core.list_namespaced_config_map)):
+            found += [f"{kind}/{o.metadata.name}"
+                      for o in self._call(fn, ns, label_selector=selector).items]
+        return found
+
+    # -- the watch -------------------------------------------------------------------
+    def _ensure_watch(self) -> None:
+        with self._lock:
+            if self._closed or (self._watcher is not None and self._watcher.is_alive()):
+                return
+            self._watcher = threading.Thread(target=self._watch_loop, daemon=True,
+                                             name="bighead-k8s-watch")
+            self._watcher.start()
+
+    def _watch_loop(self) -> None:
+        """Refresh a job whenever one of its pods changes, while any job is active."""
+        from kubernetes import watch
+
+        while not self._closed:
+            if not any(not r.final for r in self.store.all() if r.executor == self.name):
+                return
+            stream = watch.Watch()
+            try:
+                for event in stream.stream(self._core().list_namespaced_pod, self.namespace,
+                                           label_selector=SELECTOR, timeout_seconds=5,
+                                           _request_timeout=self.request_timeout + 10):
+                    job_id = (event["object"].metadata.labels or {}).get(JOB_ID)
+                    if job_id:
+                        try:
+                            self.status(job_id)
+                        except BigheadError:
+                            pass
+                    if self._closed:
+                        stream.stop()
+            except Exception:  # a dropped connection: look again shortly
+                time.sleep(1.0)
+
+    def close(self) -> None:
+        """Stop the watch thread within seconds (jobs keep running in the cluster)."""
+        self._closed = True
+
+    # -- schedules -------------------------------------------------------------------
+    def schedule(self, spec: JobSpec, user: str | None = None) -> dict[str, Any]:
+        """Create a CronJob that runs ``spec`` on ``spec.schedule``; return its summary.
+
+        Each run writes into ``BIGHEAD_HOME/schedules/<name>/<pod name>``.
+
+        Raises
+        ------
+        InvalidSpec
+            No schedule, an unknown profile, resources over the profile.
+        Conflict
+            A schedule of that name exists.
+        Unavailable
+            The cluster cannot be reached or serves no CronJob API.
+        """
+        if not spec.schedule:
+            raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
+        user = user or current_user()
+        spec = self._resolve_notebook(spec)
+        profile = self.profile(spec.profile)
+        resources = check_within_profile(spec, profile)
+        name = dns_name(spec.display_name)
+        labels = self.labels(spec, user, **{SCHEDULE: name})
+        configmap = f"{name}-spec"
+        out = f"{self.home.root / 'schedules' / name}/$(BIGHEAD_RUN)"
+        env = [{"name": "BIGHEAD_RUN", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]
+        template = self.pod_template(spec, profile, resources, labels, configmap, out, env)
+        resource, version = self._cronjob_resource()
+        body = {"apiVersion": version, "kind": "CronJob",
+                "metadata": {"name": name, "labels": labels},
+                "spec": {"schedule": spec.schedule, "concurrencyPolicy": "Forbid",
+                         "successfulJobsHistoryLimit": 1, "failedJobsHistoryLimit": 1,
+                         "jobTemplate": {"metadata": {"labels": labels},
+                                         "spec": self.job_spec(template)}}}
+        spec_json = json.dumps(spec.to_dict(), indent=2)
+        core = self._core()
+        try:
+            self._call(core.create_namespaced_config_map, self.namespace, {
+                "metadata": {"name": configmap, "labels": labels},
+                "data": {"spec.json": spec_json}})
+        except Conflict:
+            raise Conflict(f"a schedule named {name!r} exists; unschedule it first") from None
+        try:
+            created = self._call(resource.create, body=body, namespace=self.namespace)
+            self._call(core.patch_namespaced_config_map, configmap, self.namespace, {
+                "metadata": {"ownerReferences": [{"apiVersion": version, "kind": "CronJob",
+                                                  "name": name, "uid": created.metadata.uid}]}})
+        except BigheadError:
+            try:
+                self._call(core.delete_namespaced_config_map, configmap, self.namespace)
+            except BigheadError:
+                pass
+            raise
+        return {"name": name, "schedule": spec.schedule, "namespace": self.namespace,
+                "api_version": version, "spec": spec.to_dict(), "user": user}
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """The CronJobs this executor created in its namespace."""
+        resource, version = self._cronjob_resource()
+        items = self._call(resource.get, namespace=self.namespace, label_selector=SELECTOR)
+        return [{"name": i.metadata.name, "schedule": i.spec.schedule,
+                 "namespace": self.namespace, "api_version": version,
+                 "suspended": bool(i.spec.suspend)} for i in items.items]
+
+    def unschedule(self, name: str) -> None:
+        """Delete schedule ``name`` (its CronJob, spec ConfigMap and running Jobs).
+
+        Raises
+        ------
+        NotFound
+            No such schedule.
+        """
+        resource, _ = self._cronjob_resource()
+        try:
+            self._call(resource.delete, name=name, namespace=self.namespace,
+                       body={"propagationPolicy": "Foreground"})
+        except NotFound:
+            raise NotFound(f"schedule {name!r} does not exist") from None
+        try:
+            self._call(self._core().delete_namespaced_config_map, f"{name}-spec",
+                       self.namespace)
+        except NotFound:
+            pass
+
+
+def _condition(job: Any, kind: str) -> Any:
+    for cond in (job.status and job.status.conditions) or []:
+        if cond.type == kind and cond.status == "True":
+            return cond
+    return None
