@@ -6,7 +6,7 @@ import difflib
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .report import ReportSection, plotly_div
 

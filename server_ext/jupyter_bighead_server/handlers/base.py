@@ -18,6 +18,7 @@ from jupyter_bighead.errors import (
     IntegrityError,
     InvalidSpec,
     NotFound,
+    Unavailable,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ ERROR_STATUS: dict[type[BigheadError], int] = {
     Conflict: 409,
     # Tampered or missing artifacts: the store is damaged, not the request.
     IntegrityError: 500,
+    # A backend (e.g. the Kubernetes API server) cannot be reached right now.
+    Unavailable: 503,
 }
 
 
