@@ -144,7 +144,7 @@ class Prepared:
         return col
 
 
-def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> Prepared:
+def prepare(entity: Any, ts: Ticks, created: Ticks | None, what: str) -> Prepared:
     """Sort a source's events by ``(entity, vis, row)``.
 
     ``entity`` and the ticks are aligned with the source rows. Rows with a null entity
@@ -156,10 +156,22 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
     InvalidSpec
         If ``ts`` and ``created_at`` mix tz-naive and tz-aware datetimes.
     """
+    return prepare_owned({"entity": entity, "ts": ts, "created": created}, what)
+
+
+def prepare_owned(inputs: dict[str, Any], what: str) -> Prepared:
+    """:func:`prepare` on ``inputs`` (keys ``entity``, ``ts``, ``created``), which it empties.
+
+    Taking the columns out of a dict lets each be freed as soon as it is used, when the
+    caller holds no other reference: this keeps the peak memory of a large source down.
+    """
     import pandas as pd
 
+    ts: Ticks = inputs.pop("ts")
+    created: Ticks | None = inputs.pop("created", None)
     unit = ts.unit_ns
     zone = ts.zone
+    ts_valid = ts.valid
     vis = ts.values
     if created is not None:
         check_zones(ts.zone, f"{what} timestamp", created.zone, f"{what} created_at")
@@ -171,40 +183,47 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
         if created.valid is not None:
             made = np.where(created.valid, made, vis)
         vis = np.maximum(vis, made)
+        del made
+    del ts, created
     # codes in order of first appearance: sorting the ids would cost a pass over all
     # events, and lookups go through a hash index anyway
-    codes, uniques = pd.factorize(entity, sort=False, use_na_sentinel=True)
+    codes, uniques = pd.factorize(inputs.pop("entity"), sort=False, use_na_sentinel=True)
     codes = codes.astype(np.int64, copy=False)
     keep = codes >= 0
-    if ts.valid is not None:
-        keep &= ts.valid
+    if ts_valid is not None:
+        keep &= ts_valid
     rows: np.ndarray | None = None
     if not keep.all():
         rows = np.flatnonzero(keep)
         codes, vis = codes[rows], vis[rows]
+    del keep, ts_valid
     n_codes = len(uniques)
+    counts = np.bincount(codes, minlength=n_codes)
+    starts = np.zeros(n_codes + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    order, bounds = partition(codes, counts)
     ranks: np.ndarray | None = None
     if len(vis):
         origin = int(vis.min())
         stride = int(vis.max()) - origin + 1
     else:
         origin, stride = 0, 1
-    # key = code * stride + offset(vis), built in place to keep peak memory down
+    # key = code * stride + offset(vis), built in place in the codes' buffer
+    key = codes
+    del codes
     if (n_codes + 1) * stride < _LIMIT:
-        key = codes * stride
+        key *= stride
         key += vis
         key -= origin
     else:  # too wide for one int64 key: rank-compress the times instead
         ranks = np.unique(vis)
         stride = max(len(ranks), 1)
-        key = codes * stride
+        key *= stride
         key += np.searchsorted(ranks, vis)
     del vis
-    starts = np.zeros(n_codes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(codes, minlength=n_codes), out=starts[1:])
-    perm, keys = sort_keys(key, codes, n_codes)
-    del key, codes
-    _order_ties_by_row(keys, perm)
+    keys = sort_parts(key, order, bounds)
+    del key
+    perm = order
     if rows is not None:
         perm = rows[perm]
     return Prepared(
@@ -224,55 +243,98 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
 PARALLEL_MIN_EVENTS = 1_000_000
 """Sources with at least this many events are sorted in parallel threads."""
 
+PART_SIZE = 1 << 14
+"""Target number of keys per sorted part: small enough to sort inside the CPU caches."""
+
 
 def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, 16))
 
 
-def sort_keys(key: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(perm, key[perm])`` with ``key[perm]`` ascending (ties in any order).
+def partition(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows into parts of contiguous code ranges, about :data:`PART_SIZE` rows each.
 
-    Large inputs are split into contiguous ranges of entity codes with one O(n) radix
-    pass, and the ranges are sorted in threads (NumPy releases the GIL while sorting);
-    concatenated, they are the global order because the key's high part is the code.
+    Returns ``(order, bounds)``: the rows of part ``i`` are ``order[bounds[i]:bounds[i+1]]``,
+    in increasing row order (one O(n) radix pass over 16-bit part numbers).
     """
-    workers = _workers()
-    if workers == 1 or len(key) < PARALLEL_MIN_EVENTS or n_codes < 2:
-        perm = np.argsort(key)
-        return perm, key[perm]
-    parts = min(4 * workers, 255, n_codes)
-    bucket = (codes * parts // n_codes).astype(np.uint8)
-    order = np.argsort(bucket, kind="stable")  # radix sort for 8-bit keys
+    n = len(codes)
+    parts = min(n // PART_SIZE, 1 << 16, len(counts))
+    if parts <= 1:
+        return np.arange(n, dtype=np.int64), np.array([0, n], dtype=np.int64)
+    before = np.cumsum(counts) - counts  # rows with a smaller code
+    part_of_code = (before * parts // n).astype(np.uint16)
+    del before
+    bucket = part_of_code[codes]
+    order = np.argsort(bucket, kind="stable")  # radix sort for 16-bit keys
     bounds = np.zeros(parts + 1, dtype=np.int64)
     np.cumsum(np.bincount(bucket, minlength=parts), out=bounds[1:])
-    del bucket
-    grouped = key[order]
-    perm = np.empty_like(order)
-    keys = np.empty_like(grouped)
+    return order, bounds
 
-    def work(i: int) -> None:
-        lo, hi = bounds[i], bounds[i + 1]
-        local = np.argsort(grouped[lo:hi])
-        perm[lo:hi] = order[lo:hi][local]
-        keys[lo:hi] = grouped[lo:hi][local]
 
+def sort_parts(key: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sort each part of :func:`partition` by ``key``; return the sorted keys.
+
+    ``order`` becomes the permutation, in place: ``key[order]`` is the returned array.
+    Because parts hold contiguous code ranges and ``key``'s high part is the code, the
+    concatenated parts are globally sorted. Ties keep row order (the sort is stable).
+    Large inputs sort their parts in threads (NumPy releases the GIL while sorting).
+    """
+    keys = np.empty_like(key)
+    parts = len(bounds) - 1
+
+    def work(first: int, last: int) -> None:
+        for i in range(first, last):
+            lo, hi = int(bounds[i]), int(bounds[i + 1])
+            if hi > lo:
+                rows = order[lo:hi]
+                local, keys[lo:hi] = _sort_small(key[rows])
+                order[lo:hi] = rows[local]
+
+    workers = _workers()
+    if workers == 1 or len(key) < PARALLEL_MIN_EVENTS or parts < 2:
+        work(0, parts)
+        return keys
     from concurrent.futures import ThreadPoolExecutor
 
+    chunks = min(parts, 8 * workers)
+    edges = [parts * j // chunks for j in range(chunks + 1)]
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(work, range(parts)))
-    return perm, keys
+        list(pool.map(work, edges[:-1], edges[1:]))
+    return keys
 
 
-def _order_ties_by_row(keys: np.ndarray, perm: np.ndarray) -> None:
-    """Make the unstable sort stable: equal keys keep their source row order (in place)."""
-    if len(keys) < 2:
-        return
-    tie = keys[1:] == keys[:-1]
-    if not tie.any():
-        return
-    pos = np.flatnonzero(np.concatenate(([False], tie)) | np.concatenate((tie, [False])))
-    order = np.lexsort((perm[pos], keys[pos]))
-    perm[pos] = perm[pos][order]
+def _sort_small(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(local, k[local])`` with ``k[local]`` ascending and ties in index order.
+
+    When ``key - min`` and the index fit together in 63 bits, the index is packed into
+    the key's low bits and one plain sort (much faster than ``argsort``) gives both.
+    """
+    m = len(k)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), k.copy()
+    base = int(k.min())
+    span = int(k.max()) - base
+    bits = max(m - 1, 1).bit_length()
+    if span.bit_length() + bits <= 63:
+        packed = k - base
+        packed <<= bits
+        packed |= np.arange(m, dtype=np.int64)
+        packed.sort()
+        local = packed & ((1 << bits) - 1)
+        packed >>= bits
+        packed += base
+        return local, packed
+    local = np.argsort(k, kind="stable")
+    return local, k[local]
+
+
+def sort_keys(key: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(perm, key[perm])`` with ``key[perm]`` ascending and ties in row order.
+
+    ``key``'s high part must be ``codes`` (as in ``code * stride + offset``).
+    """
+    order, bounds = partition(codes, np.bincount(codes, minlength=n_codes))
+    return order, sort_parts(key, order, bounds)
 
 
 @dataclass
@@ -329,8 +391,7 @@ def map_queries(
     code = np.where(known, code, 0)
     hi_ticks = _ceil_div(t_ns, prep.unit_ns)
     hi_key = code * prep.stride + prep.offsets(hi_ticks)
-    order = np.argsort(hi_key)
-    hi_key = hi_key[order]
+    order, hi_key = sort_keys(hi_key, code, len(prep.uniques))
     code, known, t_sorted = code[order], known[order], t_ns[order]
     hi = np.searchsorted(prep.keys, hi_key, side="left")
     hi = np.where(known, hi, 0)
