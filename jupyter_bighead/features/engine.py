@@ -12,19 +12,22 @@ Every aggregation is then a function of ``(lo, hi)``:
 - ``count``: a prefix count of non-null values;
 - ``sum``/``mean``: a prefix sum, compensated by the exact rounding error of each
   step (TwoSum), so a window sum is accurate to a few ulps of the window's own
-  magnitude even after ten million events;
+  magnitude even after ten million events. The prefix arrays are never stored: one
+  blockwise pass per column keeps their values at the query bounds of every window;
 - ``min``/``max``: a sparse table built one level at a time (O(n) memory);
 - ``last``/``first``: prefix "last valid index" / suffix "first valid index";
 - ``count_distinct``: the number of ``i`` in ``[lo, hi)`` whose previous equal value
   in the segment lies before ``lo``, counted with a merge-sort tree built level by
   level.
 
-No Python loop runs per event or per query; loops run per sparse-table level.
+No Python loop runs per event or per query; loops run per sparse-table level, per
+block of events or per sorted part of the keys.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,27 +59,6 @@ class Column:
             np.cumsum(self.valid, out=pc[1:])
             self._cache["count"] = pc
         result: np.ndarray = self._cache["count"]
-        return result
-
-    def prefix_sum(self) -> tuple[np.ndarray, np.ndarray]:
-        """Prefix sums ``cs`` and their exact per-step rounding errors' prefix ``ce``."""
-        if "sum" not in self._cache:
-            v = self.values if self.all_valid else np.where(self.valid, self.values, 0.0)
-            cs = np.zeros(len(v) + 1)
-            np.cumsum(v, out=cs[1:])  # sequential: cs[i+1] == fl(cs[i] + v[i]) exactly
-            a, s = cs[:-1], cs[1:]
-            # Knuth's TwoSum, in place: a + v == s + err exactly, with
-            # bb = s - a and err = (a - (s - bb)) + (v - bb)
-            bb = s - a
-            err = s - bb
-            np.subtract(a, err, out=err)
-            np.subtract(v, bb, out=bb)
-            err += bb
-            del bb
-            ce = np.zeros(len(v) + 1)
-            np.cumsum(err, out=ce[1:])
-            self._cache["sum"] = (cs, ce)
-        result: tuple[np.ndarray, np.ndarray] = self._cache["sum"]
         return result
 
     def last_valid(self) -> np.ndarray:
@@ -131,8 +113,13 @@ class Prepared:
         import pandas as pd
 
         if numeric:
-            raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            values = raw[self.perm]
+            dtype = getattr(series, "dtype", None)
+            if isinstance(dtype, np.dtype) and dtype.kind in "iuf":  # no copy before the gather
+                values = np.asarray(series.to_numpy()[self.perm], dtype=np.float64)
+            else:
+                raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                values = raw[self.perm]
+                del raw
             valid = ~np.isnan(values)
             col = Column(True, values, valid, all_valid=bool(valid.all()))
         else:
@@ -342,10 +329,10 @@ class Queries:
     """A spine mapped onto one prepared source, sorted for fast, cache-friendly search."""
 
     order: np.ndarray  # spine row of each sorted query
-    code: np.ndarray  # entity code per sorted query (0 for unknown entities)
+    code: np.ndarray  # entity code per sorted query (n_codes, an empty entity, if unknown)
     known: np.ndarray  # False for unknown entities
     t_ns: np.ndarray  # query time in ns per sorted query
-    hi: np.ndarray  # end of the visible range per sorted query
+    hi: np.ndarray  # end of the visible range per sorted query (non-decreasing)
     _bounds: dict[int | None, np.ndarray] = field(default_factory=dict)
 
     def lo(self, prep: Prepared, window_ns: int | None) -> np.ndarray:
@@ -357,7 +344,7 @@ class Queries:
                 lo_ticks = _ceil_div(self.t_ns - window_ns, prep.unit_ns)
                 needle = self.code * prep.stride + prep.offsets(lo_ticks)
                 lo = np.searchsorted(prep.keys, needle, side="left")
-            lo = np.minimum(np.where(self.known, lo, 0), self.hi)
+            lo = np.minimum(lo, self.hi)
             self._bounds[window_ns] = lo
         return self._bounds[window_ns]
 
@@ -385,16 +372,19 @@ def map_queries(
     """
     check_zones(zone, what, prep.zone, f"{prep.what} timestamp")
     _check_entity_types(entity, prep, entity_what)
+    n_codes = len(prep.uniques)
     code = prep.uniques.get_indexer(entity)
     code = np.asarray(code, dtype=np.int64)
     known = code >= 0
-    code = np.where(known, code, 0)
+    # unknown entities get the empty virtual entity n_codes, whose keys follow every event's
+    # key, so hi and each lo are non-decreasing over the sorted queries
+    code = np.where(known, code, n_codes)
     hi_ticks = _ceil_div(t_ns, prep.unit_ns)
     hi_key = code * prep.stride + prep.offsets(hi_ticks)
-    order, hi_key = sort_keys(hi_key, code, len(prep.uniques))
+    order, hi_key = sort_keys(hi_key, code, n_codes + 1)
     code, known, t_sorted = code[order], known[order], t_ns[order]
     hi = np.searchsorted(prep.keys, hi_key, side="left")
-    hi = np.where(known, hi, 0)
+    del hi_key
     return Queries(order=order, code=code, known=known, t_ns=t_sorted, hi=hi)
 
 
@@ -416,6 +406,144 @@ def aggregate(
     prep: Prepared, col: Column | None, agg: str, q: Queries, window_ns: int | None
 ) -> Any:
     """One feature's values for the sorted queries ``q`` (see the module docstring)."""
+    return next(aggregate_many(prep, q, [(col, agg, window_ns)]))
+
+
+def aggregate_many(
+    prep: Prepared, q: Queries, items: list[tuple[Column | None, str, int | None]]
+) -> Iterator[Any]:
+    """Yield the values of each ``(column, agg, window)`` in ``items``, in order.
+
+    The sums (and counts, for columns with nulls) that ``sum`` and ``mean`` need are
+    computed for every window of a column in one blockwise pass over its events.
+    """
+    totals: dict[tuple[int, int | None], tuple[np.ndarray, np.ndarray]] = {}
+    if prep.n_events:
+        wanted: dict[int, tuple[Column, list[int | None]]] = {}
+        for col, agg, window_ns in items:
+            if agg in ("sum", "mean") and col is not None and col.numeric:
+                windows = wanted.setdefault(id(col), (col, []))[1]
+                if window_ns not in windows:
+                    windows.append(window_ns)
+        for key, (sum_col, windows) in wanted.items():
+            los = [q.lo(prep, w) for w in windows]
+            found = window_sums(sum_col, q.hi, los)
+            for w, pair in zip(windows, found, strict=True):
+                totals[key, w] = pair
+            del found
+    for col, agg, window_ns in items:
+        got = totals.get((id(col), window_ns)) if col is not None else None
+        if got is None or agg not in ("sum", "mean"):
+            yield _aggregate_one(prep, col, agg, q, window_ns)
+        elif agg == "sum":
+            yield got[0]
+        else:
+            total, count = got
+            mean = np.full(len(total), np.nan)
+            np.divide(total, count, out=mean, where=count > 0)
+            yield mean
+
+
+BLOCK = 1 << 15
+"""Events per block of the blockwise prefix-sum pass (a few such arrays fit in cache)."""
+
+
+def window_sums(
+    col: Column, hi: np.ndarray, los: list[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(sum, count)`` of the non-null values in ``[lo, hi)`` for each ``lo`` in ``los``.
+
+    ``hi`` and every ``lo`` must be non-decreasing (as in :class:`Queries`). The sums
+    are differences of a running sum ``S`` compensated by the running sum ``E`` of its
+    exact rounding errors (TwoSum): ``(S[hi] - S[lo]) + (E[hi] - E[lo])``. ``S`` and
+    ``E`` are computed block by block, carried over from block to block exactly as one
+    sequential ``cumsum`` would, and only their values at the query bounds are kept, so
+    no full-length prefix array is ever allocated.
+    """
+    points = [hi, *los]
+    # bounds are non-decreasing except, rarely, among queries in one tick of the source's
+    # unit whose window is not a whole number of ticks: visit those in sorted order
+    sorters: list[np.ndarray | None] = []
+    for j, p in enumerate(points):
+        p = np.asarray(p)
+        if len(p) > 1 and bool(np.any(p[1:] < p[:-1])):
+            sorter = np.argsort(p, kind="stable")
+            points[j] = p[sorter]
+            sorters.append(sorter)
+        else:
+            sorters.append(None)
+    n = len(col.values)
+    ends = np.arange(0, n + BLOCK, BLOCK, dtype=np.int64)
+    ends[-1] = n
+    cuts = [np.searchsorted(p, ends, side="right") for p in points]
+    s_at = [np.zeros(len(p)) for p in points]
+    e_at = [np.zeros(len(p)) for p in points]
+    c_at = None if col.all_valid else [np.zeros(len(p), dtype=np.int64) for p in points]
+    s_carry = e_carry = 0.0
+    c_carry = 0
+    for k in range(len(ends) - 1):
+        a, b = int(ends[k]), int(ends[k + 1])
+        x = col.values[a:b] if col.all_valid else np.where(col.valid[a:b], col.values[a:b], 0.0)
+        s = np.empty(b - a + 1)
+        s[0] = s_carry
+        first = x[0] + s_carry
+        t = x.copy()
+        t[0] = first
+        np.cumsum(t, out=s[1:])  # s[i+1] == fl(s[i] + x[i]): sequential, as one global cumsum
+        prev, cur = s[:-1], s[1:]
+        # Knuth's TwoSum: prev + x == cur + err exactly, bb = cur - prev,
+        # err = (prev - (cur - bb)) + (x - bb)
+        bb = cur - prev
+        np.subtract(cur, bb, out=t)
+        np.subtract(prev, t, out=t)
+        np.subtract(x, bb, out=bb)
+        t += bb
+        e = np.empty(b - a + 1)
+        e[0] = e_carry
+        t[0] += e_carry
+        np.cumsum(t, out=e[1:])
+        c = None
+        if c_at is not None:
+            c = np.empty(b - a + 1, dtype=np.int64)
+            c[0] = c_carry
+            np.cumsum(col.valid[a:b], out=c[1:])
+            c[1:] += c_carry
+            c_carry = int(c[-1])
+        s_carry, e_carry = float(s[-1]), float(e[-1])
+        for j, p in enumerate(points):
+            r0, r1 = int(cuts[j][k]), int(cuts[j][k + 1])
+            if r1 > r0:
+                idx = p[r0:r1] - a
+                s_at[j][r0:r1] = s[idx]
+                e_at[j][r0:r1] = e[idx]
+                if c_at is not None and c is not None:
+                    c_at[j][r0:r1] = c[idx]
+    for j, undo in enumerate(sorters):
+        if undo is not None:
+            s_at[j] = _unsort(s_at[j], undo)
+            e_at[j] = _unsort(e_at[j], undo)
+            if c_at is not None:
+                c_at[j] = _unsort(c_at[j], undo)
+    out = []
+    for j in range(1, len(points)):
+        total = s_at[0] - s_at[j]
+        e_at[j] -= e_at[0]
+        total -= e_at[j]
+        count = hi - los[j - 1] if c_at is None else c_at[0] - c_at[j]
+        out.append((total, count))
+        s_at[j] = e_at[j] = np.zeros(0)
+    return out
+
+
+def _unsort(found: np.ndarray, sorter: np.ndarray) -> np.ndarray:
+    back = np.empty_like(found)
+    back[sorter] = found
+    return back
+
+
+def _aggregate_one(
+    prep: Prepared, col: Column | None, agg: str, q: Queries, window_ns: int | None
+) -> Any:
     lo, hi = q.lo(prep, window_ns), q.hi
     if prep.n_events == 0:  # every window is empty
         if agg in ("count", "count_distinct"):
@@ -432,16 +560,8 @@ def aggregate(
         return pc[hi] - pc[lo]
     if col is None:
         raise InvalidSpec(f"agg {agg!r} needs a column")
-    if agg in ("sum", "mean"):
-        cs, ce = col.prefix_sum()
-        total = (cs[hi] - cs[lo]) + (ce[hi] - ce[lo])
-        if agg == "sum":
-            return total
-        pc = col.prefix_count()
-        count = pc[hi] - pc[lo]
-        mean = np.full(len(total), np.nan)
-        np.divide(total, count, out=mean, where=count > 0)
-        return mean
+    if agg in ("sum", "mean"):  # a non-numeric column (numeric ones go via window_sums)
+        raise InvalidSpec(f"agg {agg!r} needs a numeric column")
     if agg in ("min", "max"):
         return _range_extreme(col.values, lo, hi, np.fmin if agg == "min" else np.fmax)
     if agg == "last" and col.all_valid:

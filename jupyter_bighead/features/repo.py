@@ -281,9 +281,16 @@ class FeatureRepo:
                 continue
             q = engine.map_queries(prep, ents, t_ns, ticks.zone, what, f"spine column {entity!r}")
             inverse: np.ndarray | None = None
-            for ref, feature, digest in pending:
-                col = prep.columns.get(feature.column) if feature.column else None
-                values = engine.aggregate(prep, col, feature.agg, q, feature.window_ns)
+            batch = [
+                (
+                    prep.columns.get(feature.column) if feature.column else None,
+                    feature.agg,
+                    feature.window_ns,
+                )
+                for _, feature, _ in pending
+            ]
+            computed = engine.aggregate_many(prep, q, batch)
+            for (ref, _, digest), values in zip(pending, computed, strict=True):
                 if isinstance(values, np.ndarray):
                     out = np.empty_like(values)
                     out[q.order] = values
@@ -420,20 +427,28 @@ class FeatureRepo:
             if fp is None:
                 fp = content_fingerprint(source, data)
             csv = source.kind == "csv"
-            ts = to_ticks(
-                data[source.timestamp],
-                f"source {source.name!r} column {source.timestamp!r}",
-                parse_lines=csv,
-            )
-            created = None
+
+            keep = set(needed) | {name for name in base if base.count(name) > 1}
+
+            def take(name: str) -> Any:  # hand the column over unless used again
+                return data[name] if name in keep else data.pop(name)
+
+            owned: dict[str, Any] = {
+                "ts": to_ticks(
+                    take(source.timestamp),
+                    f"source {source.name!r} column {source.timestamp!r}",
+                    parse_lines=csv,
+                )
+            }
             if source.created_at:
-                created = to_ticks(
-                    data[source.created_at],
+                owned["created"] = to_ticks(
+                    take(source.created_at),
                     f"source {source.name!r} column {source.created_at!r}",
                     parse_lines=csv,
                 )
-            prep = engine.prepare(data[source.entity], ts, created, f"source {source.name!r}")
-            del ts, created  # free the raw key columns before the value columns are sorted
+            owned["entity"] = take(source.entity)
+            # prepare_owned empties ``owned``, freeing each raw key column once it is used
+            prep = engine.prepare_owned(owned, f"source {source.name!r}")
             for name in base:
                 if name not in needed:
                     data.pop(name, None)

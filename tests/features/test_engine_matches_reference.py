@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import HOUR_MS, assert_columns_match, fresh, write_parquet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -158,3 +159,42 @@ def test_parallel_sort_gives_the_same_order_as_the_serial_one(monkeypatch):
     np.testing.assert_array_equal(parallel.keys, serial.keys)
     np.testing.assert_array_equal(parallel.perm, serial.perm)
     np.testing.assert_array_equal(parallel.starts, serial.starts)
+
+
+def _full_compensated(values, valid, hi, lo):
+    """The straightforward form: full prefix arrays of sums and TwoSum errors."""
+    v = np.where(valid, values, 0.0)
+    cs = np.zeros(len(v) + 1)
+    np.cumsum(v, out=cs[1:])
+    a, s = cs[:-1], cs[1:]
+    bb = s - a
+    err = (a - (s - bb)) + (v - bb)
+    ce = np.zeros(len(v) + 1)
+    np.cumsum(err, out=ce[1:])
+    pc = np.zeros(len(v) + 1, dtype=np.int64)
+    np.cumsum(valid, out=pc[1:])
+    return (cs[hi] - cs[lo]) + (ce[hi] - ce[lo]), pc[hi] - pc[lo]
+
+
+@pytest.mark.parametrize("nulls", [False, True])
+@pytest.mark.parametrize("block", [7, 64, 1 << 15])
+def test_blockwise_window_sums_equal_the_full_prefix_arrays_bit_for_bit(monkeypatch, nulls, block):
+    from jupyter_bighead.features import engine
+
+    monkeypatch.setattr(engine, "BLOCK", block)
+    rng = np.random.default_rng(11)
+    n = 5_000
+    values = rng.lognormal(3.0, 4.0, n) * rng.choice([-1.0, 1.0], n)
+    if nulls:
+        values[rng.random(n) < 0.2] = np.nan
+    valid = ~np.isnan(values)
+    col = engine.Column(True, values, valid, all_valid=bool(valid.all()))
+    hi = np.sort(rng.integers(0, n + 1, 3_000))
+    lo_sorted = np.minimum(np.sort(rng.integers(0, n + 1, 3_000)), hi)
+    lo_jumbled = np.maximum(hi - rng.integers(0, 50, 3_000), 0)  # not monotone
+    los = [lo_sorted, lo_jumbled, hi, np.zeros_like(hi)]
+    found = engine.window_sums(col, hi, los)
+    for lo, (total, count) in zip(los, found, strict=True):
+        want_total, want_count = _full_compensated(values, valid, hi, lo)
+        np.testing.assert_array_equal(total, want_total)
+        np.testing.assert_array_equal(count, want_count)
