@@ -9,11 +9,15 @@ from pathlib import Path
 from .errors import Forbidden
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes | memoryview, *, durable: bool = True
+) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, and
-    the temporary file is renamed over ``path``.
+    The bytes go to a temporary file in the same folder, are flushed to disk (unless
+    ``durable`` is false: for files whose readers verify a checksum and can rebuild
+    them, a crash may then leave a torn file but never a wrong one), and the
+    temporary file is renamed over ``path``.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -24,8 +28,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

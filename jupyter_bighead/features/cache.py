@@ -110,11 +110,50 @@ class ResultCache:
             engine=ENGINE_VERSION,
         )
         head = json.dumps(header, sort_keys=True).encode()
-        atomic_write_bytes(self.path(key), _MAGIC + struct.pack("<Q", len(head)) + head + payload)
+        # no fsync: get() verifies the checksum, so a file torn by a crash is a miss
+        blob = _MAGIC + struct.pack("<Q", len(head)) + head + payload
+        atomic_write_bytes(self.path(key), blob, durable=False)
+
+    def writer(self) -> CacheWriter:
+        """A :class:`CacheWriter` that stores columns in a background thread."""
+        return CacheWriter(self)
 
     def clear(self) -> None:
         """Delete every cached result."""
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class CacheWriter:
+    """Writes columns to a :class:`ResultCache` in one background thread.
+
+    Serializing, hashing and writing release the GIL for most of their time, so the
+    writes overlap the computation of the next columns. :meth:`close` waits for every
+    write and raises the first error.
+    """
+
+    def __init__(self, cache: ResultCache) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._cache = cache
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="bighead-cache")
+        self._pending: list[Any] = []
+
+    def put(self, key: str, column: Any, meta: dict[str, Any] | None = None) -> None:
+        self._pending.append(self._pool.submit(self._cache.put, key, column, meta))
+
+    def close(self) -> None:
+        try:
+            for future in self._pending:
+                future.result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pending = []
+
+    def __enter__(self) -> CacheWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _decode(blob: bytes, key: str, rows: int) -> Any | None:

@@ -266,51 +266,58 @@ class FeatureRepo:
                 progress(len(outputs), total, message)
 
         report("starting")
-        for items in groups.values():
-            source = items[0][1].source
-            fp = fingerprint(source)
-            pending = items
-            if cache and fp is not None:
-                pending = self._from_cache(items, fp, s_hash, n, outputs, stats, report)
-            if not pending:
-                continue
-            prep, fp = self._prepare(source, fp, [f for _, f, _ in pending], stats)
-            if cache:  # SQL sources learn their fingerprint only now
-                pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
-            if not pending:
-                continue
-            q = engine.map_queries(prep, ents, t_ns, ticks.zone, what, f"spine column {entity!r}")
-            inverse: np.ndarray | None = None
-            batch = [
-                (
-                    prep.columns.get(feature.column) if feature.column else None,
-                    feature.agg,
-                    feature.window_ns,
+        writer = self.cache.writer() if cache else None
+        try:
+            for items in groups.values():
+                source = items[0][1].source
+                fp = fingerprint(source)
+                pending = items
+                if cache and fp is not None:
+                    pending = self._from_cache(items, fp, s_hash, n, outputs, stats, report)
+                if not pending:
+                    continue
+                prep, fp = self._prepare(source, fp, [f for _, f, _ in pending], stats)
+                if cache:  # SQL sources learn their fingerprint only now
+                    pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
+                if not pending:
+                    continue
+                q = engine.map_queries(
+                    prep, ents, t_ns, ticks.zone, what, f"spine column {entity!r}"
                 )
-                for _, feature, _ in pending
-            ]
-            computed = engine.aggregate_many(prep, q, batch)
-            for (ref, _, digest), values in zip(pending, computed, strict=True):
-                if isinstance(values, np.ndarray):
-                    out = np.empty_like(values)
-                    out[q.order] = values
-                else:
-                    if inverse is None:
-                        inverse = np.empty_like(q.order)
-                        inverse[q.order] = np.arange(len(q.order))
-                    out = values.take(inverse)
-                outputs[ref] = out
-                stats.computed.append(ref)
-                if cache:
-                    self.cache.put(
-                        cache_key(digest, fp, s_hash),
-                        out,
-                        {"feature": ref, "def_hash": digest, "source": fp, "spine": s_hash},
+                inverse: np.ndarray | None = None
+                batch = [
+                    (
+                        prep.columns.get(feature.column) if feature.column else None,
+                        feature.agg,
+                        feature.window_ns,
                     )
-                report(f"computed {ref}")
-        result = frame.copy(deep=False)
-        for ref in refs:
-            result[ref] = outputs[ref]
+                    for _, feature, _ in pending
+                ]
+                computed = engine.aggregate_many(prep, q, batch)
+                for (ref, _, digest), values in zip(pending, computed, strict=True):
+                    if isinstance(values, np.ndarray):
+                        out = np.empty_like(values)
+                        out[q.order] = values
+                    else:
+                        if inverse is None:
+                            inverse = np.empty_like(q.order)
+                            inverse[q.order] = np.arange(len(q.order))
+                        out = values.take(inverse)
+                    outputs[ref] = out
+                    stats.computed.append(ref)
+                    if writer is not None:
+                        writer.put(
+                            cache_key(digest, fp, s_hash),
+                            out,
+                            {"feature": ref, "def_hash": digest, "source": fp, "spine": s_hash},
+                        )
+                    report(f"computed {ref}")
+            result = frame.copy(deep=False)
+            for ref in refs:
+                result[ref] = outputs[ref]
+        finally:  # wait for the background cache writes (they overlap the work above)
+            if writer is not None:
+                writer.close()
         stats.seconds = time.perf_counter() - started
         self.last_stats = stats
         return result

@@ -277,9 +277,14 @@ def _read_parquet_file(source: EventSource, wanted: list[str]) -> dict[str, pd.S
                 fast[name] = np.empty(int(starts[-1]), dtype=typ.to_pandas_dtype())
         slow = {name for name in wanted if name not in fast}  # read whole, through pandas
 
+        workers = max(1, min(os.cpu_count() or 1, 8))
+        big = starts[-1] >= 1_000_000
+        in_groups = big and workers > 1 and n_groups >= workers  # else threads per column
+
         def read_group(i: int) -> None:
             names = list(fast)
-            table = pq.ParquetFile(path).read_row_group(i, columns=names, use_threads=False)
+            file = pq.ParquetFile(path)
+            table = file.read_row_group(i, columns=names, use_threads=big and not in_groups)
             for name in names:
                 column = table.column(name)
                 if column.null_count:
@@ -290,8 +295,7 @@ def _read_parquet_file(source: EventSource, wanted: list[str]) -> dict[str, pd.S
                     fast[name][at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
                     at += len(chunk)
 
-        workers = max(1, min(os.cpu_count() or 1, 8, n_groups))
-        if fast and workers > 1 and starts[-1] >= 1_000_000:
+        if fast and in_groups:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(workers) as pool:
