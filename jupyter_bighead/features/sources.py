@@ -252,8 +252,9 @@ def _read_parquet_file(source: EventSource, wanted: list[str]) -> dict[str, pd.S
 
     Integer and float columns without nulls are decoded straight into one preallocated
     NumPy array each, so no Arrow table of the whole file and no second copy is ever
-    alive; other columns take the general path through pandas. Arrow's memory pool
-    then returns what it cached to the system.
+    alive (Arrow's memory pool then returns what it cached to the system); a file of
+    one row group is used without any copy. Other columns take the general path
+    through pandas.
     """
     import pandas as pd
     import pyarrow as pa
@@ -270,39 +271,52 @@ def _read_parquet_file(source: EventSource, wanted: list[str]) -> dict[str, pd.S
         starts = np.zeros(n_groups + 1, dtype=np.int64)
         for i in range(n_groups):
             starts[i + 1] = starts[i] + meta.row_group(i).num_rows
+        numeric = [
+            name
+            for name in wanted
+            if pa.types.is_integer(schema.field(name).type)
+            or pa.types.is_floating(schema.field(name).type)
+        ]
+        slow = {name for name in wanted if name not in numeric}  # read whole, through pandas
         fast: dict[str, np.ndarray] = {}
-        for name in wanted:
-            typ = schema.field(name).type
-            if pa.types.is_integer(typ) or pa.types.is_floating(typ):
-                fast[name] = np.empty(int(starts[-1]), dtype=typ.to_pandas_dtype())
-        slow = {name for name in wanted if name not in fast}  # read whole, through pandas
-
         workers = max(1, min(os.cpu_count() or 1, 8))
         big = starts[-1] >= 1_000_000
-        in_groups = big and workers > 1 and n_groups >= workers  # else threads per column
-
-        def read_group(i: int) -> None:
-            names = list(fast)
-            file = pq.ParquetFile(path)
-            table = file.read_row_group(i, columns=names, use_threads=big and not in_groups)
-            for name in names:
+        if numeric and n_groups == 1:  # zero copy: the arrays keep Arrow's buffers alive
+            table = pq.ParquetFile(path).read_row_group(0, columns=numeric, use_threads=big)
+            for name in numeric:
                 column = table.column(name)
-                if column.null_count:
+                if column.null_count or column.num_chunks != 1:
                     slow.add(name)
-                    continue
-                at = int(starts[i])
-                for chunk in column.chunks:
-                    fast[name][at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
-                    at += len(chunk)
+                else:
+                    fast[name] = column.chunk(0).to_numpy(zero_copy_only=False)
+            del table
+        elif numeric:
+            for name in numeric:
+                dtype = schema.field(name).type.to_pandas_dtype()
+                fast[name] = np.empty(int(starts[-1]), dtype=dtype)
 
-        if fast and in_groups:
-            from concurrent.futures import ThreadPoolExecutor
+            def read_group(i: int) -> None:
+                file = pq.ParquetFile(path)
+                table = file.read_row_group(i, columns=numeric, use_threads=False)
+                for name in numeric:
+                    column = table.column(name)
+                    if column.null_count:
+                        slow.add(name)
+                        continue
+                    at = int(starts[i])
+                    for chunk in column.chunks:
+                        fast[name][at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+                        at += len(chunk)
 
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(read_group, range(n_groups)))
-        elif fast:
-            for i in range(n_groups):
-                read_group(i)
+            if big and workers > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(min(workers, n_groups)) as pool:
+                    list(pool.map(read_group, range(n_groups)))
+            else:
+                for i in range(n_groups):
+                    read_group(i)
+            pa.default_memory_pool().release_unused()
         out: dict[str, pd.Series] = {}
         for name in wanted:
             if name in slow:
@@ -310,7 +324,6 @@ def _read_parquet_file(source: EventSource, wanted: list[str]) -> dict[str, pd.S
                 out[name] = _to_series(pq.read_table(path, columns=[name]).column(name))
             else:
                 out[name] = pd.Series(fast[name], copy=False)
-        pa.default_memory_pool().release_unused()
         return out
     except (OSError, ValueError) as exc:
         if isinstance(exc, InvalidSpec | NotFound):
