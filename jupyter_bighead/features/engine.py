@@ -93,10 +93,26 @@ class Prepared:
     perm: np.ndarray
     what: str
     columns: dict[str, Column] = field(default_factory=dict)
+    spans: np.ndarray | None = None  # code edges of the ranges worked on in parallel
 
     @property
     def n_events(self) -> int:
         return len(self.keys)
+
+    def code_spans(self) -> np.ndarray:
+        """Edges ``[0, ..., n_codes]`` of entity-code ranges with about equal event counts.
+
+        Queries and events of different entities are independent, so each range is a
+        separate task for the thread pool (one range when the source is small).
+        """
+        if self.spans is None:
+            n_codes = len(self.starts) - 1
+            k = 4 * _workers() if self.n_events >= PARALLEL_MIN_EVENTS else 1
+            targets = np.arange(1, k, dtype=np.int64) * self.n_events // k
+            inner = np.searchsorted(self.starts, targets, side="left")
+            edges = np.concatenate(([0], inner, [n_codes])).astype(np.int64)
+            self.spans = np.unique(np.clip(edges, 0, n_codes))
+        return self.spans
 
     def sorted_codes(self) -> np.ndarray:
         """The entity code of each sorted event (built on demand: only count_distinct needs it)."""
@@ -152,8 +168,6 @@ def prepare_owned(inputs: dict[str, Any], what: str) -> Prepared:
     Taking the columns out of a dict lets each be freed as soon as it is used, when the
     caller holds no other reference: this keeps the peak memory of a large source down.
     """
-    import pandas as pd
-
     ts: Ticks = inputs.pop("ts")
     created: Ticks | None = inputs.pop("created", None)
     unit = ts.unit_ns
@@ -174,8 +188,7 @@ def prepare_owned(inputs: dict[str, Any], what: str) -> Prepared:
     del ts, created
     # codes in order of first appearance: sorting the ids would cost a pass over all
     # events, and lookups go through a hash index anyway
-    codes, uniques = pd.factorize(inputs.pop("entity"), sort=False, use_na_sentinel=True)
-    codes = codes.astype(np.int64, copy=False)
+    codes, uniques = _factorize(inputs.pop("entity"))
     keep = codes >= 0
     if ts_valid is not None:
         keep &= ts_valid
@@ -227,6 +240,40 @@ def prepare_owned(inputs: dict[str, Any], what: str) -> Prepared:
     )
 
 
+def _factorize(entity: Any) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(entity, sort=False)`` with int64 codes, in two threads when large.
+
+    Each half is factorized on its own (pandas releases the GIL for numbers); the second
+    half's codes are then renumbered, so codes and uniques (in order of first appearance)
+    equal those of a single call.
+    """
+    import pandas as pd
+
+    values = entity.to_numpy() if isinstance(entity, pd.Series) else np.asarray(entity)
+    n = len(values)
+    if n < PARALLEL_MIN_EVENTS or _workers() < 2 or values.dtype.kind not in "iu":
+        codes, uniques = pd.factorize(entity, sort=False, use_na_sentinel=True)
+        return codes.astype(np.int64, copy=False), uniques
+    from concurrent.futures import ThreadPoolExecutor
+
+    half = n // 2
+    with ThreadPoolExecutor(2) as pool:
+        (c1, u1), (c2, u2) = pool.map(
+            lambda part: pd.factorize(part, sort=False), (values[:half], values[half:])
+        )
+    del values
+    first = pd.Index(u1)
+    where = first.get_indexer(u2)
+    new = where < 0
+    where[new] = len(u1) + np.arange(int(new.sum()))
+    codes = np.empty(n, dtype=np.int64)
+    codes[:half] = c1
+    del c1
+    np.take(where.astype(np.int64, copy=False), c2, out=codes[half:])
+    uniques = first.append(pd.Index(u2[new]))
+    return codes, uniques
+
+
 PARALLEL_MIN_EVENTS = 1_000_000
 """Sources with at least this many events are sorted in parallel threads."""
 
@@ -242,17 +289,17 @@ def partition(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nda
     """Group rows into parts of contiguous code ranges, about :data:`PART_SIZE` rows each.
 
     Returns ``(order, bounds)``: the rows of part ``i`` are ``order[bounds[i]:bounds[i+1]]``,
-    in increasing row order (one O(n) radix pass over 16-bit part numbers).
+    in increasing row order (one O(n) radix pass over 8-bit part numbers).
     """
     n = len(codes)
-    parts = min(n // PART_SIZE, 1 << 16, len(counts))
+    parts = min(n // PART_SIZE, 255, len(counts))
     if parts <= 1:
         return np.arange(n, dtype=np.int64), np.array([0, n], dtype=np.int64)
     before = np.cumsum(counts) - counts  # rows with a smaller code
-    part_of_code = (before * parts // n).astype(np.uint16)
+    part_of_code = (before * parts // n).astype(np.uint8)
     del before
     bucket = part_of_code[codes]
-    order = np.argsort(bucket, kind="stable")  # radix sort for 16-bit keys
+    order = np.argsort(bucket, kind="stable")  # radix sort for 8-bit keys
     bounds = np.zeros(parts + 1, dtype=np.int64)
     np.cumsum(np.bincount(bucket, minlength=parts), out=bounds[1:])
     return order, bounds
@@ -333,7 +380,20 @@ class Queries:
     known: np.ndarray  # False for unknown entities
     t_ns: np.ndarray  # query time in ns per sorted query
     hi: np.ndarray  # end of the visible range per sorted query (non-decreasing)
+    cuts: np.ndarray  # the queries of code span i are [cuts[i], cuts[i + 1])
     _bounds: dict[int | None, np.ndarray] = field(default_factory=dict)
+
+    def tasks(self, prep: Prepared) -> list[tuple[int, int, int, int]]:
+        """``(a, b, q0, q1)`` per code span: events ``[a, b)`` and their queries ``[q0, q1)``.
+
+        Queries of unknown entities follow the last span; their ranges are empty.
+        """
+        edges = prep.code_spans()
+        bounds = prep.starts[edges]
+        return [
+            (int(bounds[i]), int(bounds[i + 1]), int(self.cuts[i]), int(self.cuts[i + 1]))
+            for i in range(len(edges) - 1)
+        ]
 
     def lo(self, prep: Prepared, window_ns: int | None) -> np.ndarray:
         """Start of the visible range for ``window_ns`` (``None``: all history)."""
@@ -343,8 +403,9 @@ class Queries:
             else:
                 lo_ticks = _ceil_div(self.t_ns - window_ns, prep.unit_ns)
                 needle = self.code * prep.stride + prep.offsets(lo_ticks)
-                lo = np.searchsorted(prep.keys, needle, side="left")
-            lo = np.minimum(lo, self.hi)
+                del lo_ticks
+                lo = _search(prep, self.tasks(prep), needle)
+            np.minimum(lo, self.hi, out=lo)
             self._bounds[window_ns] = lo
         return self._bounds[window_ns]
 
@@ -379,13 +440,47 @@ def map_queries(
     # unknown entities get the empty virtual entity n_codes, whose keys follow every event's
     # key, so hi and each lo are non-decreasing over the sorted queries
     code = np.where(known, code, n_codes)
-    hi_ticks = _ceil_div(t_ns, prep.unit_ns)
-    hi_key = code * prep.stride + prep.offsets(hi_ticks)
-    order, hi_key = sort_keys(hi_key, code, n_codes + 1)
+    offset = prep.offsets(_ceil_div(t_ns, prep.unit_ns))
+    # sort by (code, offset); offsets run up to stride inclusive, hence stride + 1 here
+    order, _ = sort_keys(code * (prep.stride + 1) + offset, code, n_codes + 1)
     code, known, t_sorted = code[order], known[order], t_ns[order]
-    hi = np.searchsorted(prep.keys, hi_key, side="left")
-    del hi_key
-    return Queries(order=order, code=code, known=known, t_ns=t_sorted, hi=hi)
+    hi_key = code * prep.stride + offset[order]
+    del offset
+    cuts = np.searchsorted(code, prep.code_spans(), side="left")
+    q = Queries(order=order, code=code, known=known, t_ns=t_sorted, hi=hi_key, cuts=cuts)
+    q.hi = _search(prep, q.tasks(prep), hi_key)
+    return q
+
+
+def _search(prep: Prepared, tasks: list[tuple[int, int, int, int]], needle: np.ndarray) -> Any:
+    """``np.searchsorted(prep.keys, needle)`` for needles sorted by code, span by span.
+
+    A needle of entity ``c`` lands inside ``c``'s own segment, so each span searches only
+    its slice of the keys (in parallel); needles of unknown entities get ``n_events``.
+    """
+    out = np.full(len(needle), prep.n_events, dtype=np.int64)
+
+    def work(task: tuple[int, int, int, int]) -> None:
+        a, b, q0, q1 = task
+        if q1 > q0:
+            found = np.searchsorted(prep.keys[a:b], needle[q0:q1], side="left")
+            np.add(found, a, out=out[q0:q1])
+
+    _run(work, tasks, prep.n_events)
+    return out
+
+
+def _run(work: Any, tasks: list[Any], size: int) -> None:
+    """``work(task)`` for every task: in a thread pool when ``size`` events are many."""
+    workers = _workers()
+    if workers == 1 or size < PARALLEL_MIN_EVENTS or len(tasks) < 2:
+        for task in tasks:
+            work(task)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(workers, len(tasks))) as pool:
+        list(pool.map(work, tasks))
 
 
 def _check_entity_types(entity: pd.Series, prep: Prepared, what: str) -> None:
@@ -427,7 +522,7 @@ def aggregate_many(
                     windows.append(window_ns)
         for key, (sum_col, windows) in wanted.items():
             los = [q.lo(prep, w) for w in windows]
-            found = window_sums(sum_col, q.hi, los)
+            found = window_sums(sum_col, q.hi, los, q.tasks(prep))
             for w, pair in zip(windows, found, strict=True):
                 totals[key, w] = pair
             del found
@@ -449,81 +544,106 @@ BLOCK = 1 << 15
 
 
 def window_sums(
-    col: Column, hi: np.ndarray, los: list[np.ndarray]
+    col: Column,
+    hi: np.ndarray,
+    los: list[np.ndarray],
+    tasks: list[tuple[int, int, int, int]] | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(sum, count)`` of the non-null values in ``[lo, hi)`` for each ``lo`` in ``los``.
 
-    ``hi`` and every ``lo`` must be non-decreasing (as in :class:`Queries`). The sums
-    are differences of a running sum ``S`` compensated by the running sum ``E`` of its
-    exact rounding errors (TwoSum): ``(S[hi] - S[lo]) + (E[hi] - E[lo])``. ``S`` and
-    ``E`` are computed block by block, carried over from block to block exactly as one
-    sequential ``cumsum`` would, and only their values at the query bounds are kept, so
-    no full-length prefix array is ever allocated.
+    The sums are differences of a running sum ``S`` compensated by the running sum
+    ``E`` of its exact rounding errors (TwoSum): ``(S[hi] - S[lo]) + (E[hi] - E[lo])``.
+    ``S`` and ``E`` are computed block by block, carried over from block to block
+    exactly as one sequential ``cumsum`` would, and only their values at the query
+    bounds are kept, so no full-length prefix array is ever allocated.
+
+    ``tasks`` splits the work into independent ``(a, b, q0, q1)`` spans: queries
+    ``[q0, q1)`` only look at events ``[a, b)``, and the running sums restart at ``a``
+    (queries outside every span get empty windows). Spans run in parallel threads.
+    The default is one span over everything.
     """
-    points = [hi, *los]
-    # bounds are non-decreasing except, rarely, among queries in one tick of the source's
-    # unit whose window is not a whole number of ticks: visit those in sorted order
-    sorters: list[np.ndarray | None] = []
-    for j, p in enumerate(points):
-        p = np.asarray(p)
-        if len(p) > 1 and bool(np.any(p[1:] < p[:-1])):
-            sorter = np.argsort(p, kind="stable")
-            points[j] = p[sorter]
-            sorters.append(sorter)
-        else:
-            sorters.append(None)
     n = len(col.values)
-    ends = np.arange(0, n + BLOCK, BLOCK, dtype=np.int64)
-    ends[-1] = n
-    cuts = [np.searchsorted(p, ends, side="right") for p in points]
+    if tasks is None:
+        tasks = [(0, n, 0, len(hi))]
+    points = [hi, *los]
     s_at = [np.zeros(len(p)) for p in points]
     e_at = [np.zeros(len(p)) for p in points]
     c_at = None if col.all_valid else [np.zeros(len(p), dtype=np.int64) for p in points]
-    s_carry = e_carry = 0.0
-    c_carry = 0
-    for k in range(len(ends) - 1):
-        a, b = int(ends[k]), int(ends[k + 1])
-        x = col.values[a:b] if col.all_valid else np.where(col.valid[a:b], col.values[a:b], 0.0)
-        s = np.empty(b - a + 1)
-        s[0] = s_carry
-        first = x[0] + s_carry
-        t = x.copy()
-        t[0] = first
-        np.cumsum(t, out=s[1:])  # s[i+1] == fl(s[i] + x[i]): sequential, as one global cumsum
-        prev, cur = s[:-1], s[1:]
-        # Knuth's TwoSum: prev + x == cur + err exactly, bb = cur - prev,
-        # err = (prev - (cur - bb)) + (x - bb)
-        bb = cur - prev
-        np.subtract(cur, bb, out=t)
-        np.subtract(prev, t, out=t)
-        np.subtract(x, bb, out=bb)
-        t += bb
-        e = np.empty(b - a + 1)
-        e[0] = e_carry
-        t[0] += e_carry
-        np.cumsum(t, out=e[1:])
-        c = None
-        if c_at is not None:
-            c = np.empty(b - a + 1, dtype=np.int64)
-            c[0] = c_carry
-            np.cumsum(col.valid[a:b], out=c[1:])
-            c[1:] += c_carry
-            c_carry = int(c[-1])
-        s_carry, e_carry = float(s[-1]), float(e[-1])
-        for j, p in enumerate(points):
-            r0, r1 = int(cuts[j][k]), int(cuts[j][k + 1])
-            if r1 > r0:
-                idx = p[r0:r1] - a
-                s_at[j][r0:r1] = s[idx]
-                e_at[j][r0:r1] = e[idx]
-                if c_at is not None and c is not None:
-                    c_at[j][r0:r1] = c[idx]
-    for j, undo in enumerate(sorters):
-        if undo is not None:
-            s_at[j] = _unsort(s_at[j], undo)
-            e_at[j] = _unsort(e_at[j], undo)
-            if c_at is not None:
-                c_at[j] = _unsort(c_at[j], undo)
+
+    def work(task: tuple[int, int, int, int]) -> None:
+        a, b, q0, q1 = task
+        if q1 <= q0 or b <= a:
+            return
+        # bounds are non-decreasing except, rarely, among queries in one tick of the
+        # source's unit whose window is not a whole number of ticks: visit those sorted
+        local = [np.asarray(p[q0:q1]) for p in points]
+        sorters: list[np.ndarray | None] = []
+        for j, p in enumerate(local):
+            if len(p) > 1 and bool(np.any(p[1:] < p[:-1])):
+                sorter = np.argsort(p, kind="stable")
+                local[j] = p[sorter]
+                sorters.append(sorter)
+            else:
+                sorters.append(None)
+        ends = np.arange(a, b + BLOCK, BLOCK, dtype=np.int64)
+        ends[-1] = b
+        ends[0] = a
+        cuts = [np.searchsorted(p, ends, side="right") for p in local]
+        s_loc = [np.zeros(len(p)) for p in local]
+        e_loc = [np.zeros(len(p)) for p in local]
+        c_loc = None if c_at is None else [np.zeros(len(p), dtype=np.int64) for p in local]
+        s_carry = e_carry = 0.0
+        c_carry = 0
+        for k in range(len(ends) - 1):
+            lo_i, hi_i = int(ends[k]), int(ends[k + 1])
+            if hi_i <= lo_i:
+                continue
+            x = col.values[lo_i:hi_i]
+            if not col.all_valid:
+                x = np.where(col.valid[lo_i:hi_i], x, 0.0)
+            s = np.empty(hi_i - lo_i + 1)
+            s[0] = s_carry
+            t = x.copy()
+            t[0] += s_carry
+            np.cumsum(t, out=s[1:])  # s[i+1] == fl(s[i] + x[i]): sequential, like one cumsum
+            prev, cur = s[:-1], s[1:]
+            # Knuth's TwoSum: prev + x == cur + err exactly, bb = cur - prev,
+            # err = (prev - (cur - bb)) + (x - bb)
+            bb = cur - prev
+            np.subtract(cur, bb, out=t)
+            np.subtract(prev, t, out=t)
+            np.subtract(x, bb, out=bb)
+            t += bb
+            e = np.empty(hi_i - lo_i + 1)
+            e[0] = e_carry
+            t[0] += e_carry
+            np.cumsum(t, out=e[1:])
+            c = None
+            if c_loc is not None:
+                c = np.empty(hi_i - lo_i + 1, dtype=np.int64)
+                c[0] = c_carry
+                np.cumsum(col.valid[lo_i:hi_i], out=c[1:])
+                c[1:] += c_carry
+                c_carry = int(c[-1])
+            s_carry, e_carry = float(s[-1]), float(e[-1])
+            for j, p in enumerate(local):
+                r0, r1 = int(cuts[j][k]), int(cuts[j][k + 1])
+                if r1 > r0:
+                    idx = p[r0:r1] - lo_i
+                    s_loc[j][r0:r1] = s[idx]
+                    e_loc[j][r0:r1] = e[idx]
+                    if c_loc is not None and c is not None:
+                        c_loc[j][r0:r1] = c[idx]
+        for j, undo in enumerate(sorters):
+            found = [s_loc, e_loc] + ([c_loc] if c_loc is not None else [])
+            targets = [s_at, e_at] + ([c_at] if c_at is not None else [])
+            for src, dst in zip(found, targets, strict=True):
+                if undo is None:
+                    dst[j][q0:q1] = src[j]
+                else:
+                    dst[j][q0:q1][undo] = src[j]
+
+    _run(work, tasks, n)
     out = []
     for j in range(1, len(points)):
         total = s_at[0] - s_at[j]
@@ -533,12 +653,6 @@ def window_sums(
         out.append((total, count))
         s_at[j] = e_at[j] = np.zeros(0)
     return out
-
-
-def _unsort(found: np.ndarray, sorter: np.ndarray) -> np.ndarray:
-    back = np.empty_like(found)
-    back[sorter] = found
-    return back
 
 
 def _aggregate_one(

@@ -198,3 +198,65 @@ def test_blockwise_window_sums_equal_the_full_prefix_arrays_bit_for_bit(monkeypa
         want_total, want_count = _full_compensated(values, valid, hi, lo)
         np.testing.assert_array_equal(total, want_total)
         np.testing.assert_array_equal(count, want_count)
+
+
+def test_the_parallel_paths_match_the_brute_force(tmp_path, monkeypatch):
+    """Threads, many sorted parts and code spans, small blocks and a split factorize."""
+    from jupyter_bighead.features import engine
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(engine, "_workers", lambda: 3)
+    monkeypatch.setattr(engine, "PART_SIZE", 64)
+    monkeypatch.setattr(engine, "BLOCK", 50)
+    rng = np.random.default_rng(7)
+    n = 12_000
+    ids = rng.choice(2**40, 300, replace=False)
+    amount = rng.lognormal(2.0, 2.0, n)
+    amount[rng.random(n) < 0.1] = np.nan
+    ev = pd.DataFrame(
+        {
+            "user_id": ids[rng.integers(0, 300, n)],
+            "ts": rng.integers(0, 40 * 24, n) * HOUR_MS // 4,
+            "amount": amount,
+        }
+    )
+    q = 1_500
+    spine = pd.DataFrame(
+        {
+            "user_id": np.where(rng.random(q) < 0.1, 5, ids[rng.integers(0, 300, q)]),
+            "ts": rng.integers(0, 42 * 24, q) * HOUR_MS // 4,
+        }
+    )
+    path = write_parquet(tmp_path / "data", ev)
+    src = EventSource("bookings", path=str(path), entity="user_id", timestamp="ts")
+    feats = [
+        Feature(f"{agg}_{w or 'all'}", source=src, column="amount", agg=agg, window=w)
+        for agg in ("sum", "mean", "count", "last", "max")
+        for w in ("1d", "7d", None)
+    ]
+    feats.append(Feature("events_1d", source=src, agg="count", window="1d"))
+    repo = FeatureRepo(fresh(tmp_path), keep_sources=0)
+    repo.apply(feats)
+    names = [f.name for f in feats]
+    out = repo.materialize(spine, names, entity="user_id", timestamp="ts", cache=False)
+    expected = reference(
+        ev,
+        spine,
+        {f.name: (f.column, f.agg, f.window_ns) for f in feats},
+        entity="user_id",
+        timestamp="ts",
+    )
+    assert_columns_match(out, expected, names)
+
+
+def test_split_factorize_equals_one_call(monkeypatch):
+    from jupyter_bighead.features import engine
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(engine, "_workers", lambda: 2)
+    rng = np.random.default_rng(3)
+    values = rng.choice(2**40, 500)[rng.integers(0, 500, 10_001)]
+    codes, uniques = engine._factorize(pd.Series(values))
+    want_codes, want_uniques = pd.factorize(values, sort=False)
+    np.testing.assert_array_equal(codes, want_codes)
+    np.testing.assert_array_equal(np.asarray(uniques), np.asarray(want_uniques))
