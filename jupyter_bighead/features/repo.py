@@ -35,6 +35,7 @@ from .sources import (
     content_fingerprint,
     fingerprint,
     read_columns,
+    release_arrow_memory,
     to_ticks,
     value_column_line_error,
 )
@@ -312,9 +313,7 @@ class FeatureRepo:
                             {"feature": ref, "def_hash": digest, "source": fp, "spine": s_hash},
                         )
                     report(f"computed {ref}")
-            result = frame.copy(deep=False)
-            for ref in refs:
-                result[ref] = outputs[ref]
+            result = _with_columns(frame, {ref: outputs[ref] for ref in refs})
         finally:  # wait for the background cache writes (they overlap the work above)
             if writer is not None:
                 writer.close()
@@ -467,6 +466,9 @@ class FeatureRepo:
                 self._add_column(prep, source, feature, data[feature.column])
             elif feature.column:
                 _check_numeric(prep.columns[feature.column].numeric, source, feature, None)
+        if data:
+            data.clear()  # the raw columns, possibly Arrow's buffers: hand them back now
+            release_arrow_memory()
         assert fp is not None
         if self.keep_sources > 0:
             with self._lock:
@@ -499,6 +501,22 @@ def _check_numeric(numeric: bool, source: EventSource, feature: Feature, series:
         f"feature {feature.name!r}: agg {feature.agg!r} needs a numeric column, but "
         f"source {source.name!r} column {feature.column!r} is not numeric"
     )
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
+    """``frame`` (not copied) plus ``columns``, built at once rather than column by column."""
+    import pandas as pd
+
+    if frame.columns.is_unique and not isinstance(frame.columns, pd.MultiIndex):
+        data: dict[Any, Any] = {name: frame[name] for name in frame.columns}
+        data.update(columns)
+        result = pd.DataFrame(data, index=frame.index, copy=False)
+        result.attrs = dict(frame.attrs)
+        return result
+    result = frame.copy(deep=False)
+    for name, values in columns.items():
+        result[name] = values
+    return result
 
 
 def _as_frame(spine: Any) -> pd.DataFrame:

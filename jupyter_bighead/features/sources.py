@@ -290,6 +290,7 @@ def _read_parquet_file(source: EventSource, wanted: list[str]) -> dict[str, pd.S
                 else:
                     fast[name] = column.chunk(0).to_numpy(zero_copy_only=False)
             del table
+            pa.default_memory_pool().release_unused()  # decompression buffers
         elif numeric:
             for name in numeric:
                 dtype = schema.field(name).type.to_pandas_dtype()
@@ -329,6 +330,15 @@ def _read_parquet_file(source: EventSource, wanted: list[str]) -> dict[str, pd.S
         if isinstance(exc, InvalidSpec | NotFound):
             raise
         raise InvalidSpec(f"source {source.name!r}: cannot read {str(path)!r}: {exc}") from exc
+
+
+def release_arrow_memory() -> None:
+    """Return the memory Arrow's pool keeps cached to the system (if pyarrow is loaded)."""
+    import sys
+
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 def _read_csv(source: EventSource, wanted: list[str]) -> dict[str, pd.Series]:
