@@ -241,26 +241,29 @@ def prepare_owned(inputs: dict[str, Any], what: str) -> Prepared:
 
 
 def _factorize(entity: Any) -> tuple[np.ndarray, Any]:
-    """``pd.factorize(entity, sort=False)`` with int64 codes, in two threads when large.
+    """``pd.factorize(entity, sort=False)`` with int64 codes and an Index of uniques.
 
-    Each half is factorized on its own (pandas releases the GIL for numbers); the second
-    half's codes are then renumbered, so codes and uniques (in order of first appearance)
-    equal those of a single call.
+    Integer ids take a faster route: a hash table sized for few distinct ids (pandas
+    sizes it for one id per row, which spreads lookups over far more memory than the
+    cache holds), and two threads for large inputs. Each half is factorized on its own
+    (pandas releases the GIL for numbers); the second half's codes are then renumbered,
+    so codes and uniques (in order of first appearance) equal those of a single call.
     """
     import pandas as pd
 
     values = entity.to_numpy() if isinstance(entity, pd.Series) else np.asarray(entity)
-    n = len(values)
-    if n < PARALLEL_MIN_EVENTS or _workers() < 2 or values.dtype.kind not in "iu":
+    if values.dtype.kind not in "iu":
         codes, uniques = pd.factorize(entity, sort=False, use_na_sentinel=True)
-        return codes.astype(np.int64, copy=False), uniques
+        return codes.astype(np.int64, copy=False), pd.Index(uniques)
+    n = len(values)
+    if n < PARALLEL_MIN_EVENTS or _workers() < 2:
+        codes, found = _factorize_ints(values)
+        return codes.astype(np.int64, copy=False), pd.Index(found)
     from concurrent.futures import ThreadPoolExecutor
 
     half = n // 2
     with ThreadPoolExecutor(2) as pool:
-        (c1, u1), (c2, u2) = pool.map(
-            lambda part: pd.factorize(part, sort=False), (values[:half], values[half:])
-        )
+        (c1, u1), (c2, u2) = pool.map(_factorize_ints, (values[:half], values[half:]))
     del values
     first = pd.Index(u1)
     where = first.get_indexer(u2)
@@ -272,6 +275,19 @@ def _factorize(entity: Any) -> tuple[np.ndarray, Any]:
     np.take(where.astype(np.int64, copy=False), c2, out=codes[half:])
     uniques = first.append(pd.Index(u2[new]))
     return codes, uniques
+
+
+def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and uniques of integer ids, from a hash table that starts small."""
+    try:
+        from pandas.core.algorithms import factorize_array
+
+        codes, uniques = factorize_array(values, size_hint=min(len(values), 4096))
+    except (ImportError, TypeError):  # a pandas without this internal helper
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values, sort=False)
+    return codes, np.asarray(uniques)
 
 
 PARALLEL_MIN_EVENTS = 1_000_000
