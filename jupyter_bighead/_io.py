@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import Forbidden
 
 
 def atomic_write_bytes(
-    path: str | os.PathLike[str], data: bytes | memoryview, *, durable: bool = True
+    path: str | os.PathLike[str],
+    data: bytes | memoryview | Sequence[bytes | memoryview],
+    *,
+    durable: bool = True,
 ) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    ``data`` is bytes, or a sequence of byte buffers written one after the other.
 
     The bytes go to a temporary file in the same folder, are flushed to disk (unless
     ``durable`` is false: for files whose readers verify a checksum and can rebuild
@@ -27,7 +33,8 @@ def atomic_write_bytes(
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for part in (data,) if isinstance(data, bytes | memoryview) else data:
+                fh.write(part)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -18,7 +18,6 @@ and reports a miss, so the caller recomputes. Files are written atomically.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import struct
@@ -98,10 +97,10 @@ class ResultCache:
         else:
             array = pa.array(column, from_pandas=True)
         table = pa.table({"v": array})
-        sink = io.BytesIO()
+        sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table)
-        payload = sink.getvalue()
+        payload = memoryview(sink.getvalue())  # no copies: Arrow's buffer, hashed and written
         header = dict(meta or {})
         header.update(
             key=key,
@@ -111,8 +110,8 @@ class ResultCache:
         )
         head = json.dumps(header, sort_keys=True).encode()
         # no fsync: get() verifies the checksum, so a file torn by a crash is a miss
-        blob = _MAGIC + struct.pack("<Q", len(head)) + head + payload
-        atomic_write_bytes(self.path(key), blob, durable=False)
+        parts = (_MAGIC + struct.pack("<Q", len(head)) + head, payload)
+        atomic_write_bytes(self.path(key), parts, durable=False)
 
     def writer(self) -> CacheWriter:
         """A :class:`CacheWriter` that stores columns in a background thread."""
