@@ -234,7 +234,10 @@ class FeatureRepo:
         frame = _as_frame(spine)
         refs = [refs] if isinstance(refs, str) else list(refs)
         _check_refs(refs, frame)
-        resolved = [(ref, *self.catalog.resolve(ref)[:2]) for ref in refs]
+        resolved = [
+            (ref, feature, digest)
+            for ref, (feature, digest, _) in zip(refs, self.catalog.resolve_many(refs), strict=True)
+        ]
         entity = entity or _shared([f.source.entity for _, f, _ in resolved], "entity")
         timestamp = timestamp or _shared([f.source.timestamp for _, f, _ in resolved], "timestamp")
         for role, name in (("entity", entity), ("timestamp", timestamp)):
