@@ -293,7 +293,7 @@ def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 PARALLEL_MIN_EVENTS = 1_000_000
 """Sources with at least this many events are sorted in parallel threads."""
 
-PART_SIZE = 1 << 14
+PART_SIZE = 1 << 13
 """Target number of keys per sorted part: small enough to sort inside the CPU caches."""
 
 
@@ -610,27 +610,30 @@ def window_sums(
         c_loc = None if c_at is None else [np.zeros(len(p), dtype=np.int64) for p in local]
         s_carry = e_carry = 0.0
         c_carry = 0
+        size = min(BLOCK, b - a)  # buffers reused by every block of this span
+        s_buf, e_buf = np.empty(size + 1), np.empty(size + 1)
+        t_buf, bb_buf = np.empty(size), np.empty(size)
         for k in range(len(ends) - 1):
             lo_i, hi_i = int(ends[k]), int(ends[k + 1])
             if hi_i <= lo_i:
                 continue
+            m = hi_i - lo_i
             x = col.values[lo_i:hi_i]
             if not col.all_valid:
                 x = np.where(col.valid[lo_i:hi_i], x, 0.0)
-            s = np.empty(hi_i - lo_i + 1)
+            s, t, bb, e = s_buf[: m + 1], t_buf[:m], bb_buf[:m], e_buf[: m + 1]
             s[0] = s_carry
-            t = x.copy()
+            np.copyto(t, x)
             t[0] += s_carry
             np.cumsum(t, out=s[1:])  # s[i+1] == fl(s[i] + x[i]): sequential, like one cumsum
             prev, cur = s[:-1], s[1:]
             # Knuth's TwoSum: prev + x == cur + err exactly, bb = cur - prev,
             # err = (prev - (cur - bb)) + (x - bb)
-            bb = cur - prev
+            np.subtract(cur, prev, out=bb)
             np.subtract(cur, bb, out=t)
             np.subtract(prev, t, out=t)
             np.subtract(x, bb, out=bb)
             t += bb
-            e = np.empty(hi_i - lo_i + 1)
             e[0] = e_carry
             t[0] += e_carry
             np.cumsum(t, out=e[1:])
