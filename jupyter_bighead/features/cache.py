@@ -114,7 +114,7 @@ class ResultCache:
         atomic_write_bytes(self.path(key), parts, durable=False)
 
     def writer(self) -> CacheWriter:
-        """A :class:`CacheWriter` that stores columns in a background thread."""
+        """A :class:`CacheWriter` that stores columns in background threads."""
         return CacheWriter(self)
 
     def clear(self) -> None:
@@ -123,7 +123,7 @@ class ResultCache:
 
 
 class CacheWriter:
-    """Writes columns to a :class:`ResultCache` in one background thread.
+    """Writes columns to a :class:`ResultCache` in background threads.
 
     Serializing, hashing and writing release the GIL for most of their time, so the
     writes overlap the computation of the next columns. :meth:`close` waits for every
@@ -134,7 +134,8 @@ class CacheWriter:
         from concurrent.futures import ThreadPoolExecutor
 
         self._cache = cache
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="bighead-cache")
+        # two threads: the second one finishes the backlog while the caller waits in close()
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="bighead-cache")
         self._pending: list[Any] = []
 
     def put(self, key: str, column: Any, meta: dict[str, Any] | None = None) -> None:
