@@ -124,13 +124,26 @@ class Prepared:
             return np.searchsorted(self.ranks, ticks, side="left").astype(np.int64)
         return np.clip(ticks - self.origin, 0, self.stride)
 
+    def gather(self, raw: np.ndarray) -> np.ndarray:
+        """``raw[perm]``: source rows into event order (in threads, chunk by chunk)."""
+        out = np.empty(len(self.perm), dtype=raw.dtype)
+        chunk = max(len(out) // (2 * _workers()), 1)
+
+        def work(start: int) -> None:
+            np.take(raw, self.perm[start : start + chunk], out=out[start : start + chunk])
+
+        _run(work, list(range(0, len(out), chunk)), len(out))
+        return out
+
     def add_column(self, name: str, series: pd.Series, *, numeric: bool) -> Column:
         """Sort ``series`` (aligned with the source rows) into event order and keep it."""
         import pandas as pd
 
         if numeric:
             dtype = getattr(series, "dtype", None)
-            if isinstance(dtype, np.dtype) and dtype.kind in "iuf":  # no copy before the gather
+            if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize == 8:
+                values = self.gather(series.to_numpy())  # no copy before the gather
+            elif isinstance(dtype, np.dtype) and dtype.kind in "iuf":
                 values = np.asarray(series.to_numpy()[self.perm], dtype=np.float64)
             else:
                 raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
