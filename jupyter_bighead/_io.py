@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import Forbidden
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def atomic_write_bytes(
+    path: str | os.PathLike[str],
+    data: bytes | memoryview | Sequence[bytes | memoryview],
+    *,
+    durable: bool = True,
+) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, and
-    the temporary file is renamed over ``path``.
+    ``data`` is bytes, or a sequence of byte buffers written one after the other.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk (unless
+    ``durable`` is false: for files whose readers verify a checksum and can rebuild
+    them, a crash may then leave a torn file but never a wrong one), and the
+    temporary file is renamed over ``path``.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -23,9 +33,11 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            for part in (data,) if isinstance(data, bytes | memoryview) else data:
+                fh.write(part)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -18,7 +18,6 @@ and reports a miss, so the caller recomputes. Files are written atomically.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import struct
@@ -98,10 +97,10 @@ class ResultCache:
         else:
             array = pa.array(column, from_pandas=True)
         table = pa.table({"v": array})
-        sink = io.BytesIO()
+        sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table)
-        payload = sink.getvalue()
+        payload = memoryview(sink.getvalue())  # no copies: Arrow's buffer, hashed and written
         header = dict(meta or {})
         header.update(
             key=key,
@@ -110,11 +109,51 @@ class ResultCache:
             engine=ENGINE_VERSION,
         )
         head = json.dumps(header, sort_keys=True).encode()
-        atomic_write_bytes(self.path(key), _MAGIC + struct.pack("<Q", len(head)) + head + payload)
+        # no fsync: get() verifies the checksum, so a file torn by a crash is a miss
+        parts = (_MAGIC + struct.pack("<Q", len(head)) + head, payload)
+        atomic_write_bytes(self.path(key), parts, durable=False)
+
+    def writer(self) -> CacheWriter:
+        """A :class:`CacheWriter` that stores columns in background threads."""
+        return CacheWriter(self)
 
     def clear(self) -> None:
         """Delete every cached result."""
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class CacheWriter:
+    """Writes columns to a :class:`ResultCache` in background threads.
+
+    Serializing, hashing and writing release the GIL for most of their time, so the
+    writes overlap the computation of the next columns. :meth:`close` waits for every
+    write and raises the first error.
+    """
+
+    def __init__(self, cache: ResultCache) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._cache = cache
+        # two threads: the second one finishes the backlog while the caller waits in close()
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="bighead-cache")
+        self._pending: list[Any] = []
+
+    def put(self, key: str, column: Any, meta: dict[str, Any] | None = None) -> None:
+        self._pending.append(self._pool.submit(self._cache.put, key, column, meta))
+
+    def close(self) -> None:
+        try:
+            for future in self._pending:
+                future.result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pending = []
+
+    def __enter__(self) -> CacheWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _decode(blob: bytes, key: str, rows: int) -> Any | None:

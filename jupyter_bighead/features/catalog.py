@@ -197,6 +197,37 @@ class Catalog:
         feature = Feature.from_dict(json.loads(row["definition"]))
         return feature, row["def_hash"], _row(row)
 
+    def resolve_many(self, refs: Sequence[str]) -> list[tuple[Feature, str, dict[str, Any]]]:
+        """:meth:`resolve` for each reference, over one connection.
+
+        Raises
+        ------
+        NotFound
+            If a name or version is unknown (as :meth:`resolve` does).
+        """
+        out = []
+        with self._connect() as con:
+            for ref in refs:
+                name, version = split_ref(ref)
+                if version is None:
+                    row = con.execute(
+                        "SELECT * FROM feature_versions WHERE name = ? "
+                        "ORDER BY version DESC LIMIT 1",
+                        (name,),
+                    ).fetchone()
+                else:
+                    row = con.execute(
+                        "SELECT * FROM feature_versions WHERE name = ? AND version = ?",
+                        (name, version),
+                    ).fetchone()
+                if row is None:
+                    break
+                feature = Feature.from_dict(json.loads(row["definition"]))
+                out.append((feature, row["def_hash"], _row(row)))
+        # an unknown reference raises NotFound with the usual message here
+        out.extend(self.resolve(ref) for ref in refs[len(out) :])
+        return out
+
     def versions(self, name: str) -> list[dict[str, Any]]:
         """Every version of ``name``, oldest first, as plain dicts.
 

@@ -12,19 +12,22 @@ Every aggregation is then a function of ``(lo, hi)``:
 - ``count``: a prefix count of non-null values;
 - ``sum``/``mean``: a prefix sum, compensated by the exact rounding error of each
   step (TwoSum), so a window sum is accurate to a few ulps of the window's own
-  magnitude even after ten million events;
+  magnitude even after ten million events. The prefix arrays are never stored: one
+  blockwise pass per column keeps their values at the query bounds of every window;
 - ``min``/``max``: a sparse table built one level at a time (O(n) memory);
 - ``last``/``first``: prefix "last valid index" / suffix "first valid index";
 - ``count_distinct``: the number of ``i`` in ``[lo, hi)`` whose previous equal value
   in the segment lies before ``lo``, counted with a merge-sort tree built level by
   level.
 
-No Python loop runs per event or per query; loops run per sparse-table level.
+No Python loop runs per event or per query; loops run per sparse-table level, per
+block of events or per sorted part of the keys.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,27 +59,6 @@ class Column:
             np.cumsum(self.valid, out=pc[1:])
             self._cache["count"] = pc
         result: np.ndarray = self._cache["count"]
-        return result
-
-    def prefix_sum(self) -> tuple[np.ndarray, np.ndarray]:
-        """Prefix sums ``cs`` and their exact per-step rounding errors' prefix ``ce``."""
-        if "sum" not in self._cache:
-            v = self.values if self.all_valid else np.where(self.valid, self.values, 0.0)
-            cs = np.zeros(len(v) + 1)
-            np.cumsum(v, out=cs[1:])  # sequential: cs[i+1] == fl(cs[i] + v[i]) exactly
-            a, s = cs[:-1], cs[1:]
-            # Knuth's TwoSum, in place: a + v == s + err exactly, with
-            # bb = s - a and err = (a - (s - bb)) + (v - bb)
-            bb = s - a
-            err = s - bb
-            np.subtract(a, err, out=err)
-            np.subtract(v, bb, out=bb)
-            err += bb
-            del bb
-            ce = np.zeros(len(v) + 1)
-            np.cumsum(err, out=ce[1:])
-            self._cache["sum"] = (cs, ce)
-        result: tuple[np.ndarray, np.ndarray] = self._cache["sum"]
         return result
 
     def last_valid(self) -> np.ndarray:
@@ -111,10 +93,26 @@ class Prepared:
     perm: np.ndarray
     what: str
     columns: dict[str, Column] = field(default_factory=dict)
+    spans: np.ndarray | None = None  # code edges of the ranges worked on in parallel
 
     @property
     def n_events(self) -> int:
         return len(self.keys)
+
+    def code_spans(self) -> np.ndarray:
+        """Edges ``[0, ..., n_codes]`` of entity-code ranges with about equal event counts.
+
+        Queries and events of different entities are independent, so each range is a
+        separate task for the thread pool (one range when the source is small).
+        """
+        if self.spans is None:
+            n_codes = len(self.starts) - 1
+            k = 4 * _workers() if self.n_events >= PARALLEL_MIN_EVENTS else 1
+            targets = np.arange(1, k, dtype=np.int64) * self.n_events // k
+            inner = np.searchsorted(self.starts, targets, side="left")
+            edges = np.concatenate(([0], inner, [n_codes])).astype(np.int64)
+            self.spans = np.unique(np.clip(edges, 0, n_codes))
+        return self.spans
 
     def sorted_codes(self) -> np.ndarray:
         """The entity code of each sorted event (built on demand: only count_distinct needs it)."""
@@ -126,13 +124,31 @@ class Prepared:
             return np.searchsorted(self.ranks, ticks, side="left").astype(np.int64)
         return np.clip(ticks - self.origin, 0, self.stride)
 
+    def gather(self, raw: np.ndarray) -> np.ndarray:
+        """``raw[perm]``: source rows into event order (in threads, chunk by chunk)."""
+        out = np.empty(len(self.perm), dtype=raw.dtype)
+        chunk = max(len(out) // (2 * _workers()), 1)
+
+        def work(start: int) -> None:
+            np.take(raw, self.perm[start : start + chunk], out=out[start : start + chunk])
+
+        _run(work, list(range(0, len(out), chunk)), len(out))
+        return out
+
     def add_column(self, name: str, series: pd.Series, *, numeric: bool) -> Column:
         """Sort ``series`` (aligned with the source rows) into event order and keep it."""
         import pandas as pd
 
         if numeric:
-            raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            values = raw[self.perm]
+            dtype = getattr(series, "dtype", None)
+            if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize == 8:
+                values = self.gather(series.to_numpy())  # no copy before the gather
+            elif isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+                values = np.asarray(series.to_numpy()[self.perm], dtype=np.float64)
+            else:
+                raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                values = raw[self.perm]
+                del raw
             valid = ~np.isnan(values)
             col = Column(True, values, valid, all_valid=bool(valid.all()))
         else:
@@ -144,7 +160,7 @@ class Prepared:
         return col
 
 
-def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> Prepared:
+def prepare(entity: Any, ts: Ticks, created: Ticks | None, what: str) -> Prepared:
     """Sort a source's events by ``(entity, vis, row)``.
 
     ``entity`` and the ticks are aligned with the source rows. Rows with a null entity
@@ -156,10 +172,20 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
     InvalidSpec
         If ``ts`` and ``created_at`` mix tz-naive and tz-aware datetimes.
     """
-    import pandas as pd
+    return prepare_owned({"entity": entity, "ts": ts, "created": created}, what)
 
+
+def prepare_owned(inputs: dict[str, Any], what: str) -> Prepared:
+    """:func:`prepare` on ``inputs`` (keys ``entity``, ``ts``, ``created``), which it empties.
+
+    Taking the columns out of a dict lets each be freed as soon as it is used, when the
+    caller holds no other reference: this keeps the peak memory of a large source down.
+    """
+    ts: Ticks = inputs.pop("ts")
+    created: Ticks | None = inputs.pop("created", None)
     unit = ts.unit_ns
     zone = ts.zone
+    ts_valid = ts.valid
     vis = ts.values
     if created is not None:
         check_zones(ts.zone, f"{what} timestamp", created.zone, f"{what} created_at")
@@ -171,40 +197,46 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
         if created.valid is not None:
             made = np.where(created.valid, made, vis)
         vis = np.maximum(vis, made)
+        del made
+    del ts, created
     # codes in order of first appearance: sorting the ids would cost a pass over all
     # events, and lookups go through a hash index anyway
-    codes, uniques = pd.factorize(entity, sort=False, use_na_sentinel=True)
-    codes = codes.astype(np.int64, copy=False)
+    codes, uniques = _factorize(inputs.pop("entity"))
     keep = codes >= 0
-    if ts.valid is not None:
-        keep &= ts.valid
+    if ts_valid is not None:
+        keep &= ts_valid
     rows: np.ndarray | None = None
     if not keep.all():
         rows = np.flatnonzero(keep)
         codes, vis = codes[rows], vis[rows]
+    del keep, ts_valid
     n_codes = len(uniques)
+    counts = np.bincount(codes, minlength=n_codes)
+    starts = np.zeros(n_codes + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    order, bounds = partition(codes, counts)
     ranks: np.ndarray | None = None
     if len(vis):
         origin = int(vis.min())
         stride = int(vis.max()) - origin + 1
     else:
         origin, stride = 0, 1
-    # key = code * stride + offset(vis), built in place to keep peak memory down
+    # key = code * stride + offset(vis), built in place in the codes' buffer
+    key = codes
+    del codes
     if (n_codes + 1) * stride < _LIMIT:
-        key = codes * stride
+        key *= stride
         key += vis
         key -= origin
     else:  # too wide for one int64 key: rank-compress the times instead
         ranks = np.unique(vis)
         stride = max(len(ranks), 1)
-        key = codes * stride
+        key *= stride
         key += np.searchsorted(ranks, vis)
     del vis
-    starts = np.zeros(n_codes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(codes, minlength=n_codes), out=starts[1:])
-    perm, keys = sort_keys(key, codes, n_codes)
-    del key, codes
-    _order_ties_by_row(keys, perm)
+    keys = sort_parts(key, order, bounds)
+    del key
+    perm = order
     if rows is not None:
         perm = rows[perm]
     return Prepared(
@@ -221,58 +253,151 @@ def prepare(entity: pd.Series, ts: Ticks, created: Ticks | None, what: str) -> P
     )
 
 
+def _factorize(entity: Any) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(entity, sort=False)`` with int64 codes and an Index of uniques.
+
+    Integer ids take a faster route: a hash table sized for few distinct ids (pandas
+    sizes it for one id per row, which spreads lookups over far more memory than the
+    cache holds), and two threads for large inputs. Each half is factorized on its own
+    (pandas releases the GIL for numbers); the second half's codes are then renumbered,
+    so codes and uniques (in order of first appearance) equal those of a single call.
+    """
+    import pandas as pd
+
+    values = entity.to_numpy() if isinstance(entity, pd.Series) else np.asarray(entity)
+    if values.dtype.kind not in "iu":
+        codes, uniques = pd.factorize(entity, sort=False, use_na_sentinel=True)
+        return codes.astype(np.int64, copy=False), pd.Index(uniques)
+    n = len(values)
+    if n < PARALLEL_MIN_EVENTS or _workers() < 2:
+        codes, found = _factorize_ints(values)
+        return codes.astype(np.int64, copy=False), pd.Index(found)
+    from concurrent.futures import ThreadPoolExecutor
+
+    half = n // 2
+    with ThreadPoolExecutor(2) as pool:
+        (c1, u1), (c2, u2) = pool.map(_factorize_ints, (values[:half], values[half:]))
+    del values
+    first = pd.Index(u1)
+    where = first.get_indexer(u2)
+    new = where < 0
+    where[new] = len(u1) + np.arange(int(new.sum()))
+    codes = np.empty(n, dtype=np.int64)
+    codes[:half] = c1
+    del c1
+    np.take(where.astype(np.int64, copy=False), c2, out=codes[half:])
+    uniques = first.append(pd.Index(u2[new]))
+    return codes, uniques
+
+
+def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and uniques of integer ids, from a hash table that starts small."""
+    try:
+        from pandas.core.algorithms import factorize_array
+
+        codes, uniques = factorize_array(values, size_hint=min(len(values), 4096))
+    except (ImportError, TypeError):  # a pandas without this internal helper
+        import pandas as pd
+
+        codes, uniques = pd.factorize(values, sort=False)
+    return codes, np.asarray(uniques)
+
+
 PARALLEL_MIN_EVENTS = 1_000_000
 """Sources with at least this many events are sorted in parallel threads."""
+
+PART_SIZE = 1 << 13
+"""Target number of keys per sorted part: small enough to sort inside the CPU caches."""
 
 
 def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, 16))
 
 
-def sort_keys(key: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(perm, key[perm])`` with ``key[perm]`` ascending (ties in any order).
+def partition(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows into parts of contiguous code ranges, about :data:`PART_SIZE` rows each.
 
-    Large inputs are split into contiguous ranges of entity codes with one O(n) radix
-    pass, and the ranges are sorted in threads (NumPy releases the GIL while sorting);
-    concatenated, they are the global order because the key's high part is the code.
+    Returns ``(order, bounds)``: the rows of part ``i`` are ``order[bounds[i]:bounds[i+1]]``,
+    in increasing row order (one O(n) radix pass over 8-bit part numbers).
     """
-    workers = _workers()
-    if workers == 1 or len(key) < PARALLEL_MIN_EVENTS or n_codes < 2:
-        perm = np.argsort(key)
-        return perm, key[perm]
-    parts = min(4 * workers, 255, n_codes)
-    bucket = (codes * parts // n_codes).astype(np.uint8)
+    n = len(codes)
+    parts = min(n // PART_SIZE, 255, len(counts))
+    if parts <= 1:
+        return np.arange(n, dtype=np.int64), np.array([0, n], dtype=np.int64)
+    before = np.cumsum(counts) - counts  # rows with a smaller code
+    part_of_code = (before * parts // n).astype(np.uint8)
+    del before
+    bucket = part_of_code[codes]
     order = np.argsort(bucket, kind="stable")  # radix sort for 8-bit keys
     bounds = np.zeros(parts + 1, dtype=np.int64)
     np.cumsum(np.bincount(bucket, minlength=parts), out=bounds[1:])
-    del bucket
-    grouped = key[order]
-    perm = np.empty_like(order)
-    keys = np.empty_like(grouped)
+    return order, bounds
 
-    def work(i: int) -> None:
-        lo, hi = bounds[i], bounds[i + 1]
-        local = np.argsort(grouped[lo:hi])
-        perm[lo:hi] = order[lo:hi][local]
-        keys[lo:hi] = grouped[lo:hi][local]
 
+def sort_parts(key: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sort each part of :func:`partition` by ``key``; return the sorted keys.
+
+    ``order`` becomes the permutation, in place: ``key[order]`` is the returned array.
+    Because parts hold contiguous code ranges and ``key``'s high part is the code, the
+    concatenated parts are globally sorted. Ties keep row order (the sort is stable).
+    Large inputs sort their parts in threads (NumPy releases the GIL while sorting).
+    """
+    keys = np.empty_like(key)
+    parts = len(bounds) - 1
+
+    def work(first: int, last: int) -> None:
+        for i in range(first, last):
+            lo, hi = int(bounds[i]), int(bounds[i + 1])
+            if hi > lo:
+                rows = order[lo:hi]
+                local, keys[lo:hi] = _sort_small(key[rows])
+                order[lo:hi] = rows[local]
+
+    workers = _workers()
+    if workers == 1 or len(key) < PARALLEL_MIN_EVENTS or parts < 2:
+        work(0, parts)
+        return keys
     from concurrent.futures import ThreadPoolExecutor
 
+    chunks = min(parts, 8 * workers)
+    edges = [parts * j // chunks for j in range(chunks + 1)]
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(work, range(parts)))
-    return perm, keys
+        list(pool.map(work, edges[:-1], edges[1:]))
+    return keys
 
 
-def _order_ties_by_row(keys: np.ndarray, perm: np.ndarray) -> None:
-    """Make the unstable sort stable: equal keys keep their source row order (in place)."""
-    if len(keys) < 2:
-        return
-    tie = keys[1:] == keys[:-1]
-    if not tie.any():
-        return
-    pos = np.flatnonzero(np.concatenate(([False], tie)) | np.concatenate((tie, [False])))
-    order = np.lexsort((perm[pos], keys[pos]))
-    perm[pos] = perm[pos][order]
+def _sort_small(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(local, k[local])`` with ``k[local]`` ascending and ties in index order.
+
+    When ``key - min`` and the index fit together in 63 bits, the index is packed into
+    the key's low bits and one plain sort (much faster than ``argsort``) gives both.
+    """
+    m = len(k)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), k.copy()
+    base = int(k.min())
+    span = int(k.max()) - base
+    bits = max(m - 1, 1).bit_length()
+    if span.bit_length() + bits <= 63:
+        packed = k - base
+        packed <<= bits
+        packed |= np.arange(m, dtype=np.int64)
+        packed.sort()
+        local = packed & ((1 << bits) - 1)
+        packed >>= bits
+        packed += base
+        return local, packed
+    local = np.argsort(k, kind="stable")
+    return local, k[local]
+
+
+def sort_keys(key: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(perm, key[perm])`` with ``key[perm]`` ascending and ties in row order.
+
+    ``key``'s high part must be ``codes`` (as in ``code * stride + offset``).
+    """
+    order, bounds = partition(codes, np.bincount(codes, minlength=n_codes))
+    return order, sort_parts(key, order, bounds)
 
 
 @dataclass
@@ -280,11 +405,24 @@ class Queries:
     """A spine mapped onto one prepared source, sorted for fast, cache-friendly search."""
 
     order: np.ndarray  # spine row of each sorted query
-    code: np.ndarray  # entity code per sorted query (0 for unknown entities)
+    code: np.ndarray  # entity code per sorted query (n_codes, an empty entity, if unknown)
     known: np.ndarray  # False for unknown entities
     t_ns: np.ndarray  # query time in ns per sorted query
-    hi: np.ndarray  # end of the visible range per sorted query
+    hi: np.ndarray  # end of the visible range per sorted query (non-decreasing)
+    cuts: np.ndarray  # the queries of code span i are [cuts[i], cuts[i + 1])
     _bounds: dict[int | None, np.ndarray] = field(default_factory=dict)
+
+    def tasks(self, prep: Prepared) -> list[tuple[int, int, int, int]]:
+        """``(a, b, q0, q1)`` per code span: events ``[a, b)`` and their queries ``[q0, q1)``.
+
+        Queries of unknown entities follow the last span; their ranges are empty.
+        """
+        edges = prep.code_spans()
+        bounds = prep.starts[edges]
+        return [
+            (int(bounds[i]), int(bounds[i + 1]), int(self.cuts[i]), int(self.cuts[i + 1]))
+            for i in range(len(edges) - 1)
+        ]
 
     def lo(self, prep: Prepared, window_ns: int | None) -> np.ndarray:
         """Start of the visible range for ``window_ns`` (``None``: all history)."""
@@ -294,8 +432,9 @@ class Queries:
             else:
                 lo_ticks = _ceil_div(self.t_ns - window_ns, prep.unit_ns)
                 needle = self.code * prep.stride + prep.offsets(lo_ticks)
-                lo = np.searchsorted(prep.keys, needle, side="left")
-            lo = np.minimum(np.where(self.known, lo, 0), self.hi)
+                del lo_ticks
+                lo = _search(prep, self.tasks(prep), needle)
+            np.minimum(lo, self.hi, out=lo)
             self._bounds[window_ns] = lo
         return self._bounds[window_ns]
 
@@ -323,18 +462,54 @@ def map_queries(
     """
     check_zones(zone, what, prep.zone, f"{prep.what} timestamp")
     _check_entity_types(entity, prep, entity_what)
+    n_codes = len(prep.uniques)
     code = prep.uniques.get_indexer(entity)
     code = np.asarray(code, dtype=np.int64)
     known = code >= 0
-    code = np.where(known, code, 0)
-    hi_ticks = _ceil_div(t_ns, prep.unit_ns)
-    hi_key = code * prep.stride + prep.offsets(hi_ticks)
-    order = np.argsort(hi_key)
-    hi_key = hi_key[order]
+    # unknown entities get the empty virtual entity n_codes, whose keys follow every event's
+    # key, so hi and each lo are non-decreasing over the sorted queries
+    code = np.where(known, code, n_codes)
+    offset = prep.offsets(_ceil_div(t_ns, prep.unit_ns))
+    # sort by (code, offset); offsets run up to stride inclusive, hence stride + 1 here
+    order, _ = sort_keys(code * (prep.stride + 1) + offset, code, n_codes + 1)
     code, known, t_sorted = code[order], known[order], t_ns[order]
-    hi = np.searchsorted(prep.keys, hi_key, side="left")
-    hi = np.where(known, hi, 0)
-    return Queries(order=order, code=code, known=known, t_ns=t_sorted, hi=hi)
+    hi_key = code * prep.stride + offset[order]
+    del offset
+    cuts = np.searchsorted(code, prep.code_spans(), side="left")
+    q = Queries(order=order, code=code, known=known, t_ns=t_sorted, hi=hi_key, cuts=cuts)
+    q.hi = _search(prep, q.tasks(prep), hi_key)
+    return q
+
+
+def _search(prep: Prepared, tasks: list[tuple[int, int, int, int]], needle: np.ndarray) -> Any:
+    """``np.searchsorted(prep.keys, needle)`` for needles sorted by code, span by span.
+
+    A needle of entity ``c`` lands inside ``c``'s own segment, so each span searches only
+    its slice of the keys (in parallel); needles of unknown entities get ``n_events``.
+    """
+    out = np.full(len(needle), prep.n_events, dtype=np.int64)
+
+    def work(task: tuple[int, int, int, int]) -> None:
+        a, b, q0, q1 = task
+        if q1 > q0:
+            found = np.searchsorted(prep.keys[a:b], needle[q0:q1], side="left")
+            np.add(found, a, out=out[q0:q1])
+
+    _run(work, tasks, prep.n_events)
+    return out
+
+
+def _run(work: Any, tasks: list[Any], size: int) -> None:
+    """``work(task)`` for every task: in a thread pool when ``size`` events are many."""
+    workers = _workers()
+    if workers == 1 or size < PARALLEL_MIN_EVENTS or len(tasks) < 2:
+        for task in tasks:
+            work(task)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(workers, len(tasks))) as pool:
+        list(pool.map(work, tasks))
 
 
 def _check_entity_types(entity: pd.Series, prep: Prepared, what: str) -> None:
@@ -355,6 +530,166 @@ def aggregate(
     prep: Prepared, col: Column | None, agg: str, q: Queries, window_ns: int | None
 ) -> Any:
     """One feature's values for the sorted queries ``q`` (see the module docstring)."""
+    return next(aggregate_many(prep, q, [(col, agg, window_ns)]))
+
+
+def aggregate_many(
+    prep: Prepared, q: Queries, items: list[tuple[Column | None, str, int | None]]
+) -> Iterator[Any]:
+    """Yield the values of each ``(column, agg, window)`` in ``items``, in order.
+
+    The sums (and counts, for columns with nulls) that ``sum`` and ``mean`` need are
+    computed for every window of a column in one blockwise pass over its events.
+    """
+    totals: dict[tuple[int, int | None], tuple[np.ndarray, np.ndarray]] = {}
+    if prep.n_events:
+        wanted: dict[int, tuple[Column, list[int | None]]] = {}
+        for col, agg, window_ns in items:
+            if agg in ("sum", "mean") and col is not None and col.numeric:
+                windows = wanted.setdefault(id(col), (col, []))[1]
+                if window_ns not in windows:
+                    windows.append(window_ns)
+        for key, (sum_col, windows) in wanted.items():
+            los = [q.lo(prep, w) for w in windows]
+            found = window_sums(sum_col, q.hi, los, q.tasks(prep))
+            for w, pair in zip(windows, found, strict=True):
+                totals[key, w] = pair
+            del found
+    for col, agg, window_ns in items:
+        got = totals.get((id(col), window_ns)) if col is not None else None
+        if got is None or agg not in ("sum", "mean"):
+            yield _aggregate_one(prep, col, agg, q, window_ns)
+        elif agg == "sum":
+            yield got[0]
+        else:
+            total, count = got
+            mean = np.full(len(total), np.nan)
+            np.divide(total, count, out=mean, where=count > 0)
+            yield mean
+
+
+BLOCK = 1 << 15
+"""Events per block of the blockwise prefix-sum pass (a few such arrays fit in cache)."""
+
+
+def window_sums(
+    col: Column,
+    hi: np.ndarray,
+    los: list[np.ndarray],
+    tasks: list[tuple[int, int, int, int]] | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(sum, count)`` of the non-null values in ``[lo, hi)`` for each ``lo`` in ``los``.
+
+    The sums are differences of a running sum ``S`` compensated by the running sum
+    ``E`` of its exact rounding errors (TwoSum): ``(S[hi] - S[lo]) + (E[hi] - E[lo])``.
+    ``S`` and ``E`` are computed block by block, carried over from block to block
+    exactly as one sequential ``cumsum`` would, and only their values at the query
+    bounds are kept, so no full-length prefix array is ever allocated.
+
+    ``tasks`` splits the work into independent ``(a, b, q0, q1)`` spans: queries
+    ``[q0, q1)`` only look at events ``[a, b)``, and the running sums restart at ``a``
+    (queries outside every span get empty windows). Spans run in parallel threads.
+    The default is one span over everything.
+    """
+    n = len(col.values)
+    if tasks is None:
+        tasks = [(0, n, 0, len(hi))]
+    points = [hi, *los]
+    s_at = [np.zeros(len(p)) for p in points]
+    e_at = [np.zeros(len(p)) for p in points]
+    c_at = None if col.all_valid else [np.zeros(len(p), dtype=np.int64) for p in points]
+
+    def work(task: tuple[int, int, int, int]) -> None:
+        a, b, q0, q1 = task
+        if q1 <= q0 or b <= a:
+            return
+        # bounds are non-decreasing except, rarely, among queries in one tick of the
+        # source's unit whose window is not a whole number of ticks: visit those sorted
+        local = [np.asarray(p[q0:q1]) for p in points]
+        sorters: list[np.ndarray | None] = []
+        for j, p in enumerate(local):
+            if len(p) > 1 and bool(np.any(p[1:] < p[:-1])):
+                sorter = np.argsort(p, kind="stable")
+                local[j] = p[sorter]
+                sorters.append(sorter)
+            else:
+                sorters.append(None)
+        ends = np.arange(a, b + BLOCK, BLOCK, dtype=np.int64)
+        ends[-1] = b
+        ends[0] = a
+        cuts = [np.searchsorted(p, ends, side="right") for p in local]
+        s_loc = [np.zeros(len(p)) for p in local]
+        e_loc = [np.zeros(len(p)) for p in local]
+        c_loc = None if c_at is None else [np.zeros(len(p), dtype=np.int64) for p in local]
+        s_carry = e_carry = 0.0
+        c_carry = 0
+        size = min(BLOCK, b - a)  # buffers reused by every block of this span
+        s_buf, e_buf = np.empty(size + 1), np.empty(size + 1)
+        t_buf, bb_buf = np.empty(size), np.empty(size)
+        for k in range(len(ends) - 1):
+            lo_i, hi_i = int(ends[k]), int(ends[k + 1])
+            if hi_i <= lo_i:
+                continue
+            m = hi_i - lo_i
+            x = col.values[lo_i:hi_i]
+            if not col.all_valid:
+                x = np.where(col.valid[lo_i:hi_i], x, 0.0)
+            s, t, bb, e = s_buf[: m + 1], t_buf[:m], bb_buf[:m], e_buf[: m + 1]
+            s[0] = s_carry
+            np.copyto(t, x)
+            t[0] += s_carry
+            np.cumsum(t, out=s[1:])  # s[i+1] == fl(s[i] + x[i]): sequential, like one cumsum
+            prev, cur = s[:-1], s[1:]
+            # Knuth's TwoSum: prev + x == cur + err exactly, bb = cur - prev,
+            # err = (prev - (cur - bb)) + (x - bb)
+            np.subtract(cur, prev, out=bb)
+            np.subtract(cur, bb, out=t)
+            np.subtract(prev, t, out=t)
+            np.subtract(x, bb, out=bb)
+            t += bb
+            e[0] = e_carry
+            t[0] += e_carry
+            np.cumsum(t, out=e[1:])
+            c = None
+            if c_loc is not None:
+                c = np.empty(hi_i - lo_i + 1, dtype=np.int64)
+                c[0] = c_carry
+                np.cumsum(col.valid[lo_i:hi_i], out=c[1:])
+                c[1:] += c_carry
+                c_carry = int(c[-1])
+            s_carry, e_carry = float(s[-1]), float(e[-1])
+            for j, p in enumerate(local):
+                r0, r1 = int(cuts[j][k]), int(cuts[j][k + 1])
+                if r1 > r0:
+                    idx = p[r0:r1] - lo_i
+                    s_loc[j][r0:r1] = s[idx]
+                    e_loc[j][r0:r1] = e[idx]
+                    if c_loc is not None and c is not None:
+                        c_loc[j][r0:r1] = c[idx]
+        for j, undo in enumerate(sorters):
+            found = [s_loc, e_loc] + ([c_loc] if c_loc is not None else [])
+            targets = [s_at, e_at] + ([c_at] if c_at is not None else [])
+            for src, dst in zip(found, targets, strict=True):
+                if undo is None:
+                    dst[j][q0:q1] = src[j]
+                else:
+                    dst[j][q0:q1][undo] = src[j]
+
+    _run(work, tasks, n)
+    out = []
+    for j in range(1, len(points)):
+        total = s_at[0] - s_at[j]
+        e_at[j] -= e_at[0]
+        total -= e_at[j]
+        count = hi - los[j - 1] if c_at is None else c_at[0] - c_at[j]
+        out.append((total, count))
+        s_at[j] = e_at[j] = np.zeros(0)
+    return out
+
+
+def _aggregate_one(
+    prep: Prepared, col: Column | None, agg: str, q: Queries, window_ns: int | None
+) -> Any:
     lo, hi = q.lo(prep, window_ns), q.hi
     if prep.n_events == 0:  # every window is empty
         if agg in ("count", "count_distinct"):
@@ -371,16 +706,8 @@ def aggregate(
         return pc[hi] - pc[lo]
     if col is None:
         raise InvalidSpec(f"agg {agg!r} needs a column")
-    if agg in ("sum", "mean"):
-        cs, ce = col.prefix_sum()
-        total = (cs[hi] - cs[lo]) + (ce[hi] - ce[lo])
-        if agg == "sum":
-            return total
-        pc = col.prefix_count()
-        count = pc[hi] - pc[lo]
-        mean = np.full(len(total), np.nan)
-        np.divide(total, count, out=mean, where=count > 0)
-        return mean
+    if agg in ("sum", "mean"):  # a non-numeric column (numeric ones go via window_sums)
+        raise InvalidSpec(f"agg {agg!r} needs a numeric column")
     if agg in ("min", "max"):
         return _range_extreme(col.values, lo, hi, np.fmin if agg == "min" else np.fmax)
     if agg == "last" and col.all_valid:

@@ -35,6 +35,7 @@ from .sources import (
     content_fingerprint,
     fingerprint,
     read_columns,
+    release_arrow_memory,
     to_ticks,
     value_column_line_error,
 )
@@ -233,7 +234,10 @@ class FeatureRepo:
         frame = _as_frame(spine)
         refs = [refs] if isinstance(refs, str) else list(refs)
         _check_refs(refs, frame)
-        resolved = [(ref, *self.catalog.resolve(ref)[:2]) for ref in refs]
+        resolved = [
+            (ref, feature, digest)
+            for ref, (feature, digest, _) in zip(refs, self.catalog.resolve_many(refs), strict=True)
+        ]
         entity = entity or _shared([f.source.entity for _, f, _ in resolved], "entity")
         timestamp = timestamp or _shared([f.source.timestamp for _, f, _ in resolved], "timestamp")
         for role, name in (("entity", entity), ("timestamp", timestamp)):
@@ -266,44 +270,56 @@ class FeatureRepo:
                 progress(len(outputs), total, message)
 
         report("starting")
-        for items in groups.values():
-            source = items[0][1].source
-            fp = fingerprint(source)
-            pending = items
-            if cache and fp is not None:
-                pending = self._from_cache(items, fp, s_hash, n, outputs, stats, report)
-            if not pending:
-                continue
-            prep, fp = self._prepare(source, fp, [f for _, f, _ in pending], stats)
-            if cache:  # SQL sources learn their fingerprint only now
-                pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
-            if not pending:
-                continue
-            q = engine.map_queries(prep, ents, t_ns, ticks.zone, what, f"spine column {entity!r}")
-            inverse: np.ndarray | None = None
-            for ref, feature, digest in pending:
-                col = prep.columns.get(feature.column) if feature.column else None
-                values = engine.aggregate(prep, col, feature.agg, q, feature.window_ns)
-                if isinstance(values, np.ndarray):
-                    out = np.empty_like(values)
-                    out[q.order] = values
-                else:
-                    if inverse is None:
-                        inverse = np.empty_like(q.order)
-                        inverse[q.order] = np.arange(len(q.order))
-                    out = values.take(inverse)
-                outputs[ref] = out
-                stats.computed.append(ref)
-                if cache:
-                    self.cache.put(
-                        cache_key(digest, fp, s_hash),
-                        out,
-                        {"feature": ref, "def_hash": digest, "source": fp, "spine": s_hash},
+        writer = self.cache.writer() if cache else None
+        try:
+            for items in groups.values():
+                source = items[0][1].source
+                fp = fingerprint(source)
+                pending = items
+                if cache and fp is not None:
+                    pending = self._from_cache(items, fp, s_hash, n, outputs, stats, report)
+                if not pending:
+                    continue
+                prep, fp = self._prepare(source, fp, [f for _, f, _ in pending], stats)
+                if cache:  # SQL sources learn their fingerprint only now
+                    pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
+                if not pending:
+                    continue
+                q = engine.map_queries(
+                    prep, ents, t_ns, ticks.zone, what, f"spine column {entity!r}"
+                )
+                inverse: np.ndarray | None = None
+                batch = [
+                    (
+                        prep.columns.get(feature.column) if feature.column else None,
+                        feature.agg,
+                        feature.window_ns,
                     )
-                report(f"computed {ref}")
-        result = frame.copy(deep=False)
-        for ref in refs:
-            result[ref] = outputs[ref]
+                    for _, feature, _ in pending
+                ]
+                computed = engine.aggregate_many(prep, q, batch)
+                for (ref, _, digest), values in zip(pending, computed, strict=True):
+                    if isinstance(values, np.ndarray):
+                        out = np.empty_like(values)
+                        out[q.order] = values
+                    else:
+                        if inverse is None:
+                            inverse = np.empty_like(q.order)
+                            inverse[q.order] = np.arange(len(q.order))
+                        out = values.take(inverse)
+                    outputs[ref] = out
+                    stats.computed.append(ref)
+                    if writer is not None:
+                        writer.put(
+                            cache_key(digest, fp, s_hash),
+                            out,
+                            {"feature": ref, "def_hash": digest, "source": fp, "spine": s_hash},
+                        )
+                    report(f"computed {ref}")
+            result = _with_columns(frame, {ref: outputs[ref] for ref in refs})
+        finally:  # wait for the background cache writes (they overlap the work above)
+            if writer is not None:
+                writer.close()
         stats.seconds = time.perf_counter() - started
         self.last_stats = stats
         return result
@@ -420,20 +436,28 @@ class FeatureRepo:
             if fp is None:
                 fp = content_fingerprint(source, data)
             csv = source.kind == "csv"
-            ts = to_ticks(
-                data[source.timestamp],
-                f"source {source.name!r} column {source.timestamp!r}",
-                parse_lines=csv,
-            )
-            created = None
+
+            keep = set(needed) | {name for name in base if base.count(name) > 1}
+
+            def take(name: str) -> Any:  # hand the column over unless used again
+                return data[name] if name in keep else data.pop(name)
+
+            owned: dict[str, Any] = {
+                "ts": to_ticks(
+                    take(source.timestamp),
+                    f"source {source.name!r} column {source.timestamp!r}",
+                    parse_lines=csv,
+                )
+            }
             if source.created_at:
-                created = to_ticks(
-                    data[source.created_at],
+                owned["created"] = to_ticks(
+                    take(source.created_at),
                     f"source {source.name!r} column {source.created_at!r}",
                     parse_lines=csv,
                 )
-            prep = engine.prepare(data[source.entity], ts, created, f"source {source.name!r}")
-            del ts, created  # free the raw key columns before the value columns are sorted
+            owned["entity"] = take(source.entity)
+            # prepare_owned empties ``owned``, freeing each raw key column once it is used
+            prep = engine.prepare_owned(owned, f"source {source.name!r}")
             for name in base:
                 if name not in needed:
                     data.pop(name, None)
@@ -445,6 +469,9 @@ class FeatureRepo:
                 self._add_column(prep, source, feature, data[feature.column])
             elif feature.column:
                 _check_numeric(prep.columns[feature.column].numeric, source, feature, None)
+        if data:
+            data.clear()  # the raw columns, possibly Arrow's buffers: hand them back now
+            release_arrow_memory()
         assert fp is not None
         if self.keep_sources > 0:
             with self._lock:
@@ -477,6 +504,22 @@ def _check_numeric(numeric: bool, source: EventSource, feature: Feature, series:
         f"feature {feature.name!r}: agg {feature.agg!r} needs a numeric column, but "
         f"source {source.name!r} column {feature.column!r} is not numeric"
     )
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
+    """``frame`` (not copied) plus ``columns``, built at once rather than column by column."""
+    import pandas as pd
+
+    if frame.columns.is_unique and not isinstance(frame.columns, pd.MultiIndex):
+        data: dict[Any, Any] = {name: frame[name] for name in frame.columns}
+        data.update(columns)
+        result = pd.DataFrame(data, index=frame.index, copy=False)
+        result.attrs = dict(frame.attrs)
+        return result
+    result = frame.copy(deep=False)
+    for name, values in columns.items():
+        result[name] = values
+    return result
 
 
 def _as_frame(spine: Any) -> pd.DataFrame:

@@ -187,8 +187,10 @@ def read_columns(source: EventSource, columns: list[str]) -> dict[str, pd.Series
         table = _read_sql(source, wanted)
     elif kind == "csv":
         return _read_csv(source, wanted)
+    elif kind == "parquet":
+        return _read_parquet_file(source, wanted)
     else:
-        table = _read_parquet(source, wanted, folder=kind == "parquet_dir")
+        table = _read_parquet(source, wanted, folder=True)
     return {name: _to_series(table.column(name)) for name in wanted}
 
 
@@ -243,6 +245,100 @@ def _read_parquet(source: EventSource, wanted: list[str], *, folder: bool) -> An
         if isinstance(exc, InvalidSpec | NotFound):
             raise
         raise InvalidSpec(f"source {source.name!r}: cannot read {str(path)!r}: {exc}") from exc
+
+
+def _read_parquet_file(source: EventSource, wanted: list[str]) -> dict[str, pd.Series]:
+    """Read one parquet file's columns, row group by row group, in threads.
+
+    Integer and float columns without nulls are decoded straight into one preallocated
+    NumPy array each, so no Arrow table of the whole file and no second copy is ever
+    alive (Arrow's memory pool then returns what it cached to the system); a file of
+    one row group is used without any copy. Other columns take the general path
+    through pandas.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(str(source.path))
+    if not path.exists():
+        raise NotFound(f"source {source.name!r}: file {str(path)!r} does not exist")
+    try:
+        meta = pq.read_metadata(path)
+        schema = meta.schema.to_arrow_schema()
+        _missing(source, list(schema.names), wanted, f"file {str(path)!r}")
+        n_groups = meta.num_row_groups
+        starts = np.zeros(n_groups + 1, dtype=np.int64)
+        for i in range(n_groups):
+            starts[i + 1] = starts[i] + meta.row_group(i).num_rows
+        numeric = [
+            name
+            for name in wanted
+            if pa.types.is_integer(schema.field(name).type)
+            or pa.types.is_floating(schema.field(name).type)
+        ]
+        slow = {name for name in wanted if name not in numeric}  # read whole, through pandas
+        fast: dict[str, np.ndarray] = {}
+        workers = max(1, min(os.cpu_count() or 1, 8))
+        big = starts[-1] >= 1_000_000
+        if numeric and n_groups == 1:  # zero copy: the arrays keep Arrow's buffers alive
+            table = pq.ParquetFile(path).read_row_group(0, columns=numeric, use_threads=big)
+            for name in numeric:
+                column = table.column(name)
+                if column.null_count or column.num_chunks != 1:
+                    slow.add(name)
+                else:
+                    fast[name] = column.chunk(0).to_numpy(zero_copy_only=False)
+            del table
+            pa.default_memory_pool().release_unused()  # decompression buffers
+        elif numeric:
+            for name in numeric:
+                dtype = schema.field(name).type.to_pandas_dtype()
+                fast[name] = np.empty(int(starts[-1]), dtype=dtype)
+
+            def read_group(i: int) -> None:
+                file = pq.ParquetFile(path)
+                table = file.read_row_group(i, columns=numeric, use_threads=False)
+                for name in numeric:
+                    column = table.column(name)
+                    if column.null_count:
+                        slow.add(name)
+                        continue
+                    at = int(starts[i])
+                    for chunk in column.chunks:
+                        fast[name][at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+                        at += len(chunk)
+
+            if big and workers > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(min(workers, n_groups)) as pool:
+                    list(pool.map(read_group, range(n_groups)))
+            else:
+                for i in range(n_groups):
+                    read_group(i)
+            pa.default_memory_pool().release_unused()
+        out: dict[str, pd.Series] = {}
+        for name in wanted:
+            if name in slow:
+                fast.pop(name, None)
+                out[name] = _to_series(pq.read_table(path, columns=[name]).column(name))
+            else:
+                out[name] = pd.Series(fast[name], copy=False)
+        return out
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, InvalidSpec | NotFound):
+            raise
+        raise InvalidSpec(f"source {source.name!r}: cannot read {str(path)!r}: {exc}") from exc
+
+
+def release_arrow_memory() -> None:
+    """Return the memory Arrow's pool keeps cached to the system (if pyarrow is loaded)."""
+    import sys
+
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 def _read_csv(source: EventSource, wanted: list[str]) -> dict[str, pd.Series]:

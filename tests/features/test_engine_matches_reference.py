@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import HOUR_MS, assert_columns_match, fresh, write_parquet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -158,3 +159,104 @@ def test_parallel_sort_gives_the_same_order_as_the_serial_one(monkeypatch):
     np.testing.assert_array_equal(parallel.keys, serial.keys)
     np.testing.assert_array_equal(parallel.perm, serial.perm)
     np.testing.assert_array_equal(parallel.starts, serial.starts)
+
+
+def _full_compensated(values, valid, hi, lo):
+    """The straightforward form: full prefix arrays of sums and TwoSum errors."""
+    v = np.where(valid, values, 0.0)
+    cs = np.zeros(len(v) + 1)
+    np.cumsum(v, out=cs[1:])
+    a, s = cs[:-1], cs[1:]
+    bb = s - a
+    err = (a - (s - bb)) + (v - bb)
+    ce = np.zeros(len(v) + 1)
+    np.cumsum(err, out=ce[1:])
+    pc = np.zeros(len(v) + 1, dtype=np.int64)
+    np.cumsum(valid, out=pc[1:])
+    return (cs[hi] - cs[lo]) + (ce[hi] - ce[lo]), pc[hi] - pc[lo]
+
+
+@pytest.mark.parametrize("nulls", [False, True])
+@pytest.mark.parametrize("block", [7, 64, 1 << 15])
+def test_blockwise_window_sums_equal_the_full_prefix_arrays_bit_for_bit(monkeypatch, nulls, block):
+    from jupyter_bighead.features import engine
+
+    monkeypatch.setattr(engine, "BLOCK", block)
+    rng = np.random.default_rng(11)
+    n = 5_000
+    values = rng.lognormal(3.0, 4.0, n) * rng.choice([-1.0, 1.0], n)
+    if nulls:
+        values[rng.random(n) < 0.2] = np.nan
+    valid = ~np.isnan(values)
+    col = engine.Column(True, values, valid, all_valid=bool(valid.all()))
+    hi = np.sort(rng.integers(0, n + 1, 3_000))
+    lo_sorted = np.minimum(np.sort(rng.integers(0, n + 1, 3_000)), hi)
+    lo_jumbled = np.maximum(hi - rng.integers(0, 50, 3_000), 0)  # not monotone
+    los = [lo_sorted, lo_jumbled, hi, np.zeros_like(hi)]
+    found = engine.window_sums(col, hi, los)
+    for lo, (total, count) in zip(los, found, strict=True):
+        want_total, want_count = _full_compensated(values, valid, hi, lo)
+        np.testing.assert_array_equal(total, want_total)
+        np.testing.assert_array_equal(count, want_count)
+
+
+def test_the_parallel_paths_match_the_brute_force(tmp_path, monkeypatch):
+    """Threads, many sorted parts and code spans, small blocks and a split factorize."""
+    from jupyter_bighead.features import engine
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(engine, "_workers", lambda: 3)
+    monkeypatch.setattr(engine, "PART_SIZE", 64)
+    monkeypatch.setattr(engine, "BLOCK", 50)
+    rng = np.random.default_rng(7)
+    n = 12_000
+    ids = rng.choice(2**40, 300, replace=False)
+    amount = rng.lognormal(2.0, 2.0, n)
+    amount[rng.random(n) < 0.1] = np.nan
+    ev = pd.DataFrame(
+        {
+            "user_id": ids[rng.integers(0, 300, n)],
+            "ts": rng.integers(0, 40 * 24, n) * HOUR_MS // 4,
+            "amount": amount,
+        }
+    )
+    q = 1_500
+    spine = pd.DataFrame(
+        {
+            "user_id": np.where(rng.random(q) < 0.1, 5, ids[rng.integers(0, 300, q)]),
+            "ts": rng.integers(0, 42 * 24, q) * HOUR_MS // 4,
+        }
+    )
+    path = write_parquet(tmp_path / "data", ev)
+    src = EventSource("bookings", path=str(path), entity="user_id", timestamp="ts")
+    feats = [
+        Feature(f"{agg}_{w or 'all'}", source=src, column="amount", agg=agg, window=w)
+        for agg in ("sum", "mean", "count", "last", "max")
+        for w in ("1d", "7d", None)
+    ]
+    feats.append(Feature("events_1d", source=src, agg="count", window="1d"))
+    repo = FeatureRepo(fresh(tmp_path), keep_sources=0)
+    repo.apply(feats)
+    names = [f.name for f in feats]
+    out = repo.materialize(spine, names, entity="user_id", timestamp="ts", cache=False)
+    expected = reference(
+        ev,
+        spine,
+        {f.name: (f.column, f.agg, f.window_ns) for f in feats},
+        entity="user_id",
+        timestamp="ts",
+    )
+    assert_columns_match(out, expected, names)
+
+
+def test_split_factorize_equals_one_call(monkeypatch):
+    from jupyter_bighead.features import engine
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(engine, "_workers", lambda: 2)
+    rng = np.random.default_rng(3)
+    values = rng.choice(2**40, 500)[rng.integers(0, 500, 10_001)]
+    codes, uniques = engine._factorize(pd.Series(values))
+    want_codes, want_uniques = pd.factorize(values, sort=False)
+    np.testing.assert_array_equal(codes, want_codes)
+    np.testing.assert_array_equal(np.asarray(uniques), np.asarray(want_uniques))
