@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 HEADLINE = ("roc_auc", "pr_auc", "log_loss", "brier", "f1_at_best_f1", "rmse", "mae", "r2")
 
 
-class EvaluationView(w.VBox):
+class EvaluationView:
     """Metrics and Plotly charts of an evaluation, and a Register button.
 
-    ``report`` holds the plain data (also ``metrics``); ``register(name)`` is what the
-    button calls, so code can do the same.
+    Displayed in a notebook it shows the metrics table, the charts as ordinary Plotly
+    outputs (so they also survive in saved notebooks and reports) and the ``controls``
+    widget. ``report`` holds the plain data (also ``metrics``); ``register(name)`` is
+    what the button calls, so code can do the same.
     """
 
     def __init__(
@@ -47,8 +49,7 @@ class EvaluationView(w.VBox):
             f"<tr><td>{html.escape(k)}</td><td>{report.metrics[k]:.4f}</td></tr>"
             for k in HEADLINE if k in report.metrics
         )
-        self.metrics_html = w.HTML(f"<table class='bighead-metrics'>{rows}</table>")
-        self.charts = w.Output()
+        self.metrics_html = f"<table class='bighead-metrics'>{rows}</table>"
         self.name_input = w.Text(value=name or "", placeholder="model name, e.g. booking_model",
                                  description="Name")
         self.register_button = w.Button(description="Register", icon="upload",
@@ -58,22 +59,21 @@ class EvaluationView(w.VBox):
         self.status = w.HTML()
         self.register_button.on_click(lambda _b: self._on_register())
         self.open_button.on_click(lambda _b: self._on_open())
-        super().__init__([
-            self.metrics_html, self.charts,
+        self.controls = w.VBox([
             w.HBox([self.name_input, self.register_button, self.open_button]), self.status,
         ])
-        self._draw()
 
     @property
     def metrics(self) -> dict[str, float]:
         return dict(self.report.metrics)
 
-    def _draw(self) -> None:
-        from IPython.display import display
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, display
 
-        with self.charts:
-            for figure in self.report.figures().values():
-                display(figure)
+        display(HTML(self.metrics_html))
+        for figure in self.report.figures().values():
+            display(figure)
+        display(self.controls)
 
     def register(self, name: str) -> ModelVersion:
         """Register the evaluated model under ``name`` with its validation data."""

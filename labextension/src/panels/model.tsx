@@ -142,7 +142,11 @@ function VersionDetail(props: {
     return <p className="jp-bighead-muted">Loading v{props.version}…</p>;
   }
   const v = view.version;
-  const lineage = v.lineage as { notebook?: { path?: string }; git?: { commit?: string; dirty?: boolean } };
+  const lineage = v.lineage as {
+    notebook?: { path?: string; contents_path?: string | null };
+    git?: { commit?: string; dirty?: boolean };
+  };
+  const notebookPath = lineage.notebook?.contents_path;
   const figures = FIGURE_ORDER.filter(k => k in view.figures);
   return (
     <section className="jp-bighead-version" data-testid="version-detail" data-version={v.version}>
@@ -184,12 +188,12 @@ function VersionDetail(props: {
           <dl className="jp-bighead-status">
             <dt>Notebook</dt>
             <dd>
-              {lineage.notebook?.path ? (
-                <button className="jp-bighead-link" onClick={() => props.ctx.openPath(String(lineage.notebook?.path))}>
-                  {String(lineage.notebook.path)}
+              {notebookPath ? (
+                <button className="jp-bighead-link" onClick={() => props.ctx.openPath(notebookPath)}>
+                  {notebookPath}
                 </button>
               ) : (
-                '—'
+                (lineage.notebook?.path ?? '—')
               )}
             </dd>
             <dt>Commit</dt>

@@ -63,6 +63,13 @@ class VersionHandler(_ModelsBase):
 
         view = await asyncio.to_thread(version_view, self.registry(), name,
                                        parse_version(version))
+        notebook = (view["version"].get("lineage") or {}).get("notebook") or {}
+        if notebook.get("path"):
+            # Where the lab can open it: relative to the server root, when it is inside.
+            try:
+                notebook["contents_path"] = self.bighead.relative(notebook["path"])
+            except ValueError:
+                notebook["contents_path"] = None
         self.write_json(view)
 
 
