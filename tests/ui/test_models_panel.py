@@ -65,5 +65,6 @@ def test_register_with_one_click_then_see_curves_in_the_models_panel(page: Page,
     from .test_sidebar import open_bighead
 
     open_bighead(page, lab.lab_url())
-    row = page.locator('.jp-bighead-sidebar [data-section="models"] [data-model="ui_booking_model"]')
+    models = page.locator('.jp-bighead-sidebar [data-section="models"]')
+    row = models.locator('[data-model="ui_booking_model"]')
     expect(row).to_contain_text("production→v1", timeout=30_000)
