@@ -49,7 +49,14 @@ class Lab:
     log: Path
 
     def lab_url(self, path: str = "lab") -> str:
-        return f"{self.url}{path}?token={self.token}"
+        """A URL of ``path`` (``lab`` or ``lab/tree/...``) in a fresh, empty lab workspace.
+
+        Each page gets its own workspace, so tabs opened by one test are never restored
+        into the next one.
+        """
+        rest = path.removeprefix("lab").lstrip("/")
+        workspace = f"lab/workspaces/t{secrets.token_hex(6)}"
+        return f"{self.url}{workspace}{'/' + rest if rest else ''}?token={self.token}"
 
 
 def _free_port() -> int:

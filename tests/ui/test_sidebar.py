@@ -58,7 +58,8 @@ def test_panel_shows_a_clear_error_when_the_server_extension_is_missing(
     page: Page, lab_without_server_extension
 ):
     open_bighead(page, lab_without_server_extension.lab_url())
-    alert = page.locator(".jp-bighead-sidebar [role=alert]")
+    alert = page.locator(".jp-bighead-sidebar section[aria-labelledby='jp-bighead-status-title'] "
+                         "[role=alert]")
     expect(alert).to_be_visible(timeout=30_000)
     expect(alert).to_have_attribute("data-error-code", "server_extension_missing")
     expect(alert).to_contain_text(re.compile("server extension is not running"))
