@@ -62,6 +62,11 @@ class Executor(ABC):
             The user already runs as many jobs on that profile as it allows.
         """
         user = user or current_user()
+        if spec.schedule is not None:
+            raise InvalidSpec(
+                f"submit runs a job once; a schedule ({spec.schedule!r}) needs "
+                "KubernetesExecutor.schedule() (local schedules are not supported yet)"
+            )
         spec = self._resolve_notebook(spec)
         profile = self.profile(spec.profile)
         resources = check_within_profile(spec, profile)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Unicode, default, validate
+from traitlets import Dict, Int, Unicode, default, validate
 
 from jupyter_bighead.config import HOME_ENV, BigheadHome, default_home
 
@@ -51,6 +51,45 @@ class BigheadApp(ExtensionApp):
         ),
     )
 
+    profiles = Dict(
+        config=True,
+        help=(
+            "Compute profiles users pick for jobs: name -> {cpu, memory, gpu, image, "
+            "node_selector, tolerations, max_concurrent_per_user, description}, e.g. "
+            "{'gpu-small': {'cpu': '8', 'memory': '32Gi', 'gpu': 1, 'image': 'org/train:cuda'}}. "
+            "Requests beyond a profile's limits are refused. Defaults to one 'default' profile."
+        ),
+    )
+
+    kernel_images = Dict(
+        config=True,
+        help="Kernelspec name -> container image, so a remote run uses the notebook's kernel.",
+    )
+
+    kubeconfig = Unicode(
+        "",
+        config=True,
+        help="Kubeconfig file for the kubernetes executor; empty means in-cluster config.",
+    )
+
+    k8s_namespace = Unicode(
+        "default", config=True, help="Namespace of the Jobs the kubernetes executor creates."
+    )
+
+    max_local_jobs = Int(
+        2, config=True, help="How many jobs the local executor runs at once; the rest queue."
+    )
+
+    @validate("profiles")
+    def _validate_profiles(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        from jupyter_bighead.jobs.spec import ComputeProfile
+
+        for name, spec in proposal["value"].items():
+            if not isinstance(spec, dict):
+                raise ValueError(f"c.BigheadApp.profiles[{name!r}] must be a dict")
+            ComputeProfile.from_dict(name, spec)  # raises InvalidSpec naming the problem
+        return dict(proposal["value"])
+
     @default("home")
     def _default_home(self) -> str:
         return str(default_home())
@@ -72,9 +111,23 @@ class BigheadApp(ExtensionApp):
         os.environ[HOME_ENV] = str(home.root)
         root_dir = Path(self.serverapp.root_dir if self.serverapp else ".").resolve()
         self.settings["bighead"] = BigheadService(
-            home=home, executor=self.executor, root_dir=root_dir, registry_url=self.registry_url
+            home=home, executor=self.executor, root_dir=root_dir, registry_url=self.registry_url,
+            executor_options=self._executor_options(),
         )
         self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
+
+    def _executor_options(self) -> dict[str, Any]:
+        from jupyter_bighead.jobs.spec import DEFAULT_PROFILES, ComputeProfile
+
+        profiles = ({n: ComputeProfile.from_dict(n, p) for n, p in self.profiles.items()}
+                    or dict(DEFAULT_PROFILES))
+        options: dict[str, Any] = {"profiles": profiles}
+        if self.executor == "local":
+            options["max_concurrent"] = self.max_local_jobs
+        else:
+            options.update(namespace=self.k8s_namespace, kubeconfig=self.kubeconfig or None,
+                           kernel_images=dict(self.kernel_images))
+        return options
 
     def initialize_handlers(self) -> None:
         # ExtensionApp prefixes each pattern with the server's base_url.

@@ -17,6 +17,14 @@ from .handlers.features import (
     FeaturePreviewHandler,
     FeaturesHandler,
 )
+from .handlers.jobs import (
+    JobCancelHandler,
+    JobHandler,
+    JobLogsHandler,
+    JobRerunHandler,
+    JobsHandler,
+    ProfilesHandler,
+)
 from .handlers.models import (
     AliasHandler,
     AliasHistoryHandler,
@@ -50,6 +58,12 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/features/preview", FeaturePreviewHandler),
     Route(f"{API_PREFIX}/features/{{name}}", FeatureHandler),
     Route(f"{API_PREFIX}/features/{{name}}/diff", FeatureDiffHandler),
+    Route(f"{API_PREFIX}/profiles", ProfilesHandler),
+    Route(f"{API_PREFIX}/jobs", JobsHandler),
+    Route(f"{API_PREFIX}/jobs/{{job_id}}", JobHandler),
+    Route(f"{API_PREFIX}/jobs/{{job_id}}/logs", JobLogsHandler),
+    Route(f"{API_PREFIX}/jobs/{{job_id}}/cancel", JobCancelHandler),
+    Route(f"{API_PREFIX}/jobs/{{job_id}}/rerun", JobRerunHandler),
     Route(f"{API_PREFIX}/models", ModelsHandler),
     Route(f"{API_PREFIX}/models/{{name}}", ModelHandler),
     Route(f"{API_PREFIX}/models/{{name}}/versions", VersionsHandler),

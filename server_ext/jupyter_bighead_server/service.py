@@ -6,7 +6,7 @@ stores or executors directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from jupyter_bighead.config import BigheadHome
 from jupyter_bighead.errors import InvalidSpec
 from jupyter_bighead.status import status_payload
 
-_REGISTRIES: dict[tuple[str, str], Any] = {}
+_REGISTRIES: dict[tuple[str, ...], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class BigheadService:
     executor: str
     root_dir: Path  # the server's contents root: API paths are relative to it
     registry_url: str = ""  # empty: the embedded SQLite registry under home
+    executor_options: dict[str, Any] = field(default_factory=dict)
 
     def feature_repo(self) -> Any:
         from jupyter_bighead.features import FeatureRepo
@@ -40,6 +41,54 @@ class BigheadService:
                               artifacts=self.home.artifacts)
             _REGISTRIES[(self.registry_url, str(self.home.root))] = cached
         return cached
+
+    def jobs(self) -> Any:
+        """The configured executor (one per server: its thread keeps queued jobs moving)."""
+        key = ("executor", self.executor, str(self.home.root))
+        cached = _REGISTRIES.get(key)
+        if cached is None:
+            from jupyter_bighead.jobs import get_executor
+
+            cached = get_executor(self.executor, home=self.home, **self.executor_options)
+            _REGISTRIES[key] = cached
+        return cached
+
+    def job_view(self, record: Any) -> dict[str, Any]:
+        """A job record for the UI: contents-relative output paths where possible."""
+        data = record.to_dict()
+        for key in ("pid", "pid_started"):
+            data.pop(key, None)
+        data["final"] = record.final
+        outputs = dict(data.get("outputs") or {})
+        for name, path in list(outputs.items()):
+            try:
+                outputs[f"{name}_contents_path"] = self.relative(path)
+            except (ValueError, TypeError):
+                outputs[f"{name}_contents_path"] = None
+        data["outputs"] = outputs
+        spec = data["spec"]
+        if spec.get("notebook"):
+            try:
+                spec["notebook"] = self.relative(spec["notebook"])
+            except ValueError:
+                pass
+        return data
+
+    def submit_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
+        from jupyter_bighead.jobs import JobSpec
+
+        values = dict(body)
+        productionize_first = bool(values.pop("productionize", False))
+        notebook = values.get("notebook")
+        if notebook is not None:
+            path = self.resolve(notebook)
+            if productionize_first:
+                from jupyter_bighead.notebooks import productionize
+
+                path = productionize(path, force=True).notebook
+            values["notebook"] = str(path)
+        record = self.jobs().submit(JobSpec.from_dict(values), user=user)
+        return self.job_view(record)
 
     def status(self) -> dict[str, Any]:
         payload = status_payload(self.home, self.executor)

@@ -1,0 +1,94 @@
+"""``/bighead/api/jobs`` and ``/bighead/api/profiles``: submit, list, status, logs, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_bighead.errors import InvalidSpec
+
+from .base import BigheadHandler
+
+
+class _JobsBase(BigheadHandler):
+    def user(self) -> str:
+        user = self.current_user
+        return str(getattr(user, "username", None) or getattr(user, "name", None) or "unknown")
+
+
+class ProfilesHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """The compute profiles an admin configured (cpu, memory, gpu, image...)."""
+        executor = self.bighead.jobs()
+        self.write_json({"executor": executor.name,
+                         "profiles": [p.to_dict() for p in executor.profiles.values()]})
+
+
+class JobsHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """``?limit=&offset=&state=``: jobs, newest first."""
+        limit = self.int_argument("limit", 50) or 50
+        if not 1 <= limit <= 1000:
+            raise InvalidSpec("limit must be 1-1000")
+        records = await asyncio.to_thread(
+            self.bighead.jobs().list, limit=limit, offset=self.int_argument("offset", 0) or 0,
+            state=self.get_argument("state", None) or None,
+        )
+        self.write_json({"items": [self.bighead.job_view(r) for r in records]})
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Submit a JobSpec (``notebook`` relative to the server root); 201 with the record."""
+        body = self.get_json_object()
+        result = await asyncio.to_thread(self.bighead.submit_job, body, self.user())
+        self.write_json(result, status=201)
+
+
+class JobHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        """One job's record: state, times, resources, metrics, outputs, environment."""
+        record = await asyncio.to_thread(self.bighead.jobs().status, job_id)
+        self.write_json(self.bighead.job_view(record))
+
+
+class JobLogsHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        """``?offset=N``: log text from byte N on; poll with the returned offset to follow."""
+        offset = self.int_argument("offset", 0) or 0
+        if offset < 0:
+            raise InvalidSpec("offset must be >= 0")
+        executor = self.bighead.jobs()
+        text, new_offset = await asyncio.to_thread(executor.read_log, job_id, offset)
+        final = (await asyncio.to_thread(executor.status, job_id)).final
+        self.write_json({"text": text, "offset": new_offset, "final": final})
+
+
+class JobCancelHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        """Stop the job and everything it started."""
+        record = await asyncio.to_thread(self.bighead.jobs().cancel, job_id)
+        self.write_json(self.bighead.job_view(record))
+
+
+class JobRerunHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        """Submit the same spec again; 201 with the new record."""
+        executor = self.bighead.jobs()
+        old = await asyncio.to_thread(executor.status, job_id)
+        record = await asyncio.to_thread(executor.submit, old.spec, self.user())
+        self.write_json(self.bighead.job_view(record), status=201)
