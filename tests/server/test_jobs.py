@@ -56,8 +56,8 @@ async def test_profiles_come_from_the_admin_config(jp_fetch):
 
 
 async def test_submit_follow_logs_and_read_metrics(jp_fetch, notebooks):
-    job = await call(jp_fetch, "jobs", method="POST",
-                     body={"notebook": "train.ipynb", "parameters": {"alpha": 3}, "profile": "small"})
+    body = {"notebook": "train.ipynb", "parameters": {"alpha": 3}, "profile": "small"}
+    job = await call(jp_fetch, "jobs", method="POST", body=body)
     assert job["state"] in ("queued", "running") and job["spec"]["notebook"] == "train.ipynb"
     done = await wait_final(jp_fetch, job["id"])
     assert done["state"] == "succeeded", done["error"]
