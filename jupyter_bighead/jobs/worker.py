@@ -40,6 +40,24 @@ def environment(kernel: str | None) -> dict[str, Any]:
     }
 
 
+def working_dir(notebook: Path) -> Path:
+    """Where a notebook runs: its folder, or for a production notebook its source's folder.
+
+    ``productionize`` writes into ``<stem>_production/`` next to the source, with a
+    ``production.json`` naming the source; relative data paths in the notebook were
+    written for the source's folder, so that is where it must run.
+    """
+    manifest = notebook.parent / "production.json"
+    try:
+        data = json.loads(manifest.read_text("utf-8"))
+    except (OSError, ValueError):
+        return notebook.parent
+    source = Path(str(data.get("source", "")))
+    if data.get("notebook") == notebook.name and source.parent.is_dir():
+        return source.parent
+    return notebook.parent
+
+
 def run(spec: JobSpec, out: Path) -> dict[str, Any]:
     """Run ``spec``; return the result document (also written to ``out/result.json``)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -61,7 +79,7 @@ def run(spec: JobSpec, out: Path) -> dict[str, Any]:
             result["outputs"] = {"executed_notebook": str(executed)}
             print(f"[bighead worker] running {source} with papermill", flush=True)
             run_notebook(source, executed, parameters=dict(spec.parameters),
-                         kernel_name=kernel, cwd=source.parent, progress_bar=False,
+                         kernel_name=kernel, cwd=working_dir(source), progress_bar=False,
                          stream_to=(sys.stdout, sys.stderr))
         else:
             module_name, func_name = str(spec.function).split(":")

@@ -54,7 +54,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Open a registered model',
       execute: args => openModel(String(args.name), args.version === undefined ? undefined : Number(args.version))
     });
-    const sidebar = new BigheadSidebar(model, name => openModel(name));
+    const sidebar = new BigheadSidebar(
+      model,
+      name => openModel(name),
+      path => void app.commands.execute('docmanager:open', { path })
+    );
     app.shell.add(sidebar, 'left', { rank: 650 });
     if (restorer) {
       restorer.add(sidebar, sidebar.id);

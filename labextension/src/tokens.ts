@@ -16,6 +16,7 @@ export namespace CommandIDs {
   export const productionize = 'bighead:productionize';
   export const report = 'bighead:report';
   export const openModel = 'bighead:open-model';
+  export const runRemotely = 'bighead:run-remotely';
 }
 
 /** The cell tag that marks prototype cells (in `cell.metadata.tags`). */
@@ -188,4 +189,31 @@ export interface ICompare {
   params: IMappingDiff;
   tags: IMappingDiff;
   features: { added: string[]; removed: string[]; changed: { feature: string; a: string; b: string }[]; unchanged: string[] };
+}
+
+export interface IProfile {
+  name: string;
+  cpu: string;
+  memory: string;
+  gpu: number;
+  image: string | null;
+  description: string;
+  max_concurrent_per_user: number;
+}
+
+export interface IJob {
+  id: string;
+  name: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  final: boolean;
+  executor: string;
+  created: string;
+  started: string | null;
+  finished: string | null;
+  user: string | null;
+  error: string | null;
+  resources: { [key: string]: unknown };
+  metrics: { [key: string]: number };
+  outputs: { [key: string]: string | null };
+  spec: { notebook: string | null; function: string | null; profile: string; parameters: { [key: string]: unknown } };
 }

@@ -42,3 +42,20 @@ def test_submit_to_running_is_fast(tmp_path, notebooks):
     assert record.state == "running"
     assert time.monotonic() - start < 10
     ex.wait(record.id, 180)
+
+
+def test_a_production_notebook_runs_in_its_source_folder(tmp_path):
+    from jupyter_bighead.notebooks import productionize
+
+    from ..notebooks.helpers import code, proto, write_nb
+
+    src = write_nb(tmp_path / "work" / "nb.ipynb", [
+        code("import pathlib\nprint(pathlib.Path('data.txt').read_text())"),
+        proto("print('exploring')"),
+    ])
+    (tmp_path / "work" / "data.txt").write_text("relative data found")
+    prod = productionize(src).notebook
+    ex = make_local(tmp_path)
+    done = ex.wait(ex.submit(JobSpec(notebook=str(prod))).id, 180)
+    assert done.state == "succeeded", done.error
+    assert "relative data found" in "".join(ex.logs(done.id))

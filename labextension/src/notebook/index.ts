@@ -11,6 +11,7 @@ import { listenToKernel } from './comm';
 import { isPrototype, selectedCells, togglePrototype, trackPrototypeCells } from './prototype';
 import { productionize } from './productionize';
 import { openReport } from './report';
+import { runRemotely } from './remote';
 
 export function setupNotebookTools(
   app: JupyterFrontEnd,
@@ -72,8 +73,23 @@ export function setupNotebookTools(
     }
   });
 
+  app.commands.addCommand(CommandIDs.runRemotely, {
+    label: 'Run remotely',
+    caption: 'Productionize this notebook and run it as a job on a compute profile',
+    isEnabled: hasNotebook,
+    execute: async () => {
+      const panel = tracker.currentWidget;
+      return panel ? runRemotely(panel, () => void app.commands.execute(CommandIDs.openPanel)) : null;
+    }
+  });
+
   if (palette) {
-    for (const command of [CommandIDs.togglePrototype, CommandIDs.productionize, CommandIDs.report]) {
+    for (const command of [
+      CommandIDs.togglePrototype,
+      CommandIDs.productionize,
+      CommandIDs.report,
+      CommandIDs.runRemotely
+    ]) {
       palette.addItem({ command, category: 'Bighead' });
     }
   }

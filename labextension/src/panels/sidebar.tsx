@@ -8,12 +8,12 @@ import * as React from 'react';
 import { bigheadIcon } from '../icons';
 import { BigheadModel } from '../model';
 import { FeaturesSection } from './features';
+import { JobsSection } from './jobs';
 import { ModelsSection } from './models';
 import { SIDEBAR_ID } from '../tokens';
 
 /** Sections that later parts of the platform fill in. */
 const UPCOMING: { id: string; title: string; blurb: string }[] = [
-  { id: 'jobs', title: 'Jobs', blurb: 'Training, batch scoring and sweeps, local or on Kubernetes.' },
   { id: 'blocks', title: 'Blocks', blurb: 'Reusable pipeline transformer blocks.' }
 ];
 
@@ -69,7 +69,11 @@ function StatusSection(props: { model: BigheadModel }): JSX.Element {
   );
 }
 
-function SidebarContent(props: { model: BigheadModel; openModel: (name: string) => void }): JSX.Element {
+function SidebarContent(props: {
+  model: BigheadModel;
+  openModel: (name: string) => void;
+  openPath: (path: string) => void;
+}): JSX.Element {
   return (
     <div className="jp-bighead-sidebar-content">
       <header className="jp-bighead-title">
@@ -81,6 +85,7 @@ function SidebarContent(props: { model: BigheadModel; openModel: (name: string) 
       </UseSignal>
       <ModelsSection onOpen={props.openModel} />
       <FeaturesSection />
+      <JobsSection openPath={props.openPath} />
       {UPCOMING.map(section => (
         <section
           key={section.id}
@@ -99,7 +104,8 @@ function SidebarContent(props: { model: BigheadModel; openModel: (name: string) 
 export class BigheadSidebar extends ReactWidget {
   constructor(
     readonly model: BigheadModel,
-    private readonly openModel: (name: string) => void = () => undefined
+    private readonly openModel: (name: string) => void = () => undefined,
+    private readonly openPath: (path: string) => void = () => undefined
   ) {
     super();
     this.id = SIDEBAR_ID;
@@ -112,6 +118,6 @@ export class BigheadSidebar extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <SidebarContent model={this.model} openModel={this.openModel} />;
+    return <SidebarContent model={this.model} openModel={this.openModel} openPath={this.openPath} />;
   }
 }

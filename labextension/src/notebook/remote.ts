@@ -1,0 +1,129 @@
+/**
+ * "Run remotely": pick a compute profile and parameters, productionize, submit.
+ */
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { Widget } from '@lumino/widgets';
+
+import { requestAPI } from '../request';
+import { IJob, IProfile } from '../tokens';
+
+/** `name = value` lines of the notebook's `parameters` cell (values as source text). */
+export function notebookParameters(panel: NotebookPanel): [string, string][] {
+  const cells = panel.content.model?.cells;
+  if (!cells) {
+    return [];
+  }
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    const tags = cell.getMetadata('tags');
+    if (cell.type === 'code' && Array.isArray(tags) && tags.includes('parameters')) {
+      const out: [string, string][] = [];
+      for (const line of cell.sharedModel.getSource().split('\n')) {
+        const match = /^([A-Za-z_]\w*)\s*(?::[^=]+)?=\s*(.+?)\s*(#.*)?$/.exec(line);
+        if (match) {
+          out.push([match[1], match[2]]);
+        }
+      }
+      return out;
+    }
+  }
+  return [];
+}
+
+class RunForm extends Widget {
+  constructor(profiles: IProfile[], parameters: [string, string][]) {
+    super();
+    this.addClass('jp-bighead-run-form');
+    const profile = document.createElement('select');
+    profile.className = 'jp-mod-styled';
+    profile.setAttribute('aria-label', 'Compute profile');
+    for (const p of profiles) {
+      const option = document.createElement('option');
+      option.value = p.name;
+      option.textContent = `${p.name} — ${p.cpu} CPU, ${p.memory}${p.gpu > 0 ? `, ${p.gpu} GPU` : ''}${
+        p.description ? ` (${p.description})` : ''
+      }`;
+      profile.appendChild(option);
+    }
+    this._profile = profile;
+    const label = document.createElement('label');
+    label.textContent = 'Compute profile';
+    label.appendChild(profile);
+    this.node.appendChild(label);
+    if (parameters.length > 0) {
+      const title = document.createElement('h4');
+      title.textContent = 'Parameters';
+      this.node.appendChild(title);
+    }
+    for (const [name, value] of parameters) {
+      const input = document.createElement('input');
+      input.className = 'jp-mod-styled';
+      input.value = value;
+      input.setAttribute('aria-label', `Parameter ${name}`);
+      input.dataset.default = value;
+      const row = document.createElement('label');
+      row.textContent = name;
+      row.appendChild(input);
+      this.node.appendChild(row);
+      this._params.set(name, input);
+    }
+  }
+
+  getValue(): { profile: string; parameters: { [name: string]: unknown } } {
+    const parameters: { [name: string]: unknown } = {};
+    for (const [name, input] of this._params) {
+      if (input.value === input.dataset.default) {
+        continue; // unchanged: the notebook's own default applies
+      }
+      try {
+        parameters[name] = JSON.parse(input.value);
+      } catch {
+        parameters[name] = input.value.replace(/^['"]|['"]$/g, '');
+      }
+    }
+    return { profile: this._profile.value, parameters };
+  }
+
+  private _profile: HTMLSelectElement;
+  private _params = new Map<string, HTMLInputElement>();
+}
+
+export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob) => void): Promise<IJob | null> {
+  if (panel.context.model.dirty) {
+    await panel.context.save();
+  }
+  let profiles: IProfile[];
+  try {
+    profiles = (await requestAPI<{ profiles: IProfile[] }>('profiles')).profiles;
+  } catch (error) {
+    Notification.error(`Cannot list compute profiles: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+  const form = new RunForm(profiles, notebookParameters(panel));
+  const answer = await showDialog({
+    title: `Run ${panel.context.path} remotely`,
+    body: form,
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Submit' })]
+  });
+  if (!answer.button.accept || !answer.value) {
+    return null;
+  }
+  try {
+    const job = await requestAPI<IJob>('jobs', {
+      method: 'POST',
+      body: JSON.stringify({
+        notebook: panel.context.path,
+        profile: answer.value.profile,
+        parameters: answer.value.parameters,
+        productionize: true
+      })
+    });
+    Notification.success(`Submitted ${job.name} (${job.id}) on ${answer.value.profile}`, { autoClose: 4000 });
+    onSubmitted(job);
+    return job;
+  } catch (error) {
+    Notification.error(`Submit failed: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}

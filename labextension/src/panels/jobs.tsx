@@ -1,0 +1,154 @@
+/**
+ * The Jobs section of the Bighead sidebar: live status, streamed logs, cancel,
+ * re-run, and a link to the executed notebook.
+ */
+import * as React from 'react';
+
+import { requestAPI } from '../request';
+import { IJob } from '../tokens';
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function JobLogs(props: { job: IJob }): JSX.Element {
+  const [text, setText] = React.useState('');
+  const offset = React.useRef(0);
+  React.useEffect(() => {
+    let stopped = false;
+    offset.current = 0;
+    setText('');
+    const poll = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          const chunk = await requestAPI<{ text: string; offset: number; final: boolean }>(
+            `jobs/${props.job.id}/logs?offset=${offset.current}`
+          );
+          offset.current = chunk.offset;
+          if (chunk.text) {
+            setText(t => (t + chunk.text).slice(-20000));
+          }
+          if (chunk.final) {
+            return;
+          }
+        } catch {
+          return;
+        }
+        await new Promise(resolve => window.setTimeout(resolve, 1000));
+      }
+    };
+    void poll();
+    return () => {
+      stopped = true;
+    };
+  }, [props.job.id]);
+  return (
+    <pre className="jp-bighead-logs" data-testid="job-logs">
+      {text || '(no output yet)'}
+    </pre>
+  );
+}
+
+function JobDetail(props: { job: IJob; onChange: () => void; openPath: (path: string) => void }): JSX.Element {
+  const { job } = props;
+  const [error, setError] = React.useState<string | null>(null);
+  const act = async (action: 'cancel' | 'rerun'): Promise<void> => {
+    try {
+      await requestAPI(`jobs/${job.id}/${action}`, { method: 'POST', body: '{}' });
+      setError(null);
+      props.onChange();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const executed = job.outputs.executed_notebook_contents_path;
+  return (
+    <div className="jp-bighead-job-detail" data-testid="job-detail">
+      <dl className="jp-bighead-status">
+        <dt>Notebook</dt>
+        <dd title={job.spec.notebook ?? ''}>{job.spec.notebook ?? job.spec.function}</dd>
+        <dt>Profile</dt>
+        <dd>
+          {job.spec.profile} ({String(job.resources.cpu)} CPU, {String(job.resources.memory)}
+          {Number(job.resources.gpu) > 0 ? `, ${String(job.resources.gpu)} GPU` : ''})
+        </dd>
+        {Object.entries(job.metrics).map(([k, v]) => (
+          <React.Fragment key={k}>
+            <dt>{k}</dt>
+            <dd data-metric={k}>{v}</dd>
+          </React.Fragment>
+        ))}
+      </dl>
+      {job.error && <div className="jp-bighead-error">{job.error}</div>}
+      <div className="jp-bighead-alias-buttons">
+        {!job.final && (
+          <button className="jp-mod-styled jp-mod-warn" onClick={() => void act('cancel')}>
+            Cancel
+          </button>
+        )}
+        <button className="jp-mod-styled" onClick={() => void act('rerun')}>
+          Re-run
+        </button>
+        {executed && (
+          <button className="jp-mod-styled" onClick={() => props.openPath(executed)}>
+            Open executed notebook
+          </button>
+        )}
+      </div>
+      {error && <div className="jp-bighead-error" role="alert">{error}</div>}
+      <JobLogs job={job} />
+    </div>
+  );
+}
+
+export function JobsSection(props: { openPath: (path: string) => void }): JSX.Element {
+  const [jobs, setJobs] = React.useState<IJob[]>([]);
+  const [open, setOpen] = React.useState<string | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const load = React.useCallback(async () => {
+    try {
+      const page = await requestAPI<{ items: IJob[] }>('jobs?limit=30');
+      setJobs(page.items);
+      setError(null);
+      return page.items.some(j => !j.final);
+    } catch (err) {
+      setError(errorText(err));
+      return false;
+    }
+  }, []);
+  React.useEffect(() => {
+    let timer = 0;
+    const tick = async (): Promise<void> => {
+      const active = await load();
+      timer = window.setTimeout(() => void tick(), active ? 1500 : 10000);
+    };
+    void tick();
+    return () => window.clearTimeout(timer);
+  }, [load]);
+  return (
+    <section className="jp-bighead-section" data-section="jobs" aria-labelledby="jp-bighead-jobs-title">
+      <header className="jp-bighead-section-header">
+        <h3 id="jp-bighead-jobs-title">Jobs</h3>
+        <button className="jp-bighead-link" onClick={() => void load()} aria-label="Refresh jobs">
+          ↻
+        </button>
+      </header>
+      {jobs.length === 0 && (
+        <p className="jp-bighead-muted">No jobs yet: use “Run remotely” in a notebook’s toolbar.</p>
+      )}
+      <ul className="jp-bighead-feature-list">
+        {jobs.map(job => (
+          <li key={job.id} className="jp-bighead-feature-row" data-job={job.id} data-state={job.state}>
+            <button className="jp-bighead-link" onClick={() => setOpen(open === job.id ? null : job.id)}>
+              {job.name}
+            </button>{' '}
+            <span className={`jp-bighead-state jp-bighead-state-${job.state}`}>{job.state}</span>
+            <span className="jp-bighead-muted"> {job.created.slice(11, 19)}</span>
+            {open === job.id && <JobDetail job={job} onChange={() => void load()} openPath={props.openPath} />}
+          </li>
+        ))}
+      </ul>
+      {error && <div className="jp-bighead-error" role="alert">{error}</div>}
+    </section>
+  );
+}
