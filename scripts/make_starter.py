@@ -155,10 +155,23 @@ CELLS = [
         "check_dependencies(nbformat.read('bighead_starter.ipynb', as_version=4).cells).ok"
     ),
     new_markdown_cell(
+        "## 6. Run it as a job\n\n"
+        "Click **Run remotely** in the notebook toolbar: pick a compute profile (an admin "
+        "sets them up with `c.BigheadApp.profiles`, with CPU, memory and GPUs) and the "
+        "parameters; the notebook is productionized and its production version runs as a "
+        "job: on this machine by default, or as a Kubernetes Job on GPU workers when the "
+        "server uses `--BigheadApp.executor=kubernetes`. The **Jobs** section of the Bighead "
+        "panel shows its status and logs, and can cancel or re-run it. From Python:\n\n"
+        "```python\nfrom jupyter_bighead.jobs import JobSpec, get_executor\n"
+        "ex = get_executor('local')\n"
+        "job = ex.submit(JobSpec(notebook='bighead_starter_production/bighead_starter.ipynb'))\n"
+        "ex.wait(job.id).state\n```"
+    ),
+    new_markdown_cell(
         "## What comes next\n\n"
         "Re-run `jupyter bighead demo` after upgrading: new sections are added here as the "
-        "platform grows (point-in-time features, training and registering a LightGBM model, "
-        "productionizing this notebook, jobs and serving). Your own edits are kept."
+        "platform grows (reusable pipeline blocks, sweeps, batch scoring and one-click "
+        "serving). Your own edits are kept."
     ),
 ]
 

@@ -59,7 +59,8 @@ def _kill_tree(pid: int, grace: float = 5.0) -> None:
         parent = psutil.Process(pid)
     except psutil.Error:
         return
-    procs = [*parent.children(recursive=True), parent]
+    # The worker first, so it cannot record the kernel's death as a failure of its own.
+    procs = [parent, *parent.children(recursive=True)]
     for proc in procs:
         try:
             proc.terminate()
@@ -122,6 +123,12 @@ class LocalExecutor(Executor):
                           "server restart)",
                 ))
             return record
+
+    def cancel(self, job_id: str) -> JobRecord:
+        # Under the lock, so the scheduling thread cannot record the dying worker as
+        # "failed" between the kill and the "cancelled" record.
+        with self._lock:
+            return super().cancel(job_id)
 
     def _stop(self, record: JobRecord) -> None:
         with self._lock:
