@@ -150,7 +150,7 @@ CELLS = [
     ),
     proto(
         "# The dependency check behind the Productionize button, from Python:\n"
-        "import nbformat\n"
+        "import nbformat\n\n"
         "from jupyter_bighead.notebooks import check_dependencies\n\n"
         "check_dependencies(nbformat.read('bighead_starter.ipynb', as_version=4).cells).ok"
     ),
