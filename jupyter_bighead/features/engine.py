@@ -26,7 +26,6 @@ block of events or per sorted part of the keys.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidSpec
+from .sorting import PARALLEL_MIN_EVENTS, _run, _workers, partition, sort_keys, sort_parts
 from .sources import Ticks, check_zones
+from .sums import BLOCK, window_sums  # noqa: F401
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -303,103 +304,6 @@ def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques)
 
 
-PARALLEL_MIN_EVENTS = 1_000_000
-"""Sources with at least this many events are sorted in parallel threads."""
-
-PART_SIZE = 1 << 13
-"""Target number of keys per sorted part: small enough to sort inside the CPU caches."""
-
-
-def _workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 16))
-
-
-def partition(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group rows into parts of contiguous code ranges, about :data:`PART_SIZE` rows each.
-
-    Returns ``(order, bounds)``: the rows of part ``i`` are ``order[bounds[i]:bounds[i+1]]``,
-    in increasing row order (one O(n) radix pass over 8-bit part numbers).
-    """
-    n = len(codes)
-    parts = min(n // PART_SIZE, 255, len(counts))
-    if parts <= 1:
-        return np.arange(n, dtype=np.int64), np.array([0, n], dtype=np.int64)
-    before = np.cumsum(counts) - counts  # rows with a smaller code
-    part_of_code = (before * parts // n).astype(np.uint8)
-    del before
-    bucket = part_of_code[codes]
-    order = np.argsort(bucket, kind="stable")  # radix sort for 8-bit keys
-    bounds = np.zeros(parts + 1, dtype=np.int64)
-    np.cumsum(np.bincount(bucket, minlength=parts), out=bounds[1:])
-    return order, bounds
-
-
-def sort_parts(key: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Sort each part of :func:`partition` by ``key``; return the sorted keys.
-
-    ``order`` becomes the permutation, in place: ``key[order]`` is the returned array.
-    Because parts hold contiguous code ranges and ``key``'s high part is the code, the
-    concatenated parts are globally sorted. Ties keep row order (the sort is stable).
-    Large inputs sort their parts in threads (NumPy releases the GIL while sorting).
-    """
-    keys = np.empty_like(key)
-    parts = len(bounds) - 1
-
-    def work(first: int, last: int) -> None:
-        for i in range(first, last):
-            lo, hi = int(bounds[i]), int(bounds[i + 1])
-            if hi > lo:
-                rows = order[lo:hi]
-                local, keys[lo:hi] = _sort_small(key[rows])
-                order[lo:hi] = rows[local]
-
-    workers = _workers()
-    if workers == 1 or len(key) < PARALLEL_MIN_EVENTS or parts < 2:
-        work(0, parts)
-        return keys
-    from concurrent.futures import ThreadPoolExecutor
-
-    chunks = min(parts, 8 * workers)
-    edges = [parts * j // chunks for j in range(chunks + 1)]
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(work, edges[:-1], edges[1:]))
-    return keys
-
-
-def _sort_small(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(local, k[local])`` with ``k[local]`` ascending and ties in index order.
-
-    When ``key - min`` and the index fit together in 63 bits, the index is packed into
-    the key's low bits and one plain sort (much faster than ``argsort``) gives both.
-    """
-    m = len(k)
-    if m == 0:
-        return np.zeros(0, dtype=np.int64), k.copy()
-    base = int(k.min())
-    span = int(k.max()) - base
-    bits = max(m - 1, 1).bit_length()
-    if span.bit_length() + bits <= 63:
-        packed = k - base
-        packed <<= bits
-        packed |= np.arange(m, dtype=np.int64)
-        packed.sort()
-        local = packed & ((1 << bits) - 1)
-        packed >>= bits
-        packed += base
-        return local, packed
-    local = np.argsort(k, kind="stable")
-    return local, k[local]
-
-
-def sort_keys(key: np.ndarray, codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(perm, key[perm])`` with ``key[perm]`` ascending and ties in row order.
-
-    ``key``'s high part must be ``codes`` (as in ``code * stride + offset``).
-    """
-    order, bounds = partition(codes, np.bincount(codes, minlength=n_codes))
-    return order, sort_parts(key, order, bounds)
-
-
 @dataclass
 class Queries:
     """A spine mapped onto one prepared source, sorted for fast, cache-friendly search."""
@@ -499,19 +403,6 @@ def _search(prep: Prepared, tasks: list[tuple[int, int, int, int]], needle: np.n
     return out
 
 
-def _run(work: Any, tasks: list[Any], size: int) -> None:
-    """``work(task)`` for every task: in a thread pool when ``size`` events are many."""
-    workers = _workers()
-    if workers == 1 or size < PARALLEL_MIN_EVENTS or len(tasks) < 2:
-        for task in tasks:
-            work(task)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(min(workers, len(tasks))) as pool:
-        list(pool.map(work, tasks))
-
-
 def _check_entity_types(entity: pd.Series, prep: Prepared, what: str) -> None:
     import pandas as pd
 
@@ -566,125 +457,6 @@ def aggregate_many(
             mean = np.full(len(total), np.nan)
             np.divide(total, count, out=mean, where=count > 0)
             yield mean
-
-
-BLOCK = 1 << 15
-"""Events per block of the blockwise prefix-sum pass (a few such arrays fit in cache)."""
-
-
-def window_sums(
-    col: Column,
-    hi: np.ndarray,
-    los: list[np.ndarray],
-    tasks: list[tuple[int, int, int, int]] | None = None,
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``(sum, count)`` of the non-null values in ``[lo, hi)`` for each ``lo`` in ``los``.
-
-    The sums are differences of a running sum ``S`` compensated by the running sum
-    ``E`` of its exact rounding errors (TwoSum): ``(S[hi] - S[lo]) + (E[hi] - E[lo])``.
-    ``S`` and ``E`` are computed block by block, carried over from block to block
-    exactly as one sequential ``cumsum`` would, and only their values at the query
-    bounds are kept, so no full-length prefix array is ever allocated.
-
-    ``tasks`` splits the work into independent ``(a, b, q0, q1)`` spans: queries
-    ``[q0, q1)`` only look at events ``[a, b)``, and the running sums restart at ``a``
-    (queries outside every span get empty windows). Spans run in parallel threads.
-    The default is one span over everything.
-    """
-    n = len(col.values)
-    if tasks is None:
-        tasks = [(0, n, 0, len(hi))]
-    points = [hi, *los]
-    s_at = [np.zeros(len(p)) for p in points]
-    e_at = [np.zeros(len(p)) for p in points]
-    c_at = None if col.all_valid else [np.zeros(len(p), dtype=np.int64) for p in points]
-
-    def work(task: tuple[int, int, int, int]) -> None:
-        a, b, q0, q1 = task
-        if q1 <= q0 or b <= a:
-            return
-        # bounds are non-decreasing except, rarely, among queries in one tick of the
-        # source's unit whose window is not a whole number of ticks: visit those sorted
-        local = [np.asarray(p[q0:q1]) for p in points]
-        sorters: list[np.ndarray | None] = []
-        for j, p in enumerate(local):
-            if len(p) > 1 and bool(np.any(p[1:] < p[:-1])):
-                sorter = np.argsort(p, kind="stable")
-                local[j] = p[sorter]
-                sorters.append(sorter)
-            else:
-                sorters.append(None)
-        ends = np.arange(a, b + BLOCK, BLOCK, dtype=np.int64)
-        ends[-1] = b
-        ends[0] = a
-        cuts = [np.searchsorted(p, ends, side="right") for p in local]
-        s_loc = [np.zeros(len(p)) for p in local]
-        e_loc = [np.zeros(len(p)) for p in local]
-        c_loc = None if c_at is None else [np.zeros(len(p), dtype=np.int64) for p in local]
-        s_carry = e_carry = 0.0
-        c_carry = 0
-        size = min(BLOCK, b - a)  # buffers reused by every block of this span
-        s_buf, e_buf = np.empty(size + 1), np.empty(size + 1)
-        t_buf, bb_buf = np.empty(size), np.empty(size)
-        for k in range(len(ends) - 1):
-            lo_i, hi_i = int(ends[k]), int(ends[k + 1])
-            if hi_i <= lo_i:
-                continue
-            m = hi_i - lo_i
-            x = col.values[lo_i:hi_i]
-            if not col.all_valid:
-                x = np.where(col.valid[lo_i:hi_i], x, 0.0)
-            s, t, bb, e = s_buf[: m + 1], t_buf[:m], bb_buf[:m], e_buf[: m + 1]
-            s[0] = s_carry
-            np.copyto(t, x)
-            t[0] += s_carry
-            np.cumsum(t, out=s[1:])  # s[i+1] == fl(s[i] + x[i]): sequential, like one cumsum
-            prev, cur = s[:-1], s[1:]
-            # Knuth's TwoSum: prev + x == cur + err exactly, bb = cur - prev,
-            # err = (prev - (cur - bb)) + (x - bb)
-            np.subtract(cur, prev, out=bb)
-            np.subtract(cur, bb, out=t)
-            np.subtract(prev, t, out=t)
-            np.subtract(x, bb, out=bb)
-            t += bb
-            e[0] = e_carry
-            t[0] += e_carry
-            np.cumsum(t, out=e[1:])
-            c = None
-            if c_loc is not None:
-                c = np.empty(hi_i - lo_i + 1, dtype=np.int64)
-                c[0] = c_carry
-                np.cumsum(col.valid[lo_i:hi_i], out=c[1:])
-                c[1:] += c_carry
-                c_carry = int(c[-1])
-            s_carry, e_carry = float(s[-1]), float(e[-1])
-            for j, p in enumerate(local):
-                r0, r1 = int(cuts[j][k]), int(cuts[j][k + 1])
-                if r1 > r0:
-                    idx = p[r0:r1] - lo_i
-                    s_loc[j][r0:r1] = s[idx]
-                    e_loc[j][r0:r1] = e[idx]
-                    if c_loc is not None and c is not None:
-                        c_loc[j][r0:r1] = c[idx]
-        for j, undo in enumerate(sorters):
-            found = [s_loc, e_loc] + ([c_loc] if c_loc is not None else [])
-            targets = [s_at, e_at] + ([c_at] if c_at is not None else [])
-            for src, dst in zip(found, targets, strict=True):
-                if undo is None:
-                    dst[j][q0:q1] = src[j]
-                else:
-                    dst[j][q0:q1][undo] = src[j]
-
-    _run(work, tasks, n)
-    out = []
-    for j in range(1, len(points)):
-        total = s_at[0] - s_at[j]
-        e_at[j] -= e_at[0]
-        total -= e_at[j]
-        count = hi - los[j - 1] if c_at is None else c_at[0] - c_at[j]
-        out.append((total, count))
-        s_at[j] = e_at[j] = np.zeros(0)
-    return out
 
 
 def _aggregate_one(

@@ -145,7 +145,7 @@ def test_last_first_and_distinct_work_on_string_columns(tmp_path, ts, labels):
 def test_parallel_sort_gives_the_same_order_as_the_serial_one(monkeypatch):
     import numpy as np
 
-    from jupyter_bighead.features import engine
+    from jupyter_bighead.features import engine, sorting
     from jupyter_bighead.features.sources import Ticks
 
     rng = np.random.default_rng(5)
@@ -154,7 +154,9 @@ def test_parallel_sort_gives_the_same_order_as_the_serial_one(monkeypatch):
     ts = Ticks(rng.integers(0, 50, n), None, 1_000_000, "epoch")
     serial = engine.prepare(entity, ts, None, "src")
     monkeypatch.setattr(engine, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(sorting, "PARALLEL_MIN_EVENTS", 0)
     monkeypatch.setattr(engine, "_workers", lambda: 4)
+    monkeypatch.setattr(sorting, "_workers", lambda: 4)
     parallel = engine.prepare(entity, ts, None, "src")
     np.testing.assert_array_equal(parallel.keys, serial.keys)
     np.testing.assert_array_equal(parallel.perm, serial.perm)
@@ -179,9 +181,9 @@ def _full_compensated(values, valid, hi, lo):
 @pytest.mark.parametrize("nulls", [False, True])
 @pytest.mark.parametrize("block", [7, 64, 1 << 15])
 def test_blockwise_window_sums_equal_the_full_prefix_arrays_bit_for_bit(monkeypatch, nulls, block):
-    from jupyter_bighead.features import engine
+    from jupyter_bighead.features import engine, sums
 
-    monkeypatch.setattr(engine, "BLOCK", block)
+    monkeypatch.setattr(sums, "BLOCK", block)
     rng = np.random.default_rng(11)
     n = 5_000
     values = rng.lognormal(3.0, 4.0, n) * rng.choice([-1.0, 1.0], n)
@@ -193,7 +195,7 @@ def test_blockwise_window_sums_equal_the_full_prefix_arrays_bit_for_bit(monkeypa
     lo_sorted = np.minimum(np.sort(rng.integers(0, n + 1, 3_000)), hi)
     lo_jumbled = np.maximum(hi - rng.integers(0, 50, 3_000), 0)  # not monotone
     los = [lo_sorted, lo_jumbled, hi, np.zeros_like(hi)]
-    found = engine.window_sums(col, hi, los)
+    found = sums.window_sums(col, hi, los)
     for lo, (total, count) in zip(los, found, strict=True):
         want_total, want_count = _full_compensated(values, valid, hi, lo)
         np.testing.assert_array_equal(total, want_total)
@@ -202,12 +204,14 @@ def test_blockwise_window_sums_equal_the_full_prefix_arrays_bit_for_bit(monkeypa
 
 def test_the_parallel_paths_match_the_brute_force(tmp_path, monkeypatch):
     """Threads, many sorted parts and code spans, small blocks and a split factorize."""
-    from jupyter_bighead.features import engine
+    from jupyter_bighead.features import engine, sorting, sums
 
     monkeypatch.setattr(engine, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(sorting, "PARALLEL_MIN_EVENTS", 0)
     monkeypatch.setattr(engine, "_workers", lambda: 3)
-    monkeypatch.setattr(engine, "PART_SIZE", 64)
-    monkeypatch.setattr(engine, "BLOCK", 50)
+    monkeypatch.setattr(sorting, "_workers", lambda: 3)
+    monkeypatch.setattr(sorting, "PART_SIZE", 64)
+    monkeypatch.setattr(sums, "BLOCK", 50)
     rng = np.random.default_rng(7)
     n = 12_000
     ids = rng.choice(2**40, 300, replace=False)
@@ -250,10 +254,12 @@ def test_the_parallel_paths_match_the_brute_force(tmp_path, monkeypatch):
 
 
 def test_split_factorize_equals_one_call(monkeypatch):
-    from jupyter_bighead.features import engine
+    from jupyter_bighead.features import engine, sorting
 
     monkeypatch.setattr(engine, "PARALLEL_MIN_EVENTS", 0)
+    monkeypatch.setattr(sorting, "PARALLEL_MIN_EVENTS", 0)
     monkeypatch.setattr(engine, "_workers", lambda: 2)
+    monkeypatch.setattr(sorting, "_workers", lambda: 2)
     rng = np.random.default_rng(3)
     values = rng.choice(2**40, 500)[rng.integers(0, 500, 10_001)]
     codes, uniques = engine._factorize(pd.Series(values))
