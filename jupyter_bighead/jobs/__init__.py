@@ -6,6 +6,7 @@ from .executor import Executor, executor_class, get_executor
 from .metrics import log_metric
 from .records import JobRecord, JobStore
 from .spec import ComputeProfile, JobSpec, validate_cron
+from .sweep import SweepResult, Trial, sweep
 
 __all__ = [
     "ComputeProfile",
@@ -13,8 +14,11 @@ __all__ = [
     "JobRecord",
     "JobSpec",
     "JobStore",
+    "SweepResult",
+    "Trial",
     "executor_class",
     "get_executor",
     "log_metric",
+    "sweep",
     "validate_cron",
 ]

@@ -127,6 +127,8 @@ def lineage(notebook: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         "git": git_info(where),
         "notebook": nb,
         "cwd": str(Path.cwd()),
+        # Set by the job worker: which job (e.g. which sweep trial) registered this.
+        "job_id": os.environ.get("BIGHEAD_JOB_ID") or None,
         **environment_info(),
     }
 

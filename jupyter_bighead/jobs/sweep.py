@@ -1,0 +1,189 @@
+"""Hyperparameter sweeps: one job per trial, the metric collected, the best one marked.
+
+Each trial is the same notebook with different parameters; it reports its metric with
+``bh.log_metric(name, value)``. A trial that registers a model (``bh.register``) has
+its job id in the version's lineage, so the sweep can point an alias at the best
+trial's version.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidSpec, NotFound
+from .spec import JobSpec
+
+if TYPE_CHECKING:
+    from ..registry import ModelVersion, Registry
+    from .executor import Executor
+
+
+@dataclass(frozen=True)
+class Trial:
+    job_id: str
+    parameters: Mapping[str, Any]
+    state: str
+    metric: float | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The trials of a sweep, the best one, and the model version marked as best."""
+
+    metric: str
+    mode: str
+    trials: tuple[Trial, ...]
+    best: Trial | None
+    registered: ModelVersion | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"job_id": t.job_id, **t.parameters, self.metric: t.metric, "state": t.state,
+                 "best": t is self.best} for t in self.trials]
+
+    def table(self) -> Any:
+        """The results as a DataFrame, best first."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.rows())
+        if frame.empty:
+            return frame
+        return frame.sort_values(self.metric, ascending=self.mode == "min",
+                                 na_position="last").reset_index(drop=True)
+
+    def _repr_html_(self) -> str:
+        return str(self.table().to_html(index=False))
+
+
+def trial_parameters(space: Mapping[str, Any], strategy: str, n: int | None,
+                     seed: int = 0) -> list[dict[str, Any]]:
+    """The parameter sets to try.
+
+    ``grid``: every combination of the lists in ``space`` (the first ``n`` if given).
+    ``random``: ``n`` draws; a list is a choice, a ``(low, high)`` tuple a uniform range
+    (integers when both ends are integers).
+    """
+    if not space:
+        raise InvalidSpec("the search space is empty")
+    names = list(space)
+    if strategy == "grid":
+        values = []
+        for name in names:
+            options = space[name]
+            if not isinstance(options, (list, tuple)) or not options:
+                raise InvalidSpec(f"grid values of {name!r} must be a non-empty list")
+            values.append(list(options))
+        combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*values)]
+        return combos[:n] if n else combos
+    if strategy == "random":
+        if not n or n < 1:
+            raise InvalidSpec("a random sweep needs n >= 1 trials")
+        rng = random.Random(seed)
+        out = []
+        for _ in range(n):
+            trial: dict[str, Any] = {}
+            for name in names:
+                options = space[name]
+                if isinstance(options, tuple) and len(options) == 2:
+                    low, high = options
+                    if isinstance(low, int) and isinstance(high, int):
+                        trial[name] = rng.randint(low, high)
+                    else:
+                        trial[name] = rng.uniform(float(low), float(high))
+                elif isinstance(options, list) and options:
+                    trial[name] = rng.choice(options)
+                else:
+                    raise InvalidSpec(f"random values of {name!r} must be a list or "
+                                      "a (low, high) tuple")
+            out.append(trial)
+        return out
+    raise InvalidSpec(f"strategy must be 'grid' or 'random', not {strategy!r}")
+
+
+def sweep(
+    spec: JobSpec,
+    space: Mapping[str, Any],
+    strategy: str = "grid",
+    n: int | None = None,
+    max_parallel: int = 2,
+    metric: str = "score",
+    mode: str = "max",
+    *,
+    executor: Executor | None = None,
+    model: str | None = None,
+    alias: str = "best",
+    registry: Registry | None = None,
+    seed: int = 0,
+    timeout: float = 3600,
+    poll: float = 0.5,
+) -> SweepResult:
+    """Run one job per trial (at most ``max_parallel`` at once) and pick the best.
+
+    With ``model``, the version of that model registered by the best trial gets
+    ``alias`` (default ``"best"``).
+
+    Raises
+    ------
+    InvalidSpec
+        Bad space, strategy, mode or parallelism, or a trial submission is refused.
+    NotFound
+        ``model`` was given but the best trial registered no version of it.
+    """
+    if mode not in ("max", "min"):
+        raise InvalidSpec("mode must be 'max' or 'min'")
+    if max_parallel < 1:
+        raise InvalidSpec("max_parallel must be at least 1")
+    candidates = trial_parameters(space, strategy, n, seed)
+    if executor is None:
+        from .executor import get_executor
+
+        executor = get_executor("local")
+    pending = list(candidates)
+    running: dict[str, dict[str, Any]] = {}
+    finished: list[Trial] = []
+    deadline = time.monotonic() + timeout
+    while pending or running:
+        while pending and len(running) < max_parallel:
+            params = {**spec.parameters, **pending.pop(0)}
+            labels = {**spec.labels, "sweep": "yes"}
+            record = executor.submit(replace(spec, parameters=params, labels=labels))
+            running[record.id] = params
+        for job_id in list(running):
+            record = executor.status(job_id)
+            if record.final:
+                value = record.metrics.get(metric)
+                finished.append(Trial(job_id, running.pop(job_id), record.state, value,
+                                      record.error))
+        if time.monotonic() > deadline:
+            for job_id in running:
+                executor.cancel(job_id)
+            raise InvalidSpec(f"the sweep did not finish within {timeout} s; trials cancelled")
+        if running:
+            time.sleep(poll)
+
+    scored = [t for t in finished if t.state == "succeeded" and t.metric is not None]
+    best = (max if mode == "max" else min)(scored, key=lambda t: t.metric or 0.0, default=None)
+    notes = [f"trial {t.job_id} {t.state}: {t.error}" for t in finished if t.state != "succeeded"]
+    registered = None
+    if model and best is not None:
+        registered = _mark_best(registry, model, alias, best.job_id)
+    return SweepResult(metric, mode, tuple(finished), best, registered, tuple(notes))
+
+
+def _mark_best(registry: Registry | None, model: str, alias: str, job_id: str) -> ModelVersion:
+    if registry is None:
+        from .. import default_registry
+
+        registry = default_registry()
+    for mv in registry.versions(model, limit=1000):
+        if (mv.lineage or {}).get("job_id") == job_id:
+            registry.set_alias(model, alias, mv.version)
+            return registry.get(model, mv.version)
+    raise NotFound(f"the best trial ({job_id}) registered no version of {model!r}; "
+                   "call bh.register in the notebook")
