@@ -42,7 +42,7 @@ def test_a_four_trial_grid_sweep_picks_and_registers_the_best_model(tmp_path, mo
     assert reg.get("sweep_model", alias="best").version == result.registered.version
     assert reg.versions("sweep_model").total == 4
     table = result.table()
-    assert list(table.lr)[0] == 0.3 and bool(table.best[0])
+    assert table.lr.iloc[0] == 0.3 and bool(table.best.iloc[0])
     assert "<table" in result._repr_html_()
 
 
