@@ -94,6 +94,34 @@ def _cmd_report(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
+def _cmd_score(args: argparse.Namespace, _extra: list[str]) -> int:
+    from .jobs.scoring import score
+
+    bar = None
+
+    def progress(done: int, total: int | None) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="rows", desc=f"scoring with {args.model}",
+                       file=sys.stderr, disable=args.quiet)
+        bar.update(done - bar.n)
+
+    try:
+        result = score(args.model, args.input, args.output, chunk_size=args.chunk_size,
+                       entity=args.entity, timestamp=args.timestamp,
+                       fetch_features=not args.no_features, force=args.force,
+                       progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(json.dumps({"model": result.model, "version": result.version, "rows": result.rows,
+                      "output": str(result.output),
+                      "features_fetched": list(result.features_fetched)}, indent=2))
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
     from .status import status_payload
 
@@ -162,6 +190,28 @@ def build_parser() -> argparse.ArgumentParser:
                      help="remove prototype cells instead of collapsing them")
     rep.add_argument("--force", action="store_true", help="overwrite an existing -o FILE")
     rep.set_defaults(func=_cmd_report, passthrough=False)
+
+    sc = sub.add_parser(
+        "score",
+        help="batch-score a parquet or CSV file with a registered model",
+        description=(
+            "Score INPUT with MODEL_REF (name@alias, name:version or name for the latest) "
+            "in chunks and write the input columns plus 'prediction' to OUTPUT (.parquet "
+            "or .csv). When the input has only the entity and timestamp columns, the "
+            "model's features are fetched from the feature store, point in time."
+        ),
+    )
+    sc.add_argument("model", metavar="MODEL_REF")
+    sc.add_argument("--input", required=True, metavar="IN", help="parquet or CSV input")
+    sc.add_argument("--output", required=True, metavar="OUT", help="parquet or CSV output")
+    sc.add_argument("--chunk-size", type=int, default=200_000, help="rows per chunk")
+    sc.add_argument("--entity", default=None, help="entity column for feature lookups")
+    sc.add_argument("--timestamp", default=None, help="timestamp column for feature lookups")
+    sc.add_argument("--no-features", action="store_true",
+                    help="never fetch features; the input must carry the model's columns")
+    sc.add_argument("--force", action="store_true", help="overwrite OUT")
+    sc.add_argument("--quiet", action="store_true", help="no progress bar")
+    sc.set_defaults(func=_cmd_score, passthrough=False)
 
     status = sub.add_parser(
         "status",

@@ -27,7 +27,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     )
 
 
-@pytest.mark.parametrize("sub", [[], ["demo"], ["status"], ["productionize"], ["report"]])
+@pytest.mark.parametrize("sub", [[], ["demo"], ["status"], ["productionize"], ["report"], ["score"]])
 def test_every_subcommand_has_help(sub):
     result = run_cli(*sub, "--help")
     assert result.returncode == 0, result.stderr
