@@ -83,7 +83,7 @@ def test_bad_scoring_requests(world, tmp_path):
     with pytest.raises(Conflict):
         score("scorer", tmp_path / "in.parquet", tmp_path / "taken.parquet", registry=reg)
     assert (tmp_path / "taken.parquet").read_bytes() == b"mine"
-    with pytest.raises(InvalidSpec, match="parquet or .csv"):
+    with pytest.raises(InvalidSpec, match=r"parquet or \.csv"):
         score("scorer", tmp_path / "in.parquet", tmp_path / "o.xlsx", registry=reg)
     labels[["user_id"]].to_parquet(tmp_path / "partial.parquet")
     with pytest.raises(InvalidSpec, match="lacks the model's columns"):
