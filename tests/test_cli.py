@@ -27,7 +27,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     )
 
 
-@pytest.mark.parametrize("sub", [[], ["demo"], ["status"], ["productionize"], ["report"], ["score"]])
+SUBCOMMANDS = [[], ["demo"], ["status"], ["productionize"], ["report"], ["score"]]
+
+
+@pytest.mark.parametrize("sub", SUBCOMMANDS)
 def test_every_subcommand_has_help(sub):
     result = run_cli(*sub, "--help")
     assert result.returncode == 0, result.stderr
