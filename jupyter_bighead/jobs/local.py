@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Mapping
-from typing import ClassVar
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from ..config import HOME_ENV, BigheadHome
-from ..errors import InvalidSpec
+from ..errors import BigheadError, InvalidSpec
 from .executor import Executor
 from .records import JobRecord, now
-from .spec import ComputeProfile
+from .schedules import ScheduleStore, due_minutes
+from .spec import ComputeProfile, JobSpec, check_within_profile
 
 try:  # psutil comes with ipykernel; without it we fall back to kill(pid, 0)
     import psutil
@@ -92,6 +96,9 @@ class LocalExecutor(Executor):
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._lock = threading.RLock()
         self._pump: threading.Thread | None = None
+        self._scheduler: threading.Thread | None = None
+        self._schedule_errors: dict[str, str] = {}
+        self.schedule_store = ScheduleStore(self.home.root / "schedules")
 
     # -- backend hooks ---------------------------------------------------------------
     def _launch(self, record: JobRecord, profile: ComputeProfile) -> JobRecord:
@@ -123,6 +130,76 @@ class LocalExecutor(Executor):
                           "server restart)",
                 ))
             return record
+
+    # -- schedules (the same API as KubernetesExecutor) --------------------------------
+    def schedule(self, spec: JobSpec, user: str | None = None,
+                 name: str | None = None) -> dict[str, Any]:
+        """Run ``spec`` at every minute its ``schedule`` (cron, UTC) matches.
+
+        Raises
+        ------
+        InvalidSpec
+            No or a malformed schedule, an unknown profile, resources over the profile,
+            parameters the notebook does not declare.
+        NotFound
+            The notebook does not exist.
+        Conflict
+            A schedule of that name exists.
+        """
+        from .executor import current_user
+
+        if not spec.schedule:
+            raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
+        spec = self._resolve_notebook(spec)
+        check_within_profile(spec, self.profile(spec.profile))
+        name = name or re.sub(r"[^a-z0-9]+", "-",
+                              spec.display_name.lower().removesuffix(".ipynb")).strip("-")
+        item = self.schedule_store.create(name or "schedule", spec, user or current_user())
+        self.start_scheduler()
+        return item.to_dict()
+
+    def schedules(self) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.schedule_store.all()]
+
+    def unschedule(self, name: str) -> None:
+        """Delete schedule ``name`` (runs already submitted go on). NotFound if missing."""
+        self.schedule_store.delete(name)
+
+    def tick(self, now: datetime | None = None) -> list[JobRecord]:
+        """Submit the runs that are due; return them. Called by the scheduler thread."""
+        now = now or datetime.now(UTC)
+        started = []
+        with self._lock:
+            for item in self.schedule_store.all():
+                due = due_minutes(item, now)
+                if not due:
+                    continue
+                # Record the fire first: a crash must not run the same minute twice.
+                self.schedule_store.save(replace(item, last_fired=due[-1].isoformat()))
+                run = replace(item.spec, schedule=None,
+                              labels={**item.spec.labels, "schedule": item.name})
+                try:  # missed minutes collapse into one run
+                    started.append(self.submit(run, user=item.user))
+                except BigheadError as exc:
+                    self._schedule_errors[item.name] = exc.message
+        return started
+
+    def start_scheduler(self, interval: float = 20.0) -> None:
+        """Keep checking schedules in a daemon thread (idempotent)."""
+        with self._lock:
+            if self._scheduler is not None and self._scheduler.is_alive():
+                return
+            self._scheduler = threading.Thread(target=self._scheduler_loop, args=(interval,),
+                                               name="bighead-schedules", daemon=True)
+            self._scheduler.start()
+
+    def _scheduler_loop(self, interval: float) -> None:
+        while True:
+            try:
+                self.tick()
+            except Exception:  # keep the thread alive through transient errors
+                pass
+            time.sleep(interval)
 
     def cancel(self, job_id: str) -> JobRecord:
         # Under the lock, so the scheduling thread cannot record the dying worker as

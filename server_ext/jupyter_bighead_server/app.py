@@ -114,6 +114,9 @@ class BigheadApp(ExtensionApp):
             home=home, executor=self.executor, root_dir=root_dir, registry_url=self.registry_url,
             executor_options=self._executor_options(),
         )
+        if self.executor == "local":
+            # Schedules fire from the server: start checking them (cheap, a daemon thread).
+            self.settings["bighead"].jobs().start_scheduler()
         self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
 
     def _executor_options(self) -> dict[str, Any]:

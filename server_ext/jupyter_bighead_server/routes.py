@@ -24,6 +24,8 @@ from .handlers.jobs import (
     JobRerunHandler,
     JobsHandler,
     ProfilesHandler,
+    ScheduleHandler,
+    SchedulesHandler,
 )
 from .handlers.models import (
     AliasHandler,
@@ -64,6 +66,8 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/jobs/{{job_id}}/logs", JobLogsHandler),
     Route(f"{API_PREFIX}/jobs/{{job_id}}/cancel", JobCancelHandler),
     Route(f"{API_PREFIX}/jobs/{{job_id}}/rerun", JobRerunHandler),
+    Route(f"{API_PREFIX}/schedules", SchedulesHandler),
+    Route(f"{API_PREFIX}/schedules/{{name}}", ScheduleHandler),
     Route(f"{API_PREFIX}/models", ModelsHandler),
     Route(f"{API_PREFIX}/models/{{name}}", ModelHandler),
     Route(f"{API_PREFIX}/models/{{name}}/versions", VersionsHandler),

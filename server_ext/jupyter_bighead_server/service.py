@@ -74,7 +74,7 @@ class BigheadService:
                 pass
         return data
 
-    def submit_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
+    def _job_spec(self, body: dict[str, Any]) -> Any:
         from jupyter_bighead.jobs import JobSpec
 
         values = dict(body)
@@ -87,8 +87,23 @@ class BigheadService:
 
                 path = productionize(path, force=True).notebook
             values["notebook"] = str(path)
-        record = self.jobs().submit(JobSpec.from_dict(values), user=user)
-        return self.job_view(record)
+        return JobSpec.from_dict(values)
+
+    def submit_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
+        return self.job_view(self.jobs().submit(self._job_spec(body), user=user))
+
+    def schedule_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
+        executor = self.jobs()
+        if not hasattr(executor, "schedule"):
+            from jupyter_bighead.errors import InvalidSpec
+
+            raise InvalidSpec(f"the {executor.name} executor cannot schedule jobs")
+        if not body.get("schedule"):
+            from jupyter_bighead.errors import InvalidSpec
+
+            raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
+        result: dict[str, Any] = executor.schedule(self._job_spec(body), user=user)
+        return result
 
     def status(self) -> dict[str, Any]:
         payload = status_payload(self.home, self.executor)

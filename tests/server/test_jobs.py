@@ -117,3 +117,26 @@ async def test_unknown_and_malformed_job_ids(jp_fetch):
         with pytest.raises(HTTPClientError) as info:
             await call(jp_fetch, "jobs", job_id)
         assert info.value.code == status
+
+
+async def test_schedules_are_created_listed_and_deleted(jp_fetch, notebooks):
+    made = await call(jp_fetch, "schedules", method="POST",
+                      body={"notebook": "train.ipynb", "profile": "small",
+                            "schedule": "0 3 * * *", "name": "nightly"})
+    assert made["name"] == "nightly" and made["schedule"] == "0 3 * * *"
+    listed = await call(jp_fetch, "schedules")
+    assert [s["name"] for s in listed["items"]] == ["nightly"]
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, "schedules", method="POST",
+                   body={"notebook": "train.ipynb", "profile": "small",
+                         "schedule": "0 3 * * *", "name": "nightly"})
+    assert info.value.code == 409
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, "schedules", method="POST",
+                   body={"notebook": "train.ipynb", "profile": "small"})
+    assert info.value.code == 400
+    await jp_fetch("bighead", "api", "schedules", "nightly", method="DELETE")
+    assert (await call(jp_fetch, "schedules"))["items"] == []
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("bighead", "api", "schedules", "nightly", method="DELETE")
+    assert info.value.code == 404

@@ -59,3 +59,18 @@ def test_parameters_are_prefilled_and_a_running_job_can_be_cancelled(page: Page,
     row.get_by_role("button").first.click()
     row.get_by_role("button", name="Cancel").click()
     expect(row).to_have_attribute("data-state", "cancelled", timeout=60_000)
+
+
+def test_a_schedule_from_the_dialog_appears_in_the_jobs_section(page: Page, lab):
+    cell = new_code_cell("n = 1")
+    cell.metadata["tags"] = ["parameters"]
+    write_notebook(lab.workspace / "ui_nightly.ipynb", [cell, new_code_cell("print(n)")])
+    notebook = open_notebook(page, lab, "ui_nightly.ipynb")
+    dialog = submit_from_dialog(page, notebook)
+    dialog.get_by_label("Schedule").fill("0 3 * * *")
+    dialog.get_by_role("button", name="Submit").click()
+    open_bighead(page, lab.lab_url())
+    item = page.get_by_test_id("schedules").locator("[data-schedule='ui-nightly']")
+    expect(item).to_contain_text("0 3 * * *", timeout=30_000)
+    item.get_by_role("button", name="Delete schedule ui-nightly").click()
+    expect(item).to_have_count(0, timeout=30_000)

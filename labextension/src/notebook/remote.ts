@@ -51,6 +51,15 @@ class RunForm extends Widget {
     label.textContent = 'Compute profile';
     label.appendChild(profile);
     this.node.appendChild(label);
+    const schedule = document.createElement('input');
+    schedule.className = 'jp-mod-styled';
+    schedule.placeholder = 'optional cron, e.g. 0 3 * * * (UTC)';
+    schedule.setAttribute('aria-label', 'Schedule');
+    this._schedule = schedule;
+    const scheduleLabel = document.createElement('label');
+    scheduleLabel.textContent = 'Schedule (leave empty to run once now)';
+    scheduleLabel.appendChild(schedule);
+    this.node.appendChild(scheduleLabel);
     if (parameters.length > 0) {
       const title = document.createElement('h4');
       title.textContent = 'Parameters';
@@ -70,7 +79,7 @@ class RunForm extends Widget {
     }
   }
 
-  getValue(): { profile: string; parameters: { [name: string]: unknown } } {
+  getValue(): { profile: string; schedule: string; parameters: { [name: string]: unknown } } {
     const parameters: { [name: string]: unknown } = {};
     for (const [name, input] of this._params) {
       if (input.value === input.dataset.default) {
@@ -82,10 +91,11 @@ class RunForm extends Widget {
         parameters[name] = input.value.replace(/^['"]|['"]$/g, '');
       }
     }
-    return { profile: this._profile.value, parameters };
+    return { profile: this._profile.value, schedule: this._schedule.value.trim(), parameters };
   }
 
   private _profile: HTMLSelectElement;
+  private _schedule: HTMLInputElement;
   private _params = new Map<string, HTMLInputElement>();
 }
 
@@ -109,15 +119,28 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
   if (!answer.button.accept || !answer.value) {
     return null;
   }
+  const body = {
+    notebook: panel.context.path,
+    profile: answer.value.profile,
+    parameters: answer.value.parameters,
+    productionize: true
+  };
+  if (answer.value.schedule) {
+    try {
+      const item = await requestAPI<{ name: string; schedule: string }>('schedules', {
+        method: 'POST',
+        body: JSON.stringify({ ...body, schedule: answer.value.schedule })
+      });
+      Notification.success(`Scheduled ${item.name} at "${item.schedule}" (UTC)`, { autoClose: 4000 });
+    } catch (error) {
+      Notification.error(`Schedule failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return null;
+  }
   try {
     const job = await requestAPI<IJob>('jobs', {
       method: 'POST',
-      body: JSON.stringify({
-        notebook: panel.context.path,
-        profile: answer.value.profile,
-        parameters: answer.value.parameters,
-        productionize: true
-      })
+      body: JSON.stringify(body)
     });
     Notification.success(`Submitted ${job.name} (${job.id}) on ${answer.value.profile}`, { autoClose: 4000 });
     onSubmitted(job);

@@ -101,6 +101,57 @@ function JobDetail(props: { job: IJob; onChange: () => void; openPath: (path: st
   );
 }
 
+interface ISchedule {
+  name: string;
+  schedule: string;
+  user?: string;
+  last_fired?: string | null;
+}
+
+function Schedules(): JSX.Element | null {
+  const [items, setItems] = React.useState<ISchedule[]>([]);
+  const [error, setError] = React.useState<string | null>(null);
+  const load = React.useCallback(async () => {
+    try {
+      setItems((await requestAPI<{ items: ISchedule[] }>('schedules')).items);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }, []);
+  React.useEffect(() => {
+    void load();
+    const timer = window.setInterval(() => void load(), 15000);
+    return () => window.clearInterval(timer);
+  }, [load]);
+  if (items.length === 0 && !error) {
+    return null;
+  }
+  return (
+    <div className="jp-bighead-schedules" data-testid="schedules">
+      <h4>Schedules</h4>
+      <ul className="jp-bighead-feature-list">
+        {items.map(item => (
+          <li key={item.name} className="jp-bighead-feature-row" data-schedule={item.name}>
+            {item.name} <code>{item.schedule}</code>{' '}
+            <button
+              className="jp-bighead-link"
+              aria-label={`Delete schedule ${item.name}`}
+              onClick={() =>
+                void requestAPI(`schedules/${encodeURIComponent(item.name)}`, { method: 'DELETE' })
+                  .then(load)
+                  .catch(err => setError(errorText(err)))
+              }
+            >
+              delete
+            </button>
+          </li>
+        ))}
+      </ul>
+      {error && <div className="jp-bighead-error" role="alert">{error}</div>}
+    </div>
+  );
+}
+
 export function JobsSection(props: { openPath: (path: string) => void }): JSX.Element {
   const [jobs, setJobs] = React.useState<IJob[]>([]);
   const [open, setOpen] = React.useState<string | null>(null);
@@ -148,6 +199,7 @@ export function JobsSection(props: { openPath: (path: string) => void }): JSX.El
           </li>
         ))}
       </ul>
+      <Schedules />
       {error && <div className="jp-bighead-error" role="alert">{error}</div>}
     </section>
   );

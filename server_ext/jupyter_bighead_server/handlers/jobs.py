@@ -92,3 +92,34 @@ class JobRerunHandler(_JobsBase):
         old = await asyncio.to_thread(executor.status, job_id)
         record = await asyncio.to_thread(executor.submit, old.spec, self.user())
         self.write_json(self.bighead.job_view(record), status=201)
+
+
+class SchedulesHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """Every schedule of the configured executor."""
+        executor = self.bighead.jobs()
+        items = await asyncio.to_thread(executor.schedules) if hasattr(executor, "schedules") \
+            else []
+        self.write_json({"executor": executor.name, "items": items})
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """A JobSpec with ``schedule`` (cron, UTC); ``productionize`` as for jobs. 201."""
+        body = self.get_json_object()
+        result = await asyncio.to_thread(self.bighead.schedule_job, body, self.user())
+        self.write_json(result, status=201)
+
+
+class ScheduleHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        """Delete the schedule; runs already submitted go on."""
+        executor = self.bighead.jobs()
+        if not hasattr(executor, "unschedule"):
+            raise InvalidSpec(f"the {executor.name} executor has no schedules")
+        await asyncio.to_thread(executor.unschedule, name)
+        self.write_json({"deleted": name})
