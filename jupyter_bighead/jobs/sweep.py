@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -57,8 +57,22 @@ class SweepResult:
         return frame.sort_values(self.metric, ascending=self.mode == "min",
                                  na_position="last").reset_index(drop=True)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "mode": self.mode,
+                "trials": [_trial_dict(t) for t in self.trials],
+                "best": _trial_dict(self.best) if self.best else None,
+                "registered": ({"name": self.registered.name,
+                                "version": self.registered.version}
+                               if self.registered else None),
+                "notes": list(self.notes)}
+
     def _repr_html_(self) -> str:
         return str(self.table().to_html(index=False))
+
+
+def _trial_dict(t: Trial) -> dict[str, Any]:
+    return {"job_id": t.job_id, "parameters": dict(t.parameters), "state": t.state,
+            "metric": t.metric, "error": t.error}
 
 
 def trial_parameters(space: Mapping[str, Any], strategy: str, n: int | None,
@@ -122,11 +136,14 @@ def sweep(
     seed: int = 0,
     timeout: float = 3600,
     poll: float = 0.5,
+    on_trial: Callable[[Trial, int], None] | None = None,
+    sweep_id: str | None = None,
 ) -> SweepResult:
     """Run one job per trial (at most ``max_parallel`` at once) and pick the best.
 
     With ``model``, the version of that model registered by the best trial gets
-    ``alias`` (default ``"best"``).
+    ``alias`` (default ``"best"``). ``on_trial(trial, total)`` is called as each trial
+    finishes; ``sweep_id`` labels the trial jobs.
 
     Raises
     ------
@@ -151,15 +168,17 @@ def sweep(
     while pending or running:
         while pending and len(running) < max_parallel:
             params = {**spec.parameters, **pending.pop(0)}
-            labels = {**spec.labels, "sweep": "yes"}
+            labels = {**spec.labels, "sweep": sweep_id or "yes"}
             record = executor.submit(replace(spec, parameters=params, labels=labels))
             running[record.id] = params
         for job_id in list(running):
             record = executor.status(job_id)
             if record.final:
                 value = record.metrics.get(metric)
-                finished.append(Trial(job_id, running.pop(job_id), record.state, value,
-                                      record.error))
+                trial = Trial(job_id, running.pop(job_id), record.state, value, record.error)
+                finished.append(trial)
+                if on_trial is not None:
+                    on_trial(trial, len(candidates))
         if time.monotonic() > deadline:
             for job_id in running:
                 executor.cancel(job_id)

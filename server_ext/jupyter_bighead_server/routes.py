@@ -26,6 +26,8 @@ from .handlers.jobs import (
     ProfilesHandler,
     ScheduleHandler,
     SchedulesHandler,
+    SweepHandler,
+    SweepsHandler,
 )
 from .handlers.models import (
     AliasHandler,
@@ -68,6 +70,8 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/jobs/{{job_id}}/rerun", JobRerunHandler),
     Route(f"{API_PREFIX}/schedules", SchedulesHandler),
     Route(f"{API_PREFIX}/schedules/{{name}}", ScheduleHandler),
+    Route(f"{API_PREFIX}/sweeps", SweepsHandler),
+    Route(f"{API_PREFIX}/sweeps/{{sweep_id}}", SweepHandler),
     Route(f"{API_PREFIX}/models", ModelsHandler),
     Route(f"{API_PREFIX}/models/{{name}}", ModelHandler),
     Route(f"{API_PREFIX}/models/{{name}}/versions", VersionsHandler),

@@ -92,6 +92,23 @@ class BigheadService:
     def submit_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
         return self.job_view(self.jobs().submit(self._job_spec(body), user=user))
 
+    def sweeps(self) -> Any:
+        key = ("sweeps", self.executor, str(self.home.root))
+        cached = _REGISTRIES.get(key)
+        if cached is None:
+            from jupyter_bighead.jobs.sweeps_service import SweepService
+
+            cached = SweepService(self.home.root / "sweeps", self.jobs())
+            _REGISTRIES[key] = cached
+        return cached
+
+    def start_sweep(self, body: dict[str, Any], user: str) -> dict[str, Any]:
+        sweep_keys = {"space", "strategy", "n", "max_parallel", "metric", "mode", "model",
+                      "alias", "seed"}
+        spec = self._job_spec({k: v for k, v in body.items() if k not in sweep_keys})
+        result: dict[str, Any] = self.sweeps().start(spec, body, user)
+        return result
+
     def schedule_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
         executor = self.jobs()
         if not hasattr(executor, "schedule"):

@@ -140,3 +140,40 @@ async def test_schedules_are_created_listed_and_deleted(jp_fetch, notebooks):
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("bighead", "api", "schedules", "nightly", method="DELETE")
     assert info.value.code == 404
+
+
+async def test_a_sweep_runs_in_the_background_and_reports_the_best_trial(jp_fetch, notebooks):
+    started = await call(jp_fetch, "sweeps", method="POST", body={
+        "notebook": "train.ipynb", "profile": "small", "space": {"alpha": [1, 3, 2]},
+        "metric": "score", "mode": "max", "max_parallel": 2})
+    assert started["state"] == "running" and started["total"] == 3
+    for _ in range(360):
+        state = await call(jp_fetch, "sweeps", started["id"])
+        if state["state"] != "running":
+            break
+        await asyncio.sleep(0.5)
+    assert state["state"] == "finished", state
+    assert len(state["trials"]) == 3
+    assert state["best"]["parameters"] == {"alpha": 3} and state["best"]["metric"] == 6.0
+    assert [s["id"] for s in (await call(jp_fetch, "sweeps"))["items"]] == [started["id"]]
+    jobs = (await call(jp_fetch, "jobs"))["items"]
+    assert sum(1 for j in jobs if j["spec"]["labels"].get("sweep") == started["id"]) == 3
+
+
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ({"notebook": "train.ipynb", "profile": "small"}, 400),
+        ({"notebook": "train.ipynb", "profile": "small", "space": {"alpha": []}}, 400),
+        ({"notebook": "train.ipynb", "profile": "small", "space": {"alpha": [1]},
+          "mode": "up"}, 400),
+        ({"notebook": "nope.ipynb", "profile": "small", "space": {"alpha": [1]}}, 404),
+    ],
+)
+async def test_bad_sweeps_are_refused_up_front(jp_fetch, notebooks, body, status):
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, "sweeps", method="POST", body=body)
+    assert info.value.code == status
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, "sweeps", "sweep-20260101000000-abcdef")
+    assert info.value.code == 404

@@ -152,6 +152,62 @@ function Schedules(): JSX.Element | null {
   );
 }
 
+interface ISweep {
+  id: string;
+  state: string;
+  total: number;
+  trials: { job_id: string; parameters: { [k: string]: unknown }; state: string; metric: number | null }[];
+  best: { parameters: { [k: string]: unknown }; metric: number | null } | null;
+  options: { metric?: string };
+  registered: { name: string; version: number } | null;
+}
+
+function Sweeps(): JSX.Element | null {
+  const [items, setItems] = React.useState<ISweep[]>([]);
+  React.useEffect(() => {
+    let timer = 0;
+    const tick = async (): Promise<void> => {
+      let active = false;
+      try {
+        const page = await requestAPI<{ items: ISweep[] }>('sweeps');
+        setItems(page.items.slice(0, 10));
+        active = page.items.some(s => s.state === 'running');
+      } catch {
+        // the Jobs list shows connection errors already
+      }
+      timer = window.setTimeout(() => void tick(), active ? 2000 : 15000);
+    };
+    void tick();
+    return () => window.clearTimeout(timer);
+  }, []);
+  if (items.length === 0) {
+    return null;
+  }
+  const show = (p: { [k: string]: unknown }): string =>
+    Object.entries(p)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(', ');
+  return (
+    <div className="jp-bighead-sweeps" data-testid="sweeps">
+      <h4>Sweeps</h4>
+      <ul className="jp-bighead-feature-list">
+        {items.map(s => (
+          <li key={s.id} className="jp-bighead-feature-row" data-sweep={s.id} data-state={s.state}>
+            <span className={`jp-bighead-state jp-bighead-state-${s.state}`}>{s.state}</span>{' '}
+            {s.trials.length}/{s.total} trials
+            {s.best && (
+              <div className="jp-bighead-muted">
+                best {s.options.metric ?? 'metric'} = {s.best.metric} with {show(s.best.parameters)}
+                {s.registered ? ` → ${s.registered.name} v${s.registered.version}` : ''}
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function JobsSection(props: { openPath: (path: string) => void }): JSX.Element {
   const [jobs, setJobs] = React.useState<IJob[]>([]);
   const [open, setOpen] = React.useState<string | null>(null);
@@ -199,6 +255,7 @@ export function JobsSection(props: { openPath: (path: string) => void }): JSX.El
           </li>
         ))}
       </ul>
+      <Sweeps />
       <Schedules />
       {error && <div className="jp-bighead-error" role="alert">{error}</div>}
     </section>

@@ -123,3 +123,28 @@ class ScheduleHandler(_JobsBase):
             raise InvalidSpec(f"the {executor.name} executor has no schedules")
         await asyncio.to_thread(executor.unschedule, name)
         self.write_json({"deleted": name})
+
+
+class SweepsHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """Every sweep, newest first, with its trials so far."""
+        self.write_json({"items": await asyncio.to_thread(self.bighead.sweeps().list)})
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """A JobSpec plus ``space``, ``strategy``, ``n``, ``max_parallel``, ``metric``,
+        ``mode``, ``model`` and ``alias``; the sweep runs in the background. 202."""
+        body = self.get_json_object()
+        state = await asyncio.to_thread(self.bighead.start_sweep, body, self.user())
+        self.write_json(state, status=202)
+
+
+class SweepHandler(_JobsBase):
+    @web.authenticated
+    @authorized
+    async def get(self, sweep_id: str) -> None:
+        """One sweep: state, trials with their metric, best trial, registered version."""
+        self.write_json(await asyncio.to_thread(self.bighead.sweeps().get, sweep_id))

@@ -1,0 +1,107 @@
+"""Sweeps run in the background for the REST API, with their progress on disk.
+
+Each sweep is ``BIGHEAD_HOME/sweeps/<id>.json``, rewritten atomically as trials finish,
+so the Jobs panel can show it and it survives the page (not the server: a sweep whose
+server stopped is marked interrupted when read).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .._io import atomic_write_text
+from ..errors import BigheadError, InvalidSpec, NotFound
+from .executor import Executor
+from .spec import JobSpec, check_within_profile
+from .sweep import Trial, _trial_dict, sweep, trial_parameters
+
+_ID = re.compile(r"^sweep-[0-9]{14}-[0-9a-f]{6}$")
+_ALIVE: set[str] = set()  # sweeps running in this process
+
+
+class SweepService:
+    def __init__(self, root: Path, executor: Executor) -> None:
+        self.root = root
+        self.executor = executor
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sweep_id: str) -> Path:
+        if not _ID.match(sweep_id):
+            raise InvalidSpec(f"{sweep_id!r} is not a sweep id")
+        return self.root / f"{sweep_id}.json"
+
+    def start(self, spec: JobSpec, body: dict[str, Any], user: str) -> dict[str, Any]:
+        """Validate and start a sweep in a background thread; return its first state."""
+        # Refuse what every trial would trip over, before any job starts.
+        spec = self.executor._resolve_notebook(spec)
+        check_within_profile(spec, self.executor.profile(spec.profile))
+        options = {k: body[k] for k in ("strategy", "n", "max_parallel", "metric", "mode",
+                                        "model", "alias", "seed") if k in body}
+        space = body.get("space")
+        if not isinstance(space, dict):
+            raise InvalidSpec("'space' must be an object of parameter -> values")
+        # JSON has no tuples: a random range comes as {"low": a, "high": b}.
+        space = {k: (v["low"], v["high"]) if isinstance(v, dict) and {"low", "high"} <= set(v)
+                 else v for k, v in space.items()}
+        total = len(trial_parameters(space, options.get("strategy", "grid"), options.get("n"),
+                                     options.get("seed", 0)))
+        if options.get("mode", "max") not in ("max", "min"):
+            raise InvalidSpec("mode must be 'max' or 'min'")
+        sweep_id = f"sweep-{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        state: dict[str, Any] = {
+            "id": sweep_id, "user": user, "state": "running", "created": _now(),
+            "spec": spec.to_dict(), "space": space, "options": options, "total": total,
+            "trials": [], "best": None, "registered": None, "error": None,
+        }
+        self._save(state)
+        lock = threading.Lock()
+
+        def on_trial(trial: Trial, _total: int) -> None:
+            with lock:
+                state["trials"].append(_trial_dict(trial))
+                self._save(state)
+
+        def run() -> None:
+            _ALIVE.add(sweep_id)
+            try:
+                result = sweep(spec, space, executor=self.executor, on_trial=on_trial,
+                               sweep_id=sweep_id, **options)
+                state.update(result.to_dict(), state="finished")
+            except BigheadError as exc:
+                state.update(state="failed", error=exc.message)
+            except Exception as exc:  # report, never lose the sweep record
+                state.update(state="failed", error=f"{type(exc).__name__}: {exc}")
+            finally:
+                state["finished"] = _now()
+                with lock:
+                    self._save(state)
+                _ALIVE.discard(sweep_id)
+
+        threading.Thread(target=run, name=sweep_id, daemon=True).start()
+        return state
+
+    def get(self, sweep_id: str) -> dict[str, Any]:
+        try:
+            state: dict[str, Any] = json.loads(self._path(sweep_id).read_text("utf-8"))
+        except FileNotFoundError:
+            raise NotFound(f"sweep {sweep_id!r} does not exist") from None
+        if state.get("state") == "running" and sweep_id not in _ALIVE:
+            state["state"] = "interrupted"  # its server stopped before it finished
+        return state
+
+    def list(self) -> list[dict[str, Any]]:
+        names = sorted((p.stem for p in self.root.glob("sweep-*.json")), reverse=True)
+        return [self.get(n) for n in names if _ID.match(n)]
+
+    def _save(self, state: dict[str, Any]) -> None:
+        atomic_write_text(self._path(state["id"]), json.dumps(state, indent=2, default=str))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
