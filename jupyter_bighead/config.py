@@ -33,6 +33,10 @@ class BigheadHome:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        # Accept a plain string too: BigheadHome("/data/bighead") is the natural call.
+        object.__setattr__(self, "root", Path(self.root))
+
     @classmethod
     def resolve(cls, root: str | os.PathLike[str] | None = None) -> BigheadHome:
         """A home at ``root``, or at :func:`default_home` when ``root`` is empty."""

@@ -35,3 +35,9 @@ def test_status_payload_reports_version_home_stores_and_executor(tmp_path):
     assert payload["home"] == str(tmp_path.resolve())
     assert payload["executor"] == "kubernetes"
     assert set(payload["stores"]) == {"registry", "artifacts", "features", "jobs"}
+
+
+def test_home_accepts_a_plain_string_path(tmp_path):
+    home = BigheadHome(str(tmp_path / "h")).ensure()
+    assert home.root == tmp_path / "h"
+    assert home.jobs.is_dir()

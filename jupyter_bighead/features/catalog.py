@@ -170,16 +170,7 @@ class Catalog:
         """
         name, version = split_ref(ref)
         with self._connect() as con:
-            if version is None:
-                row = con.execute(
-                    "SELECT * FROM feature_versions WHERE name = ? ORDER BY version DESC LIMIT 1",
-                    (name,),
-                ).fetchone()
-            else:
-                row = con.execute(
-                    "SELECT * FROM feature_versions WHERE name = ? AND version = ?",
-                    (name, version),
-                ).fetchone()
+            row = _fetch(con, name, version)
             if row is None:
                 known = [
                     r["version"]
@@ -208,18 +199,7 @@ class Catalog:
         out = []
         with self._connect() as con:
             for ref in refs:
-                name, version = split_ref(ref)
-                if version is None:
-                    row = con.execute(
-                        "SELECT * FROM feature_versions WHERE name = ? "
-                        "ORDER BY version DESC LIMIT 1",
-                        (name,),
-                    ).fetchone()
-                else:
-                    row = con.execute(
-                        "SELECT * FROM feature_versions WHERE name = ? AND version = ?",
-                        (name, version),
-                    ).fetchone()
+                row = _fetch(con, *split_ref(ref))
                 if row is None:
                     break
                 feature = Feature.from_dict(json.loads(row["definition"]))
@@ -323,3 +303,15 @@ def diff_definitions(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str,
         for key in sorted(set(a) | set(b))
         if a.get(key) != b.get(key)
     ]
+
+
+def _fetch(con: Any, name: str, version: int | None) -> Any:
+    """The row of ``name@version``, or of its latest version when ``version`` is None."""
+    if version is None:
+        return con.execute(
+            "SELECT * FROM feature_versions WHERE name = ? ORDER BY version DESC LIMIT 1",
+            (name,),
+        ).fetchone()
+    return con.execute(
+        "SELECT * FROM feature_versions WHERE name = ? AND version = ?", (name, version)
+    ).fetchone()

@@ -76,3 +76,8 @@ function missingExtension(): BigheadRequestError {
       '"jupyter server extension list", and restart JupyterLab.'
   );
 }
+
+/** A caught error as text for the UI. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

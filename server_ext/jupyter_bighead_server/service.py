@@ -15,7 +15,8 @@ from jupyter_bighead.config import BigheadHome
 from jupyter_bighead.errors import InvalidSpec
 from jupyter_bighead.status import status_payload
 
-_REGISTRIES: dict[tuple[str, ...], Any] = {}
+#: Long-lived objects per home (registry, executor, sweeps): one per server process.
+_CACHE: dict[tuple[str, ...], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -33,24 +34,24 @@ class BigheadService:
 
     def registry(self) -> Any:
         """The registry (opened once; the SQLite and PostgreSQL stores are thread-safe)."""
-        cached = _REGISTRIES.get((self.registry_url, str(self.home.root)))
+        cached = _CACHE.get((self.registry_url, str(self.home.root)))
         if cached is None:
             from jupyter_bighead.registry import Registry
 
             cached = Registry(self.registry_url or self.home.registry_uri,
                               artifacts=self.home.artifacts)
-            _REGISTRIES[(self.registry_url, str(self.home.root))] = cached
+            _CACHE[(self.registry_url, str(self.home.root))] = cached
         return cached
 
     def jobs(self) -> Any:
         """The configured executor (one per server: its thread keeps queued jobs moving)."""
         key = ("executor", self.executor, str(self.home.root))
-        cached = _REGISTRIES.get(key)
+        cached = _CACHE.get(key)
         if cached is None:
             from jupyter_bighead.jobs import get_executor
 
             cached = get_executor(self.executor, home=self.home, **self.executor_options)
-            _REGISTRIES[key] = cached
+            _CACHE[key] = cached
         return cached
 
     def job_view(self, record: Any) -> dict[str, Any]:
@@ -94,12 +95,12 @@ class BigheadService:
 
     def sweeps(self) -> Any:
         key = ("sweeps", self.executor, str(self.home.root))
-        cached = _REGISTRIES.get(key)
+        cached = _CACHE.get(key)
         if cached is None:
             from jupyter_bighead.jobs.sweeps_service import SweepService
 
             cached = SweepService(self.home.root / "sweeps", self.jobs())
-            _REGISTRIES[key] = cached
+            _CACHE[key] = cached
         return cached
 
     def start_sweep(self, body: dict[str, Any], user: str) -> dict[str, Any]:

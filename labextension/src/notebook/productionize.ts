@@ -5,7 +5,7 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
-import { requestAPI } from '../request';
+import { errorText, requestAPI } from '../request';
 import { BigheadRequestError, IDependencyReport, IProductionResult } from '../tokens';
 
 const BANNER_CLASS = 'jp-bighead-productionize-banner';
@@ -144,7 +144,7 @@ export async function productionize(
     if (error instanceof BigheadRequestError && error.code === 'dependency_error') {
       showDependencyErrors(panel, error.message, error.details as IDependencyReport);
     } else {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       banner(panel, 'error', node => {
         const title = document.createElement('strong');
         title.textContent = 'Productionize failed: ';

@@ -5,7 +5,7 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
-import { requestAPI } from '../request';
+import { errorText, requestAPI } from '../request';
 import { IJob, IProfile } from '../tokens';
 
 /** `name = value` lines of the notebook's `parameters` cell (values as source text). */
@@ -107,7 +107,7 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
   try {
     profiles = (await requestAPI<{ profiles: IProfile[] }>('profiles')).profiles;
   } catch (error) {
-    Notification.error(`Cannot list compute profiles: ${error instanceof Error ? error.message : String(error)}`);
+    Notification.error(`Cannot list compute profiles: ${errorText(error)}`);
     return null;
   }
   const form = new RunForm(profiles, notebookParameters(panel));
@@ -133,7 +133,7 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
       });
       Notification.success(`Scheduled ${item.name} at "${item.schedule}" (UTC)`, { autoClose: 4000 });
     } catch (error) {
-      Notification.error(`Schedule failed: ${error instanceof Error ? error.message : String(error)}`);
+      Notification.error(`Schedule failed: ${errorText(error)}`);
     }
     return null;
   }
@@ -146,7 +146,7 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
     onSubmitted(job);
     return job;
   } catch (error) {
-    Notification.error(`Submit failed: ${error instanceof Error ? error.message : String(error)}`);
+    Notification.error(`Submit failed: ${errorText(error)}`);
     return null;
   }
 }

@@ -8,7 +8,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
 import { bigheadIcon } from '../icons';
-import { requestAPI } from '../request';
+import { errorText, requestAPI } from '../request';
 
 /** Render the report of the notebook in `panel` and open it in a main-area tab. */
 /**
@@ -56,7 +56,7 @@ export async function openReport(
     app.shell.activateById(widget.id);
     return widget;
   } catch (error) {
-    Notification.error(`Could not render the report: ${error instanceof Error ? error.message : String(error)}`);
+    Notification.error(`Could not render the report: ${errorText(error)}`);
     return null;
   }
 }

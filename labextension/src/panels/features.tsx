@@ -4,12 +4,9 @@
  */
 import * as React from 'react';
 
-import { requestAPI } from '../request';
+import { errorText, requestAPI } from '../request';
 import { IFeatureDetail, IFeaturePage, IFeaturePreview, IFeatureSummary } from '../tokens';
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function FeatureRow(props: { item: IFeatureSummary; onOpen: (name: string) => void }): JSX.Element {
   const { item } = props;

@@ -4,12 +4,9 @@
  */
 import * as React from 'react';
 
-import { requestAPI } from '../request';
+import { errorText, requestAPI } from '../request';
 import { IJob } from '../tokens';
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function JobLogs(props: { job: IJob }): JSX.Element {
   const [text, setText] = React.useState('');

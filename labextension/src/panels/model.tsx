@@ -7,7 +7,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { bigheadIcon } from '../icons';
-import { requestAPI } from '../request';
+import { errorText, requestAPI } from '../request';
 import { ICompare, IModelVersion, IPage, IPlotlyFigure, IVersionView } from '../tokens';
 import { PlotlyChart } from './plotly';
 
@@ -22,9 +22,6 @@ interface IContext {
 const fmt = (value: unknown): string =>
   typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(4)) : JSON.stringify(value);
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function VersionsTable(props: {
   versions: IModelVersion[];

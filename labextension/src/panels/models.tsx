@@ -3,7 +3,7 @@
  */
 import * as React from 'react';
 
-import { requestAPI } from '../request';
+import { errorText, requestAPI } from '../request';
 import { IModelSummary, IPage } from '../tokens';
 
 export function ModelsSection(props: { onOpen: (name: string) => void }): JSX.Element {
@@ -14,7 +14,7 @@ export function ModelsSection(props: { onOpen: (name: string) => void }): JSX.El
       setPage(await requestAPI<IPage<IModelSummary>>('models?limit=200'));
       setError(null);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorText(err));
     }
   }, []);
   React.useEffect(() => {

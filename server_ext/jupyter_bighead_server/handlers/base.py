@@ -61,6 +61,11 @@ class BigheadHandler(APIHandler):
         service: BigheadService = self.settings["bighead"]
         return service
 
+    def username(self) -> str:
+        """The authenticated user's name, for audit trails and job ownership."""
+        user = self.current_user
+        return str(getattr(user, "username", None) or getattr(user, "name", None) or "unknown")
+
     def get_json_object(self) -> dict[str, Any]:
         """The request body as a JSON object; a 400 names the problem otherwise."""
         try:

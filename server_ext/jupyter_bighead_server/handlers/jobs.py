@@ -12,13 +12,7 @@ from jupyter_bighead.errors import InvalidSpec
 from .base import BigheadHandler
 
 
-class _JobsBase(BigheadHandler):
-    def user(self) -> str:
-        user = self.current_user
-        return str(getattr(user, "username", None) or getattr(user, "name", None) or "unknown")
-
-
-class ProfilesHandler(_JobsBase):
+class ProfilesHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -28,7 +22,7 @@ class ProfilesHandler(_JobsBase):
                          "profiles": [p.to_dict() for p in executor.profiles.values()]})
 
 
-class JobsHandler(_JobsBase):
+class JobsHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -47,11 +41,11 @@ class JobsHandler(_JobsBase):
     async def post(self) -> None:
         """Submit a JobSpec (``notebook`` relative to the server root); 201 with the record."""
         body = self.get_json_object()
-        result = await asyncio.to_thread(self.bighead.submit_job, body, self.user())
+        result = await asyncio.to_thread(self.bighead.submit_job, body, self.username())
         self.write_json(result, status=201)
 
 
-class JobHandler(_JobsBase):
+class JobHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
@@ -60,7 +54,7 @@ class JobHandler(_JobsBase):
         self.write_json(self.bighead.job_view(record))
 
 
-class JobLogsHandler(_JobsBase):
+class JobLogsHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
@@ -74,7 +68,7 @@ class JobLogsHandler(_JobsBase):
         self.write_json({"text": text, "offset": new_offset, "final": final})
 
 
-class JobCancelHandler(_JobsBase):
+class JobCancelHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
@@ -83,18 +77,18 @@ class JobCancelHandler(_JobsBase):
         self.write_json(self.bighead.job_view(record))
 
 
-class JobRerunHandler(_JobsBase):
+class JobRerunHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
         """Submit the same spec again; 201 with the new record."""
         executor = self.bighead.jobs()
         old = await asyncio.to_thread(executor.status, job_id)
-        record = await asyncio.to_thread(executor.submit, old.spec, self.user())
+        record = await asyncio.to_thread(executor.submit, old.spec, self.username())
         self.write_json(self.bighead.job_view(record), status=201)
 
 
-class SchedulesHandler(_JobsBase):
+class SchedulesHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -109,11 +103,11 @@ class SchedulesHandler(_JobsBase):
     async def post(self) -> None:
         """A JobSpec with ``schedule`` (cron, UTC); ``productionize`` as for jobs. 201."""
         body = self.get_json_object()
-        result = await asyncio.to_thread(self.bighead.schedule_job, body, self.user())
+        result = await asyncio.to_thread(self.bighead.schedule_job, body, self.username())
         self.write_json(result, status=201)
 
 
-class ScheduleHandler(_JobsBase):
+class ScheduleHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def delete(self, name: str) -> None:
@@ -125,7 +119,7 @@ class ScheduleHandler(_JobsBase):
         self.write_json({"deleted": name})
 
 
-class SweepsHandler(_JobsBase):
+class SweepsHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
@@ -138,11 +132,11 @@ class SweepsHandler(_JobsBase):
         """A JobSpec plus ``space``, ``strategy``, ``n``, ``max_parallel``, ``metric``,
         ``mode``, ``model`` and ``alias``; the sweep runs in the background. 202."""
         body = self.get_json_object()
-        state = await asyncio.to_thread(self.bighead.start_sweep, body, self.user())
+        state = await asyncio.to_thread(self.bighead.start_sweep, body, self.username())
         self.write_json(state, status=202)
 
 
-class SweepHandler(_JobsBase):
+class SweepHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self, sweep_id: str) -> None:

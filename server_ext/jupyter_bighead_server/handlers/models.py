@@ -17,10 +17,6 @@ class _ModelsBase(BigheadHandler):
     def registry(self) -> Any:
         return self.bighead.registry()
 
-    def user(self) -> str:
-        user = self.current_user
-        return str(getattr(user, "username", None) or getattr(user, "name", None) or "unknown")
-
     def page_args(self) -> dict[str, Any]:
         return {"limit": self.int_argument("limit", 50), "offset": self.int_argument("offset", 0),
                 "cursor": self.get_argument("cursor", None) or None}
@@ -108,7 +104,7 @@ class AliasHandler(_ModelsBase):
 
         version = parse_version(self.get_json_object().get("version"))
         event = await asyncio.to_thread(self.registry().set_alias, name, alias, version,
-                                        user=self.user())
+                                        user=self.username())
         self.write_json(event.to_dict())
 
     @web.authenticated
@@ -116,7 +112,7 @@ class AliasHandler(_ModelsBase):
     async def delete(self, name: str, alias: str) -> None:
         """Remove the alias (audited)."""
         event = await asyncio.to_thread(self.registry().delete_alias, name, alias,
-                                        user=self.user())
+                                        user=self.username())
         self.write_json(event.to_dict())
 
 
@@ -125,7 +121,7 @@ class AliasRollbackHandler(_ModelsBase):
     @authorized
     async def post(self, name: str, alias: str) -> None:
         """Undo the alias's last move."""
-        event = await asyncio.to_thread(self.registry().rollback, name, alias, user=self.user())
+        event = await asyncio.to_thread(self.registry().rollback, name, alias, user=self.username())
         self.write_json(event.to_dict())
 
 
