@@ -38,7 +38,22 @@ def version_view(reg: Registry, name: str, version: int) -> dict[str, Any]:
         "aliases": aliases,
         "evaluation": _plain(report.to_dict()) if report is not None else None,
         "figures": figures,
+        "pipeline": pipeline_view(reg, mv.name, mv.version) if mv.flavor == PIPELINE else None,
     }
+
+
+#: The flavor name pipelines are stored under (see :mod:`jupyter_bighead.pipeline.persist`).
+PIPELINE = "bighead.pipeline"
+
+
+def pipeline_view(reg: Registry, name: str, version: int) -> dict[str, Any] | None:
+    """A registered pipeline's graph, declared resources and raw request columns, read
+    from its verified wrapper (plain data: no block code is loaded)."""
+    graph = reg.wrapper(name, version).get("graph")
+    if not isinstance(graph, dict):
+        return None
+    return {"graph": _plain(graph), "resources": _plain(graph.get("resources") or {}),
+            "inputs": _plain(graph.get("input_spec") or [])}
 
 
 def trend_view(reg: Registry, name: str, metric: str, limit: int = 200) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -238,7 +238,21 @@ class Registry:
         IntegrityError
             If an artifact is missing or was modified.
         """
-        from .flavors import WRAPPER, load_model
+        from .flavors import load_model
+
+        wrapper, read = self._wrapper(name, version, alias)
+        return load_model(wrapper, read)
+
+    def wrapper(self, name: str, version: int | None = None, *, alias: str | None = None
+                ) -> dict[str, Any]:
+        """The model's wrapper (``bighead_model.json``: flavor, format and the flavor's
+        plain data, e.g. a pipeline's graph), checked against its sha256; no model code
+        is loaded. Raises ``NotFound`` or ``IntegrityError`` like :meth:`load`."""
+        return self._wrapper(name, version, alias)[0]
+
+    def _wrapper(self, name: str, version: int | None, alias: str | None
+                 ) -> tuple[dict[str, Any], Callable[[str], bytes]]:
+        from .flavors import WRAPPER
 
         mv = self.get(name, version, alias=alias)
         folder = self.store.get_artifact_dir(mv.name, mv.version)
@@ -253,7 +267,9 @@ class Registry:
             wrapper = json.loads(read(WRAPPER))
         except ValueError as exc:
             raise IntegrityError(f"{name} v{mv.version}: unreadable model wrapper") from exc
-        return load_model(wrapper, read)
+        if not isinstance(wrapper, dict):
+            raise IntegrityError(f"{name} v{mv.version}: the model wrapper is not an object")
+        return wrapper, read
 
     def evaluation(self, name: str, version: int | None = None, *, alias: str | None = None
                    ) -> Any:

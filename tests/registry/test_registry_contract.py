@@ -148,9 +148,16 @@ def test_tampered_or_missing_artifacts_raise_integrity_error(reg, booster):
     model_txt.write_text(model_txt.read_text().replace("Tree=0", "Tree=0 "))
     with pytest.raises(IntegrityError, match="modified"):
         reg.load("m", version=1)
-    (reg.artifacts.root / reg.store.get_artifact_dir("m", 2) / "bighead_model.json").unlink()
+    assert reg.wrapper("m", 2)["flavor"] == "lightgbm.booster"  # plain data, verified
+    wrapper = reg.artifacts.root / reg.store.get_artifact_dir("m", 2) / "bighead_model.json"
+    wrapper.write_bytes(wrapper.read_bytes().replace(b"lightgbm", b"lightGBM"))
+    with pytest.raises(IntegrityError, match="modified"):
+        reg.wrapper("m", 2)
+    wrapper.unlink()
     with pytest.raises(IntegrityError, match="missing"):
         reg.load("m", version=2)
+    with pytest.raises(IntegrityError, match="missing"):
+        reg.wrapper("m", 2)
 
 
 def test_aliases_move_and_every_move_is_audited(reg, booster):
