@@ -74,15 +74,21 @@ def null_mask(values: Any) -> np.ndarray:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
-def frame_to_columns(X: pd.DataFrame) -> Columns:
-    """The columns of a DataFrame as arrays, without copying numeric data.
+def frame_to_columns(X: pd.DataFrame, names: Sequence[str] | None = None) -> Columns:
+    """The columns of a DataFrame (or only ``names``, those present) as arrays, without
+    copying numeric data.
 
     Nullable extension types become float64 with NaN; time-zone aware timestamps
     become their wall-clock time (what date parts are about); categoricals stay
     ``pandas.Categorical``.
     """
     out: Columns = {}
-    for name, s in X.items():
+    if names is None:
+        items: Any = X.items()
+    else:
+        present = set(X.columns)
+        items = ((c, X[c]) for c in names if c in present)
+    for name, s in items:
         dtype = s.dtype
         kind = getattr(dtype, "kind", "O")
         if isinstance(dtype, np.dtype):
@@ -125,8 +131,12 @@ class Block(TransformerMixin, BaseEstimator):
 
     #: Resources one process running this block needs (Kubernetes quantities; gpu a count).
     resources: ClassVar[dict[str, Any]] = {"cpu": "1", "memory": "1Gi", "gpu": 0}
-    #: Who maintains the block; shown in the catalog.
-    owner: ClassVar[str] = "bighead"
+    #: Who maintains the block, shown in the catalog; empty means "ask the source" (the
+    #: package's author, the folder file's owner).
+    owner: ClassVar[str] = ""
+    #: Version of the block's stored state; bump it when the ``*_`` attributes change
+    #: meaning, and a pipeline stored by a newer version will refuse to load.
+    state_version: ClassVar[int] = 1
     #: What the routed columns must hold (a key of :data:`KINDS`).
     input_kind: ClassVar[str] = "numeric"
     #: Whether every routed column must be free of nulls.
@@ -143,6 +153,10 @@ class Block(TransformerMixin, BaseEstimator):
     def _apply(self, cols: Columns) -> Columns:  # pragma: no cover - abstract
         """The new columns computed from the routed columns."""
         raise NotImplementedError
+
+    def _stored_params(self) -> dict[str, Any]:
+        """The constructor parameters to store (JSON data only)."""
+        return self.get_params(deep=False)
 
     def _after_load(self) -> None:
         """Rebuild derived, unsaved helpers (caches) from the fitted state."""

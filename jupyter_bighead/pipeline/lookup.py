@@ -79,7 +79,15 @@ class FeatureLookup(Block):
         return [self.entity]
 
     def _repo(self) -> Any:
+        if hasattr(self.repo, "materialize"):  # a FeatureRepo object
+            return self.repo
         return _open_repo(None if self.repo is None else str(self.repo))
+
+    def _stored_params(self) -> dict[str, Any]:
+        params = super()._stored_params()
+        if hasattr(self.repo, "materialize"):
+            params["repo"] = str(self.repo.path)
+        return params
 
     def _fit(self, cols: Columns, y: Any) -> None:
         from ..features.spec import split_ref
@@ -110,7 +118,7 @@ class FeatureLookup(Block):
         if self.timestamp in cols:
             ts = cols[self.timestamp]
             if getattr(ts, "dtype", np.dtype("O")).kind in "OUS":  # CSV / JSON: text
-                ts = pd.to_datetime(pd.Series(ts)).to_numpy()
+                ts = pd.to_datetime(pd.Series(ts), format="ISO8601").to_numpy()
             spine = pd.DataFrame({"__entity": ents, "__ts": ts}, copy=False)
             got = repo.materialize(spine, self.refs_, entity="__entity", timestamp="__ts")
         else:
