@@ -14,6 +14,7 @@ brings it) nor pandas beyond what scikit-learn needs.
 
 from __future__ import annotations
 
+from . import catalog
 from .base import Block
 from .blocks import (
     UNSEEN,
@@ -27,6 +28,7 @@ from .blocks import (
     Select,
     Standardize,
 )
+from .core import Pipeline
 from .image import ImageResize
 from .lookup import FeatureLookup
 
@@ -42,6 +44,8 @@ __all__ = [
     "Impute",
     "Log1p",
     "MinMaxScale",
+    "Pipeline",
     "Select",
     "Standardize",
+    "catalog",
 ]

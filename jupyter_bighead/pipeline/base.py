@@ -242,6 +242,13 @@ class Block(TransformerMixin, BaseEstimator):
             raise InvalidSpec(f"{self.block_name}: output columns {dupes} clash with "
                               "columns already in the input")
 
+    def _fit_named(self, cols: Columns, y: Any = None) -> None:
+        """:meth:`_fit_columns` for named columns (in a pipeline): also records the
+        input names as scikit-learn does for a DataFrame."""
+        self._fit_columns(cols, y)
+        self.feature_names_in_ = np.asarray(list(cols), dtype=object)
+        self.n_features_in_ = len(cols)
+
     def _transform_columns(self, cols: Columns) -> Columns:
         routed = self.columns_
         optional = self._optional_columns()

@@ -276,7 +276,7 @@ def _owner(entry: Found) -> str | None:
     if entry.source.startswith("entry point") and entry.package:
         try:
             meta = metadata.metadata(entry.package)
-            return meta.get("Author") or meta.get("Author-email") or None
+            return meta["Author"] or meta["Author-email"] or None
         except metadata.PackageNotFoundError:
             return None
     if entry.source.startswith("folder") and entry.package:

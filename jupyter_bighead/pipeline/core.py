@@ -62,7 +62,7 @@ class Pipeline(BaseEstimator):
         if hasattr(X, "columns") and hasattr(X, "dtypes"):
             if X.columns.has_duplicates:
                 raise InvalidSpec("Pipeline input has duplicate column names")
-            names = None if fitting else self.feature_names_in_
+            names = None if fitting else [str(c) for c in self.feature_names_in_]
             return frame_to_columns(X, names), X.index
         if isinstance(X, Mapping):
             cols: Columns = {}
@@ -80,10 +80,10 @@ class Pipeline(BaseEstimator):
     def _coerce(self, cols: Columns) -> Columns:
         """Check raw columns against the fitted input; parse date-times sent as text."""
         for spec in self.input_spec_:
-            name = spec["name"]
+            name, dtype = str(spec["name"]), str(spec["dtype"])
             if name not in cols:
                 if spec["required"]:
-                    raise BlockInputError(self._consumer(name), name, spec["dtype"],
+                    raise BlockInputError(self._consumer(name), name, dtype,
                                           "is missing from the input")
                 continue
             values = cols[name]
@@ -97,10 +97,10 @@ class Pipeline(BaseEstimator):
                 try:
                     cols[name] = np.asarray(values, dtype=np.float64)
                 except (TypeError, ValueError):
-                    raise BlockInputError(self._consumer(name), name, spec["dtype"],
+                    raise BlockInputError(self._consumer(name), name, dtype,
                                           f"has dtype {values.dtype}") from None
             else:
-                raise BlockInputError(self._consumer(name), name, spec["dtype"],
+                raise BlockInputError(self._consumer(name), name, dtype,
                                       f"has dtype {getattr(values, 'dtype', '?')}")
         return cols
 
@@ -135,7 +135,7 @@ class Pipeline(BaseEstimator):
         raw = dict(cols)
         optional: set[str] = set()
         for step in self.steps:
-            step._fit_columns(cols, y)
+            step._fit_named(cols, y)
             optional |= {c for c in step._optional_columns() if c in raw}
             cols = step._transform_columns(cols)
         self.feature_names_in_ = np.asarray(list(raw), dtype=object)
@@ -236,8 +236,9 @@ class Pipeline(BaseEstimator):
         wanted = [LEARNER_RESOURCES, *(type(s).resources for s in self.steps)]
         out: dict[str, Any] = {}
         for key in ("cpu", "memory"):
-            out[key] = max((str(w.get(key, "0")) for w in wanted),
-                           key=lambda q, k=key: parse_quantity(q, f"block {k}"))
+            quantities = [str(w.get(key, "0")) for w in wanted]
+            sizes = [parse_quantity(q, f"block {key}") for q in quantities]
+            out[key] = quantities[sizes.index(max(sizes))]
         out["gpu"] = max(int(w.get("gpu", 0)) for w in wanted)
         overrides = dict(self.resource_overrides or {})
         unknown = set(overrides) - set(_RESOURCE_KEYS)

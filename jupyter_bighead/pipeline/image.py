@@ -72,8 +72,8 @@ class ImageResize(Block):
                 if arr.ndim == 3 and arr.shape[2] == 1:
                     arr = arr[:, :, 0]
                 img = Image.fromarray(arr)
-            return img.convert(self.mode).resize(tuple(int(v) for v in self.size),
-                                                 Image.Resampling.BILINEAR)
+            w, h = (int(v) for v in self.size)
+            return img.convert(self.mode).resize((w, h), Image.Resampling.BILINEAR)
         except (OSError, ValueError, TypeError) as exc:
             raise BlockInputError(self.block_name, column,
                                   "an image: a path, file bytes or an H x W[ x C] array",
@@ -81,7 +81,6 @@ class ImageResize(Block):
 
     def _apply(self, cols: Columns) -> Columns:
         out: Columns = {}
-        w, h = (int(v) for v in self.size)
         for name, values in cols.items():
             images = [np.asarray(self._load(name, cell), dtype=np.uint8)
                       for cell in np.asarray(values, dtype=object).tolist()]

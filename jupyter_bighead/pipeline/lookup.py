@@ -85,8 +85,9 @@ class FeatureLookup(Block):
 
     def _stored_params(self) -> dict[str, Any]:
         params = super()._stored_params()
-        if hasattr(self.repo, "materialize"):
-            params["repo"] = str(self.repo.path)
+        repo: Any = self.repo
+        if hasattr(repo, "materialize"):
+            params["repo"] = str(repo.path)
         return params
 
     def _fit(self, cols: Columns, y: Any) -> None:
