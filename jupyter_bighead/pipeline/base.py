@@ -47,7 +47,7 @@ def kind_of(values: Any) -> str:
     dtype = getattr(values, "dtype", None)
     if dtype is None:
         return "object"
-    if getattr(dtype, "name", "") == "category":
+    if not isinstance(dtype, np.dtype) and getattr(dtype, "name", "") == "category":
         return "category"
     k = getattr(dtype, "kind", "O")
     if k in "biuf":
@@ -74,39 +74,88 @@ def null_mask(values: Any) -> np.ndarray:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
-def frame_to_columns(X: pd.DataFrame, names: Sequence[str] | None = None) -> Columns:
-    """The columns of a DataFrame (or only ``names``, those present) as arrays, without
-    copying numeric data.
+def column_array(s: pd.Series) -> Any:
+    """One column as an array, without copying numeric data.
 
     Nullable extension types become float64 with NaN; time-zone aware timestamps
     become their wall-clock time (what date parts are about); categoricals stay
-    ``pandas.Categorical``.
+    ``pandas.Categorical``; text becomes an object array.
     """
+    dtype = s.dtype
+    kind = getattr(dtype, "kind", "O")
+    if isinstance(dtype, np.dtype):
+        return s.to_numpy()
+    if dtype.name == "category":
+        return s.array
+    if kind == "M":  # datetime64 with a time zone
+        return s.dt.tz_localize(None).to_numpy()
+    if kind in "biuf":  # nullable Int64 / Float64 / boolean
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return s.to_numpy(dtype=object)  # str, object and other extension types
+
+
+#: Frames with at most this many rows take the per-row fast paths: selecting a pandas
+#: column costs ~10 us, more than a whole block's work on one row.
+SMALL_ROWS = 16
+
+
+def frame_to_columns(X: pd.DataFrame, names: Sequence[str] | None = None) -> Columns:
+    """The columns of a DataFrame (or only ``names``, those present) as arrays (see
+    :func:`column_array`)."""
+    columns = [str(c) for c in X.columns.tolist()]
+    position = {c: i for i, c in enumerate(columns)}
+    wanted = columns if names is None else [c for c in names if c in position]
+    by_position = _block_rows(X) if len(X) <= SMALL_ROWS else {}
     out: Columns = {}
-    if names is None:
-        items: Any = X.items()
-    else:
-        present = set(X.columns)
-        items = ((c, X[c]) for c in names if c in present)
-    for name, s in items:
-        dtype = s.dtype
-        kind = getattr(dtype, "kind", "O")
-        if isinstance(dtype, np.dtype):
-            out[str(name)] = s.to_numpy()
-        elif dtype.name == "category":
-            out[str(name)] = s.array
-        elif kind == "M":  # datetime64 with a time zone
-            out[str(name)] = s.dt.tz_localize(None).to_numpy()
-        elif kind in "biuf":  # nullable Int64 / Float64 / boolean
-            out[str(name)] = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:  # str, object and other extension types
-            out[str(name)] = s.to_numpy(dtype=object)
+    for name in wanted:
+        i = position[name]
+        values = by_position.get(i)
+        out[name] = values if values is not None else column_array(X.iloc[:, i])
+    return out
+
+
+def _block_rows(X: pd.DataFrame) -> dict[int, Any]:
+    """Column position to array, read from the frame's internal 2-D blocks.
+
+    Why: for a one-row request, selecting 20 columns one by one is most of the cost of
+    the whole pipeline. Each block is a (columns x rows) array, so its rows are the
+    columns, as views. Only plain numpy dtypes and text are taken from here; anything
+    else (and any pandas whose internals differ) goes through :func:`column_array`,
+    which gives the same values.
+    """
+    out: dict[int, Any] = {}
+    try:
+        blocks = X._mgr.blocks
+        for blk in blocks:
+            locs = blk.mgr_locs.as_array
+            dtype = blk.dtype
+            if isinstance(dtype, np.dtype):
+                arr = np.asarray(blk.values)
+                if arr.ndim == 2 and arr.shape[0] == len(locs):
+                    for j, loc in enumerate(locs.tolist()):
+                        out[loc] = arr[j]
+            elif getattr(dtype, "name", "") == "str" and len(locs) == 1:
+                out[int(locs[0])] = blk.values.to_numpy(dtype=object)
+    except (AttributeError, TypeError, ValueError):
+        return {}
     return out
 
 
 def columns_to_frame(cols: Columns, index: Any = None) -> pd.DataFrame:
+    """A DataFrame holding ``cols`` (not copied)."""
     import pandas as pd
 
+    n = len(next(iter(cols.values()))) if cols else 0
+    from_arrays = getattr(pd.DataFrame, "_from_arrays", None)
+    if n <= SMALL_ROWS and from_arrays is not None:
+        # The public constructor re-checks every column (~7 us each), which is most of
+        # a one-row request; the arrays here are already 1-D and of equal length.
+        try:
+            return from_arrays(list(cols.values()), columns=pd.Index(list(cols), dtype=object),
+                               index=index if index is not None else pd.RangeIndex(n),
+                               verify_integrity=False)
+        except (TypeError, ValueError):  # a pandas whose private helper changed
+            pass
     return pd.DataFrame(cols, index=index, copy=False)
 
 
@@ -159,7 +208,19 @@ class Block(TransformerMixin, BaseEstimator):
         return self.get_params(deep=False)
 
     def _after_load(self) -> None:
-        """Rebuild derived, unsaved helpers (caches) from the fitted state."""
+        """Rebuild derived, unsaved helpers (caches) from the fitted state; overrides
+        must call this too."""
+        self._position = {c: i for i, c in enumerate(self.columns_)}
+
+    def _numeric(self, cols: Columns) -> tuple[list[int], np.ndarray | None]:
+        """Positions of ``cols`` in ``columns_``, and for a few rows the columns stacked
+        as one (columns x rows) float matrix: one numpy call per block instead of one per
+        column. Elementwise arithmetic gives the same bits either way."""
+        position = self._position
+        idx = [position[c] for c in cols]
+        if cols and len(next(iter(cols.values()))) <= SMALL_ROWS:
+            return idx, np.array([as_float(v) for v in cols.values()])
+        return idx, None
 
     def _names_for(self, routed: list[str]) -> list[str]:
         """Output names for the routed columns (default: the same names)."""
@@ -203,6 +264,10 @@ class Block(TransformerMixin, BaseEstimator):
         return routed
 
     def _check_column(self, name: str, values: Any) -> None:
+        dtype = getattr(values, "dtype", None)
+        if (type(dtype) is np.dtype and self.input_kind in _FAST_KINDS
+                and dtype.kind in _FAST_KINDS[self.input_kind]):
+            return  # the common case, checked in a few hundred nanoseconds
         kind = kind_of(values)
         expected = self.input_kind
         ok = (expected == "any" or kind == expected
@@ -235,6 +300,7 @@ class Block(TransformerMixin, BaseEstimator):
         self.names_in_ = names
         self.dtypes_in_ = {c: str(getattr(cols[c], "dtype", "object")) for c in routed}
         self.kinds_in_ = {c: kind_of(cols[c]) for c in routed}
+        self._position = {c: i for i, c in enumerate(routed)}
         self._fit({c: cols[c] for c in routed}, y)
         out = self._assemble_names(names)
         if len(set(out)) != len(out):
@@ -361,6 +427,9 @@ class Block(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = not self.non_null
         return tags
+
+
+_FAST_KINDS = {"numeric": "biuf", "datetime": "M"}
 
 
 def _numeric_objects(values: Any) -> bool:

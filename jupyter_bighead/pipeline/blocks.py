@@ -79,11 +79,15 @@ class Impute(Block):
         return routed + ([f"{c}__missing" for c in routed] if self.add_indicator else [])
 
     def _apply(self, cols: Columns) -> Columns:
+        if self.statistics_.dtype.kind == "f" and not self.add_indicator:
+            idx, matrix = self._numeric(cols)
+            if matrix is not None:
+                filled = np.where(np.isnan(matrix), self.statistics_[idx, None], matrix)
+                return dict(zip(cols, filled, strict=True))
         out: Columns = {}
         masks: Columns = {}
-        index = {c: i for i, c in enumerate(self.columns_)}
         for name, values in cols.items():
-            fill = self.statistics_[index[name]]
+            fill = self.statistics_[self._position[name]]
             if values.dtype.kind in "biuf":
                 x = as_float(values)
                 mask = np.isnan(x)
@@ -94,9 +98,9 @@ class Impute(Block):
                     values = values.copy()
                     values[mask] = fill
                 out[name] = values
-            masks[f"{name}__missing"] = mask.astype(np.float64)
-        if self.add_indicator:
-            out.update(masks)
+            if self.add_indicator:
+                masks[f"{name}__missing"] = mask.astype(np.float64)
+        out.update(masks)
         return out
 
 
@@ -137,12 +141,12 @@ class Standardize(Block):
         self.scale_ = np.asarray(scales, dtype=np.float64)
 
     def _apply(self, cols: Columns) -> Columns:
-        index = {c: i for i, c in enumerate(self.columns_)}
-        out: Columns = {}
-        for name, values in cols.items():
-            i = index[name]
-            out[name] = (as_float(values) - self.mean_[i]) / self.scale_[i]
-        return out
+        idx, matrix = self._numeric(cols)
+        if matrix is not None:
+            return dict(zip(cols, (matrix - self.mean_[idx, None]) / self.scale_[idx, None],
+                            strict=True))
+        return {name: (as_float(v) - self.mean_[i]) / self.scale_[i]
+                for (name, v), i in zip(cols.items(), idx, strict=True)}
 
 
 class MinMaxScale(Block):
@@ -172,9 +176,12 @@ class MinMaxScale(Block):
         self.scale_ = np.asarray(scales, dtype=np.float64)
 
     def _apply(self, cols: Columns) -> Columns:
-        index = {c: i for i, c in enumerate(self.columns_)}
-        return {name: as_float(v) * self.scale_[index[name]] + self.min_[index[name]]
-                for name, v in cols.items()}
+        idx, matrix = self._numeric(cols)
+        if matrix is not None:
+            return dict(zip(cols, matrix * self.scale_[idx, None] + self.min_[idx, None],
+                            strict=True))
+        return {name: as_float(v) * self.scale_[i] + self.min_[i]
+                for (name, v), i in zip(cols.items(), idx, strict=True)}
 
 
 class Clip(Block):
@@ -204,9 +211,13 @@ class Clip(Block):
         self.upper_ = np.asarray(highs, dtype=np.float64)
 
     def _apply(self, cols: Columns) -> Columns:
-        index = {c: i for i, c in enumerate(self.columns_)}
-        return {name: np.clip(as_float(v), self.lower_[index[name]], self.upper_[index[name]])
-                for name, v in cols.items()}
+        idx, matrix = self._numeric(cols)
+        if matrix is not None:
+            clipped = np.minimum(np.maximum(matrix, self.lower_[idx, None]),
+                                 self.upper_[idx, None])
+            return dict(zip(cols, clipped, strict=True))
+        return {name: np.minimum(np.maximum(as_float(v), self.lower_[i]), self.upper_[i])
+                for (name, v), i in zip(cols.items(), idx, strict=True)}
 
 
 class Log1p(Block):
@@ -266,6 +277,7 @@ class CategoryEncode(Block):
     def _after_load(self) -> None:
         import pandas as pd
 
+        super()._after_load()
         # Lookup structures built once, not per call (the one-row path depends on it).
         self._lookup = {}
         for name, cats in self.categories_.items():

@@ -62,7 +62,7 @@ class Pipeline(BaseEstimator):
         if hasattr(X, "columns") and hasattr(X, "dtypes"):
             if X.columns.has_duplicates:
                 raise InvalidSpec("Pipeline input has duplicate column names")
-            names = None if fitting else [str(c) for c in self.feature_names_in_]
+            names = None if fitting else [str(s["name"]) for s in self.input_spec_]
             return frame_to_columns(X, names), X.index
         if isinstance(X, Mapping):
             cols: Columns = {}
@@ -155,7 +155,8 @@ class Pipeline(BaseEstimator):
 
     # ---- using ------------------------------------------------------------------
     def _transform_columns(self, X: Any) -> tuple[Columns, Any]:
-        check_is_fitted(self, "input_spec_")
+        if not hasattr(self, "input_spec_"):  # sklearn's check_is_fitted costs ~20 us
+            check_is_fitted(self, "input_spec_")
         cols, index = self._columns(X)
         cols = self._coerce(cols)
         for step in self.steps:
@@ -316,8 +317,21 @@ class Pipeline(BaseEstimator):
 
 
 def _parse_datetimes(block: str, column: str, values: Any) -> np.ndarray:
+    import datetime as dt
+
     import pandas as pd
 
+    items = list(values)
+    # The one-row request path: naive datetimes, or ISO text without a zone, convert
+    # exactly (to the microsecond) in numpy; anything else goes to pandas' parser.
+    if all(isinstance(v, dt.datetime) and v.tzinfo is None
+           and getattr(v, "nanosecond", 0) == 0 for v in items):
+        return np.array(items, dtype="datetime64[us]")
+    if all(isinstance(v, str) and len(v) <= 26 and not v.endswith("Z") for v in items):
+        try:
+            return np.array(items, dtype="datetime64[us]")
+        except ValueError:
+            pass
     try:
         parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601")
     except (ValueError, TypeError) as exc:
