@@ -79,13 +79,16 @@ def column_array(s: pd.Series) -> Any:
 
     Nullable extension types become float64 with NaN; time-zone aware timestamps
     become their wall-clock time (what date parts are about); categoricals stay
-    ``pandas.Categorical``; text becomes an object array.
+    ``pandas.Categorical`` and pandas' ``str`` columns their own array; other text
+    becomes an object array.
     """
     dtype = s.dtype
     kind = getattr(dtype, "kind", "O")
     if isinstance(dtype, np.dtype):
         return s.to_numpy()
-    if dtype.name == "category":
+    if dtype.name in ("category", "str"):
+        # Categoricals and pandas' (Arrow-backed) text stay as they are: converting text
+        # to Python objects costs more than the encoding that follows.
         return s.array
     if kind == "M":  # datetime64 with a time zone
         return s.dt.tz_localize(None).to_numpy()
@@ -133,9 +136,11 @@ def _block_rows(X: pd.DataFrame) -> dict[int, Any]:
                 arr = np.asarray(blk.values)
                 if arr.ndim == 2 and arr.shape[0] == len(locs):
                     for j, loc in enumerate(locs.tolist()):
-                        out[loc] = arr[j]
+                        row = arr[j]
+                        row.flags.writeable = False  # as Series.to_numpy() gives: a view
+                        out[loc] = row
             elif getattr(dtype, "name", "") == "str" and len(locs) == 1:
-                out[int(locs[0])] = blk.values.to_numpy(dtype=object)
+                out[int(locs[0])] = blk.values
     except (AttributeError, TypeError, ValueError):
         return {}
     return out

@@ -71,9 +71,10 @@ def test_log1p_plain_and_signed():
 
 def test_category_encode_gives_categoricals_with_a_reserved_code_for_unseen_values():
     enc = CategoryEncode(columns=["c"]).fit(pd.DataFrame({"c": ["b", "a", "b", None]}))
-    for rows in (3, 40):  # the one-row (dict lookup) and the vectorised paths agree
+    # The one-row (dict lookup), Arrow text and object paths agree.
+    for rows, dtype in ((3, "str"), (40, "str"), (40, object)):
         values = (["a", "zzz", None] * rows)[: max(3, rows)]
-        out = enc.transform(pd.DataFrame({"c": values}))["c"]
+        out = enc.transform(pd.DataFrame({"c": pd.Series(values, dtype=dtype)}))["c"]
         assert isinstance(out.dtype, pd.CategoricalDtype)
         assert list(out.cat.categories) == ["a", "b", UNSEEN]
         assert out.iloc[0] == "a" and out.iloc[1] == UNSEEN and pd.isna(out.iloc[2])
