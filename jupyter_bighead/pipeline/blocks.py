@@ -308,9 +308,8 @@ class CategoryEncode(Block):
                     else:
                         codes[i] = lookup.get(v, reserved)
             else:
-                codes = _arrow_codes(values, known_arrow) if known_arrow is not None else None
-                if codes is None:
-                    codes = index.get_indexer(values).astype(np.int32)
+                fast = _arrow_codes(values, known_arrow) if known_arrow is not None else None
+                codes = fast if fast is not None else index.get_indexer(values).astype(np.int32)
                 unseen = codes < 0
                 if unseen.any():
                     codes[unseen & ~null_mask(values)] = reserved
