@@ -302,8 +302,8 @@ class CategoryEncode(Block):
             reserved = len(index)
             if len(values) <= 16:  # the one-row path: a dict lookup beats hashing an Index
                 codes = np.empty(len(values), dtype=np.int32)
-                for i, v in enumerate(np.asarray(values, dtype=object).tolist()):
-                    if v is None or (isinstance(v, float) and v != v):
+                for i, v in enumerate(values.tolist()):
+                    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
                         codes[i] = -1
                     else:
                         codes[i] = lookup.get(v, reserved)
