@@ -203,6 +203,10 @@ class Pipeline(BaseEstimator):
         learner sees it (importance and SHAP are about the transformed columns)."""
         return self.learner, self.transform(X)
 
+    def feature_refs(self) -> list[str]:
+        """The feature-store features the fitted steps look up, as ``name@version``."""
+        return [ref for step in self.steps for ref in getattr(step, "refs_", [])]
+
     # ---- declarations -------------------------------------------------------------
     def input_spec(self) -> list[dict[str, Any]]:
         """The raw columns a request must carry: ``[{"name", "dtype", "required"}]``.

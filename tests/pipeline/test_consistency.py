@@ -55,6 +55,7 @@ def world(tmp_path_factory):
 
 def test_offline_loaded_and_batch_scoring_agree_exactly(world, tmp_path):
     _home, reg, pipe, X = world
+    assert reg.get("booker").features == tuple(f"{n}@1" for n in NAMES)  # recorded
     offline = pipe.predict_proba(X)[:, 1]
     loaded = reg.load("booker")
     np.testing.assert_array_equal(loaded.predict_proba(X)[:, 1], offline)
