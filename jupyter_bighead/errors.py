@@ -77,3 +77,37 @@ class Unavailable(BigheadError):
     """
 
     code = "unavailable"
+
+
+class BlockInputError(InvalidSpec):
+    """A pipeline block got input it cannot use: a missing column, a wrong dtype, or
+    nulls in a column it declared non-null.
+
+    ``details`` is ``{"block": ..., "column": ..., "expected": ..., "got": ...}``.
+    """
+
+    code = "block_input_error"
+
+    def __init__(self, block: str, column: str | None, expected: str, problem: str) -> None:
+        where = f"{block}: column {column!r}" if column is not None else block
+        super().__init__(f"{where} {problem}; expected {expected}",
+                         {"block": block, "column": column, "expected": expected})
+        self.block = block
+        self.column = column
+        self.expected = expected
+
+
+class UnknownBlock(NotFound):
+    """A stored pipeline names a block that is not installed here (or not in the catalog).
+
+    ``details`` is ``{"block": ..., "package": ..., "source": ...}``.
+    """
+
+    code = "unknown_block"
+
+
+class IncompatibleFormat(IntegrityError):
+    """Stored data was written in a format this version cannot read (e.g. a newer
+    pipeline format): upgrade jupyter-bighead, or re-register with this version."""
+
+    code = "incompatible_format"

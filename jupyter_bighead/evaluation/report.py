@@ -181,9 +181,14 @@ def evaluate(model: Any, X: Any, y: Any, *, task: str | None = None,
     task = task or info.task
     n_rows = len(X) if hasattr(X, "columns") else int(np.asarray(X).shape[0])
     labels = _labels(y, n_rows)
-    booster = _booster(model)
+    # A pipeline predicts from raw X, but importance and SHAP are about the columns its
+    # learner sees: it hands over (learner, transformed X).
+    view = getattr(model, "_bighead_evaluation_view", None)
+    learner, X_learner = view(X) if callable(view) else (model, X)
+    booster = _booster(learner)
     importance = _importance(booster) if booster is not None else None
-    shap = _shap(booster, X, shap_rows) if booster is not None and shap_rows > 0 else None
+    shap = (_shap(booster, X_learner, shap_rows)
+            if booster is not None and shap_rows > 0 else None)
 
     if task == "binary":
         y01, positive = _binary_target(model, labels)

@@ -150,6 +150,10 @@ class Registry:
         check_name(name)
         tag_map = check_tags(tags)
         refs = feature_refs(features)
+        # A pipeline knows the (pinned) features it looks up: record them as well.
+        own = getattr(model, "feature_refs", None)
+        if callable(own):
+            refs = tuple(dict.fromkeys([*refs, *feature_refs(own())]))
         user_metrics = _check_metrics(metrics)
         if params is not None and not isinstance(params, Mapping):
             raise InvalidSpec(f"params must be a mapping, not {type(params).__name__}")

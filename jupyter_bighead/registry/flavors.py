@@ -319,8 +319,40 @@ class LightGBMSklearnFlavor(Flavor):
         return est
 
 
+class PipelineFlavor(Flavor):
+    """``jupyter_bighead.pipeline.Pipeline``: each block's params and fitted state as
+    JSON and ``.npy`` arrays, the learner through its own flavor (see
+    :mod:`jupyter_bighead.pipeline.persist`). Defined here so that loading never needs
+    the pipeline package imported first."""
+
+    name = "bighead.pipeline"
+    handles_description = "jupyter_bighead.pipeline.Pipeline"
+
+    def handles(self, model: Any) -> bool:
+        import sys
+
+        core = sys.modules.get("jupyter_bighead.pipeline.core")
+        return core is not None and isinstance(model, core.Pipeline)
+
+    def info(self, model: Any) -> ModelInfo:
+        from ..pipeline import persist
+
+        return persist.info(model)
+
+    def dump(self, model: Any, prefix: str) -> Dumped:
+        from ..pipeline import persist
+
+        return persist.dump_pipeline(model, prefix)
+
+    def load(self, wrapper: Mapping[str, Any], read: Reader) -> Any:
+        from ..pipeline import persist
+
+        return persist.load_pipeline(wrapper, read)
+
+
 register_flavor(LightGBMBoosterFlavor())
 register_flavor(LightGBMSklearnFlavor())
+register_flavor(PipelineFlavor())
 
 
 def wrapper_bytes(wrapper: Mapping[str, Any]) -> bytes:

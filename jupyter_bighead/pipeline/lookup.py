@@ -1,0 +1,132 @@
+"""``FeatureLookup``: join feature-store features by entity and timestamp.
+
+With the timestamp column present (training, batch scoring) the block calls
+:meth:`FeatureRepo.materialize` on the (entity, timestamp) rows: point-in-time
+values. Without it (an online request) it calls :meth:`FeatureRepo.online`, which
+runs that same ``materialize`` on a spine stamped *now*. One engine, one code
+path, so training, batch and serving values agree by construction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import InvalidSpec
+from .base import Block, Columns
+
+_REPOS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _open_repo(path: str | None) -> Any:
+    """One ``FeatureRepo`` per folder per process: opening the catalog costs more than a
+    one-row lookup."""
+    from ..features import FeatureRepo
+
+    key = path or ""
+    with _LOCK:
+        if key not in _REPOS:
+            _REPOS[key] = FeatureRepo(path) if path else FeatureRepo()
+        return _REPOS[key]
+
+
+class FeatureLookup(Block):
+    """Add feature-store features for each row's entity, as of the row's timestamp.
+
+    Parameters
+    ----------
+    features
+        Feature references (``name`` or ``name@N``). Fitting pins each to the version
+        that was current then, so a later feature version never changes a fitted model.
+    entity
+        The column holding entity ids (must be non-null).
+    timestamp
+        The column holding the time each row is asked about. It may be absent from
+        online requests: the lookup then uses the current time.
+    repo
+        The feature repository folder; ``None`` is the Bighead home's repository.
+    keep_keys
+        Keep the entity and timestamp columns in the output (default: drop them).
+
+    Output columns are named after the features (without ``@N``).
+    """
+
+    input_kind = "any"
+    resources: ClassVar[dict[str, Any]] = {"cpu": "1", "memory": "2Gi", "gpu": 0}
+    _array_dtype = None
+
+    def __init__(self, features: Sequence[str] = (), entity: str = "entity_id",
+                 timestamp: str = "ts", repo: str | None = None,
+                 keep_keys: bool = False) -> None:
+        self.features = features
+        self.entity = entity
+        self.timestamp = timestamp
+        self.repo = repo
+        self.keep_keys = keep_keys
+
+    @property
+    def columns(self) -> list[str]:  # type: ignore[override]
+        return [self.entity, self.timestamp]
+
+    def _optional_columns(self) -> set[str]:
+        return {self.timestamp}
+
+    def _non_null_columns(self) -> list[str]:
+        return [self.entity]
+
+    def _repo(self) -> Any:
+        if hasattr(self.repo, "materialize"):  # a FeatureRepo object
+            return self.repo
+        return _open_repo(None if self.repo is None else str(self.repo))
+
+    def _stored_params(self) -> dict[str, Any]:
+        params = super()._stored_params()
+        repo: Any = self.repo
+        if hasattr(repo, "materialize"):
+            params["repo"] = str(repo.path)
+        return params
+
+    def _fit(self, cols: Columns, y: Any) -> None:
+        from ..features.spec import split_ref
+
+        if isinstance(self.features, str) or not self.features:
+            raise InvalidSpec("FeatureLookup: features must be a non-empty list of references")
+        repo = self._repo()
+        pinned = []
+        for ref in self.features:
+            feature = repo.get(ref)
+            pinned.append(f"{feature.name}@{feature.version}")
+        names = [split_ref(r)[0] for r in pinned]
+        if len(set(names)) != len(names):
+            raise InvalidSpec(f"FeatureLookup: features {list(self.features)} name one "
+                              "feature twice")
+        self.refs_ = pinned
+        self.feature_columns_ = names
+
+    def _names_for(self, routed: list[str]) -> list[str]:
+        keys = [c for c in routed] if self.keep_keys else []
+        return keys + list(self.feature_columns_)
+
+    def _apply(self, cols: Columns) -> Columns:
+        import pandas as pd
+
+        repo = self._repo()
+        ents = cols[self.entity]
+        if self.timestamp in cols:
+            ts = cols[self.timestamp]
+            if getattr(ts, "dtype", np.dtype("O")).kind in "OUS":  # CSV / JSON: text
+                ts = pd.to_datetime(pd.Series(ts), format="ISO8601").to_numpy()
+            spine = pd.DataFrame({"__entity": ents, "__ts": ts}, copy=False)
+            got = repo.materialize(spine, self.refs_, entity="__entity", timestamp="__ts")
+        else:
+            got = repo.online(list(np.asarray(ents, dtype=object).tolist()), self.refs_)
+        out: Columns = {}
+        if self.keep_keys:
+            out.update({c: v for c, v in cols.items()})
+        for ref, name in zip(self.refs_, self.feature_columns_, strict=True):
+            out[name] = got[ref].to_numpy()
+        return out
