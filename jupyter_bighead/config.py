@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOME_ENV = "BIGHEAD_HOME"
+#: Extra folders of pipeline block modules (os.pathsep-separated), see the Blocks catalog.
+BLOCK_PATHS_ENV = "BIGHEAD_BLOCK_PATHS"
 
 
 def default_home() -> Path:

@@ -31,13 +31,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..config import BLOCK_PATHS_ENV
 from ..errors import InvalidSpec, UnknownBlock
 from .base import Block
 
 log = logging.getLogger(__name__)
 
 GROUP = "jupyter_bighead.blocks"
-ENV = "BIGHEAD_BLOCK_PATHS"
+ENV = BLOCK_PATHS_ENV
 
 _REGISTERED: dict[str, type[Block]] = {}
 _CONFIGURED: list[str] = []

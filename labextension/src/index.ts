@@ -14,6 +14,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { bigheadIcon } from './icons';
 import { BigheadModel } from './model';
 import { setupNotebookTools } from './notebook';
+import { insertCodeBelow } from './notebook/comm';
 import { ModelPanel } from './panels/model';
 import { BigheadSidebar } from './panels/sidebar';
 import { CommandIDs, PLUGIN_ID } from './tokens';
@@ -54,10 +55,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Open a registered model',
       execute: args => openModel(String(args.name), args.version === undefined ? undefined : Number(args.version))
     });
+    const insertCode = (code: string): string | null => {
+      const panel = notebooks?.currentWidget;
+      if (!panel) {
+        return 'Open a notebook first: the snippet goes below its active cell.';
+      }
+      insertCodeBelow(panel, code);
+      app.shell.activateById(panel.id);
+      return `Inserted into ${panel.context.path}.`;
+    };
     const sidebar = new BigheadSidebar(
       model,
       name => openModel(name),
-      path => void app.commands.execute('docmanager:open', { path })
+      path => void app.commands.execute('docmanager:open', { path }),
+      insertCode
     );
     app.shell.add(sidebar, 'left', { rank: 650 });
     if (restorer) {

@@ -163,7 +163,7 @@ export interface IModelVersion {
   metrics: { [key: string]: number };
   tags: { [key: string]: string };
   features: string[];
-  input_schema: { [column: string]: string };
+  input_schema: { name: string; dtype: string }[];
   dataset: { [key: string]: unknown } | null;
   lineage: { [key: string]: unknown };
 }
@@ -173,6 +173,12 @@ export interface IVersionView {
   aliases: string[];
   evaluation: { metrics: { [key: string]: number } } | null;
   figures: { [name: string]: IPlotlyFigure };
+  /** For pipelines: the DAG, the declared resources and the raw request columns. */
+  pipeline?: {
+    graph: IPipelineGraph;
+    resources: { [resource: string]: unknown };
+    inputs?: { name: string; dtype: string; required: boolean }[];
+  } | null;
 }
 
 export interface IMappingDiff {
@@ -216,4 +222,53 @@ export interface IJob {
   metrics: { [key: string]: number };
   outputs: { [key: string]: string | null };
   spec: { notebook: string | null; function: string | null; profile: string; parameters: { [key: string]: unknown } };
+}
+
+/** One parameter of a pipeline block's constructor. */
+export interface IBlockParameter {
+  name: string;
+  type: string | null;
+  default: unknown;
+  required?: boolean;
+}
+
+/** One entry of `GET /bighead/api/blocks`. */
+export interface IBlock {
+  name: string;
+  summary: string;
+  doc?: string;
+  parameters: IBlockParameter[];
+  resources: { [resource: string]: unknown };
+  owner: string | null;
+  source: string;
+  module?: string;
+  snippet: string;
+}
+
+/** `GET /bighead/api/blocks`. */
+export interface IBlockCatalog {
+  blocks: IBlock[];
+  errors: { source: string; message: string }[];
+}
+
+/** A pipeline's graph, `Pipeline.describe()`. */
+export interface IPipelineGraph {
+  nodes: { id: string; name?: string; kind?: string; columns?: string[] | null; outputs?: string[] | null }[];
+  edges: ({ source: string; target: string; columns?: string[] | null } | [string, string])[];
+  resources?: { [resource: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** A deployment of a model version (`/bighead/api/deployments`). */
+export interface IDeployment {
+  id: string;
+  model: string;
+  version: number | null;
+  alias: string | null;
+  target: string;
+  status: string;
+  url: string | null;
+  replicas: number;
+  reason?: string | null;
+  [key: string]: unknown;
 }

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Int, Unicode, default, validate
+from traitlets import Dict, Int, List, Unicode, default, validate
 
-from jupyter_bighead.config import HOME_ENV, BigheadHome, default_home
+from jupyter_bighead.config import BLOCK_PATHS_ENV, HOME_ENV, BigheadHome, default_home
 
 from .routes import ROUTES, url_pattern
 from .service import BigheadService
@@ -80,6 +80,17 @@ class BigheadApp(ExtensionApp):
         2, config=True, help="How many jobs the local executor runs at once; the rest queue."
     )
 
+    block_paths = List(
+        Unicode(),
+        config=True,
+        help=(
+            "Shared folders of pipeline block modules (*.py) that teams add to the Blocks "
+            "catalog, next to the built-in blocks and those of installed packages (entry "
+            "point group jupyter_bighead.blocks). Kernels the server starts see them too "
+            "(through $BIGHEAD_BLOCK_PATHS), so a pipeline using them loads there."
+        ),
+    )
+
     @validate("profiles")
     def _validate_profiles(self, proposal: dict[str, Any]) -> dict[str, Any]:
         from jupyter_bighead.jobs.spec import ComputeProfile
@@ -109,10 +120,15 @@ class BigheadApp(ExtensionApp):
         home = BigheadHome.resolve(self.home).ensure()
         # Kernels inherit the server's environment: make them use the same home.
         os.environ[HOME_ENV] = str(home.root)
+        if self.block_paths:
+            folders = [str(Path(p).expanduser().resolve()) for p in self.block_paths]
+            known = [p for p in os.environ.get(BLOCK_PATHS_ENV, "").split(os.pathsep) if p]
+            os.environ[BLOCK_PATHS_ENV] = os.pathsep.join(dict.fromkeys(folders + known))
         root_dir = Path(self.serverapp.root_dir if self.serverapp else ".").resolve()
         self.settings["bighead"] = BigheadService(
             home=home, executor=self.executor, root_dir=root_dir, registry_url=self.registry_url,
             executor_options=self._executor_options(),
+            block_paths=tuple(str(Path(p).expanduser().resolve()) for p in self.block_paths),
         )
         if self.executor == "local":
             # Schedules fire from the server: start checking them (cheap, a daemon thread).

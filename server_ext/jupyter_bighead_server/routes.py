@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tornado.web import RequestHandler
 
+from .handlers.blocks import BlocksHandler
 from .handlers.features import (
     FeatureDiffHandler,
     FeatureHandler,
@@ -58,6 +59,7 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/openapi.json", OpenAPIHandler),
     Route(f"{API_PREFIX}/notebooks/productionize", ProductionizeHandler),
     Route(f"{API_PREFIX}/notebooks/report", ReportHandler),
+    Route(f"{API_PREFIX}/blocks", BlocksHandler),
     Route(f"{API_PREFIX}/features", FeaturesHandler),
     Route(f"{API_PREFIX}/features/preview", FeaturePreviewHandler),
     Route(f"{API_PREFIX}/features/{{name}}", FeatureHandler),

@@ -26,6 +26,20 @@ class BigheadService:
     root_dir: Path  # the server's contents root: API paths are relative to it
     registry_url: str = ""  # empty: the embedded SQLite registry under home
     executor_options: dict[str, Any] = field(default_factory=dict)
+    block_paths: tuple[str, ...] = ()  # c.BigheadApp.block_paths
+
+    def blocks(self, search: str | None = None) -> dict[str, Any]:
+        """The Blocks catalog: usable blocks, and the entries that failed to load."""
+        from jupyter_bighead.pipeline.catalog import list_blocks
+
+        entries = list_blocks(self.block_paths)
+        needle = (search or "").strip().lower()
+        blocks = [e for e in entries if e.get("error") is None and (
+            not needle or any(needle in str(e.get(k) or "").lower()
+                              for k in ("name", "summary", "owner", "source")))]
+        errors = [{"name": e["name"], "source": e["source"], "message": e["error"]}
+                  for e in entries if e.get("error") is not None]
+        return {"blocks": blocks, "errors": errors}
 
     def feature_repo(self) -> Any:
         from jupyter_bighead.features import FeatureRepo

@@ -9,6 +9,8 @@ import * as React from 'react';
 import { bigheadIcon } from '../icons';
 import { errorText, requestAPI } from '../request';
 import { ICompare, IModelVersion, IPage, IPlotlyFigure, IVersionView } from '../tokens';
+import { DeploySection } from './deploy';
+import { PipelineGraph } from './pipeline';
 import { PlotlyChart } from './plotly';
 
 const COLUMNS = ['roc_auc', 'pr_auc', 'log_loss', 'brier', 'f1_at_best_f1', 'rmse', 'r2'];
@@ -167,7 +169,20 @@ function VersionDetail(props: {
           </React.Fragment>
         ))}
       </div>
+      <DeploySection
+        name={v.name}
+        version={v.version}
+        aliases={view.aliases}
+        resources={view.pipeline?.resources ?? null}
+        inputs={view.pipeline?.inputs ?? v.input_schema}
+      />
       {error && <div className="jp-bighead-error" role="alert">{error}</div>}
+      {view.pipeline && (
+        <div className="jp-bighead-pipeline-view">
+          <h4>Pipeline</h4>
+          <PipelineGraph graph={view.pipeline.graph} />
+        </div>
+      )}
       <div className="jp-bighead-columns">
         <div>
           <h4>Metrics</h4>

@@ -7,15 +7,12 @@ import * as React from 'react';
 
 import { bigheadIcon } from '../icons';
 import { BigheadModel } from '../model';
+import { BlocksSection } from './blocks';
 import { FeaturesSection } from './features';
 import { JobsSection } from './jobs';
 import { ModelsSection } from './models';
 import { SIDEBAR_ID } from '../tokens';
 
-/** Sections that later parts of the platform fill in. */
-const UPCOMING: { id: string; title: string; blurb: string }[] = [
-  { id: 'blocks', title: 'Blocks', blurb: 'Reusable pipeline transformer blocks.' }
-];
 
 function StatusSection(props: { model: BigheadModel }): JSX.Element {
   const { model } = props;
@@ -73,6 +70,7 @@ function SidebarContent(props: {
   model: BigheadModel;
   openModel: (name: string) => void;
   openPath: (path: string) => void;
+  insertCode: (code: string) => string | null;
 }): JSX.Element {
   return (
     <div className="jp-bighead-sidebar-content">
@@ -86,16 +84,7 @@ function SidebarContent(props: {
       <ModelsSection onOpen={props.openModel} />
       <FeaturesSection />
       <JobsSection openPath={props.openPath} />
-      {UPCOMING.map(section => (
-        <section
-          key={section.id}
-          className="jp-bighead-section jp-bighead-upcoming"
-          data-section={section.id}
-        >
-          <h3>{section.title}</h3>
-          <p className="jp-bighead-muted">{section.blurb}</p>
-        </section>
-      ))}
+      <BlocksSection insertCode={props.insertCode} />
     </div>
   );
 }
@@ -105,7 +94,8 @@ export class BigheadSidebar extends ReactWidget {
   constructor(
     readonly model: BigheadModel,
     private readonly openModel: (name: string) => void = () => undefined,
-    private readonly openPath: (path: string) => void = () => undefined
+    private readonly openPath: (path: string) => void = () => undefined,
+    private readonly insertCode: (code: string) => string | null = () => 'No notebook is open.'
   ) {
     super();
     this.id = SIDEBAR_ID;
@@ -118,6 +108,13 @@ export class BigheadSidebar extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <SidebarContent model={this.model} openModel={this.openModel} openPath={this.openPath} />;
+    return (
+      <SidebarContent
+        model={this.model}
+        openModel={this.openModel}
+        openPath={this.openPath}
+        insertCode={this.insertCode}
+      />
+    );
   }
 }
