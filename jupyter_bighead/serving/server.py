@@ -39,13 +39,13 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from ..errors import BigheadError
+from .deploy import ADMIN_TOKEN_ENV
 from .metrics import Metrics
 from .model import ServedModel
 from .schema import EXTRA_POLICIES, RequestError
 
 log = logging.getLogger("jupyter_bighead.serving")
 
-ADMIN_TOKEN_ENV = "BIGHEAD_SERVE_ADMIN_TOKEN"
 INLINE_ROWS = 32
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
 
