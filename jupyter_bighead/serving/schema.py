@@ -212,6 +212,17 @@ class _Bad(Exception):
         self.code, self.why = code, why
 
 
+_FLOAT_MAX = 2**1023  # a Python int beyond this does not fit a float64
+
+
+def _int_bounds(dtype: str) -> tuple[int, int]:
+    d = dtype.lower()
+    bits = int("".join(ch for ch in d if ch.isdigit()) or 64)
+    if d.startswith("uint"):
+        return 0, 2**bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
 def _checker(f: InputField, allow_missing: bool) -> Callable[[Any], Any]:
     """A function that returns the value to feed the model, or raises ``_Bad``."""
     kind = f.kind
@@ -228,22 +239,28 @@ def _checker(f: InputField, allow_missing: bool) -> Callable[[Any], Any]:
             if t is float:
                 return value if value == value or allow_missing else missing(value)
             if t is int:
-                return value
+                if -_FLOAT_MAX <= value <= _FLOAT_MAX:
+                    return value
+                raise _Bad("wrong_type", "the number is out of range")
             if value is None:
                 return missing(value)
             raise _Bad("wrong_type", f"expected a number, got {type(value).__name__}")
         return check_float
     if kind == "int":
+        low, high = _int_bounds(f.dtype)
+
         def check_int(value: Any) -> Any:
             t = type(value)
-            if t is int:
-                return value
             if t is float:
                 if value != value:
                     return missing(value)
-                if value.is_integer():
-                    return int(value)
-                raise _Bad("wrong_type", f"expected an integer, got {value!r}")
+                if not value.is_integer():
+                    raise _Bad("wrong_type", f"expected an integer, got {value!r}")
+                value, t = int(value), int
+            if t is int:
+                if low <= value <= high:
+                    return value
+                raise _Bad("wrong_type", f"{value} is out of range for {f.dtype}")
             if value is None:
                 return missing(value)
             raise _Bad("wrong_type", f"expected an integer, got {type(value).__name__}")
