@@ -97,6 +97,11 @@ class ServedModel:
         predict = booster.predict
 
         def fast(rows: list[list[Any]]) -> Any:
+            # A few rows: one thread. OpenMP fan-out costs more than it saves there and
+            # its spinning threads steal the cores other requests need. Each row's
+            # result does not depend on the thread count.
+            if len(rows) <= 64:
+                return predict(np.array(rows, dtype=target), num_threads=1)
             return predict(np.array(rows, dtype=target))
 
         return fast
