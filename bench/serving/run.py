@@ -13,7 +13,8 @@ Three servers on loopback, one process each, the same booster:
 * bare: ``bench/serving/bare.py``, tornado + ``booster.predict`` and nothing else.
 
 Before loading them, the harness checks that all three return the same predictions.
-Every server runs with ``OMP_NUM_THREADS=1`` (the same for all three). Load comes from wrk (Debian package ``wrk``) with a Lua script for the POST body:
+Every server runs with ``OMP_NUM_THREADS=1`` (the same for all three). Load comes
+from wrk (Debian package ``wrk``) with a Lua script for the POST body:
 single-row throughput at 8 connections, p99 latency at 1 connection, and a
 1,000-row request at 1 connection. Targets: throughput >= 2x MLflow and >= 60% of
 bare; p99 <= half of MLflow's.
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                  "p50_ms_c1": c1.get("p50_ms"), "rps_c1": c1["rps"],
                                  "rows1000_ms": big.get("mean_ms"),
                                  "errors": c8["non_2xx"] + c1["non_2xx"] + big["non_2xx"]}
-            results["wrk"] = " ".join(wrk_cmd[:-3] + ["-s", "post.lua", "URL"])
+            results["wrk"] = " ".join([*wrk_cmd[:-3], "-s", "post.lua", "URL"])
         finally:
             for proc in procs:
                 proc.terminate()

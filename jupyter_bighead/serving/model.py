@@ -164,7 +164,11 @@ def _series(pd: Any, f: InputField, values: list[Any]) -> Any:
     kind = f.kind
     try:
         if kind == "datetime":
-            return pd.to_datetime(pd.Series(values, dtype=object))
+            stamps = pd.to_datetime(pd.Series(values, dtype=object))
+            try:  # the recorded unit (pandas 3 parses text to microseconds)
+                return stamps.astype(f.dtype)
+            except (TypeError, ValueError):
+                return stamps
         if kind == "string":
             return pd.Series(values, dtype=f.dtype if f.dtype == "category" else object)
         if kind == "any":
