@@ -26,9 +26,7 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
-import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +41,7 @@ from .deploy import ADMIN_TOKEN_ENV
 from .metrics import Metrics
 from .model import ServedModel
 from .schema import EXTRA_POLICIES, RequestError
+from .workers import WORKER, fork_workers
 
 log = logging.getLogger("jupyter_bighead.serving")
 
@@ -365,7 +364,7 @@ class ReloadHandler(_Handler):
         force = self.get_argument("force", "") in ("1", "true")
         result = await asyncio.get_running_loop().run_in_executor(
             None, self.holder.reload, force)
-        if _WORKER["forked"]:  # the parent tells the other workers to reload too
+        if WORKER["forked"]:  # the parent tells the other workers to reload too
             os.kill(os.getppid(), signal.SIGHUP)
         self.send_json({"model": self.holder.name, **result},
                        200 if "error" not in result else 409)
@@ -403,58 +402,6 @@ def _log_request(handler: web.RequestHandler) -> None:
 
 
 # ---- running ---------------------------------------------------------------------------
-_WORKER = {"forked": False}
-
-
-def _fork_workers(n: int) -> None:
-    """Fork ``n`` workers sharing the listening sockets; return in each worker.
-
-    The parent stays behind: it restarts a worker that dies, forwards SIGHUP (reload)
-    to every worker, and on SIGTERM/SIGINT stops them and exits.
-    """
-    children: dict[int, int] = {}
-    stopping = False
-
-    def spawn(i: int) -> bool:
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGHUP, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            _WORKER["forked"] = True
-            return True
-        children[pid] = i
-        return False
-
-    def forward(signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        if signum != signal.SIGHUP:
-            stopping = True
-        for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGHUP if signum == signal.SIGHUP else signal.SIGTERM)
-            except OSError:
-                pass
-
-    signal.signal(signal.SIGHUP, forward)
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    for i in range(n):
-        if spawn(i):
-            return
-    while children:
-        try:
-            pid, _status = os.wait()
-        except ChildProcessError:
-            break
-        i = children.pop(pid, -1)
-        if not stopping and i >= 0:
-            time.sleep(0.5)  # do not spin if workers crash at start
-            if spawn(i):
-                return
-    sys.exit(0)
-
-
 async def _run(holder: ModelHolder, sockets: list[socket.socket]) -> None:
     options = holder.options
     server = HTTPServer(make_app(holder), max_body_size=max(options.max_body_bytes, 1) * 4,
@@ -499,5 +446,5 @@ def serve(options: ServeOptions, *, on_listening: Callable[[int], None] | None =
     if on_listening is not None:
         on_listening(port)
     if options.workers > 1:
-        _fork_workers(options.workers)
+        fork_workers(options.workers)
     asyncio.run(_run(ModelHolder(options), sockets))
