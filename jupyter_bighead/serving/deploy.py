@@ -149,6 +149,8 @@ class DeployTarget(ABC):
     name: ClassVar[str] = "abstract"
     #: Whether the target places resources (cpu, memory, gpu) and replicas.
     uses_resources: ClassVar[bool] = False
+    #: Whether its servers follow their alias themselves (else the supervisor redeploys).
+    follows_alias: ClassVar[bool] = False
 
     def __init__(self, home: BigheadHome | None = None) -> None:
         self.home = home or BigheadHome.resolve()
@@ -287,12 +289,14 @@ class DeploymentService:
                             version=mv.version, alias=alias, replicas=low,
                             resources={**res, "min_replicas": low, "max_replicas": high},
                             admin_token=secrets.token_urlsafe(24), user=user or current_user())
-        self.store.save(record)
-        try:
-            return self.store.save(backend.start(record))
-        except BaseException:
-            self.store.delete(record.id)
-            raise
+        # Under the lock: the supervisor must not see the half-made record and "heal" it.
+        with self._lock:
+            self.store.save(record)
+            try:
+                return self.store.save(backend.start(record))
+            except BaseException:
+                self.store.delete(record.id)
+                raise
 
     def declared_resources(self, model: str, version: int) -> dict[str, Any]:
         """The pipeline's ``resources()`` (cpu, memory, gpu), or ``{}`` without one."""
@@ -352,8 +356,7 @@ class DeploymentService:
                     healed = self.target(current.target).heal(current)
                     if healed != current:
                         self.store.save(healed)
-                if healed.alias and healed.target != "local":
-                    # A local server follows its alias itself (--poll-seconds).
+                if healed.alias and not self.target(healed.target).follows_alias:
                     healed = self.redeploy(healed.id)
                 if healed != record:
                     changed.append(healed)

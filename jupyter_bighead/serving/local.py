@@ -50,7 +50,7 @@ class LocalTarget(DeployTarget):
     host
         Address the servers listen on (loopback by default).
     poll_seconds
-        How often a server re-resolves its alias (0: only on reload).
+        How often a server re-resolves its alias (0: only when redeployed or reloaded).
     workers
         Processes per server (``--workers``).
     registry
@@ -60,6 +60,7 @@ class LocalTarget(DeployTarget):
     """
 
     name: ClassVar[str] = "local"
+    follows_alias: ClassVar[bool] = True  # the server polls the registry (--poll-seconds)
 
     def __init__(self, home: BigheadHome | None = None, host: str = "127.0.0.1",
                  poll_seconds: float = 5.0, workers: int = 1, registry: str | None = None,
