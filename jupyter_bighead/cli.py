@@ -122,6 +122,21 @@ def _cmd_score(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
+    from .serving.server import ADMIN_TOKEN_ENV, ServeOptions, serve
+
+    if args.workers < 1:
+        print("jupyter bighead serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    serve(ServeOptions(
+        model_ref=args.model, host=args.host, port=args.port, workers=args.workers,
+        registry=args.registry, admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV),
+        poll_seconds=args.poll_seconds, extra_features=args.extra_features,
+        allow_missing=not args.no_missing, max_body_bytes=args.max_body_bytes,
+    ))
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
     from .status import status_payload
 
@@ -212,6 +227,35 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--force", action="store_true", help="overwrite OUT")
     sc.add_argument("--quiet", action="store_true", help="no progress bar")
     sc.set_defaults(func=_cmd_score, passthrough=False)
+
+    srv = sub.add_parser(
+        "serve",
+        help="serve a registered model over HTTP (KServe v1 and Open Inference v2)",
+        description=(
+            "Serve MODEL_REF (name@alias, name:version or name for the latest) from the "
+            "registry: POST /v1/models/NAME:predict, POST /v2/models/NAME/infer, "
+            "GET /v2/models/NAME, /v2/health/live, /v2/health/ready, /metrics, and "
+            "POST /admin/reload (bearer token) to follow a moved alias without downtime."
+        ),
+    )
+    srv.add_argument("model", metavar="MODEL_REF")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    srv.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
+    srv.add_argument("--workers", type=int, default=1, help="processes sharing the port")
+    srv.add_argument("--registry", default=None,
+                     help=f"registry folder or URI (default: the one under ${HOME_ENV})")
+    srv.add_argument("--admin-token", default=None,
+                     help="token for POST /admin/reload (or $BIGHEAD_SERVE_ADMIN_TOKEN); "
+                          "without one the admin API is off")
+    srv.add_argument("--poll-seconds", type=float, default=0.0,
+                     help="re-resolve the alias this often and hot-swap (0: only on reload)")
+    srv.add_argument("--extra-features", choices=("reject", "ignore"), default="reject",
+                     help="what to do with request fields the model does not know")
+    srv.add_argument("--no-missing", action="store_true",
+                     help="refuse null/NaN in every column (default: allowed in float columns)")
+    srv.add_argument("--max-body-bytes", type=int, default=10 * 1024 * 1024,
+                     help="larger request bodies get 413")
+    srv.set_defaults(func=_cmd_serve, passthrough=False)
 
     status = sub.add_parser(
         "status",

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Int, List, Unicode, default, validate
+from traitlets import Dict, Float, Int, List, Unicode, default, validate
 
 from jupyter_bighead.config import BLOCK_PATHS_ENV, HOME_ENV, BigheadHome, default_home
 
@@ -91,6 +91,30 @@ class BigheadApp(ExtensionApp):
         ),
     )
 
+    deploy_target = Unicode(
+        "local",
+        config=True,
+        help="Default deploy target for models: 'local' (a managed server process on this "
+             "machine), 'kubernetes', or a target from the jupyter_bighead.deploy_targets "
+             "entry points.",
+    )
+
+    deploy_options = Dict(
+        config=True,
+        help=(
+            "Options per deploy target, e.g. {'local': {'poll_seconds': 5, 'workers': 2}, "
+            "'kubernetes': {'namespace': 'serving', 'image': 'org/serve:1', "
+            "'volumes': [...], 'volume_mounts': [...]}}."
+        ),
+    )
+
+    deploy_supervise_seconds = Float(
+        10.0,
+        config=True,
+        help="How often the server health-checks deployments, restarts local servers that "
+             "died, and rolls out aliases that moved (0: never).",
+    )
+
     @validate("profiles")
     def _validate_profiles(self, proposal: dict[str, Any]) -> dict[str, Any]:
         from jupyter_bighead.jobs.spec import ComputeProfile
@@ -127,13 +151,36 @@ class BigheadApp(ExtensionApp):
         root_dir = Path(self.serverapp.root_dir if self.serverapp else ".").resolve()
         self.settings["bighead"] = BigheadService(
             home=home, executor=self.executor, root_dir=root_dir, registry_url=self.registry_url,
-            executor_options=self._executor_options(),
+            executor_options=self._executor_options(), deploy_target=self.deploy_target,
+            deploy_options={k: dict(v) for k, v in self.deploy_options.items()},
             block_paths=tuple(str(Path(p).expanduser().resolve()) for p in self.block_paths),
         )
+        if self.deploy_supervise_seconds > 0:
+            self._start_supervisor(self.deploy_supervise_seconds)
         if self.executor == "local":
             # Schedules fire from the server: start checking them (cheap, a daemon thread).
             self.settings["bighead"].jobs().start_scheduler()
         self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
+
+    def _start_supervisor(self, interval: float) -> None:
+        """Supervise deployments from a daemon thread (health checks block on sockets)."""
+        import threading
+        import time
+
+        from jupyter_bighead.serving.deploy import supervise
+
+        service = self.settings["bighead"]
+
+        def loop() -> None:
+            while True:
+                time.sleep(interval)
+                try:
+                    if any(True for _ in service.deployments().store.all()):
+                        supervise(service.deployments())
+                except Exception as exc:  # keep supervising through transient errors
+                    self.log.warning("jupyter-bighead: deployment supervisor: %s", exc)
+
+        threading.Thread(target=loop, name="bighead-deployments", daemon=True).start()
 
     def _executor_options(self) -> dict[str, Any]:
         from jupyter_bighead.jobs.spec import DEFAULT_PROFILES, ComputeProfile

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from tornado.web import RequestHandler
 
 from .handlers.blocks import BlocksHandler
+from .handlers.deployments import (
+    DeploymentHandler,
+    DeploymentLogsHandler,
+    DeploymentPredictHandler,
+    DeploymentRedeployHandler,
+    DeploymentsHandler,
+)
 from .handlers.features import (
     FeatureDiffHandler,
     FeatureHandler,
@@ -83,6 +90,11 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}", AliasHandler),
     Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}/rollback", AliasRollbackHandler),
     Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}/history", AliasHistoryHandler),
+    Route(f"{API_PREFIX}/deployments", DeploymentsHandler),
+    Route(f"{API_PREFIX}/deployments/{{dep_id}}", DeploymentHandler),
+    Route(f"{API_PREFIX}/deployments/{{dep_id}}/logs", DeploymentLogsHandler),
+    Route(f"{API_PREFIX}/deployments/{{dep_id}}/redeploy", DeploymentRedeployHandler),
+    Route(f"{API_PREFIX}/deployments/{{dep_id}}/predict", DeploymentPredictHandler),
 )
 
 

@@ -28,6 +28,9 @@ class BigheadService:
     executor_options: dict[str, Any] = field(default_factory=dict)
     block_paths: tuple[str, ...] = ()  # c.BigheadApp.block_paths
 
+    deploy_target: str = "local"
+    deploy_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     def blocks(self, search: str | None = None) -> dict[str, Any]:
         """The Blocks catalog: usable blocks, and the entries that failed to load."""
         from jupyter_bighead.pipeline.catalog import list_blocks
@@ -136,6 +139,53 @@ class BigheadService:
             raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
         result: dict[str, Any] = executor.schedule(self._job_spec(body), user=user)
         return result
+
+    def deployments(self) -> Any:
+        """The :class:`~jupyter_bighead.serving.DeploymentService` (one per server)."""
+        key = ("deployments", self.deploy_target, str(self.home.root))
+        cached = _CACHE.get(key)
+        if cached is None:
+            from jupyter_bighead.serving.deploy import DeploymentService
+
+            options = {k: dict(v) for k, v in self.deploy_options.items()}
+            if self.registry_url:  # local servers must read the same registry
+                options.setdefault("local", {}).setdefault("registry", self.registry_url)
+            cached = DeploymentService(self.home, default_target=self.deploy_target,
+                                       registry=self.registry(), target_options=options)
+            _CACHE[key] = cached
+        return cached
+
+    def create_deployment(self, body: dict[str, Any], user: str) -> Any:
+        """Validate a POST /deployments body and create the deployment."""
+        allowed = {"model", "version", "alias", "target", "replicas", "resources"}
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise InvalidSpec(f"unknown deployment keys {unknown}; use {sorted(allowed)}")
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise InvalidSpec("'model' must be a registered model's name")
+        version = body.get("version")
+        if version is not None:
+            from jupyter_bighead.registry.api import parse_version
+
+            version = parse_version(version)
+        alias = body.get("alias")
+        if alias is not None and not isinstance(alias, str):
+            raise InvalidSpec("'alias' must be a string")
+        target = body.get("target")
+        if target is not None and not isinstance(target, str):
+            raise InvalidSpec("'target' must be a string")
+        return self.deployments().create(model, version, alias or None, target=target,
+                                         replicas=body.get("replicas"),
+                                         resources=body.get("resources"), user=user)
+
+    def predict_deployment(self, dep_id: str, body: bytes) -> tuple[int, bytes]:
+        """Forward a KServe v1 body to the deployment's predict route."""
+        service = self.deployments()
+        record = service.store.load(dep_id)
+        status, payload = service.call(dep_id, "POST", f"/v1/models/{record.model}:predict",
+                                       body)
+        return status, payload
 
     def status(self) -> dict[str, Any]:
         payload = status_payload(self.home, self.executor)

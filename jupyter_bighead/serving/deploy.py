@@ -1,0 +1,412 @@
+"""Deployments: records on disk, the :class:`DeployTarget` ABC, and the service.
+
+A deployment is one registered model (a fixed version, or an alias it follows) served
+by one target. Targets are found by name, like executors: the built-ins (``local``,
+``kubernetes``) and any registered under the entry-point group
+``jupyter_bighead.deploy_targets``.
+
+Records live in ``BIGHEAD_HOME/deployments/<id>/record.json`` (written atomically),
+next to the local server's ``serve.log``. The REST handlers call
+:class:`DeploymentService`; a kernel can call it too.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import re
+import secrets
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .._io import atomic_write_text
+from ..config import BigheadHome
+from ..errors import InvalidSpec, NotFound
+
+ENTRY_POINT_GROUP = "jupyter_bighead.deploy_targets"
+#: The environment variable that hands a server its admin token.
+ADMIN_TOKEN_ENV = "BIGHEAD_SERVE_ADMIN_TOKEN"
+_BUILTIN = {
+    "local": "jupyter_bighead.serving.local:LocalTarget",
+    "kubernetes": "jupyter_bighead.serving.kubernetes:KubernetesTarget",
+}
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
+STATUSES = ("starting", "running", "unhealthy", "restarting", "failed", "stopped")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Everything known about one deployment.
+
+    ``version`` is the version being served (for an alias: the one it pointed at when
+    last (re)deployed). ``admin_token`` authenticates ``POST /admin/reload`` on the
+    server; it is kept out of :meth:`view`.
+    """
+
+    id: str
+    model: str
+    target: str
+    version: int
+    alias: str | None = None
+    status: str = "starting"
+    url: str | None = None
+    port: int | None = None
+    pid: int | None = None
+    pid_started: float | None = None
+    replicas: int = 1
+    resources: dict[str, Any] = field(default_factory=dict)
+    admin_token: str = ""
+    created: str = field(default_factory=now)
+    updated: str = field(default_factory=now)
+    user: str | None = None
+    restarts: int = 0
+    reason: str | None = None
+    backend: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        """The model reference the server is started with."""
+        return f"{self.model}@{self.alias}" if self.alias else f"{self.model}:{self.version}"
+
+    def evolve(self, **changes: Any) -> Deployment:
+        return replace(self, updated=now(), **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def view(self) -> dict[str, Any]:
+        """JSON for the REST API: no token, no pid."""
+        out = self.to_dict()
+        for key in ("admin_token", "pid", "pid_started"):
+            out.pop(key, None)
+        out["ref"] = self.ref
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Deployment:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+class DeploymentStore:
+    """Deployment folders under ``root`` (``BIGHEAD_HOME/deployments``)."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def folder(self, dep_id: str) -> Path:
+        if not isinstance(dep_id, str) or not _ID.match(dep_id):
+            raise InvalidSpec(f"{dep_id!r} is not a deployment id")
+        return self.root / dep_id
+
+    def save(self, record: Deployment) -> Deployment:
+        folder = self.folder(record.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "record.json", json.dumps(record.to_dict(), indent=2))
+        return record
+
+    def load(self, dep_id: str) -> Deployment:
+        try:
+            data = json.loads((self.folder(dep_id) / "record.json").read_text("utf-8"))
+        except FileNotFoundError:
+            raise NotFound(f"deployment {dep_id!r} does not exist") from None
+        return Deployment.from_dict(data)
+
+    def delete(self, dep_id: str) -> None:
+        import shutil
+
+        shutil.rmtree(self.folder(dep_id), ignore_errors=True)
+
+    def all(self) -> Iterator[Deployment]:
+        """Every readable record, newest first."""
+        found = []
+        for path in self.root.glob("*/record.json"):
+            try:
+                found.append(Deployment.from_dict(json.loads(path.read_text("utf-8"))))
+            except (OSError, ValueError, TypeError):
+                continue
+        yield from sorted(found, key=lambda d: (d.created, d.id), reverse=True)
+
+
+class DeployTarget(ABC):
+    """Runs model servers somewhere. Subclasses implement ``start``, ``refresh``, ``stop``.
+
+    Targets hold no state of their own beyond configuration: the record is the truth,
+    so a new target object (after a server restart) picks up every deployment.
+    """
+
+    name: ClassVar[str] = "abstract"
+    #: Whether the target places resources (cpu, memory, gpu) and replicas.
+    uses_resources: ClassVar[bool] = False
+    #: Whether its servers follow their alias themselves (else the supervisor redeploys).
+    follows_alias: ClassVar[bool] = False
+
+    def __init__(self, home: BigheadHome | None = None) -> None:
+        self.home = home or BigheadHome.resolve()
+
+    @abstractmethod
+    def start(self, record: Deployment) -> Deployment:
+        """Create whatever serves ``record``; return the record with url/status set."""
+
+    @abstractmethod
+    def refresh(self, record: Deployment) -> Deployment:
+        """Check the deployment's health; return the record with its status updated."""
+
+    @abstractmethod
+    def stop(self, record: Deployment) -> None:
+        """Remove everything ``start`` created. Idempotent."""
+
+    def redeploy(self, record: Deployment) -> Deployment:
+        """Serve ``record.version`` (which changed). Default: stop, then start."""
+        self.stop(record)
+        return self.start(record)
+
+    def heal(self, record: Deployment) -> Deployment:
+        """What the supervisor calls: refresh, and repair if the target can. Default:
+        refresh only (a cluster heals itself)."""
+        return self.refresh(record)
+
+    def logs(self, record: Deployment, offset: int = 0) -> tuple[str, int]:
+        """Log text from byte ``offset`` and the next offset."""
+        raise InvalidSpec(f"the {self.name} target keeps no logs here")
+
+    def call(self, record: Deployment, method: str, path: str,
+             body: bytes | None = None) -> tuple[int, bytes]:
+        """Send one HTTP request to the deployment's server (the UI's "try it")."""
+        raise InvalidSpec(f"the {self.name} target cannot be called from this server")
+
+
+def target_class(name: str) -> type[DeployTarget]:
+    """The deploy target registered under ``name``.
+
+    Raises
+    ------
+    InvalidSpec
+        If no built-in or entry-point target has that name.
+    """
+    import importlib
+
+    target = _BUILTIN.get(name)
+    if target is None:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name == name:
+                cls: type[DeployTarget] = ep.load()
+                return cls
+        known = sorted(set(_BUILTIN) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+        raise InvalidSpec(f"unknown deploy target {name!r}; targets: {', '.join(known)}")
+    module, attr = target.split(":")
+    found: type[DeployTarget] = getattr(importlib.import_module(module), attr)
+    return found
+
+
+def new_id(model: str) -> str:
+    stem = re.sub(r"[^a-z0-9]+", "-", model.lower()).strip("-")[:30] or "model"
+    return f"{stem}-{secrets.token_hex(3)}"
+
+
+class DeploymentService:
+    """Create, list, inspect, redeploy and delete deployments.
+
+    Parameters
+    ----------
+    home
+        Where records live (default: ``$BIGHEAD_HOME``).
+    targets
+        Target instances by name; a name not given is built with ``target_options``
+        (``{name: {option: value}}``) on first use.
+    default_target
+        The target of ``create`` when none is named.
+    registry
+        The model registry (default: the one under ``home``).
+    """
+
+    def __init__(self, home: BigheadHome | None = None,
+                 targets: Mapping[str, DeployTarget] | None = None,
+                 default_target: str = "local", registry: Any = None,
+                 target_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.home = home or BigheadHome.resolve()
+        self.store = DeploymentStore(self.home.root / "deployments")
+        self._targets: dict[str, DeployTarget] = dict(targets or {})
+        self._options = {k: dict(v) for k, v in (target_options or {}).items()}
+        self.default_target = default_target
+        self._registry = registry
+        self._lock = threading.RLock()
+
+    def registry(self) -> Any:
+        if self._registry is None:
+            from ..registry import Registry
+
+            self._registry = Registry(self.home.registry_uri, artifacts=self.home.artifacts)
+        return self._registry
+
+    def target(self, name: str) -> DeployTarget:
+        with self._lock:
+            if name not in self._targets:
+                self._targets[name] = target_class(name)(home=self.home,
+                                                         **self._options.get(name, {}))
+            return self._targets[name]
+
+    # -- the API -------------------------------------------------------------------------
+    def create(self, model: str, version: int | None = None, alias: str | None = None, *,
+               target: str | None = None, replicas: int | Mapping[str, int] | None = None,
+               resources: Mapping[str, Any] | None = None, user: str | None = None
+               ) -> Deployment:
+        """Deploy ``model`` (a version, an alias to follow, or the latest version).
+
+        ``replicas`` is a count or ``{"min": a, "max": b}`` (autoscaling targets).
+        ``resources`` (``cpu``, ``memory``, ``gpu``) override what the model declares.
+
+        Raises
+        ------
+        NotFound
+            Unknown model, version or alias.
+        InvalidSpec
+            Bad replicas or resources, an unknown target, both version and alias.
+        Unavailable
+            The target's backend (e.g. the cluster) cannot be reached.
+        """
+        from ..jobs.executor import current_user
+
+        target_name = target or self.default_target
+        backend = self.target(target_name)
+        mv = self.registry().get(model, version, alias=alias)
+        low, high = _replicas(replicas)
+        res = _resources(resources)
+        if backend.uses_resources and not resources:
+            res = self.declared_resources(model, mv.version)
+        record = Deployment(id=new_id(model), model=mv.name, target=target_name,
+                            version=mv.version, alias=alias, replicas=low,
+                            resources={**res, "min_replicas": low, "max_replicas": high},
+                            admin_token=secrets.token_urlsafe(24), user=user or current_user())
+        # Under the lock: the supervisor must not see the half-made record and "heal" it.
+        with self._lock:
+            self.store.save(record)
+            try:
+                return self.store.save(backend.start(record))
+            except BaseException:
+                self.store.delete(record.id)
+                raise
+
+    def declared_resources(self, model: str, version: int) -> dict[str, Any]:
+        """The pipeline's ``resources()`` (cpu, memory, gpu), or ``{}`` without one."""
+        loaded = self.registry().load(model, version)
+        fn = getattr(loaded, "resources", None)
+        return _resources(fn()) if callable(fn) else {}
+
+    def list(self) -> list[Deployment]:
+        return [self._refresh(d) for d in self.store.all()]
+
+    def get(self, dep_id: str) -> Deployment:
+        """One deployment with its health checked now. Raises ``NotFound``."""
+        return self._refresh(self.store.load(dep_id))
+
+    def delete(self, dep_id: str) -> Deployment:
+        """Stop the deployment and forget it; returns its last record."""
+        with self._lock:
+            record = self.store.load(dep_id)
+            self.target(record.target).stop(record)
+            self.store.delete(dep_id)
+            return record.evolve(status="stopped")
+
+    def logs(self, dep_id: str, offset: int = 0) -> tuple[str, int]:
+        record = self.store.load(dep_id)
+        if offset < 0:
+            raise InvalidSpec("offset must be >= 0")
+        return self.target(record.target).logs(record, offset)
+
+    def redeploy(self, dep_id: str, force: bool = False) -> Deployment:
+        """Follow the alias: if it moved (or ``force``), serve the version it points at now."""
+        with self._lock:
+            record = self.store.load(dep_id)
+            version = self.registry().get(record.model, None if record.alias else
+                                          record.version, alias=record.alias).version
+            if version == record.version and not force:
+                return self._refresh(record)
+            moved = record.evolve(version=version, status="starting")
+            return self.store.save(self.target(record.target).redeploy(moved))
+
+    def call(self, dep_id: str, method: str, path: str, body: bytes | None = None
+             ) -> tuple[int, bytes]:
+        """Forward one request to the deployment's server (see ``DeployTarget.call``)."""
+        record = self.store.load(dep_id)
+        return self.target(record.target).call(record, method, path, body)
+
+    def supervise(self) -> builtins.list[Deployment]:
+        """One supervision pass: heal every deployment, follow moved aliases.
+
+        Returns the records that changed. Errors on one deployment do not stop the
+        others (each is retried on the next pass).
+        """
+        changed: builtins.list[Deployment] = []
+        for record in list(self.store.all()):
+            try:
+                with self._lock:
+                    current = self.store.load(record.id)
+                    healed = self.target(current.target).heal(current)
+                    if healed != current:
+                        self.store.save(healed)
+                if healed.alias and not self.target(healed.target).follows_alias:
+                    healed = self.redeploy(healed.id)
+                if healed != record:
+                    changed.append(healed)
+            except Exception:  # the next pass retries; one bad record must not stop others
+                continue
+        return changed
+
+    def _refresh(self, record: Deployment) -> Deployment:
+        with self._lock:
+            fresh = self.target(record.target).refresh(record)
+            return self.store.save(fresh) if fresh != record else record
+
+
+def supervise(service: DeploymentService) -> list[Deployment]:
+    """One supervision pass over ``service`` (for a periodic callback in the server)."""
+    return service.supervise()
+
+
+def _replicas(value: int | Mapping[str, int] | None) -> tuple[int, int]:
+    if value is None:
+        return 1, 1
+    if isinstance(value, Mapping):
+        low, high = value.get("min", 1), value.get("max", value.get("min", 1))
+    else:
+        low = high = value
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)):
+        raise InvalidSpec("replicas must be a count or {'min': n, 'max': m} of integers")
+    if low < 1 or high < low or high > 100:
+        raise InvalidSpec(f"replicas must satisfy 1 <= min <= max <= 100, got {low}..{high}")
+    return int(low), int(high)
+
+
+def _resources(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidSpec("resources must be an object with cpu, memory, gpu")
+    unknown = sorted(set(value) - {"cpu", "memory", "gpu"})
+    if unknown:
+        raise InvalidSpec(f"unknown resource keys {unknown}; use cpu, memory, gpu")
+    out: dict[str, Any] = {}
+    for key in ("cpu", "memory"):
+        if value.get(key) not in (None, ""):
+            text = str(value[key])
+            if not re.match(r"^[0-9.]+(m|k|Ki|M|Mi|G|Gi|T|Ti)?$", text):
+                raise InvalidSpec(f"resources.{key}={text!r} is not a Kubernetes quantity")
+            out[key] = text
+    gpu = value.get("gpu")
+    if gpu not in (None, "", 0):
+        if not isinstance(gpu, int) or isinstance(gpu, bool) or gpu < 0:
+            raise InvalidSpec("resources.gpu must be a whole number")
+        out["gpu"] = gpu
+    return out

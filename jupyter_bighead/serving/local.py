@@ -1,0 +1,206 @@
+"""The ``local`` deploy target: a managed ``jupyter bighead serve`` process.
+
+The server runs in its own session (so stopping it stops its workers too), logs to
+``deployments/<id>/serve.log``, listens on 127.0.0.1 on a port chosen free at
+creation and kept across restarts, follows its alias by polling the registry, and
+gets the deployment's admin token through its environment (never on the command line,
+where ``ps`` would show it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from typing import Any, ClassVar
+
+from ..config import HOME_ENV, BigheadHome
+from ..errors import InvalidSpec, Unavailable
+from .deploy import ADMIN_TOKEN_ENV, Deployment, DeployTarget
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        # As the server binds (tornado sets SO_REUSEADDR): old connections in TIME_WAIT
+        # to the port must not make us move a restarted server to a new port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+class LocalTarget(DeployTarget):
+    """Run each deployment as a local server process.
+
+    Parameters
+    ----------
+    home
+        Where records and logs live; the servers read the registry under it.
+    host
+        Address the servers listen on (loopback by default).
+    poll_seconds
+        How often a server re-resolves its alias (0: only when redeployed or reloaded).
+    workers
+        Processes per server (``--workers``).
+    registry
+        Registry location for the servers when it is not the one under ``home``.
+    health_timeout
+        Seconds for one health check.
+    """
+
+    name: ClassVar[str] = "local"
+    follows_alias: ClassVar[bool] = True  # the server polls the registry (--poll-seconds)
+
+    def __init__(self, home: BigheadHome | None = None, host: str = "127.0.0.1",
+                 poll_seconds: float = 5.0, workers: int = 1, registry: str | None = None,
+                 health_timeout: float = 1.0) -> None:
+        super().__init__(home)
+        if workers < 1:
+            raise InvalidSpec("workers must be at least 1")
+        self.host = host
+        self.poll_seconds = poll_seconds
+        self.workers = workers
+        self.registry = registry
+        self.health_timeout = health_timeout
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def log_path(self, record: Deployment) -> Any:
+        return self.home.root / "deployments" / record.id / "serve.log"
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self, record: Deployment) -> Deployment:
+        port = record.port if record.port and _port_free(self.host, record.port) \
+            else free_port(self.host)
+        cmd = [sys.executable, "-m", "jupyter_bighead.cli", "serve", record.ref,
+               "--host", self.host, "--port", str(port), "--workers", str(self.workers),
+               "--poll-seconds", str(self.poll_seconds)]
+        if self.registry:
+            cmd += ["--registry", self.registry]
+        env = dict(os.environ)
+        env[HOME_ENV] = str(self.home.root)
+        env[ADMIN_TOKEN_ENV] = record.admin_token
+        env["PYTHONUNBUFFERED"] = "1"
+        log = self.log_path(record)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        self._children[record.id] = proc
+        from ..jobs.local import psutil
+
+        started = psutil.Process(proc.pid).create_time() if psutil else None
+        return record.evolve(status="starting", port=port, pid=proc.pid, pid_started=started,
+                             url=f"http://{self.host}:{port}", reason=None)
+
+    def refresh(self, record: Deployment) -> Deployment:
+        from ..jobs.local import _alive
+
+        if record.status == "stopped":
+            return record
+        self._reap(record.id)
+        if not _alive(record.pid, record.pid_started):
+            if record.status == "failed":
+                return record
+            return record.evolve(status="failed", reason="the server process is not running")
+        code, body = self._health(record)
+        if code == 200:
+            info = _json(body)
+            served = info.get("version")
+            changes: dict[str, Any] = {"status": "running", "reason": None}
+            if isinstance(served, int) and served != record.version:
+                changes["version"] = served  # the server followed its alias
+            if any(getattr(record, k) != v for k, v in changes.items()):
+                return record.evolve(**changes)
+            return record
+        reason = _json(body).get("reason") or ("loading" if code == 503 else
+                                               f"health check answered {code}")
+        status = "starting" if reason == "loading" or code == 0 else "unhealthy"
+        if record.status == status and record.reason == reason:
+            return record
+        return record.evolve(status=status, reason=reason)
+
+    def heal(self, record: Deployment) -> Deployment:
+        """Restart a server that died (the port is kept when it is still free)."""
+        fresh = self.refresh(record)
+        if fresh.status == "failed":
+            restarted = self.start(fresh)
+            return restarted.evolve(restarts=fresh.restarts + 1, status="restarting")
+        return fresh
+
+    def stop(self, record: Deployment) -> None:
+        from ..jobs.local import _alive, _kill_tree
+
+        if record.pid and _alive(record.pid, record.pid_started):
+            _kill_tree(record.pid)
+        self._reap(record.id)
+
+    def redeploy(self, record: Deployment) -> Deployment:
+        """A local server hot-swaps: ask it to reload rather than restarting it."""
+        code, _body = self.call(record, "POST", "/admin/reload?force=1")
+        if code != 200:
+            return super().redeploy(record)
+        return self.refresh(record)
+
+    def logs(self, record: Deployment, offset: int = 0) -> tuple[str, int]:
+        path = self.log_path(record)
+        try:
+            with path.open("rb") as fh:
+                fh.seek(offset)
+                data = fh.read(1024 * 1024)
+        except FileNotFoundError:
+            return "", offset
+        return data.decode("utf-8", "replace"), offset + len(data)
+
+    def call(self, record: Deployment, method: str, path: str,
+             body: bytes | None = None) -> tuple[int, bytes]:
+        if not record.url:
+            raise Unavailable(f"deployment {record.id} has no address yet")
+        req = urllib.request.Request(record.url + path, data=body, method=method,
+                                     headers={"Content-Type": "application/json"})
+        if path.startswith("/admin/"):
+            req.add_header("Authorization", f"Bearer {record.admin_token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return int(resp.status), resp.read()
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read()
+        except (urllib.error.URLError, OSError) as exc:
+            raise Unavailable(f"deployment {record.id} at {record.url} does not answer: "
+                              f"{exc}") from None
+
+    # -- helpers -----------------------------------------------------------------------
+    def _health(self, record: Deployment) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(f"{record.url}/v2/health/ready",
+                                        timeout=self.health_timeout) as resp:
+                return int(resp.status), resp.read()
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read()
+        except (urllib.error.URLError, OSError):
+            return 0, b""
+
+    def _reap(self, dep_id: str) -> None:
+        proc = self._children.get(dep_id)
+        if proc is not None and proc.poll() is not None:
+            self._children.pop(dep_id, None)
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

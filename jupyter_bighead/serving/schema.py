@@ -1,0 +1,295 @@
+"""Request validation: the model's input fields, and request bodies checked against them.
+
+Pure Python, no tornado and no pandas: every check here runs on the request path, so
+it is a handful of type tests per value. A bad request raises :class:`RequestError`,
+which names the problem field; the server turns it into a 400 (or 413/404).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: What the server does with request fields the model does not know.
+EXTRA_POLICIES = ("reject", "ignore")
+
+
+class RequestError(Exception):
+    """A request the server refuses; ``status`` is its HTTP status.
+
+    ``payload`` is the JSON body sent back: ``{"error": {"code", "message", ...}}``,
+    where the extra keys (``field``, ``features``, ``row``) name what was wrong.
+    """
+
+    def __init__(self, code: str, message: str, status: int = 400, **details: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.payload = {"error": {"code": code, "message": message, **details}}
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One raw request column: its name, dtype (a numpy/pandas dtype name) and whether
+    a request must carry it (an absent optional column, e.g. a feature lookup's
+    timestamp, is left out of the frame the model sees)."""
+
+    name: str
+    dtype: str = "float64"
+    required: bool = True
+
+    @property
+    def kind(self) -> str:
+        """``float``, ``int``, ``bool``, ``string``, ``datetime`` or ``any``."""
+        d = self.dtype.lower()
+        if d.startswith(("float", "double")):
+            return "float"
+        if d.startswith(("int", "uint")):
+            return "int"
+        if d.startswith("bool"):
+            return "bool"
+        if d in ("object", "str", "string", "category") or d.startswith("string"):
+            return "string"
+        if d.startswith(("datetime", "timestamp")):
+            return "datetime"
+        return "any"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype, "required": self.required}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The fields of a model plus the checker of each, precomputed once per model."""
+
+    fields: tuple[InputField, ...]
+    extra: str = "reject"
+    allow_missing: bool = True
+    _checkers: tuple[Callable[[Any], Any], ...] = field(default=(), compare=False, repr=False)
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _all_required: bool = field(default=True, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.extra not in EXTRA_POLICIES:
+            raise ValueError(f"extra features policy must be one of {EXTRA_POLICIES}")
+        object.__setattr__(self, "_checkers",
+                           tuple(_checker(f, self.allow_missing) for f in self.fields))
+        object.__setattr__(self, "_index", {f.name: i for i, f in enumerate(self.fields)})
+        object.__setattr__(self, "_all_required", all(f.required for f in self.fields))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    # -- request shapes ------------------------------------------------------------------
+    def rows_from_instances(self, instances: Any) -> list[list[Any]]:
+        """KServe v1 ``instances``: objects by column, or lists in schema order."""
+        if not isinstance(instances, list):
+            raise RequestError("invalid_request", "'instances' must be a list of objects",
+                               field="instances")
+        if not instances:
+            raise RequestError("empty_instances", "'instances' is empty: send at least one row",
+                               field="instances")
+        return [self._row(inst, i) for i, inst in enumerate(instances)]
+
+    def rows_from_columns(self, columns: Any, where: str = "inputs") -> list[list[Any]]:
+        """Column-oriented ``{"inputs": {col: [v, ...]}}`` (every column the same length)."""
+        if not isinstance(columns, Mapping):
+            raise RequestError("invalid_request", f"'{where}' must be an object of columns",
+                               field=where)
+        self._check_names(columns)
+        lengths = {len(v) if isinstance(v, list) else -1 for k, v in columns.items()
+                   if k in self._index}
+        if -1 in lengths:
+            bad = [k for k, v in columns.items() if not isinstance(v, list)]
+            raise RequestError("wrong_type", f"column {bad[0]!r} must be a list of values",
+                               field=bad[0])
+        if len(lengths) > 1:
+            raise RequestError("ragged_columns", f"the columns of '{where}' differ in length",
+                               field=where)
+        n = lengths.pop() if lengths else 0
+        if n == 0:
+            raise RequestError("empty_instances", f"'{where}' holds no rows", field=where)
+        out: list[list[Any]] = [[None] * len(self.fields) for _ in range(n)]
+        for j, (f, check) in enumerate(zip(self.fields, self._checkers, strict=True)):
+            values = columns.get(f.name)
+            if values is None:
+                continue  # an optional column (required ones were checked)
+            for i, value in enumerate(values):
+                out[i][j] = _check(check, value, f, i)
+        return out
+
+    def rows_from_tensors(self, tensors: Any) -> list[list[Any]]:
+        """Open Inference Protocol v2 ``inputs``: one tensor per column, or a single
+        ``[rows, features]`` tensor in schema order."""
+        if not isinstance(tensors, list) or not tensors:
+            raise RequestError("empty_instances", "'inputs' must be a non-empty list of tensors",
+                               field="inputs")
+        columns: dict[str, Any] = {}
+        for t in tensors:
+            if not isinstance(t, Mapping) or not isinstance(t.get("name"), str):
+                raise RequestError("invalid_request", "every tensor needs a 'name'",
+                                   field="inputs")
+            data, shape = t.get("data"), t.get("shape")
+            if not isinstance(data, list):
+                raise RequestError("wrong_type", f"tensor {t['name']!r}: 'data' must be a list",
+                                   field=t["name"])
+            if (len(tensors) == 1 and t["name"] not in self._index and isinstance(shape, list)
+                    and len(shape) == 2):
+                return self._matrix(t["name"], data, shape)
+            if data and isinstance(data[0], list):  # [[v], [v]] for shape [n, 1]
+                data = [v[0] if isinstance(v, list) and len(v) == 1 else v for v in data]
+            columns[t["name"]] = data
+        return self.rows_from_columns(columns, where="inputs")
+
+    # -- helpers -------------------------------------------------------------------------
+    def _check_names(self, given: Mapping[str, Any], row: int | None = None) -> None:
+        index = self._index
+        missing = [f.name for f in self.fields if f.required and f.name not in given]
+        where = {} if row is None else {"row": row}
+        if missing:
+            raise RequestError("missing_features", f"missing features: {', '.join(missing)}",
+                               field=missing[0], features=missing, **where)
+        if self.extra == "reject":
+            extra = [k for k in given if k not in index]
+            if extra:
+                raise RequestError("unknown_features",
+                                   f"unknown features: {', '.join(map(str, extra))}",
+                                   field=str(extra[0]), features=[str(e) for e in extra], **where)
+
+    def _row(self, inst: Any, i: int) -> list[Any]:
+        fields, checkers = self.fields, self._checkers
+        if isinstance(inst, dict):
+            # Fast path: as many keys as fields, all required, none missing: no extras.
+            if len(inst) != len(fields) or self.extra == "ignore" or not self._all_required:
+                self._check_names(inst, i)
+            out: list[Any] = []
+            for f, check in zip(fields, checkers, strict=True):
+                try:
+                    value = inst[f.name]
+                except KeyError:
+                    if f.required:
+                        self._check_names(inst, i)  # raises, listing every missing one
+                    out.append(None)
+                    continue
+                out.append(_check(check, value, f, i))
+            return out
+        if isinstance(inst, list):
+            if len(inst) != len(fields):
+                raise RequestError("wrong_shape", f"row {i} has {len(inst)} values; the model "
+                                   f"takes {len(fields)} ({', '.join(self.names)})",
+                                   field="instances", row=i)
+            return [_check(c, v, f, i) for c, v, f in zip(checkers, inst, fields, strict=True)]
+        raise RequestError("wrong_type", f"instance {i} must be an object of features",
+                           field="instances", row=i)
+
+    def _matrix(self, name: str, data: list[Any], shape: list[Any]) -> list[list[Any]]:
+        n, k = shape
+        if k != len(self.fields):
+            raise RequestError("wrong_shape", f"tensor {name!r} has {k} columns; the model "
+                               f"takes {len(self.fields)}", field=name)
+        flat = data
+        if data and isinstance(data[0], list):
+            flat = [v for row in data for v in (row if isinstance(row, list) else [row])]
+        if not isinstance(n, int) or n < 1 or len(flat) != n * k:
+            raise RequestError("wrong_shape", f"tensor {name!r}: {len(flat)} values do not fill "
+                               f"shape {shape}", field=name)
+        return [self._row(flat[r * k:(r + 1) * k], r) for r in range(n)]
+
+
+def _check(check: Callable[[Any], Any], value: Any, f: InputField, row: int) -> Any:
+    try:
+        return check(value)
+    except _Bad as bad:
+        raise RequestError(bad.code, f"feature {f.name!r} (row {row}): {bad.why}",
+                           field=f.name, row=row) from None
+
+
+class _Bad(Exception):
+    def __init__(self, code: str, why: str) -> None:
+        super().__init__(why)
+        self.code, self.why = code, why
+
+
+_FLOAT_MAX = 2**1023  # a Python int beyond this does not fit a float64
+
+
+def _int_bounds(dtype: str) -> tuple[int, int]:
+    d = dtype.lower()
+    bits = int("".join(ch for ch in d if ch.isdigit()) or 64)
+    if d.startswith("uint"):
+        return 0, 2**bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def _checker(f: InputField, allow_missing: bool) -> Callable[[Any], Any]:
+    """A function that returns the value to feed the model, or raises ``_Bad``."""
+    kind = f.kind
+    nan = math.nan
+
+    def missing(value: Any) -> Any:
+        if kind in ("float", "any") and allow_missing:
+            return nan
+        raise _Bad("nan_not_allowed", f"must not be null or NaN ({f.dtype})")
+
+    if kind in ("float", "any"):
+        def check_float(value: Any) -> Any:
+            t = type(value)
+            if t is float:
+                return value if value == value or allow_missing else missing(value)
+            if t is int:
+                if -_FLOAT_MAX <= value <= _FLOAT_MAX:
+                    return value
+                raise _Bad("wrong_type", "the number is out of range")
+            if value is None:
+                return missing(value)
+            raise _Bad("wrong_type", f"expected a number, got {type(value).__name__}")
+        return check_float
+    if kind == "int":
+        low, high = _int_bounds(f.dtype)
+
+        def check_int(value: Any) -> Any:
+            t = type(value)
+            if t is float:
+                if value != value:
+                    return missing(value)
+                if not value.is_integer():
+                    raise _Bad("wrong_type", f"expected an integer, got {value!r}")
+                value, t = int(value), int
+            if t is int:
+                if low <= value <= high:
+                    return value
+                raise _Bad("wrong_type", f"{value} is out of range for {f.dtype}")
+            if value is None:
+                return missing(value)
+            raise _Bad("wrong_type", f"expected an integer, got {type(value).__name__}")
+        return check_int
+    if kind == "bool":
+        def check_bool(value: Any) -> Any:
+            if type(value) is bool:
+                return value
+            if value is None or (type(value) is float and value != value):
+                return missing(value)
+            raise _Bad("wrong_type", f"expected true or false, got {type(value).__name__}")
+        return check_bool
+
+    def check_text(value: Any) -> Any:  # strings, categories, date-times
+        if type(value) is str:
+            return value
+        if value is None or (type(value) is float and value != value):
+            if f.required:
+                return missing(value)
+            return None
+        raise _Bad("wrong_type", f"expected a string, got {type(value).__name__}")
+    return check_text
+
+
+def fields_from(spec: Sequence[Mapping[str, Any]] | None,
+                schema: Sequence[Sequence[str]]) -> tuple[InputField, ...]:
+    """The model's request fields: its ``input_spec()`` if it has one, else the
+    registry's recorded input schema (every column required)."""
+    if spec:
+        return tuple(InputField(str(s["name"]), str(s.get("dtype") or "any"),
+                                bool(s.get("required", True))) for s in spec)
+    return tuple(InputField(str(n), str(d) if d != "unknown" else "float64") for n, d in schema)

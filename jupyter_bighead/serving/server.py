@@ -1,0 +1,450 @@
+"""The inference server behind ``jupyter bighead serve MODEL_REF``.
+
+A tornado application over one :class:`~.model.ServedModel`:
+
+* ``POST /v1/models/{name}:predict``: KServe v1 (``instances`` or column ``inputs``);
+* ``POST /v2/models/{name}/infer``: Open Inference Protocol v2 tensors;
+* ``GET /v2/models/{name}``, ``/v2/models/{name}/ready``, ``/v1/models/{name}``;
+* ``GET /v2/health/live`` and ``/v2/health/ready``; ``GET /metrics`` (Prometheus);
+* ``POST /admin/reload`` (bearer token): re-resolve the alias and hot-swap.
+
+Hot swap: the new version is loaded completely in a thread, then one reference is
+replaced. A request reads that reference once when it starts, so requests in flight
+finish on the model they started with and none is dropped.
+
+Single-row requests are predicted on the event loop: a prediction takes tens of
+microseconds, less than handing it to a thread would cost. Requests with more rows
+than ``INLINE_ROWS`` go to a thread, so one big batch does not stall the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tornado import httputil, web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from ..errors import BigheadError
+from .deploy import ADMIN_TOKEN_ENV
+from .metrics import Metrics
+from .model import ServedModel
+from .schema import EXTRA_POLICIES, RequestError
+from .workers import WORKER, fork_workers
+
+log = logging.getLogger("jupyter_bighead.serving")
+
+INLINE_ROWS = 32
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """Everything ``jupyter bighead serve`` takes (see ``--help``)."""
+
+    model_ref: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    registry: str | None = None
+    admin_token: str | None = None
+    poll_seconds: float = 0.0
+    extra_features: str = "reject"
+    allow_missing: bool = True
+    max_body_bytes: int = DEFAULT_MAX_BODY
+
+
+class ModelHolder:
+    """The model being served, swapped whole on reload.
+
+    ``current`` is ``None`` until the first load succeeds; ``error`` then says why not.
+    """
+
+    def __init__(self, options: ServeOptions, metrics: Metrics | None = None,
+                 registry: Any = None) -> None:
+        from ..jobs.scoring import parse_model_ref
+
+        self.options = options
+        self.name, self.version, self.alias = parse_model_ref(options.model_ref)
+        self.current: ServedModel | None = None
+        self.error: str | None = "loading"
+        self.metrics = metrics or Metrics()
+        self._registry = registry
+        self._lock = threading.Lock()
+
+    def registry(self) -> Any:
+        if self._registry is None:
+            if self.options.registry:
+                from ..registry import Registry
+
+                self._registry = Registry(self.options.registry)
+            else:
+                from .. import default_registry
+
+                self._registry = default_registry()
+        return self._registry
+
+    def reload(self, force: bool = False) -> dict[str, Any]:
+        """Re-resolve the reference; load and swap when it points elsewhere (or ``force``).
+
+        Never raises: a failure keeps the old model serving and is returned (and, when
+        nothing was loaded yet, reported by readiness).
+        """
+        if not self._lock.acquire(blocking=False):
+            return {"reloaded": False, "reason": "a reload is already running"}
+        previous = self.current.version if self.current else None
+        try:
+            reg = self.registry()
+            mv = reg.get(self.name, self.version, alias=self.alias)
+            if self.current is not None and mv.version == previous and not force:
+                return {"reloaded": False, "version": previous, "previous": previous}
+            served = ServedModel.load(reg, self.name, mv.version,
+                                      extra=self.options.extra_features,
+                                      allow_missing=self.options.allow_missing)
+            served.alias = self.alias
+            self.current = served  # the swap: one reference
+            self.error = None
+            self.metrics.reloaded("ok")
+            log.info("serving %s v%s", self.name, served.version)
+            return {"reloaded": True, "version": served.version, "previous": previous}
+        except Exception as exc:  # readiness reports it; the old model keeps serving
+            reason = exc.message if isinstance(exc, BigheadError) else \
+                f"{type(exc).__name__}: {exc}"
+            if self.current is None:
+                self.error = f"model {self.options.model_ref} failed to load: {reason}"
+            self.metrics.reloaded("error")
+            log.warning("loading %s failed: %s", self.options.model_ref, reason)
+            return {"reloaded": False, "version": previous, "previous": previous,
+                    "error": reason}
+        finally:
+            self._lock.release()
+
+
+# ---- handlers ------------------------------------------------------------------------
+class _Handler(web.RequestHandler):
+    route = "other"
+
+    def initialize(self, holder: ModelHolder) -> None:
+        self.holder = holder
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json")
+
+    def send_json(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(payload))
+
+    def fail(self, error: RequestError) -> None:
+        self.send_json(error.payload, error.status)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # Never a traceback to the client: a code and one line.
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        message = httputil.responses.get(status_code, "error")
+        if isinstance(exc, web.HTTPError) and exc.log_message:
+            message = exc.log_message % exc.args if exc.args else exc.log_message
+        self.finish(json.dumps({"error": {"code": f"http_{status_code}", "message": message}}))
+
+    def on_finish(self) -> None:
+        self.holder.metrics.observe(self.route, self.get_status(), self.request.request_time())
+
+    def model_for(self, name: str) -> ServedModel:
+        if name != self.holder.name:
+            raise RequestError("unknown_model", f"no model {name!r} here; this server serves "
+                               f"{self.holder.name!r}", status=404, field="name")
+        model = self.holder.current
+        if model is None:
+            raise RequestError("not_ready", self.holder.error or "loading", status=503)
+        return model
+
+
+@web.stream_request_body
+class _BodyHandler(_Handler):
+    """Reads the body itself, so that one over the limit gets a JSON 413 early."""
+
+    async def prepare(self) -> None:
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._too_big = False
+        limit = self.holder.options.max_body_bytes
+        length = self.request.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            # Answer now and hang up rather than read a body we will refuse.
+            self.set_header("Connection", "close")
+            self.set_status(413)
+            await self.finish(json.dumps(_too_big(limit).payload))
+            self.request.connection.close()  # type: ignore[union-attr]
+            return
+        # tornado would refuse a long chunked body with a bare 400; data_received
+        # counts it instead and answers 413.
+        self.request.connection.set_max_body_size(2**62)  # type: ignore[union-attr]
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._too_big:
+            return
+        self._size += len(chunk)
+        if self._size <= self.holder.options.max_body_bytes:
+            self._chunks.append(chunk)
+            return
+        # A chunked body that grew over the limit: answer now and hang up.
+        self._too_big, self._chunks = True, []
+        self.set_header("Connection", "close")
+        self.set_status(413)
+        done = self.finish(json.dumps(_too_big(self.holder.options.max_body_bytes).payload))
+        done.add_done_callback(lambda _f: self.request.connection.close())  # type: ignore
+
+    def body_json(self) -> dict[str, Any]:
+        if self._too_big:
+            raise _too_big(self.holder.options.max_body_bytes)
+        body = b"".join(self._chunks)
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            raise RequestError("invalid_json", f"the body is not valid JSON: {exc}",
+                               field="body") from None
+        if not isinstance(data, dict):
+            raise RequestError("invalid_request", "the body must be a JSON object",
+                               field="body")
+        return data
+
+    async def predict(self, model: ServedModel, rows: list[list[Any]]) -> list[Any]:
+        try:
+            if len(rows) <= INLINE_ROWS:
+                return model.predict_rows(rows)
+            return await asyncio.get_running_loop().run_in_executor(
+                None, model.predict_rows, rows)
+        except RequestError:
+            raise
+        except BigheadError as exc:  # a pipeline refusing the input (InvalidSpec...)
+            raise RequestError(exc.code, exc.message) from None
+
+
+def _too_big(limit: int) -> RequestError:
+    return RequestError("body_too_large", f"the body is over the {limit}-byte limit",
+                        status=413, field="body")
+
+
+class PredictV1Handler(_BodyHandler):
+    route = "v1_predict"
+
+    async def post(self, name: str) -> None:
+        try:
+            model = self.model_for(name)
+            body = self.body_json()
+            if "instances" in body:
+                rows = model.schema.rows_from_instances(body["instances"])
+            elif "inputs" in body:
+                rows = model.schema.rows_from_columns(body["inputs"])
+            else:
+                raise RequestError("invalid_request", "the body needs 'instances' (a list of "
+                                   "rows) or 'inputs' (an object of columns)",
+                                   field="instances")
+            self.send_json({"predictions": await self.predict(model, rows)})
+        except RequestError as exc:
+            self.fail(exc)
+        except Exception as exc:
+            self.fail(_internal(exc))
+
+
+class InferV2Handler(_BodyHandler):
+    route = "v2_infer"
+
+    async def post(self, name: str) -> None:
+        try:
+            model = self.model_for(name)
+            body = self.body_json()
+            rows = model.schema.rows_from_tensors(body.get("inputs"))
+            predictions = await self.predict(model, rows)
+            out: dict[str, Any] = {"model_name": model.name, "model_version": str(model.version),
+                                   "outputs": [{"name": "predictions", "shape": [len(rows)],
+                                                "datatype": _v2_type(predictions),
+                                                "data": predictions}]}
+            if isinstance(body.get("id"), str):
+                out["id"] = body["id"]
+            self.send_json(out)
+        except RequestError as exc:
+            self.fail(exc)
+        except Exception as exc:
+            self.fail(_internal(exc))
+
+
+def _v2_type(values: list[Any]) -> str:
+    first = values[0] if values else 0.0
+    if isinstance(first, bool):
+        return "BOOL"
+    if isinstance(first, int):
+        return "INT64"
+    return "FP64" if isinstance(first, float) else "BYTES"
+
+
+def _internal(exc: Exception) -> RequestError:
+    log.error("prediction failed:\n%s", "".join(traceback.format_exception(exc)))
+    return RequestError("prediction_failed", f"prediction failed: {type(exc).__name__}",
+                        status=500)
+
+
+class MetadataHandler(_Handler):
+    route = "metadata"
+
+    def get(self, name: str) -> None:
+        try:
+            self.send_json(self.model_for(name).metadata())
+        except RequestError as exc:
+            self.fail(exc)
+
+
+class ModelReadyHandler(_Handler):
+    route = "health"
+
+    def get(self, name: str) -> None:
+        try:
+            model = self.model_for(name)
+            self.send_json({"name": name, "ready": True, "version": model.version})
+        except RequestError as exc:
+            self.fail(exc)
+
+
+class LiveHandler(_Handler):
+    route = "health"
+
+    def get(self) -> None:
+        self.send_json({"live": True})
+
+
+class ReadyHandler(_Handler):
+    route = "health"
+
+    def get(self) -> None:
+        model = self.holder.current
+        if model is None:
+            self.send_json({"ready": False, "reason": self.holder.error or "loading"}, 503)
+            return
+        self.send_json({"ready": True, "model": model.name, "version": model.version,
+                        "alias": model.alias})
+
+
+class MetricsHandler(_Handler):
+    route = "metrics"
+
+    def get(self) -> None:
+        model = self.holder.current
+        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        self.finish(self.holder.metrics.render(self.holder.name,
+                                               model.version if model else None,
+                                               model is not None))
+
+
+class ReloadHandler(_Handler):
+    route = "admin"
+
+    async def post(self) -> None:
+        token = self.holder.options.admin_token
+        if not token:
+            self.fail(RequestError("forbidden", "the admin API is off: start the server with "
+                                   f"--admin-token or ${ADMIN_TOKEN_ENV}", status=403))
+            return
+        given = self.request.headers.get("Authorization", "")
+        given = given[7:] if given.startswith("Bearer ") else \
+            self.request.headers.get("X-Admin-Token", "")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            self.fail(RequestError("unauthorized", "a valid admin token is required",
+                                   status=401))
+            return
+        force = self.get_argument("force", "") in ("1", "true")
+        result = await asyncio.get_running_loop().run_in_executor(
+            None, self.holder.reload, force)
+        if WORKER["forked"]:  # the parent tells the other workers to reload too
+            os.kill(os.getppid(), signal.SIGHUP)
+        self.send_json({"model": self.holder.name, **result},
+                       200 if "error" not in result else 409)
+
+
+class NotFoundHandler(_Handler):
+    def prepare(self) -> None:
+        self.fail(RequestError("not_found", f"no route {self.request.path}", status=404))
+
+
+def make_app(holder: ModelHolder) -> web.Application:
+    """The tornado application serving ``holder``'s model."""
+    args = {"holder": holder}
+    return web.Application(
+        [
+            (r"/v1/models/([^/:]+):predict", PredictV1Handler, args),
+            (r"/v1/models/([^/:]+)", ModelReadyHandler, args),
+            (r"/v2/models/([^/]+)/infer", InferV2Handler, args),
+            (r"/v2/models/([^/]+)/ready", ModelReadyHandler, args),
+            (r"/v2/models/([^/]+)", MetadataHandler, args),
+            (r"/v2/health/live", LiveHandler, args),
+            (r"/v2/health/ready", ReadyHandler, args),
+            (r"/metrics", MetricsHandler, args),
+            (r"/admin/reload", ReloadHandler, args),
+        ],
+        default_handler_class=NotFoundHandler, default_handler_args=args,
+        log_function=_log_request, compress_response=False,
+    )
+
+
+def _log_request(handler: web.RequestHandler) -> None:
+    if handler.get_status() >= 500 and handler.get_status() != 503:
+        log.warning("%s %s -> %s", handler.request.method, handler.request.uri,
+                    handler.get_status())
+
+
+# ---- running ---------------------------------------------------------------------------
+async def _run(holder: ModelHolder, sockets: list[socket.socket]) -> None:
+    options = holder.options
+    server = HTTPServer(make_app(holder), max_body_size=max(options.max_body_bytes, 1) * 4,
+                        idle_connection_timeout=60)
+    server.add_sockets(sockets)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def reload_soon(force: bool = False) -> None:
+        loop.run_in_executor(None, holder.reload, force)
+
+    loop.add_signal_handler(signal.SIGHUP, reload_soon)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    reload_soon(True)
+    poller = None
+    if options.poll_seconds > 0:
+        async def poll() -> None:
+            while True:
+                await asyncio.sleep(options.poll_seconds)
+                await loop.run_in_executor(None, holder.reload, False)
+
+        poller = asyncio.create_task(poll())
+    await stop.wait()
+    if poller is not None:
+        poller.cancel()
+    server.stop()
+    await asyncio.sleep(0.2)  # let requests in flight answer
+    await server.close_all_connections()
+
+
+def serve(options: ServeOptions, *, on_listening: Callable[[int], None] | None = None) -> None:
+    """Run the server until SIGTERM/SIGINT. ``--workers N`` forks N processes that
+    share the listening socket; each loads the model itself (after the fork, so no
+    process inherits LightGBM's OpenMP threads)."""
+    if options.extra_features not in EXTRA_POLICIES:
+        raise RequestError("invalid_option", f"--extra-features must be one of {EXTRA_POLICIES}")
+    sockets = bind_sockets(options.port, options.host, reuse_port=False)
+    port = sockets[0].getsockname()[1]
+    print(f"[bighead serve] {options.model_ref} on http://{options.host}:{port} "
+          f"({options.workers} worker{'s' if options.workers > 1 else ''})", flush=True)
+    if on_listening is not None:
+        on_listening(port)
+    if options.workers > 1:
+        fork_workers(options.workers)
+    asyncio.run(_run(ModelHolder(options), sockets))

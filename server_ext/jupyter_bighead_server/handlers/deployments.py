@@ -1,0 +1,85 @@
+"""``/bighead/api/deployments``: deploy a model version, list, inspect, logs, try it, delete."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_bighead.errors import InvalidSpec
+
+from .base import BigheadHandler
+
+
+class DeploymentsHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """Every deployment, newest first, with its health checked now."""
+        items = await asyncio.to_thread(self.bighead.deployments().list)
+        self.write_json({"items": [d.view() for d in items]})
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """``{model, version | alias, target, replicas, resources}``; 201 with the record."""
+        body = self.get_json_object()
+        record = await asyncio.to_thread(self.bighead.create_deployment, body, self.username())
+        self.write_json(record.view(), status=201)
+
+
+class DeploymentHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, dep_id: str) -> None:
+        """One deployment: status, url, version being served, restarts."""
+        record = await asyncio.to_thread(self.bighead.deployments().get, dep_id)
+        self.write_json(record.view())
+
+    @web.authenticated
+    @authorized
+    async def delete(self, dep_id: str) -> None:
+        """Stop the deployment and remove everything it created."""
+        record = await asyncio.to_thread(self.bighead.deployments().delete, dep_id)
+        self.write_json(record.view())
+
+
+class DeploymentLogsHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, dep_id: str) -> None:
+        """``?offset=N``: the server's log from byte N on (local target)."""
+        offset = self.int_argument("offset", 0) or 0
+        if offset < 0:
+            raise InvalidSpec("offset must be >= 0")
+        text, new_offset = await asyncio.to_thread(self.bighead.deployments().logs, dep_id,
+                                                   offset)
+        self.write_json({"text": text, "offset": new_offset})
+
+
+class DeploymentRedeployHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, dep_id: str) -> None:
+        """Serve the version the alias points at now (``?force=1``: reload regardless)."""
+        force = self.get_argument("force", "") in ("1", "true")
+        record = await asyncio.to_thread(self.bighead.deployments().redeploy, dep_id, force)
+        self.write_json(record.view())
+
+
+class DeploymentPredictHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, dep_id: str) -> None:
+        """Forward a KServe v1 body to the deployment (the panel's "try it" box).
+
+        The browser cannot reach the server's own port with the lab's credentials; this
+        passes the request through and returns the server's status and JSON verbatim.
+        """
+        self.get_json_object()  # a 400 here for a body that is not a JSON object
+        status, payload = await asyncio.to_thread(
+            self.bighead.predict_deployment, dep_id, self.request.body)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(payload)

@@ -1,0 +1,121 @@
+"""``--workers N`` (forked processes sharing the port) and pipeline-style models."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import psutil
+
+from jupyter_bighead.serving.model import ServedModel
+from jupyter_bighead.serving.schema import Schema, fields_from
+
+from .conftest import instances, training_frame
+
+
+def _get(port, path):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    return resp.status, json.loads(resp.read())
+
+
+def _post(port, body):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("POST", "/v1/models/clf:predict", body=json.dumps(body))
+    resp = conn.getresponse()
+    return resp.status, json.loads(resp.read())
+
+
+def _until(check, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("condition not reached")
+
+
+def test_workers_share_the_port_restart_and_reload_together(registry, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    X, _y = training_frame()
+    rows = instances(X[:2])
+    env = {**os.environ, "BIGHEAD_SERVE_ADMIN_TOKEN": "t0k"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_bighead.cli", "serve", "clf@production", "--registry",
+         registry.store.uri, "--port", str(port), "--workers", "2"],
+        stdout=(tmp_path / "log").open("wb"), stderr=subprocess.STDOUT, env=env)
+    try:
+        _until(lambda: len(psutil.Process(proc.pid).children()) == 2)
+        _until(lambda: all(_get(port, "/v2/health/ready")[0] == 200 for _ in range(6)))
+        assert _post(port, {"instances": rows})[1]["predictions"] == \
+            registry.load("clf", 1).predict_proba(X[:2])[:, 1].tolist()
+        first, second = psutil.Process(proc.pid).children()
+        first.kill()  # the parent replaces a dead worker
+        _until(lambda: len(psutil.Process(proc.pid).children()) == 2 and
+               first.pid not in [c.pid for c in psutil.Process(proc.pid).children()])
+        registry.set_alias("clf", "production", 2)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/admin/reload", headers={"Authorization": "Bearer t0k"})
+        assert conn.getresponse().status == 200
+        # Every worker (not only the one that answered) now serves v2.
+        _until(lambda: {_get(port, "/v2/health/ready")[1].get("version")
+                        for _ in range(12)} == {2})
+        assert second.is_running()
+    finally:
+        registry.set_alias("clf", "production", 1)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+    assert proc.returncode == 0
+
+
+class FakePipeline:
+    """What the server relies on from jupyter_bighead.pipeline.Pipeline, and no more."""
+
+    def input_spec(self):
+        return [{"name": "user_id", "dtype": "int64", "required": True},
+                {"name": "ts", "dtype": "datetime64[ns]", "required": False}]
+
+    def predict_proba(self, df):
+        assert list(df.columns) == (["user_id", "ts"] if "ts" in df else ["user_id"])
+        p = (df.user_id.to_numpy() % 10) / 10.0
+        return np.column_stack([1 - p, p])
+
+    def predict(self, df):
+        return self.predict_proba(df)[:, 1] > 0.5
+
+    def resources(self):
+        return {"cpu": "2", "memory": "4Gi", "gpu": 0}
+
+
+def test_a_pipeline_gets_its_raw_columns_and_may_omit_optional_ones():
+    model = FakePipeline()
+    schema = Schema(fields_from(model.input_spec(), ()))
+
+    class MV:  # the registry's record, reduced to what serving reads
+        name, version, task, flavor, model_class = "p", 1, "binary", "pipeline", "Pipeline"
+        input_schema = ()
+
+    served = ServedModel("p", 1, None, MV(), model, schema, "bighead-pipeline")  # type: ignore
+    assert served._fast is None
+    rows = schema.rows_from_instances([{"user_id": 13}, {"user_id": 27}])
+    assert served.predict_rows(rows) == [0.3, 0.7]
+    rows = schema.rows_from_instances([{"user_id": 4, "ts": "2026-01-02T03:04:05"}])
+    frame = served.frame(rows)
+    assert frame.ts.dtype == "datetime64[ns]" and served.predict_rows(rows) == [0.4]
+    assert served.resources() == {"cpu": "2", "memory": "4Gi", "gpu": 0}
+    assert [i["parameters"]["required"] for i in served.metadata()["inputs"]] == [True, False]
+    assert isinstance(pd.Timestamp(frame.ts[0]), pd.Timestamp)
