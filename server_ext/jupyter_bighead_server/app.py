@@ -12,6 +12,7 @@ from jupyter_bighead.config import BLOCK_PATHS_ENV, HOME_ENV, BigheadHome, defau
 
 from .routes import ROUTES, url_pattern
 from .service import BigheadService
+from .threads import wait_ready, warm_up
 
 EXECUTORS = ("local", "kubernetes")
 
@@ -160,6 +161,7 @@ class BigheadApp(ExtensionApp):
         if self.executor == "local":
             # Schedules fire from the server: start checking them (cheap, a daemon thread).
             self.settings["bighead"].jobs().start_scheduler()
+        warm_up()  # import the heavy libraries once, in the background
         self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
 
     def _start_supervisor(self, interval: float) -> None:
@@ -172,6 +174,7 @@ class BigheadApp(ExtensionApp):
         service = self.settings["bighead"]
 
         def loop() -> None:
+            wait_ready()  # see .threads: no first import races with the handlers' threads
             while True:
                 time.sleep(interval)
                 try:

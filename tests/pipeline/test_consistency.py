@@ -92,3 +92,36 @@ def test_an_online_request_without_timestamp_looks_features_up_now(world):
     assert pipe.predict_proba({"user_id": users[0], "channel": "web"}).shape == (1, 2)
     # The pinned versions go with the model: refs_ name @1 though NAMES did not.
     assert pipe.steps[0].refs_ == [f"{n}@1" for n in NAMES]
+
+
+def test_the_inference_server_agrees_with_offline_and_looks_features_up_online(world):
+    """The third path: the same registered pipeline behind `jupyter bighead serve`'s app.
+
+    With the timestamp the server's answers equal offline scoring bit for bit; with only
+    the entity (and the other raw columns) the pipeline's FeatureLookup fetches features
+    "now" through FeatureRepo.online, the same code as materialize.
+    """
+    from tests.serving.conftest import start_server
+
+    _home, reg, pipe, X = world
+    rows = X.iloc[:150]
+    offline = pipe.predict_proba(rows)[:, 1]
+    instances = [{"user_id": int(r.user_id), "ts": r.ts.isoformat(), "channel": r.channel}
+                 for r in rows.itertuples()]
+    srv = start_server(reg, ref="booker")
+    try:
+        status, meta = srv.call("GET", "/v2/models/booker")
+        assert status == 200
+        inputs = {i["name"] for i in meta["inputs"]}
+        assert {"user_id", "channel"} <= inputs and "bookings_30d_count" not in inputs
+        status, body = srv.call("POST", "/v1/models/booker:predict", {"instances": instances})
+        assert status == 200, body
+        np.testing.assert_array_equal(np.asarray(body["predictions"]), offline)
+
+        online_rows = [{"user_id": i["user_id"], "channel": i["channel"]} for i in instances[:5]]
+        status, body = srv.call("POST", "/v1/models/booker:predict", {"instances": online_rows})
+        assert status == 200, body
+        now = pipe.predict_proba(pd.DataFrame(online_rows))[:, 1]
+        np.testing.assert_array_equal(np.asarray(body["predictions"]), now)
+    finally:
+        srv.close()

@@ -35,7 +35,7 @@ def _post(port, body):
     return resp.status, json.loads(resp.read())
 
 
-def _until(check, timeout=60):
+def _until(check, timeout=90, log=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -44,7 +44,8 @@ def _until(check, timeout=60):
         except OSError:
             pass
         time.sleep(0.2)
-    raise AssertionError("condition not reached")
+    output = log.read_text(errors="replace")[-3000:] if log is not None else ""
+    raise AssertionError(f"condition not reached in {timeout} s; server output:\n{output}")
 
 
 def test_workers_share_the_port_restart_and_reload_together(registry, tmp_path):
@@ -59,21 +60,22 @@ def test_workers_share_the_port_restart_and_reload_together(registry, tmp_path):
          registry.store.uri, "--port", str(port), "--workers", "2"],
         stdout=(tmp_path / "log").open("wb"), stderr=subprocess.STDOUT, env=env)
     try:
-        _until(lambda: len(psutil.Process(proc.pid).children()) == 2)
-        _until(lambda: all(_get(port, "/v2/health/ready")[0] == 200 for _ in range(6)))
+        log = tmp_path / "log"
+        _until(lambda: len(psutil.Process(proc.pid).children()) == 2, log=log)
+        _until(lambda: all(_get(port, "/v2/health/ready")[0] == 200 for _ in range(6)), log=log)
         assert _post(port, {"instances": rows})[1]["predictions"] == \
             registry.load("clf", 1).predict_proba(X[:2])[:, 1].tolist()
         first, second = psutil.Process(proc.pid).children()
         first.kill()  # the parent replaces a dead worker
         _until(lambda: len(psutil.Process(proc.pid).children()) == 2 and
-               first.pid not in [c.pid for c in psutil.Process(proc.pid).children()])
+               first.pid not in [c.pid for c in psutil.Process(proc.pid).children()], log=log)
         registry.set_alias("clf", "production", 2)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("POST", "/admin/reload", headers={"Authorization": "Bearer t0k"})
         assert conn.getresponse().status == 200
         # Every worker (not only the one that answered) now serves v2.
         _until(lambda: {_get(port, "/v2/health/ready")[1].get("version")
-                        for _ in range(12)} == {2})
+                        for _ in range(12)} == {2}, log=log)
         assert second.is_running()
     finally:
         registry.set_alias("clf", "production", 1)

@@ -44,7 +44,8 @@ export function exampleRequest(inputs: IDeployInput[]): string {
   return JSON.stringify({ instances: [row] }, null, 2);
 }
 
-const DONE = new Set(['ready', 'failed', 'stopped', 'error']);
+/** Statuses that need no more polling (see jupyter_bighead.serving.deploy.STATUSES). */
+const DONE = new Set(['running', 'failed', 'stopped']);
 
 function TryIt(props: { deployment: IDeployment; inputs: IDeployInput[] }): JSX.Element {
   const [body, setBody] = React.useState(() => exampleRequest(props.inputs));
@@ -115,7 +116,7 @@ function Endpoint(props: { deployment: IDeployment; inputs: IDeployInput[]; onSt
       <button className="jp-mod-styled" onClick={props.onStop}>
         Stop
       </button>
-      {d.status === 'ready' && <TryIt deployment={d} inputs={props.inputs} />}
+      {d.status === 'running' && <TryIt deployment={d} inputs={props.inputs} />}
     </div>
   );
 }

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..threads import in_thread
 from .base import BigheadHandler
 
 
@@ -18,4 +17,4 @@ class BlocksHandler(BigheadHandler):
         configured block folders, with parameters, resources, owner, source and a
         snippet; blocks that failed to load are listed under ``errors``."""
         search = self.get_argument("search", None)
-        self.write_json(await asyncio.to_thread(self.bighead.blocks, search))
+        self.write_json(await in_thread(self.bighead.blocks, search))

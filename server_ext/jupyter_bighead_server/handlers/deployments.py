@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
+from ..threads import in_thread
 from .base import BigheadHandler
 
 
@@ -17,7 +16,7 @@ class DeploymentsHandler(BigheadHandler):
     @authorized
     async def get(self) -> None:
         """Every deployment, newest first, with its health checked now."""
-        items = await asyncio.to_thread(self.bighead.deployments().list)
+        items = await in_thread(self.bighead.deployments().list)
         self.write_json({"items": [d.view() for d in items]})
 
     @web.authenticated
@@ -25,7 +24,7 @@ class DeploymentsHandler(BigheadHandler):
     async def post(self) -> None:
         """``{model, version | alias, target, replicas, resources}``; 201 with the record."""
         body = self.get_json_object()
-        record = await asyncio.to_thread(self.bighead.create_deployment, body, self.username())
+        record = await in_thread(self.bighead.create_deployment, body, self.username())
         self.write_json(record.view(), status=201)
 
 
@@ -34,14 +33,14 @@ class DeploymentHandler(BigheadHandler):
     @authorized
     async def get(self, dep_id: str) -> None:
         """One deployment: status, url, version being served, restarts."""
-        record = await asyncio.to_thread(self.bighead.deployments().get, dep_id)
+        record = await in_thread(self.bighead.deployments().get, dep_id)
         self.write_json(record.view())
 
     @web.authenticated
     @authorized
     async def delete(self, dep_id: str) -> None:
         """Stop the deployment and remove everything it created."""
-        record = await asyncio.to_thread(self.bighead.deployments().delete, dep_id)
+        record = await in_thread(self.bighead.deployments().delete, dep_id)
         self.write_json(record.view())
 
 
@@ -53,7 +52,7 @@ class DeploymentLogsHandler(BigheadHandler):
         offset = self.int_argument("offset", 0) or 0
         if offset < 0:
             raise InvalidSpec("offset must be >= 0")
-        text, new_offset = await asyncio.to_thread(self.bighead.deployments().logs, dep_id,
+        text, new_offset = await in_thread(self.bighead.deployments().logs, dep_id,
                                                    offset)
         self.write_json({"text": text, "offset": new_offset})
 
@@ -64,7 +63,7 @@ class DeploymentRedeployHandler(BigheadHandler):
     async def post(self, dep_id: str) -> None:
         """Serve the version the alias points at now (``?force=1``: reload regardless)."""
         force = self.get_argument("force", "") in ("1", "true")
-        record = await asyncio.to_thread(self.bighead.deployments().redeploy, dep_id, force)
+        record = await in_thread(self.bighead.deployments().redeploy, dep_id, force)
         self.write_json(record.view())
 
 
@@ -78,7 +77,7 @@ class DeploymentPredictHandler(BigheadHandler):
         passes the request through and returns the server's status and JSON verbatim.
         """
         self.get_json_object()  # a 400 here for a body that is not a JSON object
-        status, payload = await asyncio.to_thread(
+        status, payload = await in_thread(
             self.bighead.predict_deployment, dep_id, self.request.body)
         self.set_status(status)
         self.set_header("Content-Type", "application/json")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
+from ..threads import in_thread
 from .base import BigheadHandler
 
 
@@ -19,7 +18,7 @@ class FeaturesHandler(BigheadHandler):
         """``?search=&tag=&owner=&limit=&offset=``: a page of the catalog."""
         from jupyter_bighead.features.api import list_catalog
 
-        result = await asyncio.to_thread(
+        result = await in_thread(
             list_catalog, self.bighead.feature_repo(),
             search=self.get_argument("search", None), tag=self.get_argument("tag", None),
             owner=self.get_argument("owner", None), limit=self.int_argument("limit", 100) or 100,
@@ -35,7 +34,7 @@ class FeatureHandler(BigheadHandler):
         """One feature: every version, its definition and what changed."""
         from jupyter_bighead.features.api import describe
 
-        self.write_json(await asyncio.to_thread(describe, self.bighead.feature_repo(), name))
+        self.write_json(await in_thread(describe, self.bighead.feature_repo(), name))
 
 
 class FeatureDiffHandler(BigheadHandler):
@@ -48,7 +47,7 @@ class FeatureDiffHandler(BigheadHandler):
         a, b = self.int_argument("a", None), self.int_argument("b", None)
         if a is None or b is None:
             raise InvalidSpec("pass the two versions to compare as ?a=N&b=M")
-        diff = await asyncio.to_thread(self.bighead.feature_repo().diff, name, a, b)
+        diff = await in_thread(self.bighead.feature_repo().diff, name, a, b)
         self.write_json({"name": name, "a": a, "b": b, "changes": json_safe(diff)})
 
 
@@ -66,6 +65,6 @@ class FeaturePreviewHandler(BigheadHandler):
         at = body.get("at")
         if at is not None and not isinstance(at, str):
             raise InvalidSpec("'at' must be an ISO date-time string or null")
-        result = await asyncio.to_thread(preview, self.bighead.feature_repo(), features,
+        result = await in_thread(preview, self.bighead.feature_repo(), features,
                                          entities, at)
         self.write_json(result)

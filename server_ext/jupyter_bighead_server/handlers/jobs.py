@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
+from ..threads import in_thread
 from .base import BigheadHandler
 
 
@@ -30,7 +29,7 @@ class JobsHandler(BigheadHandler):
         limit = self.int_argument("limit", 50) or 50
         if not 1 <= limit <= 1000:
             raise InvalidSpec("limit must be 1-1000")
-        records = await asyncio.to_thread(
+        records = await in_thread(
             self.bighead.jobs().list, limit=limit, offset=self.int_argument("offset", 0) or 0,
             state=self.get_argument("state", None) or None,
         )
@@ -41,7 +40,7 @@ class JobsHandler(BigheadHandler):
     async def post(self) -> None:
         """Submit a JobSpec (``notebook`` relative to the server root); 201 with the record."""
         body = self.get_json_object()
-        result = await asyncio.to_thread(self.bighead.submit_job, body, self.username())
+        result = await in_thread(self.bighead.submit_job, body, self.username())
         self.write_json(result, status=201)
 
 
@@ -50,7 +49,7 @@ class JobHandler(BigheadHandler):
     @authorized
     async def get(self, job_id: str) -> None:
         """One job's record: state, times, resources, metrics, outputs, environment."""
-        record = await asyncio.to_thread(self.bighead.jobs().status, job_id)
+        record = await in_thread(self.bighead.jobs().status, job_id)
         self.write_json(self.bighead.job_view(record))
 
 
@@ -63,8 +62,8 @@ class JobLogsHandler(BigheadHandler):
         if offset < 0:
             raise InvalidSpec("offset must be >= 0")
         executor = self.bighead.jobs()
-        text, new_offset = await asyncio.to_thread(executor.read_log, job_id, offset)
-        final = (await asyncio.to_thread(executor.status, job_id)).final
+        text, new_offset = await in_thread(executor.read_log, job_id, offset)
+        final = (await in_thread(executor.status, job_id)).final
         self.write_json({"text": text, "offset": new_offset, "final": final})
 
 
@@ -73,7 +72,7 @@ class JobCancelHandler(BigheadHandler):
     @authorized
     async def post(self, job_id: str) -> None:
         """Stop the job and everything it started."""
-        record = await asyncio.to_thread(self.bighead.jobs().cancel, job_id)
+        record = await in_thread(self.bighead.jobs().cancel, job_id)
         self.write_json(self.bighead.job_view(record))
 
 
@@ -83,8 +82,8 @@ class JobRerunHandler(BigheadHandler):
     async def post(self, job_id: str) -> None:
         """Submit the same spec again; 201 with the new record."""
         executor = self.bighead.jobs()
-        old = await asyncio.to_thread(executor.status, job_id)
-        record = await asyncio.to_thread(executor.submit, old.spec, self.username())
+        old = await in_thread(executor.status, job_id)
+        record = await in_thread(executor.submit, old.spec, self.username())
         self.write_json(self.bighead.job_view(record), status=201)
 
 
@@ -94,7 +93,7 @@ class SchedulesHandler(BigheadHandler):
     async def get(self) -> None:
         """Every schedule of the configured executor."""
         executor = self.bighead.jobs()
-        items = await asyncio.to_thread(executor.schedules) if hasattr(executor, "schedules") \
+        items = await in_thread(executor.schedules) if hasattr(executor, "schedules") \
             else []
         self.write_json({"executor": executor.name, "items": items})
 
@@ -103,7 +102,7 @@ class SchedulesHandler(BigheadHandler):
     async def post(self) -> None:
         """A JobSpec with ``schedule`` (cron, UTC); ``productionize`` as for jobs. 201."""
         body = self.get_json_object()
-        result = await asyncio.to_thread(self.bighead.schedule_job, body, self.username())
+        result = await in_thread(self.bighead.schedule_job, body, self.username())
         self.write_json(result, status=201)
 
 
@@ -115,7 +114,7 @@ class ScheduleHandler(BigheadHandler):
         executor = self.bighead.jobs()
         if not hasattr(executor, "unschedule"):
             raise InvalidSpec(f"the {executor.name} executor has no schedules")
-        await asyncio.to_thread(executor.unschedule, name)
+        await in_thread(executor.unschedule, name)
         self.write_json({"deleted": name})
 
 
@@ -124,7 +123,7 @@ class SweepsHandler(BigheadHandler):
     @authorized
     async def get(self) -> None:
         """Every sweep, newest first, with its trials so far."""
-        self.write_json({"items": await asyncio.to_thread(self.bighead.sweeps().list)})
+        self.write_json({"items": await in_thread(self.bighead.sweeps().list)})
 
     @web.authenticated
     @authorized
@@ -132,7 +131,7 @@ class SweepsHandler(BigheadHandler):
         """A JobSpec plus ``space``, ``strategy``, ``n``, ``max_parallel``, ``metric``,
         ``mode``, ``model`` and ``alias``; the sweep runs in the background. 202."""
         body = self.get_json_object()
-        state = await asyncio.to_thread(self.bighead.start_sweep, body, self.username())
+        state = await in_thread(self.bighead.start_sweep, body, self.username())
         self.write_json(state, status=202)
 
 
@@ -141,4 +140,4 @@ class SweepHandler(BigheadHandler):
     @authorized
     async def get(self, sweep_id: str) -> None:
         """One sweep: state, trials with their metric, best trial, registered version."""
-        self.write_json(await asyncio.to_thread(self.bighead.sweeps().get, sweep_id))
+        self.write_json(await in_thread(self.bighead.sweeps().get, sweep_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -10,6 +9,7 @@ from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
+from ..threads import in_thread
 from .base import BigheadHandler
 
 
@@ -28,7 +28,7 @@ class ModelsHandler(_ModelsBase):
     async def get(self) -> None:
         """``?limit=&offset=&cursor=&prefix=``: a page of models."""
         args = self.page_args()
-        page = await asyncio.to_thread(self.registry().models,
+        page = await in_thread(self.registry().models,
                                        prefix=self.get_argument("prefix", None) or None, **args)
         self.write_json(page.to_dict())
 
@@ -38,7 +38,7 @@ class ModelHandler(_ModelsBase):
     @authorized
     async def get(self, name: str) -> None:
         """One model: latest version and aliases."""
-        self.write_json((await asyncio.to_thread(self.registry().model, name)).to_dict())
+        self.write_json((await in_thread(self.registry().model, name)).to_dict())
 
 
 class VersionsHandler(_ModelsBase):
@@ -46,7 +46,7 @@ class VersionsHandler(_ModelsBase):
     @authorized
     async def get(self, name: str) -> None:
         """``?limit=&offset=&cursor=``: a page of versions, newest first."""
-        page = await asyncio.to_thread(self.registry().versions, name, **self.page_args())
+        page = await in_thread(self.registry().versions, name, **self.page_args())
         self.write_json(page.to_dict())
 
 
@@ -57,7 +57,7 @@ class VersionHandler(_ModelsBase):
         """A version: metrics, params, lineage, evaluation data and Plotly figures."""
         from jupyter_bighead.registry.api import parse_version, version_view
 
-        view = await asyncio.to_thread(version_view, self.registry(), name,
+        view = await in_thread(version_view, self.registry(), name,
                                        parse_version(version))
         notebook = (view["version"].get("lineage") or {}).get("notebook") or {}
         if notebook.get("path"):
@@ -77,7 +77,7 @@ class TrendHandler(_ModelsBase):
         from jupyter_bighead.registry.api import trend_view
 
         metric = self.get_argument("metric", "roc_auc")
-        self.write_json(await asyncio.to_thread(trend_view, self.registry(), name, metric))
+        self.write_json(await in_thread(trend_view, self.registry(), name, metric))
 
 
 class CompareHandler(_ModelsBase):
@@ -90,7 +90,7 @@ class CompareHandler(_ModelsBase):
         a, b = self.get_argument("a", None), self.get_argument("b", None)
         if a is None or b is None:
             raise InvalidSpec("pass the two versions to compare as ?a=N&b=M")
-        result = await asyncio.to_thread(self.registry().compare, name,
+        result = await in_thread(self.registry().compare, name,
                                          parse_version(a, "a"), parse_version(b, "b"))
         self.write_json(result)
 
@@ -103,7 +103,7 @@ class AliasHandler(_ModelsBase):
         from jupyter_bighead.registry.api import parse_version
 
         version = parse_version(self.get_json_object().get("version"))
-        event = await asyncio.to_thread(self.registry().set_alias, name, alias, version,
+        event = await in_thread(self.registry().set_alias, name, alias, version,
                                         user=self.username())
         self.write_json(event.to_dict())
 
@@ -111,7 +111,7 @@ class AliasHandler(_ModelsBase):
     @authorized
     async def delete(self, name: str, alias: str) -> None:
         """Remove the alias (audited)."""
-        event = await asyncio.to_thread(self.registry().delete_alias, name, alias,
+        event = await in_thread(self.registry().delete_alias, name, alias,
                                         user=self.username())
         self.write_json(event.to_dict())
 
@@ -121,7 +121,7 @@ class AliasRollbackHandler(_ModelsBase):
     @authorized
     async def post(self, name: str, alias: str) -> None:
         """Undo the alias's last move."""
-        event = await asyncio.to_thread(self.registry().rollback, name, alias, user=self.username())
+        event = await in_thread(self.registry().rollback, name, alias, user=self.username())
         self.write_json(event.to_dict())
 
 
@@ -130,7 +130,7 @@ class AliasHistoryHandler(_ModelsBase):
     @authorized
     async def get(self, name: str, alias: str) -> None:
         """``?limit=&offset=``: every move of the alias, newest first."""
-        page = await asyncio.to_thread(
+        page = await in_thread(
             self.registry().alias_history, name, alias,
             limit=self.int_argument("limit", 50), offset=self.int_argument("offset", 0) or 0,
         )

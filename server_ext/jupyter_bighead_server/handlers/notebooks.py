@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
+from ..threads import in_thread
 from .base import BigheadHandler
 
 
@@ -21,7 +20,7 @@ class ProductionizeHandler(BigheadHandler):
         parameters = body.get("parameters") or {}
         if not isinstance(parameters, dict):
             raise InvalidSpec("'parameters' must be a JSON object")
-        result = await asyncio.to_thread(
+        result = await in_thread(
             self.bighead.productionize,
             body.get("path"),
             force=bool(body.get("force", False)),
@@ -37,7 +36,7 @@ class ReportHandler(BigheadHandler):
     async def post(self) -> None:
         """Body ``{"path", "strip_prototype"?}``; writes ``<stem>.report.html`` beside it."""
         body = self.get_json_object()
-        result = await asyncio.to_thread(
+        result = await in_thread(
             self.bighead.report, body.get("path"),
             strip_prototype=bool(body.get("strip_prototype", False)),
         )

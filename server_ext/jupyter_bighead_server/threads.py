@@ -1,0 +1,67 @@
+"""Running core calls off the event loop, safely.
+
+Handlers call the core in worker threads. Two threads importing pandas, scikit-learn or
+plotly for the first time at once can trip Python's import deadlock detection, and one of
+them then sees a partially initialized module ("partially initialized module 'pandas'
+has no attribute 'Series'"). So the heavy libraries are imported once, in one background
+thread started with the server (which itself stays quick to start), and worker threads
+wait for that before running core code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: Imported in this order, one thread, at server start.
+HEAVY = ("numpy", "pandas", "pyarrow.parquet", "sklearn.base", "lightgbm",
+         "plotly.graph_objects")
+
+log = logging.getLogger(__name__)
+_READY = threading.Event()
+_LOCK = threading.Lock()
+_started = False
+
+
+def _import_all() -> None:
+    try:
+        for name in HEAVY:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # an optional library: its users report the error
+                log.debug("jupyter-bighead: could not preload %s: %s", name, exc)
+    finally:
+        _READY.set()
+
+
+def warm_up() -> None:
+    """Start importing the heavy libraries in a background thread (once)."""
+    global _started
+    with _LOCK:
+        if _started:
+            return
+        _started = True
+    threading.Thread(target=_import_all, name="bighead-imports", daemon=True).start()
+
+
+def wait_ready() -> None:
+    """Block until the heavy libraries are imported (starting that if needed)."""
+    if not _READY.is_set():
+        warm_up()
+        _READY.wait()
+
+
+def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    wait_ready()
+    return fn(*args, **kwargs)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``asyncio.to_thread`` once the heavy imports are done."""
+    return await asyncio.to_thread(_call, fn, *args, **kwargs)
