@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..registry import ModelVersion, Registry
+    from .spec import JobSpec
 
 _REF = re.compile(
     r"^(?P<name>[A-Za-z0-9][\w.-]*)(?:@(?P<alias>[A-Za-z][\w.-]*)|:(?P<version>\d+))?$"
@@ -198,3 +199,36 @@ def score_job(model_ref: str, input: str, output: str, **options: Any) -> dict[s
     log_metric("rows_scored", result.rows)
     return {"model": result.model, "version": result.version, "rows": result.rows,
             "output": str(result.output)}
+
+
+def score_job_spec(model_ref: str, input: str, output: str, *, registry: Registry | None = None,
+                   profile: str = "default", schedule: str | None = None,
+                   **options: Any) -> JobSpec:
+    """A :class:`JobSpec` that batch-scores ``input`` with a registered model.
+
+    The job asks for the resources a registered pipeline declares (``resources()``,
+    recorded with the version; nothing extra for a plain model), so the executor sizes
+    it as serving does; submitting it fails clearly if the profile gives less.
+    """
+    from ..registry.api import PIPELINE, pipeline_view
+    from .spec import JobSpec
+
+    name, version, alias = parse_model_ref(model_ref)
+    if registry is None:
+        from .. import default_registry
+
+        registry = default_registry()
+    reg = registry
+    mv = reg.get(name, version, alias=alias)
+    resources: dict[str, Any] = {}
+    if mv.flavor == PIPELINE:
+        view = pipeline_view(reg, mv.name, mv.version) or {}
+        declared = view.get("resources") or {}
+        resources = {k: declared[k] for k in ("cpu", "memory") if declared.get(k)}
+        if int(declared.get("gpu") or 0) > 0:
+            resources["gpu"] = int(declared["gpu"])
+    return JobSpec(function="jupyter_bighead.jobs.scoring:score_job",
+                   parameters={"model_ref": model_ref, "input": str(input),
+                               "output": str(output), **options},
+                   profile=profile, schedule=schedule, resources=resources,
+                   name=f"score-{name}")

@@ -18,8 +18,9 @@ import os
 import re
 import secrets
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -28,7 +29,7 @@ from typing import Any, ClassVar
 
 from .._io import atomic_write_text
 from ..config import BigheadHome
-from ..errors import InvalidSpec, NotFound
+from ..errors import ExecutionFailed, InvalidSpec, NotFound
 
 ENTRY_POINT_GROUP = "jupyter_bighead.deploy_targets"
 #: The environment variable that hands a server its admin token.
@@ -310,6 +311,44 @@ class DeploymentService:
     def get(self, dep_id: str) -> Deployment:
         """One deployment with its health checked now. Raises ``NotFound``."""
         return self._refresh(self.store.load(dep_id))
+
+    def wait(self, dep_id: str, timeout: float = 120.0, interval: float = 0.25) -> Deployment:
+        """Wait until the deployment is ``running`` (or ``failed``) and return it.
+
+        Raises
+        ------
+        ExecutionFailed
+            If it failed (the reason is in the message) or is not up after ``timeout`` s.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.get(dep_id)
+            if record.status == "running":
+                return record
+            if record.status == "failed" or time.monotonic() > deadline:
+                why = record.reason or f"still {record.status} after {timeout:g} s"
+                raise ExecutionFailed(f"deployment {dep_id} of {record.ref} is not up: {why}",
+                                      {"id": dep_id, "status": record.status})
+            time.sleep(interval)
+
+    def predict(self, dep_id: str, instances: Sequence[Mapping[str, Any]]) -> builtins.list[Any]:
+        """Send ``{"instances": [...]}`` (the KServe v1 shape) to the deployment.
+
+        Raises
+        ------
+        InvalidSpec
+            With the server's message, when it refuses the request (4xx).
+        """
+        record = self.store.load(dep_id)
+        body = json.dumps({"instances": list(instances)}).encode()
+        status, out = self.call(dep_id, "POST", f"/v1/models/{record.model}:predict", body)
+        data = json.loads(out or b"{}")
+        if status != 200:
+            error = data.get("error") if isinstance(data, dict) else None
+            message = error.get("message") if isinstance(error, dict) else str(data)[:500]
+            raise InvalidSpec(f"the model server refused the request ({status}): {message}",
+                              data if isinstance(data, dict) else None)
+        return list(data["predictions"])
 
     def delete(self, dep_id: str) -> Deployment:
         """Stop the deployment and forget it; returns its last record."""

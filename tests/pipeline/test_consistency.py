@@ -125,3 +125,21 @@ def test_the_inference_server_agrees_with_offline_and_looks_features_up_online(w
         np.testing.assert_array_equal(np.asarray(body["predictions"]), now)
     finally:
         srv.close()
+
+
+def test_batch_scoring_as_a_job_asks_for_the_pipelines_resources_and_agrees(world, tmp_path):
+    from jupyter_bighead.jobs.local import LocalExecutor
+    from jupyter_bighead.jobs.scoring import score_job_spec
+
+    home, reg, pipe, X = world
+    X.iloc[:300].to_parquet(tmp_path / "in.parquet")
+    spec = score_job_spec("booker", tmp_path / "in.parquet", tmp_path / "job.parquet",
+                          registry=reg)
+    declared = pipe.resources()
+    assert spec.resources == {"cpu": declared["cpu"], "memory": declared["memory"]}
+    ex = LocalExecutor(home=home)
+    finished = ex.wait(ex.submit(spec).id, 180)
+    assert finished.state == "succeeded", finished.error
+    assert finished.resources["memory"] == declared["memory"]
+    np.testing.assert_array_equal(pd.read_parquet(tmp_path / "job.parquet").prediction,
+                                  pipe.predict_proba(X.iloc[:300])[:, 1])
