@@ -219,7 +219,9 @@ class KubernetesTarget(DeployTarget):
         resources = resource_requirements({**self.default_resources, **wanted})
         env = [{"name": HOME_ENV, "value": str(self.home.root)},
                {"name": "BIGHEAD_MODEL_VERSION", "value": str(record.version)},
-               {"name": ADMIN_TOKEN_ENV, "value": record.admin_token},
+               # The admin token lives in a Secret, never in the pod template.
+               {"name": ADMIN_TOKEN_ENV, "valueFrom": {"secretKeyRef": {
+                   "name": name, "key": "admin-token"}}},
                {"name": "PYTHONUNBUFFERED", "value": "1"}]
         _, hpa = self._hpa()
         values = {
@@ -240,12 +242,17 @@ class KubernetesTarget(DeployTarget):
         if self.service_account:
             out["deployment"]["spec"]["template"]["spec"]["serviceAccountName"] = \
                 self.service_account
+        out["secret"] = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                         "metadata": {"name": name, "namespace": self.namespace,
+                                      "labels": labels},
+                         "stringData": {"admin-token": record.admin_token}}
         return out
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self, record: Deployment) -> Deployment:
         docs = self.manifests(record)
         name = docs["deployment"]["metadata"]["name"]
+        self._apply("v1", "Secret", docs["secret"])
         self._apply("apps/v1", "Deployment", docs["deployment"])
         # The initial scale, under its own manager (see the module docstring).
         self._apply("apps/v1", "Deployment", {
@@ -292,7 +299,8 @@ class KubernetesTarget(DeployTarget):
     def stop(self, record: Deployment) -> None:
         name = object_name(record.id)
         for dyn, res in (self._resource("apps/v1", "Deployment"),
-                         self._resource("v1", "Service"), self._hpa()):
+                         self._resource("v1", "Service"), self._hpa(),
+                         self._resource("v1", "Secret")):
             self._delete(dyn, res, name)
 
     def _delete(self, dyn: Any, res: Any, name: str) -> None:

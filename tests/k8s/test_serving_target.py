@@ -6,6 +6,9 @@ the target writes (and rewrites), not pods becoming ready.
 
 from __future__ import annotations
 
+import base64
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -85,6 +88,12 @@ def test_deployment_service_and_hpa_with_resources_probes_and_replicas(service, 
     assert (scaler["spec"]["minReplicas"], scaler["spec"]["maxReplicas"]) == (2, 5)
     assert scaler["spec"]["scaleTargetRef"]["name"] == name
     assert service.get(record.id).status == "starting"  # no pods: no Deployment controller
+    # The admin token is in a Secret the pod reads, never in the pod template.
+    token = next(e for e in box.env if e.name == "BIGHEAD_SERVE_ADMIN_TOKEN")
+    assert token.value is None and token.value_from.secret_key_ref.name == name
+    secret = kube.core().read_namespaced_secret(name, kube.namespace)
+    stored = json.loads((service.store.folder(record.id) / "record.json").read_text())
+    assert base64.b64decode(secret.data["admin-token"]).decode() == stored["admin_token"] != ""
 
 
 @k8s
@@ -119,7 +128,7 @@ def test_an_alias_move_rolls_out_the_same_deployment(service, kube):
 
 
 @k8s
-def test_delete_removes_all_three_objects(service, kube):
+def test_delete_removes_every_object(service, kube):
     record = service.create("churn", alias="production")
     name = object_name(record.id)
     service.delete(record.id)
@@ -131,6 +140,8 @@ def test_delete_removes_all_three_objects(service, kube):
         kube.core().read_namespaced_service(name, kube.namespace)
     with pytest.raises(ApiException):
         hpa(kube, name)
+    with pytest.raises(ApiException):
+        kube.core().read_namespaced_secret(name, kube.namespace)
     with pytest.raises(NotFound):
         service.get(record.id)
 
