@@ -188,6 +188,11 @@ class DeployTarget(ABC):
         raise InvalidSpec(f"the {self.name} target cannot be called from this server")
 
 
+def target_names() -> list[str]:
+    """Every deploy target name: the built-ins and the entry points (nothing imported)."""
+    return sorted(set(_BUILTIN) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
 def target_class(name: str) -> type[DeployTarget]:
     """The deploy target registered under ``name``.
 
@@ -204,8 +209,8 @@ def target_class(name: str) -> type[DeployTarget]:
             if ep.name == name:
                 cls: type[DeployTarget] = ep.load()
                 return cls
-        known = sorted(set(_BUILTIN) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
-        raise InvalidSpec(f"unknown deploy target {name!r}; targets: {', '.join(known)}")
+        raise InvalidSpec(f"unknown deploy target {name!r}; targets: "
+                          f"{', '.join(target_names())}")
     module, attr = target.split(":")
     found: type[DeployTarget] = getattr(importlib.import_module(module), attr)
     return found

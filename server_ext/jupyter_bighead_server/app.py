@@ -130,6 +130,16 @@ class BigheadApp(ExtensionApp):
     def _default_home(self) -> str:
         return str(default_home())
 
+    @validate("deploy_target")
+    def _validate_deploy_target(self, proposal: dict[str, Any]) -> str:
+        from jupyter_bighead.serving.deploy import target_names
+
+        value = str(proposal["value"]).strip()
+        if value not in target_names():
+            raise ValueError(f"c.BigheadApp.deploy_target={proposal['value']!r} is not one of "
+                             f"{', '.join(target_names())}")
+        return value
+
     @validate("executor")
     def _validate_executor(self, proposal: dict[str, Any]) -> str:
         value = str(proposal["value"]).strip().lower()

@@ -94,3 +94,11 @@ async def test_unknown_and_malformed_deployment_ids(jp_fetch, model):
         with pytest.raises(HTTPClientError) as info:
             await call(jp_fetch, "deployments", dep_id)
         assert info.value.code == status
+
+
+def test_an_unknown_deploy_target_is_refused_at_configuration():
+    from jupyter_bighead_server.app import BigheadApp
+
+    with pytest.raises(ValueError, match="'nowhere' is not one of kubernetes, local"):
+        BigheadApp(deploy_target="nowhere")
+    assert BigheadApp(deploy_target="kubernetes").deploy_target == "kubernetes"
