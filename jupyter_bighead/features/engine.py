@@ -33,7 +33,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidSpec
-from .sorting import PARALLEL_MIN_EVENTS, _run, _workers, partition, sort_keys, sort_parts
+from .sorting import (
+    PARALLEL_MIN_EVENTS,
+    _run,
+    _workers,
+    partition,
+    pool,
+    sort_keys,
+    sort_parts,
+)
 from .sources import Ticks, check_zones
 from .sums import BLOCK, window_sums  # noqa: F401
 
@@ -273,11 +281,8 @@ def _factorize(entity: Any) -> tuple[np.ndarray, Any]:
     if n < PARALLEL_MIN_EVENTS or _workers() < 2:
         codes, found = _factorize_ints(values)
         return codes.astype(np.int64, copy=False), pd.Index(found)
-    from concurrent.futures import ThreadPoolExecutor
-
     half = n // 2
-    with ThreadPoolExecutor(2) as pool:
-        (c1, u1), (c2, u2) = pool.map(_factorize_ints, (values[:half], values[half:]))
+    (c1, u1), (c2, u2) = pool().map(_factorize_ints, (values[:half], values[half:]))
     del values
     first = pd.Index(u1)
     where = first.get_indexer(u2)

@@ -9,6 +9,7 @@ Parts sort in threads (numpy releases the GIL) for large sources.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,29 @@ PART_SIZE = 1 << 13
 
 def _workers() -> int:
     return max(1, min(os.cpu_count() or 1, 16))
+
+
+_POOL: Any = None
+_POOL_LOCK = threading.Lock()
+
+
+def pool() -> Any:
+    """The feature engine's thread pool: created once, on first use, and kept.
+
+    Every parallel phase of a materialization (sorting parts, gathering columns,
+    searching and summing windows) runs its tasks here, so no phase pays for starting
+    threads, and neither do the many small calls of online lookups. Tasks never submit
+    to this pool themselves (no nesting, so no deadlock); concurrent materializations
+    share it.
+    """
+    global _POOL
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                _POOL = ThreadPoolExecutor(_workers(), thread_name_prefix="bighead-features")
+    return _POOL
 
 
 def partition(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,12 +91,9 @@ def sort_parts(key: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> np.nda
     if workers == 1 or len(key) < PARALLEL_MIN_EVENTS or parts < 2:
         work(0, parts)
         return keys
-    from concurrent.futures import ThreadPoolExecutor
-
     chunks = min(parts, 8 * workers)
     edges = [parts * j // chunks for j in range(chunks + 1)]
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(work, edges[:-1], edges[1:]))
+    list(pool().map(work, edges[:-1], edges[1:]))
     return keys
 
 
@@ -117,7 +138,4 @@ def _run(work: Any, tasks: list[Any], size: int) -> None:
         for task in tasks:
             work(task)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(min(workers, len(tasks))) as pool:
-        list(pool.map(work, tasks))
+    list(pool().map(work, tasks))
