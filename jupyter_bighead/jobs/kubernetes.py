@@ -31,13 +31,13 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, Conflict, InvalidSpec, NotFound, Unavailable
+from ..kube import kube_errors, make_api_client
 from .executor import Executor, current_user
 from .records import JobRecord, now
 from .spec import ComputeProfile, JobSpec, check_within_profile
@@ -167,22 +167,7 @@ class KubernetesExecutor(Executor):
             If there is no usable configuration (not in a pod, no kubeconfig).
         """
         if self._client is None:
-            from kubernetes import client, config
-            from kubernetes.config.config_exception import ConfigException
-
-            cfg = client.Configuration()
-            try:
-                if self.kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
-                    config.load_incluster_config(client_configuration=cfg)
-                else:
-                    # $KUBECONFIG is read now, not when the client library was imported.
-                    path = self.kubeconfig or os.environ.get("KUBECONFIG") or None
-                    config.load_kube_config(config_file=path, context=self.context,
-                                            client_configuration=cfg)
-            except (ConfigException, OSError) as exc:
-                raise Unavailable(f"no usable Kubernetes configuration: {exc}") from None
-            cfg.retries = False  # fail fast: the caller gets Unavailable, not a long retry
-            self._client = client.ApiClient(cfg)
+            self._client = make_api_client(self.kubeconfig, self.context)
         return self._client
 
     def _core(self) -> Any:
@@ -201,30 +186,9 @@ class KubernetesExecutor(Executor):
         with self._errors():
             return fn(*args, **kwargs)
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Turn the client's exceptions into NotFound, Conflict, InvalidSpec, Unavailable."""
-        import urllib3
-        from kubernetes.client.exceptions import ApiException
-
-        try:
-            yield
-        except ApiException as exc:
-            try:
-                message = json.loads(exc.body or "{}").get("message") or exc.reason
-            except (TypeError, ValueError, AttributeError):
-                message = exc.reason
-            if exc.status == 404:
-                raise NotFound(f"Kubernetes: {message}") from None
-            if exc.status == 409:
-                raise Conflict(f"Kubernetes: {message}") from None
-            if exc.status in (400, 422):
-                raise InvalidSpec(f"the cluster refused the request: {message}") from None
-            raise Unavailable(f"the Kubernetes API answered {exc.status}: {message}") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            where = getattr(getattr(self._client, "configuration", None), "host", "the cluster")
-            raise Unavailable(f"cannot reach the Kubernetes API at {where}: "
-                              f"{type(exc).__name__}: {exc}") from None
+    def _errors(self) -> Any:
+        """The client's exceptions as typed errors (:func:`..kube.kube_errors`)."""
+        return kube_errors(self._client)
 
     def _cronjob_resource(self) -> tuple[Any, str]:
         """The CronJob resource of the dynamic client: ``batch/v1``, else ``batch/v1beta1``."""

@@ -23,13 +23,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..config import HOME_ENV, BigheadHome
-from ..errors import Conflict, InvalidSpec, NotFound, Unavailable
+from ..errors import InvalidSpec, NotFound, Unavailable
 from ..jobs.kubernetes import DEFAULT_IMAGE, MANAGED_BY, label_value, resource_requirements
+from ..kube import kube_errors, make_api_client
 from .deploy import ADMIN_TOKEN_ENV, Deployment, DeployTarget
 
 FIELD_MANAGER = "jupyter-bighead"
@@ -135,50 +135,12 @@ class KubernetesTarget(DeployTarget):
     def api_client(self) -> Any:
         """The configured ``kubernetes.client.ApiClient``. Raises ``Unavailable``."""
         if self._client is None:
-            from kubernetes import client, config
-            from kubernetes.config.config_exception import ConfigException
-
-            cfg = client.Configuration()
-            try:
-                if self.kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
-                    config.load_incluster_config(client_configuration=cfg)
-                else:
-                    path = self.kubeconfig or os.environ.get("KUBECONFIG") or None
-                    config.load_kube_config(config_file=path, context=self.context,
-                                            client_configuration=cfg)
-            except (ConfigException, OSError) as exc:
-                raise Unavailable(f"no usable Kubernetes configuration: {exc}") from None
-            cfg.retries = False
-            self._client = client.ApiClient(cfg)
+            self._client = make_api_client(self.kubeconfig, self.context)
         return self._client
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """The client's exceptions as NotFound, Conflict, InvalidSpec, Unavailable."""
-        import urllib3
-        from kubernetes.client.exceptions import ApiException
-        from kubernetes.dynamic.exceptions import DynamicApiError
-
-        try:
-            yield
-        except (ApiException, DynamicApiError) as exc:
-            status = getattr(exc, "status", None)
-            try:
-                message = json.loads(getattr(exc, "body", None) or "{}").get("message") or \
-                    getattr(exc, "reason", str(exc))
-            except (TypeError, ValueError, AttributeError):
-                message = getattr(exc, "reason", str(exc))
-            if status == 404:
-                raise NotFound(f"Kubernetes: {message}") from None
-            if status == 409:
-                raise Conflict(f"Kubernetes: {message}") from None
-            if status in (400, 422):
-                raise InvalidSpec(f"the cluster refused the request: {message}") from None
-            raise Unavailable(f"the Kubernetes API answered {status}: {message}") from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            where = getattr(getattr(self._client, "configuration", None), "host", "the cluster")
-            raise Unavailable(f"cannot reach the Kubernetes API at {where}: "
-                              f"{type(exc).__name__}: {exc}") from None
+    def _errors(self) -> Any:
+        """The client's exceptions as typed errors (:func:`..kube.kube_errors`)."""
+        return kube_errors(self._client)
 
     def _resource(self, api_version: str | Sequence[str], kind: str) -> Any:
         from kubernetes.dynamic import DynamicClient
