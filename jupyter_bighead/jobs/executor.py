@@ -10,12 +10,12 @@ import getpass
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
+from ..plugins import load_plugin
 from .records import FINAL, JobRecord, JobStore, new_job_id
 from .spec import DEFAULT_PROFILES, ComputeProfile, JobSpec, check_within_profile
 
@@ -208,18 +208,7 @@ def executor_class(name: str) -> type[Executor]:
     InvalidSpec
         If no built-in or entry-point executor has that name.
     """
-    import importlib
-
-    target = _BUILTIN.get(name)
-    if target is None:
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name == name:
-                cls: type[Executor] = ep.load()
-                return cls
-        known = sorted(set(_BUILTIN) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
-        raise InvalidSpec(f"unknown executor {name!r}; executors: {', '.join(known)}")
-    module, attr = target.split(":")
-    found: type[Executor] = getattr(importlib.import_module(module), attr)
+    found: type[Executor] = load_plugin(ENTRY_POINT_GROUP, _BUILTIN, name, "executor")
     return found
 
 

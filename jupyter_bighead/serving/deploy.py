@@ -23,13 +23,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
 
 from .._io import atomic_write_text
 from ..config import BigheadHome
 from ..errors import ExecutionFailed, InvalidSpec, NotFound
+from ..plugins import load_plugin, plugin_names
 
 ENTRY_POINT_GROUP = "jupyter_bighead.deploy_targets"
 #: The environment variable that hands a server its admin token.
@@ -190,7 +190,7 @@ class DeployTarget(ABC):
 
 def target_names() -> list[str]:
     """Every deploy target name: the built-ins and the entry points (nothing imported)."""
-    return sorted(set(_BUILTIN) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    return plugin_names(ENTRY_POINT_GROUP, _BUILTIN)
 
 
 def target_class(name: str) -> type[DeployTarget]:
@@ -201,18 +201,8 @@ def target_class(name: str) -> type[DeployTarget]:
     InvalidSpec
         If no built-in or entry-point target has that name.
     """
-    import importlib
-
-    target = _BUILTIN.get(name)
-    if target is None:
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name == name:
-                cls: type[DeployTarget] = ep.load()
-                return cls
-        raise InvalidSpec(f"unknown deploy target {name!r}; targets: "
-                          f"{', '.join(target_names())}")
-    module, attr = target.split(":")
-    found: type[DeployTarget] = getattr(importlib.import_module(module), attr)
+    found: type[DeployTarget] = load_plugin(ENTRY_POINT_GROUP, _BUILTIN, name,
+                                            "deploy target")
     return found
 
 
