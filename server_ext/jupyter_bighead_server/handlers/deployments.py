@@ -53,7 +53,7 @@ class DeploymentLogsHandler(BigheadHandler):
         if offset < 0:
             raise InvalidSpec("offset must be >= 0")
         text, new_offset = await in_thread(self.bighead.deployments().logs, dep_id,
-                                                   offset)
+                                           offset)
         self.write_json({"text": text, "offset": new_offset})
 
 

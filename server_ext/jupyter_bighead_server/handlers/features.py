@@ -66,5 +66,5 @@ class FeaturePreviewHandler(BigheadHandler):
         if at is not None and not isinstance(at, str):
             raise InvalidSpec("'at' must be an ISO date-time string or null")
         result = await in_thread(preview, self.bighead.feature_repo(), features,
-                                         entities, at)
+                                 entities, at)
         self.write_json(result)

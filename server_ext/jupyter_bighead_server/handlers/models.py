@@ -29,7 +29,7 @@ class ModelsHandler(_ModelsBase):
         """``?limit=&offset=&cursor=&prefix=``: a page of models."""
         args = self.page_args()
         page = await in_thread(self.registry().models,
-                                       prefix=self.get_argument("prefix", None) or None, **args)
+                               prefix=self.get_argument("prefix", None) or None, **args)
         self.write_json(page.to_dict())
 
 
@@ -58,7 +58,7 @@ class VersionHandler(_ModelsBase):
         from jupyter_bighead.registry.api import parse_version, version_view
 
         view = await in_thread(version_view, self.registry(), name,
-                                       parse_version(version))
+                               parse_version(version))
         notebook = (view["version"].get("lineage") or {}).get("notebook") or {}
         if notebook.get("path"):
             # Where the lab can open it: relative to the server root, when it is inside.
@@ -91,7 +91,7 @@ class CompareHandler(_ModelsBase):
         if a is None or b is None:
             raise InvalidSpec("pass the two versions to compare as ?a=N&b=M")
         result = await in_thread(self.registry().compare, name,
-                                         parse_version(a, "a"), parse_version(b, "b"))
+                                 parse_version(a, "a"), parse_version(b, "b"))
         self.write_json(result)
 
 
@@ -104,7 +104,7 @@ class AliasHandler(_ModelsBase):
 
         version = parse_version(self.get_json_object().get("version"))
         event = await in_thread(self.registry().set_alias, name, alias, version,
-                                        user=self.username())
+                                user=self.username())
         self.write_json(event.to_dict())
 
     @web.authenticated
@@ -112,7 +112,7 @@ class AliasHandler(_ModelsBase):
     async def delete(self, name: str, alias: str) -> None:
         """Remove the alias (audited)."""
         event = await in_thread(self.registry().delete_alias, name, alias,
-                                        user=self.username())
+                                user=self.username())
         self.write_json(event.to_dict())
 
 
