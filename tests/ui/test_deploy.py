@@ -58,5 +58,16 @@ def test_deploy_a_version_and_try_the_endpoint(page: Page, lab):
     assert got == [float(want[0])]
     screenshot(page, "deploy")
 
+    # The sidebar's Deployments section lists the endpoint too.
+    deployments = page.locator('.jp-bighead-sidebar [data-section="deployments"]')
+    deployments.get_by_role("button", name="Refresh deployments").click()
+    row = deployments.locator('[data-deployment][data-status="running"]',
+                              has_text="ui_deploy_model")
+    expect(row).to_have_count(1, timeout=30_000)
+    row.get_by_role("button", name="ui_deploy_model v1").click()
+    expect(row.locator(".jp-bighead-logs")).to_be_visible()
+
     endpoint.get_by_role("button", name="Stop").click()
     expect(endpoint.locator('[data-field="deploy-status"]')).to_have_text("stopped")
+    deployments.get_by_role("button", name="Refresh deployments").click()
+    expect(deployments.locator("[data-deployment]", has_text="ui_deploy_model")).to_have_count(0)

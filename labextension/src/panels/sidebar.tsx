@@ -8,6 +8,7 @@ import * as React from 'react';
 import { bigheadIcon } from '../icons';
 import { BigheadModel } from '../model';
 import { BlocksSection } from './blocks';
+import { DeploymentsSection } from './deployments';
 import { FeaturesSection } from './features';
 import { JobsSection } from './jobs';
 import { ModelsSection } from './models';
@@ -84,6 +85,7 @@ function SidebarContent(props: {
       <ModelsSection onOpen={props.openModel} />
       <FeaturesSection />
       <JobsSection openPath={props.openPath} />
+      <DeploymentsSection />
       <BlocksSection insertCode={props.insertCode} />
     </div>
   );
