@@ -124,6 +124,7 @@ class Registry:
         description: str = "",
         notebook: str | os.PathLike[str] | None = None,
         user: str | None = None,
+        evaluation: Any = None,
     ) -> ModelVersion:
         """Store ``model`` as the next version of ``name`` and return that version.
 
@@ -133,7 +134,10 @@ class Registry:
         are added to the model's own parameters. ``features`` are references like
         ``"bookings_7d_sum@1"``. ``notebook`` is the source notebook (default: the
         kernel's notebook, when Jupyter says which); the git state of its folder (or
-        of the working directory) is recorded.
+        of the working directory) is recorded. ``evaluation`` is the report
+        :func:`~jupyter_bighead.evaluation.evaluate` already computed for this model on
+        these ``X_valid``/``y_valid`` (what the notebook's evaluation view holds): it is
+        stored as is instead of evaluating again, which makes the Register click quick.
 
         Raises
         ------
@@ -173,7 +177,11 @@ class Registry:
                     f"{list(info.feature_names)[:10]}"
                 )
 
-        report = evaluate(model, X_valid, y_valid, task=info.task) if X_valid is not None else None
+        if evaluation is not None:
+            report = _given_evaluation(evaluation, X_valid)
+        else:
+            report = evaluate(model, X_valid, y_valid, task=info.task) \
+                if X_valid is not None else None
         dumped = dump_model(model)
         files = {**dumped.files, WRAPPER: wrapper_bytes(dumped.wrapper)}
         new = NewVersion(
@@ -411,3 +419,18 @@ class Registry:
     def collect_garbage(self, older_than_s: float = 3600.0) -> list[str]:
         """Delete artifact folders left by crashed registrations; returns them."""
         return self.artifacts.collect_garbage(self.store.artifact_dirs(), older_than_s)
+
+
+def _given_evaluation(report: Any, X_valid: Any) -> Any:
+    """Check a precomputed evaluation against the validation data it must describe."""
+    from ..evaluation.report import EvaluationReport
+
+    if not isinstance(report, EvaluationReport):
+        raise InvalidSpec("evaluation must be an EvaluationReport from evaluate(), not "
+                          f"{type(report).__name__}")
+    if X_valid is None:
+        raise InvalidSpec("an evaluation needs the X_valid and y_valid it was computed on")
+    if report.n_rows != len(X_valid):
+        raise InvalidSpec(f"the evaluation covers {report.n_rows} rows but X_valid has "
+                          f"{len(X_valid)}: evaluate this data, or leave evaluation out")
+    return report

@@ -84,7 +84,8 @@ class EvaluationView:
             reg = default_registry()
         self.registered = reg.register(name, self.model, X_valid=self.X, y_valid=self.y,
                                        params=self.params or None,
-                                       features=self.features or None)
+                                       features=self.features or None,
+                                       evaluation=self.report)  # shown above: not again
         return self.registered
 
     def _on_register(self) -> None:

@@ -55,3 +55,36 @@ def test_register_errors_are_shown_not_raised(fitted):
     view._on_register()
     assert "error-color" in view.status.value and "bad/name" in view.status.value
     assert view.registered is None
+
+
+def test_the_register_click_reuses_the_evaluation_it_shows(fitted, monkeypatch):
+    from jupyter_bighead.evaluation import report as report_module
+
+    model, X, y = fitted
+    view = bh.evaluate(model, X, y, name="churn")
+
+    def no_second_evaluation(*args, **kwargs):
+        raise AssertionError("registration evaluated the model again")
+
+    monkeypatch.setattr(report_module, "evaluate", no_second_evaluation)
+    view._on_register()
+    assert "Registered <b>churn v1</b>" in view.status.value
+    reg = bh.default_registry()
+    assert reg.evaluation("churn", 1).to_dict() == view.report.to_dict()
+    assert reg.get("churn", 1).metrics["roc_auc"] == view.metrics["roc_auc"]
+
+
+def test_a_given_evaluation_must_describe_the_validation_rows(fitted):
+    from jupyter_bighead.errors import InvalidSpec
+    from jupyter_bighead.evaluation import evaluate
+
+    model, X, y = fitted
+    reg = bh.default_registry()
+    report = evaluate(model, X[:100], y[:100])
+    with pytest.raises(InvalidSpec, match="covers 100 rows but X_valid has 400"):
+        reg.register("churn", model, X_valid=X, y_valid=y, evaluation=report)
+    with pytest.raises(InvalidSpec, match="EvaluationReport"):
+        reg.register("churn", model, X_valid=X, y_valid=y, evaluation={"metrics": {}})
+    with pytest.raises(InvalidSpec, match="needs the X_valid"):
+        reg.register("churn", model, evaluation=report)
+    assert reg.models().total == 0  # nothing half-registered
