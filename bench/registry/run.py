@@ -169,8 +169,10 @@ def main() -> None:
             data.mkdir()
             Xt.assign(label=yt).to_parquet(data / "train.parquet")
             Xv.assign(label=yv).to_parquet(data / "valid.parquet")
+            # cwd: MLflow puts its ./mlruns artifact folder there, not in the checkout.
             done = subprocess.run([str(MLFLOW_PY), "-c", MLFLOW_SCRIPT, str(data),
-                                   str(args.trees)], capture_output=True, text=True, timeout=900)
+                                   str(args.trees)], capture_output=True, text=True,
+                                  timeout=900, cwd=str(root))
             if done.returncode == 0:
                 results["mlflow"] = json.loads(done.stdout.strip().splitlines()[-1])
             else:
