@@ -210,7 +210,8 @@ def score_job_spec(model_ref: str, input: str, output: str, *, registry: Registr
     recorded with the version; nothing extra for a plain model), so the executor sizes
     it as serving does; submitting it fails clearly if the profile gives less.
     """
-    from ..registry.api import PIPELINE, pipeline_view
+    from ..registry.api import pipeline_view
+    from ..registry.flavors import PIPELINE_FLAVOR
     from .spec import JobSpec
 
     name, version, alias = parse_model_ref(model_ref)
@@ -221,7 +222,7 @@ def score_job_spec(model_ref: str, input: str, output: str, *, registry: Registr
     reg = registry
     mv = reg.get(name, version, alias=alias)
     resources: dict[str, Any] = {}
-    if mv.flavor == PIPELINE:
+    if mv.flavor == PIPELINE_FLAVOR:
         view = pipeline_view(reg, mv.name, mv.version) or {}
         declared = view.get("resources") or {}
         resources = {k: declared[k] for k in ("cpu", "memory") if declared.get(k)}

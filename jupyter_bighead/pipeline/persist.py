@@ -26,13 +26,20 @@ from typing import Any
 import numpy as np
 
 from ..errors import IncompatibleFormat, IntegrityError, InvalidSpec
-from ..registry.flavors import Dumped, ModelInfo, dump_model, json_safe, load_model
+from ..registry.flavors import (
+    PIPELINE_FLAVOR,
+    Dumped,
+    ModelInfo,
+    dump_model,
+    json_safe,
+    load_model,
+)
 from .base import Block
 from .core import Pipeline
 
 #: The layout this code writes; it reads any format up to this one.
 PIPELINE_FORMAT = 1
-FLAVOR = "bighead.pipeline"
+FLAVOR = PIPELINE_FLAVOR
 
 Reader = Callable[[str], bytes]
 _SCALARS = (type(None), bool, int, float, str)

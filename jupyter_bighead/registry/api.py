@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import InvalidSpec
 from .core import Registry
+from .flavors import PIPELINE_FLAVOR
 
 TREND_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier", "f1_at_best_f1", "rmse", "mae", "r2")
 
@@ -38,12 +39,9 @@ def version_view(reg: Registry, name: str, version: int) -> dict[str, Any]:
         "aliases": aliases,
         "evaluation": _plain(report.to_dict()) if report is not None else None,
         "figures": figures,
-        "pipeline": pipeline_view(reg, mv.name, mv.version) if mv.flavor == PIPELINE else None,
+        "pipeline": (pipeline_view(reg, mv.name, mv.version)
+                     if mv.flavor == PIPELINE_FLAVOR else None),
     }
-
-
-#: The flavor name pipelines are stored under (see :mod:`jupyter_bighead.pipeline.persist`).
-PIPELINE = "bighead.pipeline"
 
 
 def pipeline_view(reg: Registry, name: str, version: int) -> dict[str, Any] | None:

@@ -319,13 +319,17 @@ class LightGBMSklearnFlavor(Flavor):
         return est
 
 
+#: The flavor name pipelines are stored under.
+PIPELINE_FLAVOR = "bighead.pipeline"
+
+
 class PipelineFlavor(Flavor):
     """``jupyter_bighead.pipeline.Pipeline``: each block's params and fitted state as
     JSON and ``.npy`` arrays, the learner through its own flavor (see
     :mod:`jupyter_bighead.pipeline.persist`). Defined here so that loading never needs
     the pipeline package imported first."""
 
-    name = "bighead.pipeline"
+    name = PIPELINE_FLAVOR
     handles_description = "jupyter_bighead.pipeline.Pipeline"
 
     def handles(self, model: Any) -> bool:

@@ -70,3 +70,18 @@ def test_registration_records_raw_inputs_and_evaluates_on_the_learner_view(fitte
 
     assert report.metrics["roc_auc"] == metrics.binary_metrics(
         (y == 1).astype(float), p)["metrics"]["roc_auc"]
+
+
+def test_the_version_view_carries_the_graph_without_loading_code(fitted, frame, tmp_path,
+                                                                  monkeypatch):
+    from jupyter_bighead.registry.api import version_view
+
+    X, y = frame
+    reg = _registry(tmp_path)
+    reg.register("churn", fitted, X_valid=X, y_valid=y)
+    monkeypatch.setattr(reg, "load", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("the view must not load the model")))
+    view = version_view(reg, "churn", 1)["pipeline"]
+    assert view["graph"]["nodes"] == json.loads(json.dumps(fitted.describe()))["nodes"]
+    assert view["resources"] == fitted.resources()
+    assert view["inputs"] == fitted.input_spec()
