@@ -37,6 +37,7 @@ from .handlers.jobs import (
     SweepHandler,
     SweepsHandler,
 )
+from .handlers.lab import JobNotebookHandler, ProductionizePlanHandler
 from .handlers.models import (
     AliasHandler,
     AliasHistoryHandler,
@@ -65,6 +66,7 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/status", StatusHandler),
     Route(f"{API_PREFIX}/openapi.json", OpenAPIHandler),
     Route(f"{API_PREFIX}/notebooks/productionize", ProductionizeHandler),
+    Route(f"{API_PREFIX}/notebooks/productionize/plan", ProductionizePlanHandler),
     Route(f"{API_PREFIX}/notebooks/report", ReportHandler),
     Route(f"{API_PREFIX}/blocks", BlocksHandler),
     Route(f"{API_PREFIX}/features", FeaturesHandler),
@@ -77,6 +79,7 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/jobs/{{job_id}}/logs", JobLogsHandler),
     Route(f"{API_PREFIX}/jobs/{{job_id}}/cancel", JobCancelHandler),
     Route(f"{API_PREFIX}/jobs/{{job_id}}/rerun", JobRerunHandler),
+    Route(f"{API_PREFIX}/jobs/{{job_id}}/notebook", JobNotebookHandler),
     Route(f"{API_PREFIX}/schedules", SchedulesHandler),
     Route(f"{API_PREFIX}/schedules/{{name}}", ScheduleHandler),
     Route(f"{API_PREFIX}/sweeps", SweepsHandler),

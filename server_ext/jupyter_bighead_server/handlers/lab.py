@@ -1,0 +1,118 @@
+"""Routes the lab's panels need beyond the core resources.
+
+``POST /bighead/api/jobs/{job_id}/notebook``
+    The executed notebook of a job lives in the hidden ``.bighead/`` folder, which the
+    contents API refuses to serve. This copies it once to a visible folder beside the
+    job's notebook and returns that contents path, so the lab opens it like any notebook.
+``POST /bighead/api/notebooks/productionize/plan``
+    What Productionize would overwrite: the outputs that exist, and among them the ones
+    a person edited since Productionize (or Run remotely) wrote them and whose content
+    would change. The lab asks before overwriting only those.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_bighead.errors import NotFound
+
+from ..threads import in_thread
+from .base import BigheadHandler
+
+#: Folder (beside the job's notebook) that opened executed notebooks are copied to.
+RUNS_FOLDER = "runs"
+#: Folder under the server root for jobs whose notebook is outside it.
+ROOT_RUNS_FOLDER = "bighead_runs"
+
+
+def executed_copy(service: Any, job_id: str) -> dict[str, Any]:
+    """Copy the job's executed notebook to a visible folder (once); its contents path.
+
+    Raises
+    ------
+    NotFound
+        No such job, or it has no executed notebook (yet).
+    """
+    record = service.jobs().status(job_id)
+    executed = (record.outputs or {}).get("executed_notebook")
+    if not executed or not Path(executed).is_file():
+        raise NotFound(f"job {job_id} has no executed notebook"
+                       + ("" if record.final else " yet: it is still running"))
+    folder = service.root_dir.resolve() / ROOT_RUNS_FOLDER
+    notebook = record.spec.notebook
+    if notebook:
+        try:
+            service.relative(Path(notebook).parent)
+            folder = Path(notebook).resolve().parent / RUNS_FOLDER
+        except ValueError:
+            pass
+    target = folder / f"{record.id}.ipynb"
+    copied = False
+    # A copy made earlier may hold the user's own edits: it is never overwritten, and a
+    # job's executed notebook no longer changes once the job is final.
+    if not target.exists() or not record.final:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(executed, tmp)
+        tmp.replace(target)
+        copied = True
+    return {"path": service.relative(target), "copied": copied, "final": record.final}
+
+
+def productionize_plan(service: Any, path: Any) -> dict[str, Any]:
+    """Outputs of Productionize that exist, and those whose edits it would overwrite.
+
+    Productionize runs into a temporary folder, and each existing output is compared
+    with what it would write. An output is reported in ``overwrites`` when its content
+    would change and it was edited after Productionize wrote it (its file is newer than
+    ``production.json``, which is written last), or when there is no ``production.json``.
+
+    Raises
+    ------
+    NotFound, InvalidSpec, DependencyError, Conflict
+        As :func:`jupyter_bighead.notebooks.productionize` does.
+    """
+    from jupyter_bighead.notebooks import productionize
+    from jupyter_bighead.notebooks.productionize import MANIFEST
+
+    source = service.resolve(path)
+    out = source.resolve().parent / f"{source.stem}_production"
+    with tempfile.TemporaryDirectory(prefix="bighead-plan-") as tmp:
+        fresh = productionize(source, out_dir=tmp, force=True)
+        manifest = out / MANIFEST
+        written_at = manifest.stat().st_mtime if manifest.is_file() else None
+        existing: list[str] = []
+        overwrites: list[str] = []
+        for new in (fresh.notebook, fresh.module, fresh.manifest):
+            old = out / new.name
+            if not old.exists():
+                continue
+            existing.append(service.relative(old))
+            if new.name == MANIFEST or old.read_bytes() == new.read_bytes():
+                continue  # the manifest only records when and from what it was written
+            if written_at is None or old.stat().st_mtime > written_at:
+                overwrites.append(service.relative(old))
+    return {"outputs": existing, "overwrites": overwrites}
+
+
+class JobNotebookHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        """Copy the executed notebook out of ``.bighead/``; ``{"path", "copied", "final"}``."""
+        self.write_json(await in_thread(executed_copy, self.bighead, job_id))
+
+
+class ProductionizePlanHandler(BigheadHandler):
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Body ``{"path"}``; ``{"outputs", "overwrites"}`` as contents paths."""
+        body = self.get_json_object()
+        self.write_json(await in_thread(productionize_plan, self.bighead, body.get("path")))
