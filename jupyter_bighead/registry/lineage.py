@@ -11,12 +11,12 @@ import hashlib
 import json
 import os
 import platform
-import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidSpec
+from ..gitinfo import git_state
 
 #: Packages whose versions decide whether a model loads and predicts the same.
 KEY_PACKAGES = ("jupyter-bighead", "lightgbm", "numpy", "pandas", "scikit-learn", "scipy",
@@ -32,29 +32,17 @@ def current_user() -> str:
         return os.environ.get("USER", "unknown")
 
 
-def _git(cwd: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # never take index.lock
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
 def git_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """Commit, dirty flag and root of the git repository containing ``path``, or ``None``."""
+    """Commit, dirty flag and root of the git repository containing ``path``, or ``None``.
+
+    Runs nothing the repository configures (fsmonitor, filters, hooks): see ``gitinfo``.
+    """
     start = Path(path)
     folder = start if start.is_dir() else start.parent
     if not folder.is_dir():
         return None
-    root = _git(folder, "rev-parse", "--show-toplevel")
-    if not root:
-        return None
-    commit = _git(folder, "rev-parse", "HEAD")  # None in a repository with no commits
-    status = _git(folder, "status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": None if status is None else bool(status), "root": root}
+    state = git_state(folder)
+    return None if state.root is None else state.to_dict()
 
 
 def production_cells(notebook: dict[str, Any]) -> list[str]:
