@@ -6,6 +6,7 @@ unit tested without a browser; the widgets only call them.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -142,7 +143,7 @@ class FeatureLookup(w.VBox):
         try:
             frame = self.preview()
         except BigheadError as exc:
-            self.status.value = f"<span style='color:var(--jp-error-color1)'>{exc.message}</span>"
+            self.status.value = _error(exc.message)
             return
         finally:
             self.progress.layout.visibility = "hidden"
@@ -156,13 +157,17 @@ class FeatureLookup(w.VBox):
         try:
             code = self.code()
         except BigheadError as exc:
-            self.status.value = f"<span style='color:var(--jp-error-color1)'>{exc.message}</span>"
+            self.status.value = _error(exc.message)
             return
-        import html
-
         shown = html.escape(code)
         if insert_cell(code):
             self.status.value = ("Inserted a new cell below."
                                  f"<details><summary>code</summary><pre>{shown}</pre></details>")
         else:
             self.status.value = f"Copy this into a cell:<pre>{shown}</pre>"
+
+
+def _error(message: str) -> str:
+    """An error line for the status ``HTML`` widget (``innerHTML``): the text is escaped,
+    since messages quote feature names, source paths and column names."""
+    return f"<span style='color:var(--jp-error-color1)'>{html.escape(message)}</span>"
