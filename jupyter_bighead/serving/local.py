@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from typing import Any, ClassVar
 
+from .._procs import alive, create_time, spawn, stop_tree
 from ..config import HOME_ENV, BigheadHome
 from ..errors import InvalidSpec, Unavailable
 from .deploy import ADMIN_TOKEN_ENV, Deployment, DeployTarget
@@ -94,22 +95,19 @@ class LocalTarget(DeployTarget):
         log = self.log_path(record)
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("ab") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+            # A session of its own, marked (its workers too), reaped as soon as it exits.
+            proc = spawn(cmd, mark=deployment_mark(record.id), env=env,
+                         stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._children[record.id] = proc
-        from ..jobs.local import psutil
-
-        started = psutil.Process(proc.pid).create_time() if psutil else None
+        started = create_time(proc.pid)
         return record.evolve(status="starting", port=port, pid=proc.pid, pid_started=started,
                              url=f"http://{self.host}:{port}", reason=None)
 
     def refresh(self, record: Deployment) -> Deployment:
-        from ..jobs.local import _alive
-
         if record.status == "stopped":
             return record
         self._reap(record.id)
-        if not _alive(record.pid, record.pid_started):
+        if not alive(record.pid, record.pid_started):
             if record.status == "failed":
                 return record
             return record.evolve(status="failed", reason="the server process is not running")
@@ -139,10 +137,8 @@ class LocalTarget(DeployTarget):
         return fresh
 
     def stop(self, record: Deployment) -> None:
-        from ..jobs.local import _alive, _kill_tree
-
-        if record.pid and _alive(record.pid, record.pid_started):
-            _kill_tree(record.pid)
+        # The server, its workers and anything that left its session.
+        stop_tree(record.pid, record.pid_started, deployment_mark(record.id))
         self._reap(record.id)
 
     def redeploy(self, record: Deployment) -> Deployment:
@@ -194,6 +190,11 @@ class LocalTarget(DeployTarget):
         proc = self._children.get(dep_id)
         if proc is not None and proc.poll() is not None:
             self._children.pop(dep_id, None)
+
+
+def deployment_mark(dep_id: str) -> str:
+    """The process mark (see ``_procs``) every process of deployment ``dep_id`` carries."""
+    return f"deployment:{dep_id}"
 
 
 def _json(body: bytes) -> dict[str, Any]:
