@@ -17,6 +17,7 @@ for both, see its docstring.
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -28,7 +29,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,10 +59,58 @@ def find_binaries() -> tuple[Path | None, str]:
     return Path(done.stdout.strip().splitlines()[-1]), ""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class PortTaken(RuntimeError):
+    """A component could not listen on its port: another process took it first."""
+
+
+#: Attempts at starting the control plane, each on freshly chosen ports.
+START_ATTEMPTS = 5
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def free_ports(n: int, rng: random.Random | None = None) -> list[int]:
+    """``n`` distinct ports free on 127.0.0.1 now.
+
+    The components bind them later, so another process may take one in between; that
+    is detected (:class:`PortTaken`) and the start retried. Choosing ports below the
+    kernel's ephemeral range makes it rare: outgoing connections and every ``bind(0)``
+    draw from that range, only explicit binds land below it.
+    """
+    rng = rng or random.Random()
+    low, _high = _ephemeral_range()
+    ports: list[int] = []
+    for _ in range(1000):
+        if len(ports) == n:
+            return ports
+        port = rng.randrange(10000, low) if low > 11000 else rng.randrange(1024, 65536)
+        if port in ports:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+    raise RuntimeError(f"found only {len(ports)} of {n} free ports")
+
+
+def _listens_on(proc: subprocess.Popen[bytes], port: int) -> bool:
+    """Whether ``proc`` itself listens on ``port`` (not some other process that took it)."""
+    import psutil
+
+    try:
+        conns = psutil.Process(proc.pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+               for c in conns)
 
 
 @dataclass
@@ -76,6 +125,7 @@ class KubeCluster:
     etcd_port: int
     apiserver_port: int
     start_seconds: float = 0.0
+    attempts: int = 1  # starts tried (ports taken by others force a retry)
 
     def api_client(self) -> Any:
         from kubernetes import client, config
@@ -86,7 +136,12 @@ class KubeCluster:
 
 
 def _wait_for(url: str, token: str | None, proc: subprocess.Popen[bytes], log: Path,
-              timeout: float) -> None:
+              timeout: float, ports: tuple[int, ...] = ()) -> None:
+    """Wait until ``url`` answers 200 and ``proc`` listens on each of ``ports``.
+
+    Raises PortTaken when ``proc`` exits because a port was in use, RuntimeError when it
+    exits otherwise or is not ready in time.
+    """
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -94,11 +149,14 @@ def _wait_for(url: str, token: str | None, proc: subprocess.Popen[bytes], log: P
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{url} exited with {proc.returncode}:\n{_tail(log)}")
+            text = _tail(log)
+            kind = PortTaken if "address already in use" in text else RuntimeError
+            raise kind(f"{url} exited with {proc.returncode}:\n{text}")
         try:
             with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
                                         timeout=2, context=ctx) as resp:
-                if resp.status == 200:
+                # The answer must come from our process, not one that took the port.
+                if resp.status == 200 and all(_listens_on(proc, p) for p in ports):
                     return
         except OSError:
             pass
@@ -114,17 +172,52 @@ def _tail(log: Path, n: int = 3000) -> str:
 
 
 @contextmanager
-def kube_cluster(bindir: Path) -> Iterator[KubeCluster]:
+def kube_cluster(bindir: Path, ports: Callable[[int], list[int]] = free_ports,
+                 attempts: int = START_ATTEMPTS) -> Iterator[KubeCluster]:
     """Start etcd, kube-apiserver and kube-controller-manager; stop and delete on exit.
+
+    Ports are chosen free, but bound only when the components start, so another process
+    can take one in between: then the start is retried from scratch on new ports, up
+    to ``attempts`` times. ``ports(n)`` returns ``n`` candidate ports (tests inject it).
 
     Raises
     ------
     RuntimeError
-        If a component does not come up (the message holds its log).
+        If a component does not come up (the message holds its log), PortTaken if the
+        ports were taken on every attempt.
     """
     started = time.monotonic()
-    tmp = Path(tempfile.mkdtemp(prefix="bighead-kube-"))
-    procs: list[subprocess.Popen[bytes]] = []
+    for attempt in range(1, attempts + 1):
+        tmp = Path(tempfile.mkdtemp(prefix="bighead-kube-"))
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            cluster = _start(bindir, tmp, procs, ports(3))
+        except PortTaken:
+            _cleanup(procs, tmp)
+            if attempt == attempts:
+                raise
+            continue
+        except BaseException:
+            _cleanup(procs, tmp)
+            raise
+        cluster.start_seconds = time.monotonic() - started
+        cluster.attempts = attempt
+        try:
+            yield cluster
+        finally:
+            _cleanup(procs, tmp)
+        return
+
+
+def _cleanup(procs: list[subprocess.Popen[bytes]], tmp: Path) -> None:
+    for proc in reversed(procs):
+        _stop(proc)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _start(bindir: Path, tmp: Path, procs: list[subprocess.Popen[bytes]],
+           ports: list[int]) -> KubeCluster:
+    """One attempt: the control plane on ``ports`` (etcd client, etcd peer, apiserver)."""
 
     def spawn(name: str, cmd: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
         log = tmp / f"{name}.log"
@@ -134,59 +227,54 @@ def kube_cluster(bindir: Path) -> Iterator[KubeCluster]:
         procs.append(proc)
         return proc, log
 
-    try:
-        etcd_port, peer_port, api_port = _free_port(), _free_port(), _free_port()
-        token = "bighead-test-token"
-        (tmp / "tokens.csv").write_text(f'{token},admin,admin,"system:masters"\n')
-        subprocess.run(["openssl", "genrsa", "-out", str(tmp / "sa.key"), "2048"], check=True,
-                       capture_output=True, timeout=60)
-        etcd, etcd_log = spawn("etcd", [
-            shutil.which("etcd") or "etcd", "--data-dir", str(tmp / "etcd"),
-            "--listen-client-urls", f"http://127.0.0.1:{etcd_port}",
-            "--advertise-client-urls", f"http://127.0.0.1:{etcd_port}",
-            "--listen-peer-urls", f"http://127.0.0.1:{peer_port}",
-            "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}",
-            "--initial-cluster", f"default=http://127.0.0.1:{peer_port}",
-            "--unsafe-no-fsync", "--log-level", "error"])
-        _wait_for(f"http://127.0.0.1:{etcd_port}/health", None, etcd, etcd_log, 30)
-        api, api_log = spawn("kube-apiserver", [
-            str(bindir / "kube-apiserver"),
-            f"--etcd-servers=http://127.0.0.1:{etcd_port}",
-            f"--secure-port={api_port}", "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1", "--insecure-port=0",
-            f"--cert-dir={tmp / 'certs'}",
-            f"--token-auth-file={tmp / 'tokens.csv'}", "--authorization-mode=AlwaysAllow",
-            # 1.20 requires a service-account issuer and signing key even when unused.
-            "--service-account-issuer=https://kubernetes.default.svc",
-            f"--service-account-key-file={tmp / 'sa.key'}",
-            f"--service-account-signing-key-file={tmp / 'sa.key'}",
-            "--disable-admission-plugins=ServiceAccount",
-            "--service-cluster-ip-range=10.0.0.0/24",
-            "--enable-priority-and-fairness=false", "--v=0"])
-        server = f"https://127.0.0.1:{api_port}"
-        _wait_for(f"{server}/readyz", token, api, api_log, 60)
-        ca_file = tmp / "certs" / "apiserver.crt"  # the self-signed chain, CA included
-        kubeconfig = tmp / "kubeconfig"
-        kubeconfig.write_text(
-            "apiVersion: v1\nkind: Config\n"
-            f"clusters:\n- name: bighead-test\n  cluster:\n    server: {server}\n"
-            f"    certificate-authority: {ca_file}\n"
-            f"users:\n- name: admin\n  user:\n    token: {token}\n"
-            "contexts:\n- name: bighead-test\n  context:\n    cluster: bighead-test\n"
-            "    user: admin\n    namespace: default\n"
-            "current-context: bighead-test\n")
-        spawn("kube-controller-manager", [
-            str(bindir / "kube-controller-manager"), f"--kubeconfig={kubeconfig}",
-            f"--controllers={CONTROLLERS}", "--leader-elect=false", "--port=0",
-            "--secure-port=0", "--use-service-account-credentials=false",
-            "--concurrent-gc-syncs=5", "--v=0"])
-        yield KubeCluster(folder=tmp, server=server, token=token, kubeconfig=kubeconfig,
-                          ca_file=ca_file, etcd_port=etcd_port, apiserver_port=api_port,
-                          start_seconds=time.monotonic() - started)
-    finally:
-        for proc in reversed(procs):
-            _stop(proc)
-        shutil.rmtree(tmp, ignore_errors=True)
+    etcd_port, peer_port, api_port = ports
+    token = "bighead-test-token"
+    (tmp / "tokens.csv").write_text(f'{token},admin,admin,"system:masters"\n')
+    subprocess.run(["openssl", "genrsa", "-out", str(tmp / "sa.key"), "2048"], check=True,
+                   capture_output=True, timeout=60)
+    etcd, etcd_log = spawn("etcd", [
+        shutil.which("etcd") or "etcd", "--data-dir", str(tmp / "etcd"),
+        "--listen-client-urls", f"http://127.0.0.1:{etcd_port}",
+        "--advertise-client-urls", f"http://127.0.0.1:{etcd_port}",
+        "--listen-peer-urls", f"http://127.0.0.1:{peer_port}",
+        "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}",
+        "--initial-cluster", f"default=http://127.0.0.1:{peer_port}",
+        "--unsafe-no-fsync", "--log-level", "error"])
+    _wait_for(f"http://127.0.0.1:{etcd_port}/health", None, etcd, etcd_log, 30,
+              ports=(etcd_port, peer_port))
+    api, api_log = spawn("kube-apiserver", [
+        str(bindir / "kube-apiserver"),
+        f"--etcd-servers=http://127.0.0.1:{etcd_port}",
+        f"--secure-port={api_port}", "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1", "--insecure-port=0",
+        f"--cert-dir={tmp / 'certs'}",
+        f"--token-auth-file={tmp / 'tokens.csv'}", "--authorization-mode=AlwaysAllow",
+        # 1.20 requires a service-account issuer and signing key even when unused.
+        "--service-account-issuer=https://kubernetes.default.svc",
+        f"--service-account-key-file={tmp / 'sa.key'}",
+        f"--service-account-signing-key-file={tmp / 'sa.key'}",
+        "--disable-admission-plugins=ServiceAccount",
+        "--service-cluster-ip-range=10.0.0.0/24",
+        "--enable-priority-and-fairness=false", "--v=0"])
+    server = f"https://127.0.0.1:{api_port}"
+    _wait_for(f"{server}/readyz", token, api, api_log, 60, ports=(api_port,))
+    ca_file = tmp / "certs" / "apiserver.crt"  # the self-signed chain, CA included
+    kubeconfig = tmp / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters:\n- name: bighead-test\n  cluster:\n    server: {server}\n"
+        f"    certificate-authority: {ca_file}\n"
+        f"users:\n- name: admin\n  user:\n    token: {token}\n"
+        "contexts:\n- name: bighead-test\n  context:\n    cluster: bighead-test\n"
+        "    user: admin\n    namespace: default\n"
+        "current-context: bighead-test\n")
+    spawn("kube-controller-manager", [
+        str(bindir / "kube-controller-manager"), f"--kubeconfig={kubeconfig}",
+        f"--controllers={CONTROLLERS}", "--leader-elect=false", "--port=0",
+        "--secure-port=0", "--use-service-account-credentials=false",
+        "--concurrent-gc-syncs=5", "--v=0"])
+    return KubeCluster(folder=tmp, server=server, token=token, kubeconfig=kubeconfig,
+                       ca_file=ca_file, etcd_port=etcd_port, apiserver_port=api_port)
 
 
 def _stop(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
