@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from .._procs import alive, create_time, spawn, stop_tree
 from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, InvalidSpec
 from .executor import Executor
@@ -27,55 +27,13 @@ from .records import JobRecord, now
 from .schedules import ScheduleStore, due_minutes
 from .spec import ComputeProfile, JobSpec, check_within_profile
 
-try:  # psutil comes with ipykernel; without it we fall back to kill(pid, 0)
-    import psutil
-except ImportError:  # pragma: no cover
-    psutil = None
+# ``_alive`` is imported by name elsewhere (tests, the local deploy target).
+_alive = alive
 
 
-def _alive(pid: int | None, started: float | None) -> bool:
-    if not pid:
-        return False
-    if psutil is None:  # pragma: no cover
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return False
-        return True
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return started is None or abs(proc.create_time() - started) < 1.0
-    except psutil.Error:
-        return False
-
-
-def _kill_tree(pid: int, grace: float = 5.0) -> None:
-    """Terminate a worker and every process it started (kernels included)."""
-    if psutil is None:  # pragma: no cover
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        return
-    try:
-        parent = psutil.Process(pid)
-    except psutil.Error:
-        return
-    # The worker first, so it cannot record the kernel's death as a failure of its own.
-    procs = [parent, *parent.children(recursive=True)]
-    for proc in procs:
-        try:
-            proc.terminate()
-        except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for proc in alive:
-        try:
-            proc.kill()
-        except psutil.Error:
-            pass
+def job_mark(job_id: str) -> str:
+    """The process mark (see ``_procs``) every process of job ``job_id`` carries."""
+    return f"job:{job_id}"
 
 
 class LocalExecutor(Executor):
@@ -121,6 +79,9 @@ class LocalExecutor(Executor):
                 return self._finish_from_result(record, result)
             if record.state == "running" and not _alive(record.pid, record.pid_started):
                 self._reap(record.id)
+                # A worker killed under its kernel (or a server restart) leaves the
+                # kernel running in its own session: stop what carries the job's mark.
+                stop_tree(None, None, job_mark(record.id), grace=2.0)
                 result = self.store.result(record.id)  # it may have finished just now
                 if result is not None:
                     return self._finish_from_result(record, result)
@@ -209,9 +170,11 @@ class LocalExecutor(Executor):
 
     def _stop(self, record: JobRecord) -> None:
         with self._lock:
-            if record.state == "running" and _alive(record.pid, record.pid_started):
-                assert record.pid is not None
-                _kill_tree(record.pid)
+            # The worker, its group, its descendants and whatever left both (the kernel
+            # runs in a session of its own; a notebook may double-fork a daemon): every
+            # process that carries the job's mark. Works after a server restart too.
+            stop_tree(record.pid if record.state == "running" else None,
+                      record.pid_started, job_mark(record.id))
             self._reap(record.id)
 
     # -- scheduling ------------------------------------------------------------------
@@ -234,25 +197,30 @@ class LocalExecutor(Executor):
         env[HOME_ENV] = str(self.home.root)
         env["BIGHEAD_JOB_ID"] = record.id
         env["PYTHONUNBUFFERED"] = "1"
+        mark = job_mark(record.id)
+
+        def exited(proc: subprocess.Popen[bytes]) -> None:
+            # Like a pod's end: nothing the job started outlives its worker.
+            self._children.pop(record.id, None)
+            stop_tree(None, None, mark, grace=2.0)
+
         with (folder / "output.log").open("ab") as log:
-            proc = subprocess.Popen(
+            # A session of its own, marked, and reaped by a thread as soon as it exits.
+            proc = spawn(
                 [sys.executable, "-m", "jupyter_bighead.jobs.worker",
                  "--spec", str(folder / "spec.json"), "--out", str(folder)],
+                mark=mark, env=env, on_exit=exited,
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, start_new_session=True,
             )
         self._children[record.id] = proc
-        started = psutil.Process(proc.pid).create_time() if psutil else None
         return self.store.save(record.evolve(state="running", started=now(), pid=proc.pid,
-                                             pid_started=started))
+                                             pid_started=create_time(proc.pid)))
 
     def _reap(self, job_id: str) -> None:
-        proc = self._children.pop(job_id, None)
-        if proc is not None:
-            try:
-                proc.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                self._children[job_id] = proc
+        """Forget a worker that has exited (a thread of ``spawn`` already waited for it)."""
+        proc = self._children.get(job_id)
+        if proc is not None and proc.poll() is not None:
+            self._children.pop(job_id, None)
 
     def _ensure_pump(self) -> None:
         """A background thread that keeps queued jobs moving while any job is active."""
