@@ -71,7 +71,8 @@ def plotly_div(figure: dict[str, Any]) -> str:
     """HTML that draws a Plotly figure spec with the inlined plotly.js."""
     div_id = f"bighead-plot-{uuid.uuid4().hex[:12]}"
     spec = json.dumps({"data": figure.get("data", []), "layout": figure.get("layout", {})})
-    spec = spec.replace("</", "<\\/")  # never close the script tag early
+    # Never close the script early, nor open an HTML comment that swallows its end.
+    spec = spec.replace("</", "<\\/").replace("<!--", "<\\!--")
     return (
         f'<div id="{div_id}" class="bighead-plot" style="min-height:360px"></div>'
         f'<script type="text/javascript">(function(){{var s={spec};'
