@@ -17,6 +17,7 @@ import { setupNotebookTools } from './notebook';
 import { insertCodeBelow } from './notebook/comm';
 import { ModelPanel } from './panels/model';
 import { BigheadSidebar } from './panels/sidebar';
+import { hub } from './refresh';
 import { CommandIDs, PLUGIN_ID } from './tokens';
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -115,6 +116,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .catch(reason => console.error('jupyter-bighead: could not load settings', reason));
     }
     void model.refresh();
+    // One poller for every panel: changes made elsewhere show up without a click.
+    hub.start();
   }
 };
 

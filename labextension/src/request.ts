@@ -18,6 +18,39 @@ function isErrorBody(value: unknown): value is IErrorBody {
 }
 
 /**
+ * The error body of a failed call, in any shape the platform sends: the API's
+ * `{"error": code, "message": text}`; a model server's answer, which "Try it" passes
+ * through verbatim: `{"error": text, "code": code, ...}` (Open Inference Protocol) or
+ * `{"error": {"code", "message", ...}}`.
+ */
+export function errorBody(value: unknown): IErrorBody | null {
+  if (isErrorBody(value)) {
+    return value;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const { error: inner, code: outerCode, ...rest } = value as { error?: unknown; code?: unknown };
+    if (typeof inner === 'string') {
+      return {
+        error: typeof outerCode === 'string' ? outerCode : 'error',
+        message: inner,
+        details: Object.keys(rest).length > 0 ? rest : undefined
+      };
+    }
+    if (typeof inner === 'object' && inner !== null) {
+      const { code, message, ...details } = inner as { code?: unknown; message?: unknown };
+      if (typeof message === 'string') {
+        return {
+          error: typeof code === 'string' ? code : 'error',
+          message,
+          details: Object.keys(details).length > 0 ? details : undefined
+        };
+      }
+    }
+  }
+  return null;
+}
+
+/**
  * Call `/bighead/api/<endPoint>` and return its JSON body.
  *
  * Throws a `BigheadRequestError` naming the problem: the server's own error body
@@ -50,13 +83,14 @@ export async function requestAPI<T>(
     }
   }
   if (!response.ok) {
+    const error = errorBody(body);
     // Our status route always exists, and our other routes answer 404 with an error
     // body: any other 404 means the server extension itself is missing.
-    if (response.status === 404 && (!isErrorBody(body) || endPoint === 'status')) {
+    if (response.status === 404 && (error === null || endPoint === 'status')) {
       throw missingExtension();
     }
-    if (isErrorBody(body)) {
-      throw new BigheadRequestError(response.status, body.error, body.message, body.details);
+    if (error !== null) {
+      throw new BigheadRequestError(response.status, error.error, error.message, error.details ?? null);
     }
     throw new BigheadRequestError(
       response.status,

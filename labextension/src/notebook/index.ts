@@ -6,6 +6,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import { bigheadIcon } from '../icons';
+import { hub } from '../refresh';
 import { CommandIDs } from '../tokens';
 import { listenToKernel } from './comm';
 import { isPrototype, selectedCells, togglePrototype, trackPrototypeCells } from './prototype';
@@ -59,7 +60,10 @@ export function setupNotebookTools(
       if (!panel) {
         return null;
       }
-      return productionize(panel, path => app.commands.execute('docmanager:open', { path }));
+      return productionize(panel, {
+        open: path => app.commands.execute('docmanager:open', { path }),
+        findOpen: path => tracker.find(widget => widget.context.path === path)
+      });
     }
   });
 
@@ -79,7 +83,12 @@ export function setupNotebookTools(
     isEnabled: hasNotebook,
     execute: async () => {
       const panel = tracker.currentWidget;
-      return panel ? runRemotely(panel, () => void app.commands.execute(CommandIDs.openPanel)) : null;
+      return panel
+        ? runRemotely(panel, () => {
+            hub.emit('jobs');
+            void app.commands.execute(CommandIDs.openPanel);
+          })
+        : null;
     }
   });
 

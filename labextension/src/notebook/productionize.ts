@@ -2,6 +2,7 @@
  * The Productionize flow: save, call the server, show the result inline.
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
@@ -89,13 +90,54 @@ function showDependencyErrors(panel: NotebookPanel, message: string, report: IDe
   });
 }
 
+/** `POST notebooks/productionize/plan`: what a run would overwrite. */
+interface IPlan {
+  outputs: string[];
+  overwrites: string[];
+}
+
+/** How Productionize reaches the documents of the lab. */
+export interface IProductionizeHost {
+  /** Open `path` in the lab, or reveal its tab when it is open. */
+  open: (path: string) => Promise<unknown>;
+  /** The notebook already open at `path`, if any. */
+  findOpen: (path: string) => NotebookPanel | undefined;
+}
+
+/** Ask before replacing files a person edited; true to go on. */
+async function confirmReplace(files: string[]): Promise<boolean> {
+  const body = document.createElement('div');
+  const intro = document.createElement('p');
+  intro.textContent =
+    'Productionize writes these files again, and they were changed since it last ' +
+    'wrote them. Your changes to them will be lost:';
+  const list = document.createElement('ul');
+  for (const file of files) {
+    const item = document.createElement('li');
+    item.textContent = file;
+    list.appendChild(item);
+  }
+  body.append(intro, list);
+  const answer = await showDialog({
+    title: 'Replace the edited production files?',
+    body: new Widget({ node: body }),
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Replace' })]
+  });
+  return answer.button.accept;
+}
+
 /**
  * Productionize the notebook in `panel`. Returns the result, or null when it failed
  * (the failure is shown inline in the notebook).
+ *
+ * Outputs that exist are replaced without a question when Productionize (or Run
+ * remotely) wrote them; only files edited since, whose content would change, are
+ * listed in a dialog first. The source notebook stays in front with the result
+ * banner; a production notebook that is already open is reloaded from disk.
  */
 export async function productionize(
   panel: NotebookPanel,
-  open: (path: string) => Promise<unknown>
+  host: IProductionizeHost
 ): Promise<IProductionResult | null> {
   clear(panel);
   if (panel.context.model.dirty) {
@@ -108,22 +150,31 @@ export async function productionize(
       body: JSON.stringify({ path, force })
     });
   try {
+    const plan = await requestAPI<IPlan>('notebooks/productionize/plan', {
+      method: 'POST',
+      body: JSON.stringify({ path })
+    });
+    if (plan.overwrites.length > 0 && !(await confirmReplace(plan.overwrites))) {
+      return null;
+    }
     let result: IProductionResult;
     try {
-      result = await call(false);
+      result = await call(plan.outputs.length > 0);
     } catch (error) {
-      if (!(error instanceof BigheadRequestError && error.code === 'conflict')) {
+      // Outputs that appeared since the plan was made (another tab, the CLI).
+      if (!(error instanceof BigheadRequestError && error.code === 'conflict' && plan.outputs.length === 0)) {
         throw error;
       }
-      const answer = await showDialog({
-        title: 'Overwrite the production files?',
-        body: error.message,
-        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Overwrite' })]
-      });
-      if (!answer.button.accept) {
+      const folder = PathExt.join(PathExt.dirname(path), `${PathExt.basename(path, '.ipynb')}_production`);
+      if (!(await confirmReplace([`${folder}/`]))) {
         return null;
       }
       result = await call(true);
+    }
+    const reopened = host.findOpen(result.notebook);
+    if (reopened) {
+      // Its tab shows the old content: load what was just written.
+      await reopened.context.revert();
     }
     banner(panel, 'success', node => {
       const text = document.createElement('span');
@@ -131,6 +182,19 @@ export async function productionize(
         `Production notebook written to ${result.notebook} and module to ${result.module} ` +
         `(${result.removed_cells.length} prototype cell(s) removed).`;
       node.appendChild(text);
+      const actions = document.createElement('div');
+      actions.className = 'jp-bighead-banner-actions';
+      for (const [label, target] of [
+        ['Open production notebook', result.notebook],
+        ['Open module', result.module]
+      ]) {
+        const button = document.createElement('button');
+        button.className = 'jp-mod-styled';
+        button.textContent = label;
+        button.onclick = () => void host.open(target);
+        actions.appendChild(button);
+      }
+      node.appendChild(actions);
       for (const warning of result.warnings) {
         const w = document.createElement('div');
         w.className = 'jp-bighead-warning';
@@ -138,7 +202,6 @@ export async function productionize(
         node.appendChild(w);
       }
     });
-    await open(result.notebook);
     return result;
   } catch (error) {
     if (error instanceof BigheadRequestError && error.code === 'dependency_error') {

@@ -6,6 +6,7 @@
 import * as React from 'react';
 
 import { errorText, requestAPI } from '../request';
+import { RstText, rstInline } from '../rst';
 import { IBlock, IBlockCatalog } from '../tokens';
 
 function formatDefault(value: unknown): string {
@@ -35,7 +36,7 @@ function BlockDetail(props: {
           ← all blocks
         </button>
       </header>
-      <p>{block.summary}</p>
+      <RstText text={block.doc || block.summary} className="jp-bighead-block-doc" />
       <dl className="jp-bighead-status">
         <dt>Source</dt>
         <dd data-field="source">{block.source}</dd>
@@ -128,7 +129,7 @@ export function BlocksSection(props: { insertCode: (code: string) => string | nu
                 <button className="jp-bighead-link" onClick={() => setOpen(block)}>
                   {block.name}
                 </button>
-                <span className="jp-bighead-muted"> {block.summary}</span>
+                <span className="jp-bighead-muted"> {rstInline(block.summary)}</span>
                 {block.source !== 'builtin' && <span className="jp-bighead-tag">{block.source}</span>}
               </li>
             ))}

@@ -6,6 +6,7 @@
  */
 import * as React from 'react';
 
+import { hub, useRefresh } from '../refresh';
 import { errorText, requestAPI } from '../request';
 import { IDeployment } from '../tokens';
 
@@ -113,9 +114,11 @@ function Endpoint(props: { deployment: IDeployment; inputs: IDeployInput[]; onSt
           </>
         )}
       </dl>
-      <button className="jp-mod-styled" onClick={props.onStop}>
-        Stop
-      </button>
+      {d.status !== 'stopped' && (
+        <button className="jp-mod-styled" onClick={props.onStop}>
+          Stop
+        </button>
+      )}
       {d.status === 'running' && <TryIt deployment={d} inputs={props.inputs} />}
     </div>
   );
@@ -138,6 +141,31 @@ export function DeploySection(props: {
   const [deployment, setDeployment] = React.useState<IDeployment | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
+
+  // The endpoint shown follows changes made elsewhere (the sidebar's Stop, the CLI):
+  // the deployments of this version are read again on every refresh, and one that
+  // is gone was stopped. Without one shown yet, a live endpoint of this version is.
+  const follow = React.useCallback(async () => {
+    try {
+      const items = (await requestAPI<{ items: IDeployment[] }>('deployments')).items.filter(
+        d => d.model === props.name && d.version === props.version
+      );
+      setDeployment(cur => {
+        if (cur === null) {
+          return items.find(d => d.status !== 'stopped') ?? null;
+        }
+        const now = items.find(d => d.id === cur.id);
+        if (now) {
+          return JSON.stringify(now) === JSON.stringify(cur) ? cur : now;
+        }
+        return cur.status === 'stopped' ? cur : { ...cur, status: 'stopped', url: null };
+      });
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }, [props.name, props.version]);
+  React.useEffect(() => void follow(), [follow]);
+  useRefresh('deployments', follow);
 
   React.useEffect(() => {
     if (!deployment || DONE.has(deployment.status)) {
@@ -175,6 +203,7 @@ export function DeploySection(props: {
     try {
       setDeployment(await requestAPI<IDeployment>('deployments', { method: 'POST', body: JSON.stringify(body) }));
       setOpen(false);
+      hub.emit('deployments');
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -189,6 +218,7 @@ export function DeploySection(props: {
     try {
       await requestAPI(`deployments/${encodeURIComponent(deployment.id)}`, { method: 'DELETE' });
       setDeployment({ ...deployment, status: 'stopped', url: null });
+      hub.emit('deployments');
     } catch (err) {
       setError(errorText(err));
     }

@@ -5,6 +5,7 @@
  */
 import * as React from 'react';
 
+import { hub, useRefresh } from '../refresh';
 import { errorText, requestAPI } from '../request';
 import { IDeployment } from '../tokens';
 
@@ -62,15 +63,12 @@ export function DeploymentsSection(): JSX.Element {
       setError(errorText(err));
     }
   }, []);
-  React.useEffect(() => {
-    void load();
-    const timer = window.setInterval(() => void load(), 10000);
-    return () => window.clearInterval(timer);
-  }, [load]);
+  React.useEffect(() => void load(), [load]);
+  useRefresh('deployments', load);
   const stop = async (id: string): Promise<void> => {
     try {
       await requestAPI(`deployments/${encodeURIComponent(id)}`, { method: 'DELETE' });
-      await load();
+      hub.emit('deployments');
     } catch (err) {
       setError(errorText(err));
     }
@@ -83,7 +81,7 @@ export function DeploymentsSection(): JSX.Element {
     >
       <header className="jp-bighead-section-header">
         <h3 id="jp-bighead-deployments-title">Deployments</h3>
-        <button className="jp-bighead-link" onClick={() => void load()} aria-label="Refresh deployments">
+        <button className="jp-bighead-link" onClick={() => hub.emit('deployments')} aria-label="Refresh deployments">
           ↻
         </button>
       </header>

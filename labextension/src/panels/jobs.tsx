@@ -4,8 +4,37 @@
  */
 import * as React from 'react';
 
+import { hub, useRefresh } from '../refresh';
 import { errorText, requestAPI } from '../request';
 import { IJob } from '../tokens';
+
+/** `1 h 02 min`, `3 min 07 s`, `12 s`. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  if (h > 0) {
+    return `${h} h ${pad(m)} min`;
+  }
+  return m > 0 ? `${m} min ${pad(sec)} s` : `${sec} s`;
+}
+
+/** How long the job ran (or has been running), or null before it started. */
+export function jobDuration(job: IJob, now: number = Date.now()): string | null {
+  if (!job.started) {
+    return null;
+  }
+  const end = job.finished ? Date.parse(job.finished) : now;
+  const start = Date.parse(job.started);
+  if (Number.isNaN(start) || Number.isNaN(end)) {
+    return null;
+  }
+  return formatDuration(end - start) + (job.finished ? '' : ' so far');
+}
+
+const clock = (iso: string | null): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
 
 
 function JobLogs(props: { job: IJob }): JSX.Element {
@@ -28,7 +57,8 @@ function JobLogs(props: { job: IJob }): JSX.Element {
           if (chunk.final) {
             return;
           }
-        } catch {
+        } catch (err) {
+          setText(t => `${t}\n[could not read the log: ${errorText(err)}]`);
           return;
         }
         await new Promise(resolve => window.setTimeout(resolve, 1000));
@@ -58,12 +88,31 @@ function JobDetail(props: { job: IJob; onChange: () => void; openPath: (path: st
       setError(errorText(err));
     }
   };
-  const executed = job.outputs.executed_notebook_contents_path;
+  // The executed notebook lives in the hidden .bighead/ folder, which the contents API
+  // does not serve: the server copies it to runs/ beside the job's notebook first.
+  const openExecuted = async (): Promise<void> => {
+    try {
+      const { path } = await requestAPI<{ path: string }>(`jobs/${encodeURIComponent(job.id)}/notebook`, {
+        method: 'POST',
+        body: '{}'
+      });
+      setError(null);
+      props.openPath(path);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const executed = job.outputs.executed_notebook;
+  const duration = jobDuration(job);
   return (
     <div className="jp-bighead-job-detail" data-testid="job-detail">
       <dl className="jp-bighead-status">
         <dt>Notebook</dt>
         <dd title={job.spec.notebook ?? ''}>{job.spec.notebook ?? job.spec.function}</dd>
+        <dt>Started</dt>
+        <dd data-field="started">{clock(job.started)}</dd>
+        <dt>Duration</dt>
+        <dd data-field="duration">{duration ?? 'not started'}</dd>
         <dt>Profile</dt>
         <dd>
           {job.spec.profile} ({String(job.resources.cpu)} CPU, {String(job.resources.memory)}
@@ -87,7 +136,7 @@ function JobDetail(props: { job: IJob; onChange: () => void; openPath: (path: st
           Re-run
         </button>
         {executed && (
-          <button className="jp-mod-styled" onClick={() => props.openPath(executed)}>
+          <button className="jp-mod-styled" onClick={() => void openExecuted()}>
             Open executed notebook
           </button>
         )}
@@ -111,15 +160,13 @@ function Schedules(): JSX.Element | null {
   const load = React.useCallback(async () => {
     try {
       setItems((await requestAPI<{ items: ISchedule[] }>('schedules')).items);
+      setError(null);
     } catch (err) {
       setError(errorText(err));
     }
   }, []);
-  React.useEffect(() => {
-    void load();
-    const timer = window.setInterval(() => void load(), 15000);
-    return () => window.clearInterval(timer);
-  }, [load]);
+  React.useEffect(() => void load(), [load]);
+  useRefresh('jobs', load);
   if (items.length === 0 && !error) {
     return null;
   }
@@ -135,7 +182,7 @@ function Schedules(): JSX.Element | null {
               aria-label={`Delete schedule ${item.name}`}
               onClick={() =>
                 void requestAPI(`schedules/${encodeURIComponent(item.name)}`, { method: 'DELETE' })
-                  .then(load)
+                  .then(() => hub.emit('jobs'))
                   .catch(err => setError(errorText(err)))
               }
             >
@@ -161,22 +208,25 @@ interface ISweep {
 
 function Sweeps(): JSX.Element | null {
   const [items, setItems] = React.useState<ISweep[]>([]);
-  React.useEffect(() => {
-    let timer = 0;
-    const tick = async (): Promise<void> => {
-      let active = false;
-      try {
-        const page = await requestAPI<{ items: ISweep[] }>('sweeps');
-        setItems(page.items.slice(0, 10));
-        active = page.items.some(s => s.state === 'running');
-      } catch {
-        // the Jobs list shows connection errors already
-      }
-      timer = window.setTimeout(() => void tick(), active ? 2000 : 15000);
-    };
-    void tick();
-    return () => window.clearTimeout(timer);
+  const [active, setActive] = React.useState(false);
+  const load = React.useCallback(async () => {
+    try {
+      const page = await requestAPI<{ items: ISweep[] }>('sweeps');
+      setItems(page.items.slice(0, 10));
+      setActive(page.items.some(s => s.state === 'running'));
+    } catch {
+      // the Jobs list shows connection errors already
+    }
   }, []);
+  React.useEffect(() => void load(), [load]);
+  useRefresh('jobs', load);
+  React.useEffect(() => {
+    if (!active) {
+      return;
+    }
+    const timer = window.setInterval(() => void load(), 2000);
+    return () => window.clearInterval(timer);
+  }, [active, load]);
   if (items.length === 0) {
     return null;
   }
@@ -209,31 +259,32 @@ export function JobsSection(props: { openPath: (path: string) => void }): JSX.El
   const [jobs, setJobs] = React.useState<IJob[]>([]);
   const [open, setOpen] = React.useState<string | null>(null);
   const [error, setError] = React.useState<string | null>(null);
+  const [active, setActive] = React.useState(false);
   const load = React.useCallback(async () => {
     try {
       const page = await requestAPI<{ items: IJob[] }>('jobs?limit=30');
       setJobs(page.items);
       setError(null);
-      return page.items.some(j => !j.final);
+      setActive(page.items.some(j => !j.final));
     } catch (err) {
       setError(errorText(err));
-      return false;
     }
   }, []);
+  React.useEffect(() => void load(), [load]);
+  useRefresh('jobs', load);
+  // Live jobs are followed closely; otherwise the shared poller's tick is enough.
   React.useEffect(() => {
-    let timer = 0;
-    const tick = async (): Promise<void> => {
-      const active = await load();
-      timer = window.setTimeout(() => void tick(), active ? 1500 : 10000);
-    };
-    void tick();
-    return () => window.clearTimeout(timer);
-  }, [load]);
+    if (!active) {
+      return;
+    }
+    const timer = window.setInterval(() => void load(), 1500);
+    return () => window.clearInterval(timer);
+  }, [active, load]);
   return (
     <section className="jp-bighead-section" data-section="jobs" aria-labelledby="jp-bighead-jobs-title">
       <header className="jp-bighead-section-header">
         <h3 id="jp-bighead-jobs-title">Jobs</h3>
-        <button className="jp-bighead-link" onClick={() => void load()} aria-label="Refresh jobs">
+        <button className="jp-bighead-link" onClick={() => hub.emit('jobs')} aria-label="Refresh jobs">
           ↻
         </button>
       </header>
@@ -248,7 +299,7 @@ export function JobsSection(props: { openPath: (path: string) => void }): JSX.El
             </button>{' '}
             <span className={`jp-bighead-state jp-bighead-state-${job.state}`}>{job.state}</span>
             <span className="jp-bighead-muted"> {job.created.slice(11, 19)}</span>
-            {open === job.id && <JobDetail job={job} onChange={() => void load()} openPath={props.openPath} />}
+            {open === job.id && <JobDetail job={job} onChange={() => hub.emit('jobs')} openPath={props.openPath} />}
           </li>
         ))}
       </ul>

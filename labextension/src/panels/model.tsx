@@ -7,6 +7,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { bigheadIcon } from '../icons';
+import { hub, useRefresh } from '../refresh';
 import { errorText, requestAPI } from '../request';
 import { ICompare, IModelVersion, IPage, IPlotlyFigure, IVersionView } from '../tokens';
 import { DeploySection } from './deploy';
@@ -53,6 +54,7 @@ function VersionsTable(props: {
     </th>
   );
   return (
+    <div className="jp-bighead-table-scroll">
     <table className="jp-bighead-table" data-testid="versions-table">
       <thead>
         <tr>
@@ -98,12 +100,15 @@ function VersionsTable(props: {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
 function VersionDetail(props: {
   name: string;
   version: number;
+  /** The model's aliases now (the model view keeps them current). */
+  aliases: { [alias: string]: number };
   ctx: IContext;
   onAliasChange: () => void;
 }): JSX.Element {
@@ -128,7 +133,7 @@ function VersionDetail(props: {
       }
       setError(null);
       props.onAliasChange();
-      await load();
+      hub.emit('models');
     } catch (err) {
       setError(errorText(err));
     }
@@ -147,11 +152,15 @@ function VersionDetail(props: {
   };
   const notebookPath = lineage.notebook?.contents_path;
   const figures = FIGURE_ORDER.filter(k => k in view.figures);
+  const aliases = Object.entries(props.aliases)
+    .filter(([, version]) => version === v.version)
+    .map(([a]) => a)
+    .sort();
   return (
     <section className="jp-bighead-version" data-testid="version-detail" data-version={v.version}>
       <h3>
         {v.name} v{v.version}{' '}
-        {view.aliases.map(a => (
+        {aliases.map(a => (
           <span key={a} className="jp-bighead-tag">
             {a}
           </span>
@@ -160,7 +169,7 @@ function VersionDetail(props: {
       <div className="jp-bighead-alias-buttons">
         {['staging', 'production'].map(a => (
           <React.Fragment key={a}>
-            <button className="jp-mod-styled" onClick={() => void alias(a, 'set')} disabled={view.aliases.includes(a)}>
+            <button className="jp-mod-styled" onClick={() => void alias(a, 'set')} disabled={aliases.includes(a)}>
               Set {a}
             </button>
             <button className="jp-mod-styled" onClick={() => void alias(a, 'rollback')}>
@@ -172,7 +181,7 @@ function VersionDetail(props: {
       <DeploySection
         name={v.name}
         version={v.version}
-        aliases={view.aliases}
+        aliases={aliases}
         resources={view.pipeline?.resources ?? null}
         inputs={view.pipeline?.inputs ?? v.input_schema}
       />
@@ -332,23 +341,30 @@ function ModelView(props: { name: string; version?: number; ctx: IContext }): JS
   const [error, setError] = React.useState<string | null>(null);
   const name = encodeURIComponent(props.name);
 
+  // The versions the trend was drawn for: it is fetched again only when they change.
+  const trendOf = React.useRef('');
   const load = React.useCallback(async () => {
     try {
       const page = await requestAPI<IPage<IModelVersion>>(`models/${name}/versions?limit=500`);
-      setVersions(page.items);
       const model = await requestAPI<{ aliases: { [a: string]: number } }>(`models/${name}`);
-      setAliases(model.aliases);
-      if (open === null && page.items.length > 0) {
-        setOpen(page.items[0].version);
+      const same = <T,>(cur: T, next: T): T => (JSON.stringify(cur) === JSON.stringify(next) ? cur : next);
+      setVersions(cur => same(cur, page.items));
+      setAliases(cur => same(cur, model.aliases));
+      setOpen(cur => (cur === null && page.items.length > 0 ? page.items[0].version : cur));
+      setError(null);
+      const drawn = page.items.map(v => v.version).join(',');
+      if (drawn !== trendOf.current) {
+        trendOf.current = drawn;
+        const metric = page.items[0] && 'roc_auc' in page.items[0].metrics ? 'roc_auc' : 'rmse';
+        const t = await requestAPI<{ figure: IPlotlyFigure }>(`models/${name}/trend?metric=${metric}`).catch(() => null);
+        setTrend(t ? t.figure : null);
       }
-      const metric = page.items[0] && 'roc_auc' in page.items[0].metrics ? 'roc_auc' : 'rmse';
-      const t = await requestAPI<{ figure: IPlotlyFigure }>(`models/${name}/trend?metric=${metric}`).catch(() => null);
-      setTrend(t ? t.figure : null);
     } catch (err) {
       setError(errorText(err));
     }
   }, [name]);
   React.useEffect(() => void load(), [load]);
+  useRefresh('models', load);
 
   const toggle = (v: number): void =>
     setSelected(cur => (cur.includes(v) ? cur.filter(x => x !== v) : [...cur, v].slice(-2)));
@@ -359,7 +375,7 @@ function ModelView(props: { name: string; version?: number; ctx: IContext }): JS
         <bigheadIcon.react tag="span" /> {props.name}
       </h2>
       {error && <div className="jp-bighead-error" role="alert">{error}</div>}
-      <div className="jp-bighead-columns">
+      <div className="jp-bighead-columns jp-bighead-model-top">
         <div>
           <VersionsTable
             versions={versions}
@@ -385,7 +401,14 @@ function ModelView(props: { name: string; version?: number; ctx: IContext }): JS
         <CompareView name={props.name} a={compare[0]} b={compare[1]} />
       ) : (
         open !== null && (
-          <VersionDetail key={open} name={props.name} version={open} ctx={props.ctx} onAliasChange={() => void load()} />
+          <VersionDetail
+            key={open}
+            name={props.name}
+            version={open}
+            aliases={aliases}
+            ctx={props.ctx}
+            onAliasChange={() => void load()}
+          />
         )
       )}
     </div>

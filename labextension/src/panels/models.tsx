@@ -3,6 +3,7 @@
  */
 import * as React from 'react';
 
+import { hub, useRefresh } from '../refresh';
 import { errorText, requestAPI } from '../request';
 import { IModelSummary, IPage } from '../tokens';
 
@@ -17,16 +18,13 @@ export function ModelsSection(props: { onOpen: (name: string) => void }): JSX.El
       setError(errorText(err));
     }
   }, []);
-  React.useEffect(() => {
-    void load();
-    const timer = window.setInterval(() => void load(), 15000);
-    return () => window.clearInterval(timer);
-  }, [load]);
+  React.useEffect(() => void load(), [load]);
+  useRefresh('models', load);
   return (
     <section className="jp-bighead-section" data-section="models" aria-labelledby="jp-bighead-models-title">
       <header className="jp-bighead-section-header">
         <h3 id="jp-bighead-models-title">Models</h3>
-        <button className="jp-bighead-link" onClick={() => void load()} aria-label="Refresh models">
+        <button className="jp-bighead-link" onClick={() => hub.emit('models')} aria-label="Refresh models">
           ↻
         </button>
       </header>
