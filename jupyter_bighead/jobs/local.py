@@ -14,15 +14,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from .._procs import alive, create_time, spawn, stop_tree
 from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, InvalidSpec
 from .executor import Executor
+from .gpus import GpuQueue, GpuRequest, detect_gpus, gpu_env
 from .records import JobRecord, now
 from .schedules import ScheduleStore, due_minutes
 from .spec import ComputeProfile, JobSpec, check_within_profile
@@ -46,8 +49,12 @@ class LocalExecutor(Executor):
         home: BigheadHome | None = None,
         profiles: Mapping[str, ComputeProfile] | None = None,
         max_concurrent: int = 2,
+        gpus: Sequence[str] | None = None,
     ) -> None:
         super().__init__(home, profiles)
+        # The machine's GPUs: ``gpus`` (ids), else $BIGHEAD_LOCAL_GPUS, else nvidia-smi
+        # (detected on first use, not here: constructing an executor stays cheap).
+        self._gpu_queue = GpuQueue(detect_gpus(gpus)) if gpus is not None else None
         if max_concurrent < 1:
             raise InvalidSpec("max_concurrent must be at least 1")
         self.max_concurrent = max_concurrent
@@ -179,17 +186,21 @@ class LocalExecutor(Executor):
 
     # -- scheduling ------------------------------------------------------------------
     def _schedule(self) -> None:
-        """Refresh active jobs and start queued ones while slots are free (oldest first)."""
-        with self._lock:
+        """Refresh active jobs and start queued ones: jobs without GPUs oldest first while
+        fewer than ``max_concurrent`` of them run, jobs with GPUs as the GPU queue allows."""
+        with self._lock, _one_scheduler(self.store.root):
             active = [self._refresh(r) for r in self.store.all()
                       if r.executor == self.name and not r.final]
-            running = sum(1 for r in active if r.state == "running")
+            running = sum(1 for r in active if r.state == "running" and not _gpus_wanted(r))
+            waiting = []
             for record in sorted((r for r in active if r.state == "queued"),
                                  key=lambda r: r.created):
-                if running >= self.max_concurrent:
-                    break
-                self._start(record)
+                if _gpus_wanted(record) or running >= self.max_concurrent:
+                    waiting.append(record)
+                    continue
+                self._start(_dequeued(record))
                 running += 1
+            self._schedule_gpus(active, waiting)
 
     def _start(self, record: JobRecord) -> JobRecord:
         folder = self.store.folder(record.id)
@@ -197,6 +208,8 @@ class LocalExecutor(Executor):
         env[HOME_ENV] = str(self.home.root)
         env["BIGHEAD_JOB_ID"] = record.id
         env["PYTHONUNBUFFERED"] = "1"
+        if _held_ids(record) or self.gpu_queue.total:  # only the GPUs it holds, maybe none
+            env.update(gpu_env(_held_ids(record)))
         mark = job_mark(record.id)
 
         def exited(proc: subprocess.Popen[bytes]) -> None:
@@ -240,3 +253,103 @@ class LocalExecutor(Executor):
                     return
             except Exception:  # never let the pump die silently on a transient error
                 time.sleep(1.0)
+
+    # -- the GPU queue (see .gpus for the policy) --------------------------------------
+    @property
+    def gpu_queue(self) -> GpuQueue:
+        """This machine's GPUs and which job holds which (detected on first use)."""
+        with self._lock:
+            if self._gpu_queue is None:
+                self._gpu_queue = GpuQueue(detect_gpus())
+            return self._gpu_queue
+
+    def submit(self, spec: JobSpec, user: str | None = None) -> JobRecord:
+        """As :meth:`Executor.submit`. A job that asks for GPUs (``resources["gpu"]``, or
+        its profile's ``gpu``) waits "queued", its place in ``backend["queue_position"]``,
+        until it can hold them alone; ``backend["gpus"]`` then lists them.
+
+        Raises
+        ------
+        InvalidSpec
+            Also when the job asks for more GPUs than this machine has.
+        """
+        wanted = check_within_profile(spec, self.profile(spec.profile)).get("gpu") or 0
+        self.gpu_queue.check(int(wanted))
+        return super().submit(spec, user)
+
+    def _schedule_gpus(self, active: list[JobRecord], waiting: list[JobRecord]) -> None:
+        """Start the GPU jobs the queue lets through; note every waiting job's place."""
+        queue = self.gpu_queue
+        # What the running jobs' records say they hold: a job that ended releases its
+        # GPUs by dropping out, and a restarted server takes over what its jobs hold.
+        queue.sync({r.id: (r.user or "", _held_ids(r)) for r in active
+                    if r.state == "running"})
+        left = {r.id: r for r in waiting}
+        requests = {}
+        for record in waiting:
+            want = _gpus_wanted(record)
+            if want > queue.total:  # the machine's GPUs changed since it was submitted
+                left.pop(record.id)
+                self.store.save(record.evolve(
+                    state="failed", finished=now(),
+                    error=f"the job asks for {want} GPU(s); this machine has {queue.total}"))
+            elif want:
+                requests[record.id] = GpuRequest(record.id, record.user or "", want,
+                                                 record.created)
+        for request, devices in queue.assign(list(requests.values())):
+            record = left.pop(request.job_id)
+            del requests[request.job_id]
+            record = _dequeued(record)
+            self._start(record.evolve(backend={**record.backend,
+                                               "gpus": [g.to_dict() for g in devices]}))
+        gpu_places = queue.positions(requests.values())
+        cpu_place = 0
+        for record in left.values():
+            if record.id in gpu_places:
+                place = gpu_places[record.id]
+            else:
+                cpu_place += 1
+                place = cpu_place
+            if record.backend.get("queue_position") != place:
+                self.store.save(record.evolve(backend={**record.backend,
+                                                       "queue_position": place}))
+
+
+@contextmanager
+def _one_scheduler(folder: Path) -> Iterator[None]:
+    """One scheduling pass at a time per home, across processes too (a kernel's executor
+    beside the server's), so no two start the same job or hand out the same GPU."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: the thread lock alone
+        yield
+        return
+    with (folder / ".schedule.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _gpus_wanted(record: JobRecord) -> int:
+    try:
+        return max(0, int(record.resources.get("gpu") or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _dequeued(record: JobRecord) -> JobRecord:
+    """``record`` without its place in the queue (it is about to start)."""
+    if "queue_position" not in record.backend:
+        return record
+    return record.evolve(backend={k: v for k, v in record.backend.items()
+                                  if k != "queue_position"})
+
+
+def _held_ids(record: JobRecord) -> list[str]:
+    """The ids of the GPUs a job's record says it holds (``backend["gpus"]``)."""
+    held = record.backend.get("gpus")
+    if not isinstance(held, list):
+        return []
+    return [str(g["id"]) for g in held if isinstance(g, dict) and g.get("id")]

@@ -78,7 +78,24 @@ class BigheadApp(ExtensionApp):
     )
 
     max_local_jobs = Int(
-        2, config=True, help="How many jobs the local executor runs at once; the rest queue."
+        2, config=True,
+        help="How many jobs without GPUs the local executor runs at once; the rest queue. "
+             "Jobs that ask for GPUs are bounded by the GPUs instead (see local_gpus).",
+    )
+
+    local_gpus = List(
+        Unicode(),
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help=(
+            "GPUs the local executor hands out, as CUDA_VISIBLE_DEVICES ids: indices such "
+            "as '0' or UUIDs such as 'GPU-5f1c...'. A job that asks for GPUs (its profile's "
+            "or resources' gpu) holds its own exclusively and waits queued, fairly across "
+            "users, while they are busy; other jobs see none. None (the default): "
+            "$BIGHEAD_LOCAL_GPUS if set, else what `nvidia-smi -L` lists; [] for none. "
+            "Kernels the server starts see the same list."
+        ),
     )
 
     block_paths = List(
@@ -126,6 +143,14 @@ class BigheadApp(ExtensionApp):
             ComputeProfile.from_dict(name, spec)  # raises InvalidSpec naming the problem
         return dict(proposal["value"])
 
+    @validate("local_gpus")
+    def _validate_local_gpus(self, proposal: dict[str, Any]) -> list[str] | None:
+        from jupyter_bighead.jobs.gpus import configured_gpus
+
+        if proposal["value"] is None:
+            return None
+        return [g.id for g in configured_gpus(proposal["value"])]  # InvalidSpec if malformed
+
     @default("home")
     def _default_home(self) -> str:
         return str(default_home())
@@ -155,6 +180,10 @@ class BigheadApp(ExtensionApp):
         home = BigheadHome.resolve(self.home).ensure()
         # Kernels inherit the server's environment: make them use the same home.
         os.environ[HOME_ENV] = str(home.root)
+        if self.local_gpus is not None:  # and the GPUs their local executors hand out
+            from jupyter_bighead.jobs.gpus import LOCAL_GPUS_ENV
+
+            os.environ[LOCAL_GPUS_ENV] = ",".join(self.local_gpus) or "none"
         if self.block_paths:
             folders = [str(Path(p).expanduser().resolve()) for p in self.block_paths]
             known = [p for p in os.environ.get(BLOCK_PATHS_ENV, "").split(os.pathsep) if p]
@@ -203,6 +232,8 @@ class BigheadApp(ExtensionApp):
         options: dict[str, Any] = {"profiles": profiles}
         if self.executor == "local":
             options["max_concurrent"] = self.max_local_jobs
+            if self.local_gpus is not None:
+                options["gpus"] = list(self.local_gpus)
         else:
             options.update(namespace=self.k8s_namespace, kubeconfig=self.kubeconfig or None,
                            kernel_images=dict(self.kernel_images))

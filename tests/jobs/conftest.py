@@ -21,6 +21,8 @@ PROFILES = {
 def make_local(tmp_path, **kw):
     from jupyter_bighead.jobs.local import LocalExecutor
 
+    # One fake GPU, whatever the machine has: the "gpu" profile's jobs need one to run.
+    kw.setdefault("gpus", ["GPU-test-0"])
     return LocalExecutor(home=BigheadHome(tmp_path / "home"), profiles=PROFILES, **kw)
 
 
