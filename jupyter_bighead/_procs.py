@@ -165,31 +165,32 @@ def stop_tree(pid: int | None, started: float | None, mark: str | None,
     forks while being stopped is caught too.
     """
     leader = pid if pid and alive(pid, started) else None
-    tree: list[int] = []
+    # Processes known by identity (psutil checks the start time), so a pid recycled
+    # while we wait is never signalled; marked ones are found afresh on every pass.
+    known: list[Any] = []
     if leader is not None and psutil is not None:
         try:
-            tree = [c.pid for c in psutil.Process(leader).children(recursive=True)]
+            top = psutil.Process(leader)
+            known = [top, *top.children(recursive=True)]
         except psutil.Error:
-            tree = []
+            known = []
+    group = leader is not None and _own_group(leader)
 
     def everything() -> list[int]:
-        found = set(tree)
+        found = {p.pid for p in known if _running(p)}
         if mark:
             found.update(marked(mark))
-        if leader is not None:
-            found.add(leader)
         return sorted(p for p in found if p != os.getpid())
 
     if leader is not None:
         _signal([leader], signal.SIGTERM)
-        try:  # the leader's group: a session of its own (see spawn), never ours
-            if os.getpgid(leader) == leader != os.getpgrp():
-                os.killpg(leader, signal.SIGTERM)
-        except OSError:
-            pass
+    if group:
+        _killpg(leader, signal.SIGTERM)
     targets = everything()
     _signal(targets, signal.SIGTERM)
     _wait_gone(targets, time.monotonic() + grace)
+    if group:
+        _killpg(leader, signal.SIGKILL)
     for _round in range(20):
         targets = [p for p in everything() if alive(p, None)]
         if not targets:
@@ -197,3 +198,27 @@ def stop_tree(pid: int | None, started: float | None, mark: str | None,
         _signal(targets, signal.SIGKILL)
         _wait_gone(targets, time.monotonic() + 1.0)
     print(f"[bighead] processes {targets} survived SIGKILL", file=sys.stderr)
+
+
+def _own_group(pid: int) -> bool:
+    """Whether ``pid`` leads a process group (a session of its own, see spawn) not ours."""
+    try:
+        return os.getpgid(pid) == pid != os.getpgrp()
+    except OSError:
+        return False
+
+
+def _killpg(pgid: int | None, sig: int) -> None:
+    if pgid is None:
+        return
+    try:
+        os.killpg(pgid, sig)
+    except OSError:
+        pass
+
+
+def _running(proc: Any) -> bool:
+    try:
+        return bool(proc.is_running()) and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
