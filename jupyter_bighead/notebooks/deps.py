@@ -158,6 +158,7 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
         If a code cell is not valid Python (after IPython magic transformation).
     """
     parsed: list[tuple[int, bool, list[StatementNames], list[MagicUse], str]] = []
+    same_binds: dict[int, set[str]] = {}  # statement id -> names rebound to the same object
     for index, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
@@ -165,7 +166,10 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
         proto = is_prototype(cell)
         tree = parse_cell(source, index)
         magics = find_magics(tree, index, proto)
-        parsed.append((index, proto, [analyze_statement(s) for s in tree.body], magics, source))
+        stmts = [analyze_statement(s) for s in tree.body]
+        for node, st in zip(tree.body, stmts, strict=True):
+            same_binds[id(st)] = _same_object_imports(node)
+        parsed.append((index, proto, stmts, magics, source))
 
     proto_binds: dict[str, int] = {}
     proto_opaque: list[str] = []
@@ -173,7 +177,7 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
     for index, proto, stmts, magics, _ in parsed:
         for st in stmts:
             if proto:
-                for name in st.binds:
+                for name in st.binds - same_binds[id(st)]:
                     proto_binds.setdefault(name, index)
                 proto_opaque += [f"`from {m} import *` in prototype cell {index + 1}"
                                  for m in st.star_imports]
@@ -182,7 +186,11 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
         if proto and _opaque(magics):
             proto_opaque.append(f"an opaque magic in prototype cell {index + 1}")
 
-    available = set(BASE_NAMES)
+    # A builtin or IPython name that a prototype cell rebinds (`sum = 5`, `class display`)
+    # is a dependency too: without that cell, production would get the original.
+    shadowed = {name for name in proto_binds if name in BASE_NAMES}
+    base = BASE_NAMES - shadowed
+    available = set(base)
     prod_opaque = False
     offenses: list[Offense] = []
     undefined: dict[int, tuple[str, ...]] = {}
@@ -195,7 +203,7 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
         for st in stmts:
             for name in sorted(st.reads_now - available):
                 _classify(name, proto_binds, proto_opaque, prod_opaque, bad, unknown, later=False)
-            for name in sorted(st.reads_later - prod_binds - BASE_NAMES):
+            for name in sorted(st.reads_later - prod_binds - base):
                 _classify(name, proto_binds, proto_opaque, prod_opaque, bad, unknown, later=True)
             available |= st.binds
             available -= st.deletes
@@ -220,7 +228,10 @@ def _classify(
     *,
     later: bool,
 ) -> None:
-    if name in proto_binds:
+    if name in proto_binds and name in BASE_NAMES:
+        bad[name] = (f"{name!r} is redefined in prototype cell {proto_binds[name] + 1}; "
+                     f"without it production would use the {_origin(name)} {name!r}")
+    elif name in proto_binds:
         where = f"prototype cell {proto_binds[name] + 1}"
         bad[name] = (
             f"{name!r} is defined only in {where}" if later
@@ -230,3 +241,21 @@ def _classify(
         bad[name] = f"{name!r} may come from {proto_opaque[0]}"
     elif not prod_opaque:
         unknown.add(name)
+
+
+def _origin(name: str) -> str:
+    return "builtin" if name in dir(builtins) else "IPython"
+
+
+#: ``from MODULE import NAME`` binds the very object IPython or builtins already provide.
+_SAME_OBJECT = {"IPython.display": {"display"}, "IPython.core.display": {"display"},
+                "IPython.core.display_functions": {"display"}, "IPython": {"get_ipython"},
+                "builtins": set(dir(builtins))}
+
+
+def _same_object_imports(node: ast.stmt) -> set[str]:
+    """Names a prototype import rebinds to the object they already are (not a shadowing)."""
+    if not isinstance(node, ast.ImportFrom) or node.module not in _SAME_OBJECT:
+        return set()
+    return {a.name for a in node.names
+            if a.asname in (None, a.name) and a.name in _SAME_OBJECT[node.module]}

@@ -2,6 +2,12 @@
 
 A pure transform (cells in, source text out), kept apart from file I/O like
 papermill's ``parameterize_notebook``.
+
+The cells run at *module level* under ``if __name__ == "__main__":``, as they do in
+the notebook's ``__main__`` namespace, so ``global`` statements, ``globals()``,
+``eval`` and pickling of classes defined in cells mean what they meant in the
+notebook. ``main(**parameters)`` runs the same file with ``runpy`` and the
+parameters bound right after the ``parameters`` cell (papermill's rule).
 """
 
 from __future__ import annotations
@@ -10,10 +16,15 @@ import ast
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .deps import cell_source, find_magics, parse_cell, to_python
+from ..errors import InvalidSpec
+from .deps import cell_source, parse_cell
+from .magics import HELPERS, translate_cell
+from .scopes import analyze_statement
 from .tags import is_parameters
 
 INDENT = "    "
+#: Names only an IPython kernel provides; a module that reads them cannot run.
+KERNEL_ONLY = frozenset({"In", "Out", "_oh", "_dh", "_ih", "_i", "_ii", "_iii", "_", "__", "___"})
 
 
 def indent_code(source: str, prefix: str = INDENT) -> str:
@@ -50,39 +61,37 @@ def parameters_from(cell: Mapping[str, Any], index: int) -> tuple[dict[str, str]
     return params, rest
 
 
-def _cell_body(cell: Mapping[str, Any], index: int) -> tuple[list[str], list[str], list[str]]:
-    """(hoisted star imports, body lines, warnings) for one production cell."""
-    source = to_python(cell_source(cell))
+def _hoist_future(source: str) -> tuple[list[str], str]:
+    """Move ``from __future__`` imports out of a cell (they must open the module)."""
     tree = ast.parse(source)
     lines = source.splitlines()
     hoisted: list[str] = []
-    warnings: list[str] = []
-    drop: dict[int, str] = {}
     for node in tree.body:
-        start, end = node.lineno, node.end_lineno or node.lineno
-        if (isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)) \
-                or (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             hoisted.append(ast.unparse(node))
-            for ln in range(start, end + 1):
-                drop[ln] = f"# [bighead] moved to module level: {ast.unparse(node)}"
-            continue
-        magics = find_magics(ast.Module(body=[node], type_ignores=[]), index, False)
-        if magics:
-            texts = "; ".join(m.text for m in magics)
-            warnings.append(f"cell {index + 1}: {texts} is IPython-only and does not run "
-                            "in the module")
-            for ln in range(start, end + 1):
-                drop[ln] = ""
-            drop[start] = f"pass  # [bighead] IPython-only, not run here: {texts}"
-    body = []
-    for ln, text in enumerate(lines, start=1):
-        if ln in drop:
-            if drop[ln]:
-                indent = text[: len(text) - len(text.lstrip())]
-                body.append(indent + drop[ln])
-        else:
-            body.append(text)
-    return hoisted, body, warnings
+            for ln in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                lines[ln - 1] = ""
+            lines[node.lineno - 1] = f"pass  # [bighead] moved to the top: {hoisted[-1]}"
+    return hoisted, "\n".join(lines)
+
+
+def _literal(source: str) -> bool:
+    try:
+        ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _reads(source: str) -> tuple[set[str], set[str]]:
+    """(names read, names bound) at module level by plain Python ``source``."""
+    reads: set[str] = set()
+    binds: set[str] = set()
+    for node in ast.parse(source).body:
+        names = analyze_statement(node)
+        reads |= (names.reads_now | names.reads_later) - binds
+        binds |= names.binds
+    return reads, binds
 
 
 def build_module(
@@ -90,49 +99,115 @@ def build_module(
     source_name: str,
     source_hash: str,
 ) -> tuple[str, list[str]]:
-    """Python source of the production module, and warnings about what could not carry over.
+    """Python source of the production module, and notes about what was left out.
 
     ``cells`` are the *production* cells in order (with their original indices in
     ``metadata["bighead_index"]`` when known).
+
+    Raises
+    ------
+    InvalidSpec
+        A cell uses a magic with no Python equivalent or top-level ``await``, or reads
+        a name only an IPython kernel has (``In``, ``Out``, ``_``); the message names
+        the cell and line. Never returns source that does not compile.
     """
     params: dict[str, str] = {}
     hoisted: list[str] = []
     body: list[str] = []
-    warnings: list[str] = []
+    notes: list[str] = []
+    helpers: set[str] = set()
+    bound: set[str] = set()
+    reads_display = False
+    injected = False
     for pos, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
         index = int(cell.get("metadata", {}).get("bighead_index", pos))
+        source = cell_source(cell)
         if is_parameters(cell) and not params:
-            params, rest = parameters_from(cell, index)
-            body += [f"# --- parameters (cell {index + 1}) ---", *rest]
-            continue
-        cell_hoisted, lines, cell_warnings = _cell_body(cell, index)
-        hoisted += cell_hoisted
-        warnings += cell_warnings
-        body += [f"# --- cell {index + 1} ---", *lines]
+            parse_cell(source, index)
+            params, _rest = parameters_from(cell, index)
+        translated = translate_cell(source, index)
+        helpers |= translated.helpers
+        notes += translated.notes
+        cell_future, python = _hoist_future(translated.source)
+        hoisted += cell_future
+        reads, binds = _reads(python)
+        kernel_only = sorted((reads - bound) & KERNEL_ONLY)
+        if kernel_only:
+            raise InvalidSpec(
+                f"cell {index + 1} reads {', '.join(kernel_only)}, which only an IPython "
+                "kernel provides (outputs and history); bind it in the notebook instead",
+                details={"cell": index, "names": kernel_only},
+            )
+        reads_display = reads_display or ("display" in reads - bound)
+        bound |= binds
+        kind = "parameters" if is_parameters(cell) and not injected else "cell"
+        body += [f"# --- {kind} {index + 1} ---", python]
+        if kind == "parameters":
+            body.append("globals().update(_bighead_parameters)  # the parameters given")
+            injected = True
+    if not injected:
+        body.insert(0, "globals().update(_bighead_parameters)  # the parameters given")
+    scaffold = {"_NOT_GIVEN", "_SCAFFOLD", "main", "_bighead_run", "_parse_args",
+                "_bighead_parameters", *helpers, *(["display"] if reads_display else [])}
+    scaffold |= {name for line in hoisted for name in _reads(line)[1]}
+    return _assemble(source_name, source_hash, hoisted, params, helpers, body,
+                     reads_display, scaffold - bound), notes
 
-    signature = ", ".join(f"{name}={default}" for name, default in params.items())
-    body_text = indent_code("\n".join(body) or "pass")
-    defaults_body = [f"{INDENT}{name} = {default}" for name, default in params.items()]
-    defaults_body.append(f"{INDENT}return {{" + ", ".join(f"{n!r}: {n}" for n in params) + "}")
+
+def _assemble(
+    source_name: str,
+    source_hash: str,
+    hoisted: list[str],
+    params: Mapping[str, str],
+    helpers: set[str],
+    body: list[str],
+    reads_display: bool,
+    scaffold: set[str],
+) -> str:
+    literal = {n: d for n, d in params.items() if _literal(d)}
+    signature = ", ".join(f"{n}={params[n]}" if n in literal else f"{n}=_NOT_GIVEN"
+                          for n in params)
+    argparse_lines = []
+    for name, default in params.items():
+        if name in literal:
+            kind = "str" if isinstance(ast.literal_eval(default), str) else "json.loads"
+            argparse_lines.append(f"{INDENT}parser.add_argument('--{name}', type={kind}, "
+                                  f"default={default}, help={('default: ' + default)!r})")
+        else:
+            argparse_lines.append(f"{INDENT}parser.add_argument('--{name}', type=json.loads, "
+                                  f"default=argparse.SUPPRESS, help={('default: ' + default)!r})")
     parts = [
         f'"""Production module generated by jupyter-bighead from {source_name}.',
         "",
         f"Source sha256: {source_hash}. Do not edit: change the notebook and run",
-        '`jupyter bighead productionize` again."""',
+        "`jupyter bighead productionize` again.",
         "",
+        "Run it as a script (`python this.py --NAME VALUE`) or call `main(NAME=VALUE)`;",
+        "either way the notebook's cells run at module level, as in the notebook.",
+        '"""',
         *hoisted,
+        "",
+        *(["from IPython.display import display", ""] if reads_display else []),
+        "_NOT_GIVEN = object()",
+        f"_SCAFFOLD = {sorted(scaffold)!r}  # names of this file, not of the notebook",
         "",
         "",
         f"def main({signature}):",
         f'{INDENT}"""Run the production cells of {source_name}; return their namespace."""',
-        body_text,
-        f"{INDENT}return dict(locals())",
+        f"{INDENT}given = {{k: v for k, v in locals().items() if v is not _NOT_GIVEN}}",
+        f"{INDENT}return _bighead_run(given)",
         "",
         "",
-        "def _defaults():",
-        *defaults_body,
+        "def _bighead_run(parameters):",
+        f'{INDENT}"""Run this file as __main__ (like the notebook) with ``parameters``."""',
+        f"{INDENT}import runpy",
+        "",
+        f"{INDENT}namespace = runpy.run_path(__file__, run_name='__main__',",
+        f"{INDENT}                           init_globals={{'_bighead_parameters': parameters}})",
+        f"{INDENT}return {{k: v for k, v in namespace.items()",
+        f"{INDENT}        if not k.startswith(('__', '_bighead')) and k not in _SCAFFOLD}}",
         "",
         "",
         "def _parse_args(argv=None):",
@@ -140,17 +215,21 @@ def build_module(
         f"{INDENT}import json",
         "",
         f"{INDENT}parser = argparse.ArgumentParser(description=main.__doc__)",
-        f"{INDENT}for name, value in _defaults().items():",
-        f"{INDENT}{INDENT}kind = str if isinstance(value, str) else json.loads",
-        f"{INDENT}{INDENT}parser.add_argument(f'--{{name}}', type=kind, default=value,",
-        f"{INDENT}{INDENT}{INDENT}{INDENT}{INDENT}{INDENT}{INDENT}help=f'default: {{value!r}}')",
+        *argparse_lines,
         f"{INDENT}return vars(parser.parse_args(argv))",
         "",
         "",
+        *[HELPERS[name] + "\n\n" for name in sorted(helpers)],
         'if __name__ == "__main__":',
-        f"{INDENT}main(**_parse_args())",
+        f"{INDENT}if '_bighead_parameters' not in globals():  # run as a script",
+        f"{INDENT}{INDENT}_bighead_parameters = _parse_args()",
+        indent_code("\n".join(body)),
         "",
     ]
     text = "\n".join(parts)
-    ast.parse(text)  # never write a module that does not compile
-    return text, warnings
+    try:
+        compile(text, source_name, "exec", dont_inherit=True)
+    except SyntaxError as exc:  # never write a module that does not compile
+        raise InvalidSpec(f"the module built from {source_name} does not compile: "
+                          f"{exc.msg} at line {exc.lineno}") from exc
+    return text

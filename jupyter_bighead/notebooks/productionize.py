@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,12 +64,45 @@ def read_notebook(path: str | Path) -> Any:
         raise InvalidSpec(f"{path} is not a valid notebook: invalid JSON: {exc}") from exc
     try:
         nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
-    except nbformat.ValidationError as exc:
-        raise InvalidSpec(f"{path} is not a valid notebook: {exc.message}") from exc
     except Exception as exc:  # nbformat raises assorted errors on malformed structures
         raise InvalidSpec(f"{path} is not a valid notebook: {exc}") from exc
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        # nbformat itself reads such notebooks with only a warning (e.g. a 4.4 notebook
+        # whose cells carry ids, or stray metadata); repair what it would, refuse the rest.
+        nb = _repaired(nb, path, exc)
+    except Exception as exc:
+        raise InvalidSpec(f"{path} is not a valid notebook: {exc}") from exc
     return nb
+
+
+def _repaired(nb: Any, path: Path, error: Any) -> Any:
+    import nbformat
+    from nbformat.validator import normalize
+
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise InvalidSpec(f"{path} is not a valid notebook: {error.message}")
+    if nb.get("nbformat") == 4 and int(nb.get("nbformat_minor", 0)) < 5 \
+            and any("id" in c for c in cells):
+        nb["nbformat_minor"] = 5  # cell ids are part of nbformat 4.5
+    for cell in cells:
+        if int(nb.get("nbformat_minor", 0)) >= 5 and "id" not in cell:
+            cell["id"] = uuid.uuid4().hex[:8]
+        if cell.get("cell_type") == "code":
+            cell.setdefault("execution_count", None)
+            cell.setdefault("outputs", [])
+        else:
+            cell.pop("execution_count", None)
+            cell.pop("outputs", None)
+    try:
+        _changes, fixed = normalize(nb, strip_invalid_metadata=True)
+        fixed = nbformat.from_dict(fixed)
+        nbformat.validate(fixed)
+    except Exception as exc:
+        raise InvalidSpec(f"{path} is not a valid notebook: {error.message}") from exc
+    return fixed
 
 
 def module_name_for(stem: str) -> str:
@@ -153,8 +187,6 @@ def productionize(
     module_text, warnings = build_module(kept, source.name, digest)
     for cell in prod.cells:
         cell.metadata.pop("bighead_index", None)
-    warnings += [f"cell {m.cell + 1}: {m.text} ({m.kind}) runs only in IPython"
-                 for m in report.magics if not m.prototype and m.kind == "shell escape"]
 
     import nbformat
 

@@ -165,3 +165,24 @@ def test_self_referencing_assignment_reads_before_it_binds():
 def test_names_bound_earlier_in_a_compound_statement_are_available_later_in_it():
     cells = [proto("v = 0"), code("for v in range(3):\n    print(v)")]
     assert check_dependencies(cells).ok
+
+
+def test_a_builtin_redefined_in_a_prototype_cell_is_a_dependency_of_production():
+    report = check_dependencies([proto("sum = 5"), code("total = sum + 1")])
+    assert [o.names for o in report.offenses] == [("sum",)]
+    assert "redefined in prototype cell 1" in report.offenses[0].reasons[0]
+    assert "builtin 'sum'" in report.offenses[0].reasons[0]
+
+
+def test_an_ipython_name_redefined_in_a_prototype_cell_is_a_dependency_of_production():
+    cells = [proto("class display:\n    pass"), code("def show(x):\n    display(x)")]
+    assert offending(cells) == {1: ("display",)}
+
+
+def test_a_production_rebinding_of_a_builtin_before_use_is_fine():
+    assert check_dependencies([proto("sum = 5"), code("sum = 3\nprint(sum)")]).ok
+
+
+def test_importing_ipythons_own_display_in_a_prototype_cell_is_not_a_redefinition():
+    cells = [proto("from IPython.display import display"), code("display(1)")]
+    assert check_dependencies(cells).ok
