@@ -99,11 +99,58 @@ def plotly_js() -> str:
     return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text("utf-8")
 
 
+#: Headings that name a section, never a whole notebook.
+_SECTION_WORDS = frozenset({
+    "setup", "set up", "imports", "import", "introduction", "intro", "overview", "contents",
+    "table of contents", "config", "configuration", "preamble", "libraries", "load libraries",
+    "data", "load data", "parameters", "requirements", "installation", "install",
+})
+_OWN_NUMBER = re.compile(r"^\s*(\d+[.)]|\d+(\.\d+)+\.?|[IVX]+\.)\s")
+
+
+def _title_entry(toc: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The heading that titles the notebook: its one H1, or a first H1 that opens it."""
+    h1 = [e for e in toc if e["level"] == 1]
+    if not h1 or h1[0]["text"].strip().lower().rstrip(":") in _SECTION_WORDS:
+        return None
+    if len(h1) == 1 or toc[0] is h1[0]:
+        return h1[0]
+    return None
+
+
 def _title(nb: Any, path: Path) -> str:
-    for entry in table_of_contents(nb.cells):
-        if entry["level"] == 1:
-            return str(entry["text"])
-    return str(nb.metadata.get("title") or path.stem)
+    """Title metadata, else the notebook's title heading, else its file name."""
+    meta = nb.metadata.get("title")
+    if isinstance(meta, str) and meta.strip():
+        return meta.strip()
+    entry = _title_entry(table_of_contents(nb.cells))
+    if entry is not None:
+        return str(entry["text"])
+    name = re.sub(r"[_\s]+", " ", path.stem).strip()
+    return name[:1].upper() + name[1:] if name else path.name
+
+
+def numbered_toc(
+    toc: Sequence[dict[str, Any]], title: str | None = None
+) -> list[dict[str, Any]]:
+    """The report's contents: without the title heading, each entry numbered per level.
+
+    Numbers run within a level and restart under each parent ("2", "2.1", "2.2", "3").
+    When the notebook numbers its own headings ("## 1. The platform") nothing is added,
+    so a heading is never numbered twice.
+    """
+    entries = [dict(e) for e in toc if not (title is not None and e["level"] == 1
+                                            and e["text"] == title)]
+    own = any(_OWN_NUMBER.match(str(e["text"])) for e in entries)
+    top = min((int(e["level"]) for e in entries), default=1)
+    counters: list[int] = []
+    for entry in entries:
+        depth = int(entry["level"]) - top + 1
+        counters = counters[:depth] + [0] * (depth - len(counters))
+        counters[depth - 1] += 1
+        entry["depth"] = depth
+        entry["number"] = "" if own else ".".join(str(c) for c in counters if c)
+    return entries
 
 
 def _author(nb: Any) -> str:
@@ -138,17 +185,19 @@ def render_report(
     )
     has_plotly = has_plotly or "Plotly.newPlot" in appendix
     git = git_state(source)
+    title = _title(nb, source)
     toc = table_of_contents(nb.cells)
-    toc += [{"level": 1, "text": s.title, "anchor": s.anchor_id()} for s in sections]
+    top = min((int(e["level"]) for e in toc if e["text"] != title), default=1)
+    toc += [{"level": top, "text": s.title, "anchor": s.anchor_id()} for s in sections]
     bighead = {
-        "title": _title(nb, source),
+        "title": title,
         "author": _author(nb),
         "notebook": source.name,
         "commit": (git.commit or "not in a git repository")
         + (" (uncommitted changes)" if git.dirty else ""),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "prototype_mode": "removed" if strip_prototype else "collapsed",
-        "toc": toc,
+        "toc": numbered_toc(toc, title),
         "appendix_html": appendix,
         "plotly_js": plotly_js() if has_plotly else "",
     }

@@ -90,3 +90,65 @@ def test_report_of_an_invalid_notebook_is_a_clear_error(tmp_path):
     (tmp_path / "bad.ipynb").write_text("nope")
     with pytest.raises(InvalidSpec, match="not a valid notebook"):
         report(tmp_path / "bad.ipynb")
+
+
+def test_report_title_is_not_a_setup_section_heading(tmp_path):
+    from jupyter_bighead.notebooks.report import render_report
+
+    src = write_nb(tmp_path / "churn_model.ipynb", [
+        md("# Setup"), code("x = 1"), md("# Training"), md("## Data")])
+    assert "<h1>Churn model</h1>" in render_report(src, sections=[])
+
+
+def test_report_title_prefers_title_metadata_then_the_notebooks_own_title(tmp_path):
+    import nbformat
+
+    from jupyter_bighead.notebooks.report import render_report
+
+    src = write_nb(tmp_path / "n.ipynb", [md("# Booking model"), md("## Data")])
+    assert "<h1>Booking model</h1>" in render_report(src, sections=[])
+    nb = nbformat.read(src, as_version=4)
+    nb.metadata["title"] = "Quarterly churn"
+    nbformat.write(nb, src)
+    assert "<h1>Quarterly churn</h1>" in render_report(src, sections=[])
+
+
+def toc_numbers(page):
+    nav = page.split('id="bighead-toc"')[1].split("</nav>")[0]
+    return re.findall(r'<li class="depth-(\d)">(?:<span class="bighead-toc-number">([\d.]+)'
+                      r'</span> )?<a href="#[^"]*">([^<]*)</a>', nav)
+
+
+def test_toc_numbers_each_level_once_without_the_title(tmp_path):
+    from jupyter_bighead.notebooks.report import render_report
+
+    src = write_nb(tmp_path / "n.ipynb", [
+        md("# Booking model"), md("## Data\n### Sources\n### Cleaning"), md("## Results")])
+    page = render_report(src, sections=[ReportSection("Model card", "<p>x</p>")])
+    assert toc_numbers(page) == [("1", "1", "Data"), ("2", "1.1", "Sources"),
+                                 ("2", "1.2", "Cleaning"), ("1", "2", "Results"),
+                                 ("1", "3", "Model card")]
+    assert "<ol>" not in page.split('id="bighead-toc"')[1].split("</nav>")[0]
+
+
+def test_toc_adds_no_numbers_when_the_notebook_numbers_its_headings(tmp_path):
+    from jupyter_bighead.notebooks.report import render_report
+
+    src = write_nb(tmp_path / "n.ipynb", [
+        md("# Welcome"), md("## 1. The platform"), md("## 2. The data"),
+        md("## What comes next")])
+    assert toc_numbers(render_report(src, sections=[])) == [
+        ("1", "", "1. The platform"), ("1", "", "2. The data"), ("1", "", "What comes next")]
+
+
+def test_report_function_is_exported_from_the_package_and_the_module_still_imports(tmp_path):
+    import importlib
+
+    import jupyter_bighead.notebooks as notebooks
+
+    src = write_nb(tmp_path / "n.ipynb", [md("# T"), code("x = 1")])
+    out = notebooks.report(src, sections=[])
+    assert out == tmp_path / "n.report.html" and out.exists()
+    module = importlib.import_module("jupyter_bighead.notebooks.report")
+    assert module.report is notebooks.report
+    assert callable(module.table_of_contents)
