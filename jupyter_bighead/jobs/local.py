@@ -173,7 +173,10 @@ class LocalExecutor(Executor):
         # Under the lock, so the scheduling thread cannot record the dying worker as
         # "failed" between the kill and the "cancelled" record.
         with self._lock:
-            return super().cancel(job_id)
+            record = super().cancel(job_id)
+            if "queue_position" in record.backend:  # cancelled while queued
+                record = self.store.save(_dequeued(record))
+            return record
 
     def _stop(self, record: JobRecord) -> None:
         with self._lock:
@@ -290,7 +293,7 @@ class LocalExecutor(Executor):
             want = _gpus_wanted(record)
             if want > queue.total:  # the machine's GPUs changed since it was submitted
                 left.pop(record.id)
-                self.store.save(record.evolve(
+                self.store.save(_dequeued(record).evolve(
                     state="failed", finished=now(),
                     error=f"the job asks for {want} GPU(s); this machine has {queue.total}"))
             elif want:

@@ -382,3 +382,26 @@ def test_the_local_executor_and_worker_import_nothing_a_bare_gpu_machine_lacks()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO).stdout
     assert out.strip() == "[]"
+
+
+def test_a_job_leaves_the_queue_when_cancelled_or_when_the_machine_loses_the_gpus_it_needs(
+        tmp_path, probes):
+    ex = local(tmp_path, gpus=FAKE[:2])
+    hog = ex.submit(probe(probes, "hog", 2), user="ann")
+    running(ex, hog.id, probes, "hog")
+    one = ex.submit(probe(probes, "one", 1), user="ann")
+    two = ex.submit(probe(probes, "two", 2), user="ann")
+    assert (one.backend["queue_position"], two.backend["queue_position"]) == (1, 2)
+
+    cancelled = ex.cancel(one.id)
+    assert cancelled.state == "cancelled" and "queue_position" not in cancelled.backend
+    until(lambda: ex.status(two.id).backend.get("queue_position") == 1, "two to move up")
+
+    smaller = local(tmp_path, gpus=FAKE[:1])  # restarted with one GPU fewer
+    cpu = smaller.submit(probe(probes, "cpu", 0), user="bob")  # any scheduling pass
+    failed = smaller.status(two.id)
+    assert failed.state == "failed" and "queue_position" not in failed.backend
+    assert failed.error == "the job asks for 2 GPU(s); this machine has 1"
+    for name, job in (("hog", hog), ("cpu", cpu)):
+        release(probes, name)
+        assert smaller.wait(job.id, 60).state == "succeeded"
