@@ -182,7 +182,7 @@ class _Translator:
             stmt, wants_result = _timeit_split(rest)
             if wants_result:
                 raise _Refused(line, f"{shown}: the timing result (-o) cannot be reproduced")
-            return self._timeit("", stmt, line)
+            return self._timeit("", stmt, line, line)
         if name == "env":
             return self._env(rest, line, shown, as_value=False)
         if name == "cd":
@@ -243,12 +243,12 @@ class _Translator:
     # -- cell magics ---------------------------------------------------------------
     def _cell(self, name: str, first: str, body: str, line: int, shown: str) -> str:
         if name in ("time", "prun"):
-            return self._code(body, line) or "pass"
+            return self._code(body, line + 1) or "pass"  # the body starts on the next line
         if name == "timeit":
             setup, wants_result = _timeit_split(first)
             if wants_result:
                 raise _Refused(line, f"{shown}: the timing result (-o) cannot be reproduced")
-            return self._timeit(setup, body, line)
+            return self._timeit(setup, body, line, line + 1)
         if name == "capture":
             return self._capture(first, body, line, shown)
         if name == "writefile":
@@ -280,22 +280,25 @@ class _Translator:
             raise _Refused(line, f"{shown}: unknown options")
         args = ", ".join(f"{k}=False" for k in flags)
         target = f" as {names[0]}" if names else ""
-        code = self._code(body, line) or "pass"
+        code = self._code(body, line + 1) or "pass"
         return ("with __import__('IPython.utils.capture', fromlist=['capture_output'])"
                 f".capture_output({args}){target}:\n{_indent(code)}")
 
-    def _timeit(self, setup: str, stmt: str, line: int) -> str:
+    def _timeit(self, setup: str, stmt: str, line: int, stmt_line: int) -> str:
         # %timeit runs its code inside a function (IPython's timeit template), so its
         # assignments never reach the notebook's namespace; run it once the same way.
         self._counter += 1
         fn = f"_bighead_timeit_{self.index + 1}_{self._counter}"
-        code = "\n".join(c for c in (self._code(setup, line), self._code(stmt, line)) if c)
+        code = "\n".join(c for c in (self._code(setup, line), self._code(stmt, stmt_line)) if c)
         self.notes.append(f"cell {self.index + 1}, line {line}: %timeit's code runs once "
                           "in the module (no timing loop)")
         return f"def {fn}():\n{_indent(code or 'pass')}\n{fn}()\ndel {fn}"
 
     def _code(self, code: str, line: int) -> str:
-        """Translate IPython code found inside a magic (it may hold magics itself)."""
+        """Translate IPython code found inside a magic (it may hold magics itself).
+
+        ``line`` is the cell line on which ``code`` starts, for error messages.
+        """
         if not code.strip():
             return ""
         return translate_source(code, self.index, self, line_offset=line - 1)
@@ -393,10 +396,6 @@ def translate_cell(source: str, index: int) -> CellTranslation:
         raise _refusal(source, index, getattr(node, "lineno", 1),
                        "top-level `await` cannot run in a module; wrap the coroutine in "
                        "asyncio.run(...) in the notebook")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == "get_ipython":
-            raise _refusal(source, index, node.lineno,
-                           "get_ipython() exists only inside IPython")
     return CellTranslation(python, translator.helpers, translator.notes)
 
 

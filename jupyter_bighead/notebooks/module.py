@@ -23,8 +23,10 @@ from .scopes import analyze_statement
 from .tags import is_parameters
 
 INDENT = "    "
-#: Names only an IPython kernel provides; a module that reads them cannot run.
-KERNEL_ONLY = frozenset({"In", "Out", "_oh", "_dh", "_ih", "_i", "_ii", "_iii", "_", "__", "___"})
+#: Names only an IPython kernel provides; a module that reads them (without binding them
+#: first, e.g. `from IPython import get_ipython`) cannot run.
+KERNEL_ONLY = frozenset({"In", "Out", "_oh", "_dh", "_ih", "_i", "_ii", "_iii", "_", "__", "___",
+                         "get_ipython"})
 
 
 def indent_code(source: str, prefix: str = INDENT) -> str:
@@ -137,7 +139,8 @@ def build_module(
         if kernel_only:
             raise InvalidSpec(
                 f"cell {index + 1} reads {', '.join(kernel_only)}, which only an IPython "
-                "kernel provides (outputs and history); bind it in the notebook instead",
+                "kernel provides (outputs, history, the shell); bind it in the notebook "
+                "instead",
                 details={"cell": index, "names": kernel_only},
             )
         reads_display = reads_display or ("display" in reads - bound)

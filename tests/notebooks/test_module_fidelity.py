@@ -209,3 +209,20 @@ def test_prototype_cells_never_reach_the_module(tmp_path):
     result, ns = run_main(tmp_path, [code("a = 1"), proto("%store -r a\nb = a"), code("c = a")])
     assert ns == {"a": 1, "c": 1}
     assert "store" not in result.module.read_text()
+
+
+def test_a_refused_magic_inside_a_cell_magic_names_its_own_line(tmp_path):
+    src = write_nb(tmp_path / "nb.ipynb", [code("%%time\nx = 1\n%store x\ny = 2")])
+    with pytest.raises(InvalidSpec) as info:
+        productionize(src)
+    assert info.value.details["line"] == 3
+    assert info.value.details["text"] == "%store x"
+
+
+def test_get_ipython_is_refused_unless_the_notebook_imports_it_itself(tmp_path):
+    src = write_nb(tmp_path / "nb.ipynb", [code("shell = get_ipython()\nx = 1")])
+    with pytest.raises(InvalidSpec, match="cell 1 reads get_ipython"):
+        productionize(src)
+    _, ns = run_main(tmp_path / "own", [code(
+        "from IPython import get_ipython\ninteractive = get_ipython() is not None")])
+    assert ns["interactive"] is False
