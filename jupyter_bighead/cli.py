@@ -2,6 +2,12 @@
 
 Every subcommand has ``--help``. The CLI lives in the core, so it never imports
 jupyter_server; ``demo`` starts JupyterLab as a separate process.
+
+Every subcommand that reads or writes the stores takes the same ``--home`` (and, where
+a registry is read, ``--registry``), added in one place (:func:`_add_store_options`).
+The home is found like git finds ``.git`` (see :func:`jupyter_bighead.config.find_home`),
+announced in one line on stderr, and exported as ``BIGHEAD_HOME`` so that everything the
+command starts (kernels, feature lookups) agrees on it.
 """
 
 from __future__ import annotations
@@ -11,9 +17,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
-from .config import HOME_ENV, BigheadHome
+from .config import HOME_ENV, BigheadHome, find_home
 from .errors import BigheadError
 
 
@@ -88,8 +95,13 @@ def _cmd_productionize(args: argparse.Namespace, _extra: list[str]) -> int:
 def _cmd_report(args: argparse.Namespace, _extra: list[str]) -> int:
     from .notebooks.report import report
 
+    sections = None
+    if args.registry:
+        from .notebooks.cards import model_sections
+
+        sections = model_sections(args.notebook, _registry(args))
     out = report(args.notebook, out=args.output, strip_prototype=args.strip_prototype,
-                 force=args.force or args.output is None)
+                 force=args.force or args.output is None, sections=sections)
     print(out)
     return 0
 
@@ -112,7 +124,7 @@ def _cmd_score(args: argparse.Namespace, _extra: list[str]) -> int:
         result = score(args.model, args.input, args.output, chunk_size=args.chunk_size,
                        entity=args.entity, timestamp=args.timestamp,
                        fetch_features=not args.no_features, force=args.force,
-                       progress=progress)
+                       progress=progress, registry=_registry(args) if args.registry else None)
     finally:
         if bar is not None:
             bar.close()
@@ -140,9 +152,35 @@ def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
 def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
     from .status import status_payload
 
-    home = BigheadHome.resolve(args.home)
-    print(json.dumps(status_payload(home, args.executor), indent=2))
+    payload = status_payload(BigheadHome(args.home_choice.path), args.executor)
+    if args.registry:
+        payload["stores"]["registry"] = args.registry
+    print(json.dumps(payload, indent=2))
     return 0
+
+
+def _registry(args: argparse.Namespace) -> Any:
+    """The registry ``--registry`` names (its artifacts under the home for PostgreSQL)."""
+    from .registry import Registry
+    from .registry.core import PG_SCHEMES
+
+    home = BigheadHome(args.home_choice.path)
+    artifacts = home.artifacts if str(args.registry).startswith(PG_SCHEMES) else None
+    return Registry(args.registry, artifacts=artifacts)
+
+
+def _add_store_options(parser: argparse.ArgumentParser, *, registry: bool) -> None:
+    """The options every subcommand that touches the stores shares (one place for all)."""
+    group = parser.add_argument_group("stores")
+    group.add_argument(
+        "--home", default=None, metavar="DIR",
+        help=f"home folder of the stores (default: ${HOME_ENV}, else the nearest "
+             ".bighead/ in this folder or a parent, else <jupyter data dir>/bighead)")
+    if registry:
+        group.add_argument(
+            "--registry", default=None, metavar="R",
+            help="registry folder or URI, e.g. postgresql://... (default: the one in the "
+                 "home)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a parameter for --execute (JSON value, else a string); repeatable")
     prod.add_argument("--kernel", default=None, help="kernel name for --execute")
     prod.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    _add_store_options(prod, registry=False)  # --execute's kernel registers into the home
     prod.set_defaults(func=_cmd_productionize, passthrough=False)
 
     rep = sub.add_parser(
@@ -204,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--strip-prototype", action="store_true",
                      help="remove prototype cells instead of collapsing them")
     rep.add_argument("--force", action="store_true", help="overwrite an existing -o FILE")
+    _add_store_options(rep, registry=True)  # the model cards come from the registry
     rep.set_defaults(func=_cmd_report, passthrough=False)
 
     sc = sub.add_parser(
@@ -226,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="never fetch features; the input must carry the model's columns")
     sc.add_argument("--force", action="store_true", help="overwrite OUT")
     sc.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_store_options(sc, registry=True)
     sc.set_defaults(func=_cmd_score, passthrough=False)
 
     srv = sub.add_parser(
@@ -242,8 +283,6 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on")
     srv.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
     srv.add_argument("--workers", type=int, default=1, help="processes sharing the port")
-    srv.add_argument("--registry", default=None,
-                     help=f"registry folder or URI (default: the one under ${HOME_ENV})")
     srv.add_argument("--admin-token", default=None,
                      help="token for POST /admin/reload (or $BIGHEAD_SERVE_ADMIN_TOKEN); "
                           "without one the admin API is off")
@@ -255,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="refuse null/NaN in every column (default: allowed in float columns)")
     srv.add_argument("--max-body-bytes", type=int, default=10 * 1024 * 1024,
                      help="larger request bodies get 413")
+    _add_store_options(srv, registry=True)
     srv.set_defaults(func=_cmd_serve, passthrough=False)
 
     status = sub.add_parser(
@@ -262,9 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the version, home folder, store locations and executor as JSON",
         description="Print what GET /bighead/api/status would return, without a server.",
     )
-    status.add_argument("--home", default=None,
-                        help=f"home folder (default: ${HOME_ENV} or <jupyter data dir>/bighead)")
     status.add_argument("--executor", default="local", help="executor name to report")
+    _add_store_options(status, registry=True)
     status.set_defaults(func=_cmd_status, passthrough=False)
     return parser
 
@@ -278,6 +317,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if extra and not args.passthrough:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if hasattr(args, "home"):
+        # One home for the command and everything it starts, said out loud: a command
+        # run in the wrong folder must not silently use another workspace's stores.
+        args.home_choice = find_home(args.home)
+        print(args.home_choice.describe(), file=sys.stderr, flush=True)
+        os.environ[HOME_ENV] = str(args.home_choice.path)
     try:
         return int(args.func(args, extra))
     except BigheadError as exc:

@@ -1,8 +1,10 @@
 """Where the embedded stores live.
 
-The server and every kernel it starts must agree on one *home* folder. The
-``BIGHEAD_HOME`` environment variable wins (kernels inherit it from the server);
-otherwise the home is ``<jupyter data dir>/bighead``.
+The server and every kernel it starts must agree on one *home* folder. It is found
+the way git finds ``.git``: the ``BIGHEAD_HOME`` environment variable wins (kernels and
+jobs inherit it from the server); otherwise a ``.bighead/`` folder in the working
+directory or the nearest parent that has one (what ``jupyter bighead demo`` creates);
+otherwise ``<jupyter data dir>/bighead``.
 """
 
 from __future__ import annotations
@@ -16,14 +18,45 @@ HOME_ENV = "BIGHEAD_HOME"
 BLOCK_PATHS_ENV = "BIGHEAD_BLOCK_PATHS"
 
 
-def default_home() -> Path:
-    """Return the home folder: ``$BIGHEAD_HOME`` if set, else ``<jupyter data dir>/bighead``."""
+#: The folder name that marks a workspace's home, like ``.git`` marks a repository.
+HOME_DIR_NAME = ".bighead"
+
+
+@dataclass(frozen=True)
+class HomeChoice:
+    """Which home was chosen and why, for the one line the CLI prints."""
+
+    path: Path
+    reason: str
+
+    def describe(self) -> str:
+        return f"bighead home: {self.path} ({self.reason})"
+
+
+def find_home(explicit: str | os.PathLike[str] | None = None,
+              start: str | os.PathLike[str] | None = None) -> HomeChoice:
+    """Find the home folder: ``explicit`` (e.g. ``--home``), else ``$BIGHEAD_HOME``, else a
+    ``.bighead/`` folder in ``start`` (default: the working directory) or its nearest
+    parent that has one, else ``<jupyter data dir>/bighead``. Nothing is created."""
+    if explicit:
+        return HomeChoice(Path(explicit).expanduser().resolve(), "from --home")
     env = os.environ.get(HOME_ENV, "").strip()
     if env:
-        return Path(env).expanduser().resolve()
+        return HomeChoice(Path(env).expanduser().resolve(), f"from ${HOME_ENV}")
+    here = Path(start or Path.cwd()).expanduser().resolve()
+    for folder in (here, *here.parents):
+        if (folder / HOME_DIR_NAME).is_dir():
+            return HomeChoice(folder / HOME_DIR_NAME, f"found {HOME_DIR_NAME}/ in {folder}")
     from jupyter_core.paths import jupyter_data_dir
 
-    return (Path(jupyter_data_dir()) / "bighead").resolve()
+    return HomeChoice((Path(jupyter_data_dir()) / "bighead").resolve(),
+                      f"the default: no ${HOME_ENV} and no {HOME_DIR_NAME}/ in {here} "
+                      "or its parents")
+
+
+def default_home() -> Path:
+    """Return the home folder :func:`find_home` picks for the working directory."""
+    return find_home().path
 
 
 @dataclass(frozen=True)

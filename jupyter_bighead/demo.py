@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._io import atomic_write_bytes, atomic_write_text
+from .config import HOME_DIR_NAME
 from .errors import InvalidSpec
 from .templates import template_path
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 SEED = 20240101
 STARTER = "bighead_starter.ipynb"
 MANIFEST = ".bighead/demo-manifest.json"
-HOME_DIR = ".bighead"
+HOME_DIR = HOME_DIR_NAME
 
 
 @dataclass(frozen=True)

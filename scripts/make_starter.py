@@ -129,9 +129,13 @@ CELLS = [
         "            params=params)"
     ),
     new_code_cell(
+        "# alias='production' points the alias at this version; a job run of this notebook\n"
+        "# registers a new version but leaves `production` alone (a protected alias) unless\n"
+        "# you also pass force_protected=True.\n"
         "mv = bh.register('booking_model', model, X_valid=X_valid, y_valid=y_valid, "
         "params=params,\n"
-        "                 features=feature_refs, notebook='bighead_starter.ipynb')\n"
+        "                 features=feature_refs, notebook='bighead_starter.ipynb',\n"
+        "                 alias='production')\n"
         "print(f\"registered {mv.name} v{mv.version}: ROC-AUC {mv.metrics['roc_auc']:.3f}\")"
     ),
     new_markdown_cell(
@@ -161,7 +165,9 @@ CELLS = [
         "parameters; the notebook is productionized and its production version runs as a "
         "job: on this machine by default, or as a Kubernetes Job on GPU workers when the "
         "server uses `--BigheadApp.executor=kubernetes`. The **Jobs** section of the Bighead "
-        "panel shows its status and logs, and can cancel or re-run it. From Python:\n\n"
+        "panel shows its status and logs, and can cancel or re-run it. A job registers new "
+        "versions but never moves the protected `production` alias on its own (it warns "
+        "instead), so a scheduled run cannot promote a model by accident. From Python:\n\n"
         "```python\nfrom jupyter_bighead.jobs import JobSpec, get_executor\n"
         "ex = get_executor('local')\n"
         "job = ex.submit(JobSpec(notebook='bighead_starter_production/bighead_starter.ipynb'))\n"
@@ -194,8 +200,7 @@ CELLS = [
         "pipeline.fit(raw_train, labels.label[labels.ts < cutoff])\n"
         "pmv = bh.register('booking_pipeline', pipeline, X_valid=raw_valid,\n"
         "                  y_valid=labels.label[labels.ts >= cutoff], params=params,\n"
-        "                  notebook='bighead_starter.ipynb')\n"
-        "bh.default_registry().set_alias('booking_pipeline', 'production', pmv.version)\n"
+        "                  notebook='bighead_starter.ipynb', alias='production')\n"
         "print(f\"registered {pmv.name} v{pmv.version}: ROC-AUC {pmv.metrics['roc_auc']:.3f}\")"
     ),
     proto(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .._io import atomic_write_text
+from ..registry.protect import JOB_ID_ENV
 from .metrics import METRICS_ENV, read_metrics
 from .spec import JobSpec
 
@@ -63,6 +64,9 @@ def run(spec: JobSpec, out: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     metrics_file = out / "metrics.jsonl"
     os.environ[METRICS_ENV] = str(metrics_file)
+    # The run's folder is named after the job (or the scheduled pod) on every executor;
+    # the kernel inherits it: lineage records it and protected aliases stay put.
+    os.environ.setdefault(JOB_ID_ENV, out.name)
     result: dict[str, Any] = {"state": "failed", "started": datetime.now(UTC).isoformat()}
     kernel = spec.kernel
     try:

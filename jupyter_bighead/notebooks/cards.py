@@ -18,14 +18,36 @@ CARD_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier", "f1_at_best_f1", "prec
 CARD_FIGURES = ("pr", "roc", "importance_gain", "shap")
 
 
+#: What the job worker calls the notebook it executed, in the job's own folder.
+EXECUTED = "executed.ipynb"
+
+
+def job_of(notebook: Path) -> str | None:
+    """The id of the job whose executed notebook this is (``<jobs>/<id>/executed.ipynb``
+    beside the job's ``spec.json``), or ``None`` for any other notebook."""
+    if notebook.name == EXECUTED and (notebook.parent / "spec.json").is_file():
+        return notebook.parent.name
+    return None
+
+
 def versions_from_notebook(reg: Registry, notebook: Path) -> list[ModelVersion]:
-    """The latest version of every model whose lineage names ``notebook``."""
+    """The versions the run shown in ``notebook`` registered: per model, the newest one.
+
+    A job's executed notebook shows that job's run: the versions whose lineage records
+    the job's id. Any other notebook shows a run outside jobs: the versions whose lineage
+    names this notebook and no job, so versions a later job run of the same notebook
+    registered never replace the ones its cell outputs describe.
+    """
+    job = job_of(notebook)
     target = str(notebook.resolve())
     found = []
     for model in reg.models(limit=1000):
         for mv in reg.versions(model.name, limit=1000):  # newest first
-            nb = (mv.lineage or {}).get("notebook") or {}
-            if nb.get("path") == target:
+            lineage = mv.lineage or {}
+            nb = lineage.get("notebook") or {}
+            ran_here = (lineage.get("job_id") == job if job is not None
+                        else nb.get("path") == target and not lineage.get("job_id"))
+            if ran_here:
                 found.append(mv)
                 break
     return found

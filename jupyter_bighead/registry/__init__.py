@@ -13,6 +13,7 @@ from __future__ import annotations
 from .core import Registry
 from .domain import AliasEvent, ArtifactFile, ModelSummary, ModelVersion, Page
 from .flavors import Flavor, register_flavor
+from .protect import ProtectedAliasWarning
 from .store import Store, open_store
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "ModelSummary",
     "ModelVersion",
     "Page",
+    "ProtectedAliasWarning",
     "Registry",
     "Store",
     "open_store",

@@ -11,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import Conflict, IntegrityError, InvalidSpec, NotFound
+from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
 from .artifacts import ArtifactStore
 from .domain import AliasEvent, ModelSummary, ModelVersion, Page
 from .names import (
@@ -29,6 +30,7 @@ from .names import (
     encode_cursor,
     feature_refs,
 )
+from .protect import ProtectedAliasWarning, check_alias_move
 from .store import NewVersion, Store, open_store
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -125,6 +127,8 @@ class Registry:
         notebook: str | os.PathLike[str] | None = None,
         user: str | None = None,
         evaluation: Any = None,
+        alias: str | None = None,
+        force_protected: bool = False,
     ) -> ModelVersion:
         """Store ``model`` as the next version of ``name`` and return that version.
 
@@ -138,6 +142,10 @@ class Registry:
         :func:`~jupyter_bighead.evaluation.evaluate` already computed for this model on
         these ``X_valid``/``y_valid`` (what the notebook's evaluation view holds): it is
         stored as is instead of evaluating again, which makes the Register click quick.
+        ``alias`` is then pointed at the new version; inside a job a protected alias
+        (``production`` by default, see :mod:`.protect`) is left where it is, with a
+        :class:`~.protect.ProtectedAliasWarning`, unless ``force_protected=True``: the
+        version is registered either way.
 
         Raises
         ------
@@ -165,6 +173,8 @@ class Registry:
             raise InvalidSpec("description must be a string")
         if (X_valid is None) != (y_valid is None):
             raise InvalidSpec("pass X_valid and y_valid together (or neither)")
+        if alias is not None:
+            check_alias(alias)
 
         flavor = flavor_for(model)
         info = flavor.info(model)
@@ -207,11 +217,19 @@ class Registry:
         # folder, which no reader can reach (see artifacts.py).
         folder, recorded = self.artifacts.publish(name, files)
         try:
-            return self.store.create_version(
+            mv = self.store.create_version(
                 dataclasses.replace(new, artifact_dir=folder, artifacts=recorded))
         except BaseException:
             self.artifacts.discard(folder)
             raise
+        if alias is not None:
+            try:
+                self.set_alias(name, alias, mv.version, user=user,
+                               force_protected=force_protected)
+            except Forbidden as exc:  # the job's registration stands; the alias stays
+                warnings.warn(f"registered {name} v{mv.version} without moving it: "
+                              f"{exc.message}", ProtectedAliasWarning, stacklevel=2)
+        return mv
 
     # ---- reading --------------------------------------------------------------------
 
@@ -337,18 +355,26 @@ class Registry:
 
     # ---- aliases --------------------------------------------------------------------
 
-    def set_alias(self, name: str, alias: str, version: int, *, user: str | None = None
-                  ) -> AliasEvent:
-        """Point ``alias`` at ``version``; the move is kept in :meth:`alias_history`."""
+    def set_alias(self, name: str, alias: str, version: int, *, user: str | None = None,
+                  force_protected: bool = False) -> AliasEvent:
+        """Point ``alias`` at ``version``; the move is kept in :meth:`alias_history`.
+
+        Raises ``Forbidden`` inside a job for a protected alias (see :mod:`.protect`)
+        unless ``force_protected=True``.
+        """
         from .lineage import current_user
 
+        check_alias_move(name, alias, force=force_protected)
         return self.store.set_alias(check_name(name), check_alias(alias), check_version(version),
                                     by=user or current_user(), at=_now())
 
-    def delete_alias(self, name: str, alias: str, *, user: str | None = None) -> AliasEvent:
-        """Remove ``alias``. Raises ``NotFound`` if it is not set."""
+    def delete_alias(self, name: str, alias: str, *, user: str | None = None,
+                     force_protected: bool = False) -> AliasEvent:
+        """Remove ``alias``. Raises ``NotFound`` if it is not set, ``Forbidden`` like
+        :meth:`set_alias`."""
         from .lineage import current_user
 
+        check_alias_move(name, alias, force=force_protected)
         return self.store.set_alias(check_name(name), check_alias(alias), None,
                                     by=user or current_user(), at=_now(), action="delete")
 
@@ -368,7 +394,8 @@ class Registry:
         return Page(tuple(items), total, encode_cursor({"offset": offset + len(items)})
                     if more else None)
 
-    def rollback(self, name: str, alias: str, *, user: str | None = None) -> AliasEvent:
+    def rollback(self, name: str, alias: str, *, user: str | None = None,
+                 force_protected: bool = False) -> AliasEvent:
         """Undo the last move of ``alias``: point it back where it pointed before.
 
         Repeated rollbacks keep walking back (a rollback undoes one ``set``, it is not
@@ -381,11 +408,14 @@ class Registry:
             If ``alias`` has never been set.
         Conflict
             If there is nothing left to roll back, or the alias moved meanwhile.
+        Forbidden
+            Like :meth:`set_alias`.
         """
         from .lineage import current_user
 
         check_name(name)
         check_alias(alias)
+        check_alias_move(name, alias, force=force_protected)
         events, _ = self.store.alias_history(name, alias, limit=None, offset=0)
         if not events:
             raise NotFound(f"model {name!r} has no alias {alias!r}")

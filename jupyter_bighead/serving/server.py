@@ -416,7 +416,8 @@ async def _run(holder: ModelHolder, sockets: list[socket.socket]) -> None:
     loop.add_signal_handler(signal.SIGHUP, reload_soon)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-    reload_soon(True)
+    if holder.current is None:  # serve() already loaded it when there is one process
+        reload_soon(True)
     poller = None
     if options.poll_seconds > 0:
         async def poll() -> None:
@@ -439,6 +440,7 @@ def serve(options: ServeOptions, *, on_listening: Callable[[int], None] | None =
     process inherits LightGBM's OpenMP threads)."""
     if options.extra_features not in EXTRA_POLICIES:
         raise RequestError("invalid_option", f"--extra-features must be one of {EXTRA_POLICIES}")
+    holder = _load_at_start(options)
     sockets = bind_sockets(options.port, options.host, reuse_port=False)
     port = sockets[0].getsockname()[1]
     print(f"[bighead serve] {options.model_ref} on http://{options.host}:{port} "
@@ -447,4 +449,30 @@ def serve(options: ServeOptions, *, on_listening: Callable[[int], None] | None =
         on_listening(port)
     if options.workers > 1:
         fork_workers(options.workers)
-    asyncio.run(_run(ModelHolder(options), sockets))
+    asyncio.run(_run(holder or ModelHolder(options), sockets))
+
+
+def _load_at_start(options: ServeOptions) -> ModelHolder | None:
+    """Load the model before listening: a server that cannot serve it at start raises
+    (``NotFound`` for an unknown name, version or alias) instead of answering 503 forever;
+    a failed hot swap later keeps the old model and only readiness reports it. With
+    several workers the parent only resolves the reference (workers load after the fork)."""
+    several = options.workers > 1
+    holder = ModelHolder(options, registry=_fresh_registry(options) if several else None)
+    try:
+        holder.registry().get(holder.name, holder.version, alias=holder.alias)
+        if several:
+            return None
+        holder.reload(force=True)
+    finally:
+        if several:
+            holder.registry().close()  # no connection may cross the fork
+    if holder.current is None:
+        raise BigheadError(holder.error or f"model {options.model_ref} failed to load")
+    return holder
+
+
+def _fresh_registry(options: ServeOptions) -> Any:
+    from ..registry import Registry
+
+    return Registry(options.registry) if options.registry else Registry.default()
