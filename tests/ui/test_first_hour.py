@@ -204,6 +204,11 @@ def test_block_descriptions_read_as_text_at_the_default_sidebar_width(page: Page
     for button in detail.get_by_role("button").all():
         box = button.bounding_box()
         assert box["x"] + box["width"] <= right + 1, button.inner_text()
+    # Every column of the parameters table is on screen, not clipped by the sidebar.
+    headers = detail.locator(".jp-bighead-table th")
+    expect(headers).to_have_count(3)
+    for header in headers.all():
+        assert visible_at_its_centre(header), header.inner_text()
     screenshot(page, "blocks-detail-sidebar")
 
 

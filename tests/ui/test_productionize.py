@@ -52,7 +52,8 @@ def test_tag_a_cell_in_the_ui_and_productionize_it_away(page: Page, lab):
     screenshot(page, "prototype-cell")
 
     notebook.locator('.jp-Toolbar [data-command="bighead:productionize"]').click()
-    # The banner lands in the source notebook; the production notebook then opens on top.
+    # The banner lands in the source notebook, which stays in front (the banner's buttons
+    # open the production notebook and module).
     banner = page.locator(".jp-bighead-banner-success")
     expect(banner).to_contain_text("ui_prod_production/ui_prod.ipynb", timeout=30_000)
     expect(page.locator(".lm-TabBar-tab.lm-mod-current", has_text="ui_prod.ipynb")).to_be_visible()
