@@ -32,16 +32,24 @@ SAFE_CONFIG = (
 _FILTER_KEYS = ("clean", "smudge", "process")
 
 
+#: Inherited variables kept: which user and system config to read (the user's choice).
+_KEEP_ENV = ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM")
+
+
 def _env() -> dict[str, str]:
-    # No inherited GIT_* (GIT_DIR, GIT_CONFIG_PARAMETERS, GIT_EXTERNAL_DIFF…) and no
-    # system config; never prompt, never take index.lock (a status may refresh the index).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
-               GIT_PAGER="cat", GIT_ASKPASS="", SSH_ASKPASS="")
+    # No other inherited GIT_* (GIT_DIR, GIT_CONFIG_PARAMETERS, GIT_EXTERNAL_DIFF…); never
+    # prompt, never take index.lock (a status may refresh the index). The user's and the
+    # system's config stay: they are not the repository's, and hold safe.directory and
+    # git-lfs's filter, without which LFS files would read as modified.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GIT_") or k in _KEEP_ENV}
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", GIT_PAGER="cat",
+               GIT_ASKPASS="", SSH_ASKPASS="")
     return env
 
 
-def _call(folder: Path, config: list[str], args: tuple[str, ...]) -> str | None:
+def _run(folder: Path, config: list[str], args: tuple[str, ...]) -> tuple[int, str]:
+    """Exit status and stripped output of ``git args`` (-1 when git cannot run)."""
     cmd = ["git", "--no-pager"]
     for item in config:
         cmd += ["-c", item]
@@ -49,23 +57,41 @@ def _call(folder: Path, config: list[str], args: tuple[str, ...]) -> str | None:
         done = subprocess.run([*cmd, *args], cwd=folder, capture_output=True, text=True,
                               timeout=10, env=_env(), stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+        return -1, ""
+    return done.returncode, done.stdout.strip()
 
 
-def _filter_overrides(folder: Path) -> list[str]:
-    """``-c`` settings that empty every filter driver the repository configures.
+def _call(folder: Path, config: list[str], args: tuple[str, ...]) -> str | None:
+    code, out = _run(folder, config, args)
+    return out if code == 0 else None
+
+
+def _filter_overrides(folder: Path) -> list[str] | None:
+    """``-c`` settings that empty every filter driver the repository's config touches.
 
     Filter drivers have names the repository chooses, so they are listed first (reading
     config runs nothing) and each program is set to the empty string, which git treats
     as "no filter"; ``required`` is turned off so the missing filter is not an error.
+    A driver the repository's config (``.git/config``, its includes, worktree config)
+    sets any key of is disabled; drivers only the user or the system defines (git-lfs)
+    are trusted and keep working. None when a driver cannot be switched off this way
+    (a name with ``=`` cannot be written as ``-c``): then git must not look at files.
     """
-    names = _call(folder, list(SAFE_CONFIG),
-                  ("config", "--name-only", "--get-regexp", r"^filter\..*\.")) or ""
-    drivers = {line[len("filter."):].rpartition(".")[0]
-               for line in names.splitlines() if line.startswith("filter.")}
+    query = ("--name-only", "--get-regexp", r"^filter\..*\.")
+    code, names = _run(folder, list(SAFE_CONFIG), ("config", "--show-scope", *query))
+    if code not in (0, 1):  # 1: no filter at all; else a git before 2.26: no scopes
+        code, names = _run(folder, list(SAFE_CONFIG), ("config", *query))
+        names = "\n".join(f"unknown\t{line}" for line in names.splitlines())
+    drivers = set()
+    for line in names.splitlines():
+        scope, _tab, key = line.partition("\t")
+        driver = key[len("filter."):].rpartition(".")[0]
+        if scope not in ("global", "system") and key.startswith("filter.") and driver:
+            drivers.add(driver)
+    if any("=" in d for d in drivers):
+        return None
     out = []
-    for driver in sorted(d for d in drivers if d and "=" not in d):
+    for driver in sorted(drivers):
         out += [f"filter.{driver}.{key}=" for key in _FILTER_KEYS]
         out.append(f"filter.{driver}.required=false")
     return out
@@ -78,7 +104,10 @@ def run_git(folder: str | Path, *args: str) -> str | None:
     over 10 seconds. Diff-like commands should also pass ``--no-ext-diff --no-textconv``.
     """
     where = Path(folder)
-    return _call(where, [*SAFE_CONFIG, *_filter_overrides(where)], args)
+    overrides = _filter_overrides(where)
+    if overrides is None:
+        return None
+    return _call(where, [*SAFE_CONFIG, *overrides], args)
 
 
 @dataclass(frozen=True)

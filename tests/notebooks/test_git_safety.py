@@ -88,3 +88,40 @@ def test_the_dirty_flag_still_sees_changes_with_filters_disabled(hostile):
     state = git_state(nb)
     assert (state.commit, state.dirty, state.root) == (head, True, str(repo.resolve()))
     assert list(markers.iterdir()) == []
+
+
+def test_filters_of_the_users_own_config_keep_working(tmp_path, monkeypatch):
+    # git-lfs installs its filter in the user's config: it must keep running, else every
+    # stat-dirty LFS file would read as modified. Only the repository's own are off.
+    home, repo, ran = tmp_path / "home", tmp_path / "repo", tmp_path / "ran"
+    home.mkdir()
+    repo.mkdir()
+    ran.mkdir()
+    (home / ".gitconfig").write_text(
+        f'[filter "trusted"]\n\tclean = touch {ran}/trusted; cat\n\trequired = true\n')
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    _git(repo, "init", "-q", ".")
+    (repo / "data.txt").write_text("rows\n")
+    (repo / "train.py").write_text("x = 1\n")
+    (repo / ".gitattributes").write_text("*.txt filter=trusted\n*.py filter=evil\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "init")
+    _git(repo, "config", "filter.evil.clean", f"touch {ran}/evil; cat")
+    for name in ("trusted", "evil"):
+        (ran / name).unlink(missing_ok=True)
+    _stat_dirty(repo / "data.txt")
+    _stat_dirty(repo / "train.py")
+    assert git_state(repo / "train.py").dirty is False
+    assert sorted(p.name for p in ran.iterdir()) == ["trusted"]
+
+
+def test_a_filter_that_cannot_be_switched_off_stops_git_from_reading_files(hostile):
+    # A driver named with "=" cannot be overridden with -c: git must not look at all.
+    repo, nb, markers, head = hostile
+    _git(repo, "config", "filter.a=b.clean", f"touch {markers}/equals; cat")
+    (repo / ".gitattributes").write_text("* filter=a=b\n")
+    _stat_dirty(nb)
+    state = git_state(nb)
+    assert (state.commit, state.dirty) == (head, None)
+    assert list(markers.iterdir()) == []
