@@ -118,6 +118,13 @@ def test_the_versions_table_shows_its_aliases_column(page: Page, lab):
         assert visible_at_its_centre(cell), cell
     screenshot(page, "models-versions-table")
 
+    # An alias moved elsewhere (a notebook, the CLI) shows up without a click.
+    api(lab, "models/ui_aliases/aliases/staging", {"version": 2}, method="PUT")
+    expect(table.locator("tr[data-version='2'] .jp-bighead-tag", has_text="staging")
+           ).to_be_visible(timeout=25_000)
+    expect(panel.get_by_test_id("version-detail").locator("h3 .jp-bighead-tag",
+                                                          has_text="staging")).to_be_visible()
+
 
 def test_the_executed_notebook_of_a_job_opens_from_the_jobs_panel(page: Page, lab):
     write_notebook(lab.workspace / "ui_executed.ipynb",
@@ -248,3 +255,18 @@ def test_productionize_after_run_remotely_asks_only_about_files_edited_by_hand(
     screenshot(page, "productionize-replace-dialog")
     dialog.get_by_role("button", name="Cancel").click()
     assert "# tuned by hand" in module.read_text()
+
+
+def test_the_jobs_refresh_button_refreshes_schedules_too(page: Page, lab):
+    write_notebook(lab.workspace / "ui_refresh.ipynb", [new_code_cell("print(1)")])
+    open_bighead(page, lab.lab_url())
+    jobs = page.locator('.jp-bighead-sidebar [data-section="jobs"]')
+    expect(jobs).to_be_visible()
+    item = api(lab, "schedules", {"notebook": "ui_refresh.ipynb", "schedule": "0 4 * * *"})
+    jobs.get_by_role("button", name="Refresh jobs").click()
+    # At once, not at the next poll.
+    row = page.get_by_test_id("schedules").locator(f"[data-schedule='{item['name']}']")
+    expect(row).to_contain_text("0 4 * * *", timeout=3_000)
+    api(lab, f"schedules/{item['name']}", method="DELETE")
+    jobs.get_by_role("button", name="Refresh jobs").click()
+    expect(row).to_have_count(0, timeout=3_000)
