@@ -239,7 +239,8 @@ CELLS = [
 ]
 
 
-def main() -> None:
+def render() -> str:
+    """The starter notebook's file text (tests/test_demo.py checks the template is this)."""
     nb = new_notebook(cells=CELLS)
     nb.metadata["kernelspec"] = {
         "name": "python3", "display_name": "Python 3", "language": "python"
@@ -248,8 +249,12 @@ def main() -> None:
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"bighead-starter-{i:02d}"
     nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def main() -> None:
     out = ROOT / "templates" / "notebooks" / "starter.ipynb"
-    out.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    out.write_text(render(), encoding="utf-8")
     print(out)
 
 

@@ -147,3 +147,14 @@ def test_starter_registers_the_demo_model_and_its_report_shows_the_card(tmp_path
     assert "Model card: booking_model v2" in page
     assert "Production code since version 1" in page
     assert page.count("Plotly.newPlot") >= 2
+
+
+def test_the_starter_template_is_what_make_starter_generates():
+    import runpy
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = runpy.run_path(str(root / "scripts" / "make_starter.py"))
+    template = root / "templates" / "notebooks" / "starter.ipynb"
+    assert template.read_text("utf-8") == script["render"](), \
+        "templates/notebooks/starter.ipynb is stale: run scripts/make_starter.py"
