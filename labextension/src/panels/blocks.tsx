@@ -118,7 +118,8 @@ export function BlocksSection(props: { insertCode: (code: string) => string | nu
             className="jp-mod-styled jp-bighead-search"
             type="search"
             aria-label="Search blocks"
-            placeholder="Search blocks by name, owner or source"
+            placeholder="Search blocks"
+            title="Search blocks by name, summary, owner or source"
             value={query}
             onChange={e => setQuery(e.target.value)}
           />

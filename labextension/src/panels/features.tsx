@@ -196,7 +196,8 @@ export function FeaturesSection(): JSX.Element {
             className="jp-mod-styled jp-bighead-search"
             type="search"
             aria-label="Search features"
-            placeholder="Search by name, tag or owner"
+            placeholder="Search features"
+            title="Search features by name, tag or owner"
             value={query}
             onChange={e => setQuery(e.target.value)}
           />
