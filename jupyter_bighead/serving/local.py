@@ -132,6 +132,9 @@ class LocalTarget(DeployTarget):
         """Restart a server that died (the port is kept when it is still free)."""
         fresh = self.refresh(record)
         if fresh.status == "failed":
+            # Workers outlive a server killed under them (they keep its port and serve
+            # on): stop whatever is left of it before starting anew.
+            stop_tree(None, None, deployment_mark(record.id), grace=2.0)
             restarted = self.start(fresh)
             return restarted.evolve(restarts=fresh.restarts + 1, status="restarting")
         return fresh
