@@ -35,21 +35,24 @@ def versions_from_notebook(reg: Registry, notebook: Path) -> list[ModelVersion]:
 
     A job's executed notebook shows that job's run: the versions whose lineage records
     the job's id. Any other notebook shows a run outside jobs: the versions whose lineage
-    names this notebook and no job, so versions a later job run of the same notebook
-    registered never replace the ones its cell outputs describe.
+    names this notebook and no job, those registered from the lab's kernel first (a
+    headless ``productionize --execute`` run counts only when there is none), so versions
+    a later job or headless run registered never replace the ones its outputs describe.
     """
     job = job_of(notebook)
     target = str(notebook.resolve())
     found = []
     for model in reg.models(limit=1000):
+        candidates = []
         for mv in reg.versions(model.name, limit=1000):  # newest first
             lineage = mv.lineage or {}
             nb = lineage.get("notebook") or {}
-            ran_here = (lineage.get("job_id") == job if job is not None
-                        else nb.get("path") == target and not lineage.get("job_id"))
-            if ran_here:
-                found.append(mv)
-                break
+            if (lineage.get("job_id") == job if job is not None
+                    else nb.get("path") == target and not lineage.get("job_id")):
+                candidates.append(mv)
+        interactive = [mv for mv in candidates if (mv.lineage or {}).get("interactive")]
+        if interactive or candidates:
+            found.append((interactive or candidates)[0])
     return found
 
 

@@ -117,6 +117,9 @@ def lineage(notebook: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         "cwd": str(Path.cwd()),
         # Set by the job worker: which job (e.g. which sweep trial) registered this.
         "job_id": os.environ.get("BIGHEAD_JOB_ID") or None,
+        # Set by jupyter_server in the kernels it starts: registered by a person running
+        # the notebook in the lab (not a job or a headless papermill run).
+        "interactive": bool(os.environ.get(SESSION_ENV)),
         **environment_info(),
     }
 

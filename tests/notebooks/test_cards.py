@@ -11,6 +11,7 @@ import pytest
 from jupyter_bighead.notebooks.cards import model_sections, versions_from_notebook
 from jupyter_bighead.notebooks.report import report
 from jupyter_bighead.registry import Registry
+from jupyter_bighead.registry.lineage import SESSION_ENV
 from jupyter_bighead.registry.protect import JOB_ID_ENV
 
 from .helpers import code, write_nb
@@ -19,6 +20,7 @@ from .helpers import code, write_nb
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monkeypatch.delenv(JOB_ID_ENV, raising=False)
+    monkeypatch.delenv(SESSION_ENV, raising=False)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     model = lgb.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, (X[:, 0] > 0).astype(int))
@@ -52,3 +54,14 @@ def test_a_jobs_executed_notebook_gets_the_cards_of_that_jobs_versions(world, mo
     executed = folder / "executed.ipynb"
     executed.write_text(nb.read_text())
     assert [mv.version for mv in versions_from_notebook(reg, executed)] == [2]
+
+
+def test_cards_prefer_the_labs_run_over_a_later_headless_run(world, monkeypatch):
+    reg, model, nb = world
+    monkeypatch.setenv(SESSION_ENV, str(nb))  # a kernel the lab started for this notebook
+    reg.register("m", model)
+    monkeypatch.delenv(SESSION_ENV)
+    reg.register("m", model, notebook=nb)  # productionize --execute: papermill, no session
+    reg.register("other", model, notebook=nb)  # only ever registered headless
+    found = {mv.name: mv.version for mv in versions_from_notebook(reg, nb)}
+    assert found == {"m": 1, "other": 1}
