@@ -145,6 +145,7 @@ def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
         registry=args.registry, admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV),
         poll_seconds=args.poll_seconds, extra_features=args.extra_features,
         allow_missing=not args.no_missing, max_body_bytes=args.max_body_bytes,
+        header_timeout=args.header_timeout, body_timeout=args.body_timeout,
     ))
     return 0
 
@@ -181,6 +182,16 @@ def _add_store_options(parser: argparse.ArgumentParser, *, registry: bool) -> No
             "--registry", default=None, metavar="R",
             help="registry folder or URI, e.g. postgresql://... (default: the one in the "
                  "home)")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -294,6 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="refuse null/NaN in every column (default: allowed in float columns)")
     srv.add_argument("--max-body-bytes", type=int, default=10 * 1024 * 1024,
                      help="larger request bodies get 413")
+    srv.add_argument("--header-timeout", type=_positive_seconds, default=30.0, metavar="S",
+                     help="seconds a connection gets to send its request headers, and may "
+                          "stay idle between requests, before it is closed")
+    srv.add_argument("--body-timeout", type=_positive_seconds, default=60.0, metavar="S",
+                     help="seconds a connection gets to send a whole request body before "
+                          "it is closed")
     _add_store_options(srv, registry=True)
     srv.set_defaults(func=_cmd_serve, passthrough=False)
 

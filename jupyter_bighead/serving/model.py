@@ -7,11 +7,23 @@ rows become one numpy array of the dtype LightGBM itself would convert the DataF
 to (``np.result_type`` of the column dtypes and float32, as in
 ``lightgbm.basic._data_from_pandas``), and ``Booster.predict`` gets it directly. The
 tests check that both paths give bit-identical results.
+
+Threads: LightGBM keeps its thread count in a process-wide variable that every predict
+call sets from its ``num_threads``. Two concurrent calls with different counts size a
+per-thread buffer for one and run the other's team over it, a SIGSEGV. So a serving
+process has one policy: every prediction runs on one OpenMP thread (``num_threads=1``
+here, and :func:`pin_lightgbm_threads` caps the whole process, pipelines' learners
+included), and a batch of more than ``CHUNK_ROWS`` rows is split across a pool of
+Python threads instead (LightGBM releases the GIL; each row's result does not depend
+on how the rows are split).
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +37,50 @@ _V2_TYPES = {"float": "FP64", "int": "INT64", "bool": "BOOL", "string": "BYTES",
              "datetime": "BYTES", "any": "FP64"}
 
 
+#: Batches above this many rows are split across the prediction pool.
+CHUNK_ROWS = 1024
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
 def _is_lightgbm(model: Any) -> bool:
     return any(c.__module__.split(".")[0] == "lightgbm" for c in type(model).__mro__)
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _prediction_pool() -> ThreadPoolExecutor:
+    """One pool per process, made on first use (so a forked worker makes its own)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_cores(), thread_name_prefix="bighead-predict")
+        return _pool
+
+
+def pin_lightgbm_threads() -> bool:
+    """Cap every LightGBM call of this process at one OpenMP thread.
+
+    Mixed ``num_threads`` across concurrent predictions crash LightGBM (see the module
+    docstring); the cap makes every call agree, including those the server does not make
+    itself (a pipeline's learner, an sklearn wrapper's ``n_jobs``). Uses the C API's
+    ``LGBM_SetMaxThreads`` (LightGBM 4.2+); returns whether the cap is in place. Call it
+    once, in a process that only serves.
+    """
+    import ctypes
+
+    from lightgbm.basic import _LIB
+
+    setter = getattr(_LIB, "LGBM_SetMaxThreads", None)
+    if setter is None:  # older LightGBM: the fast path still passes num_threads=1
+        return False
+    return int(setter(ctypes.c_int(1))) == 0
 
 
 @dataclass
@@ -70,6 +124,11 @@ class ServedModel:
         return served
 
     # -- predicting --------------------------------------------------------------------
+    @property
+    def fast(self) -> bool:
+        """Whether predictions skip pandas (microseconds for a few rows)."""
+        return self._fast is not None
+
     def _fast_path(self) -> Callable[[list[list[Any]]], Any] | None:
         """``booster.predict`` on a numpy array, when that equals the pandas path."""
         model, task = self.model, self.mv.task
@@ -96,13 +155,16 @@ class ServedModel:
         target = np.result_type(*dtypes, np.float32)
         predict = booster.predict
 
+        def one(X: Any) -> Any:
+            # Always one OpenMP thread (never a mix: see the module docstring).
+            return predict(X, num_threads=1)
+
         def fast(rows: list[list[Any]]) -> Any:
-            # A few rows: one thread. OpenMP fan-out costs more than it saves there and
-            # its spinning threads steal the cores other requests need. Each row's
-            # result does not depend on the thread count.
-            if len(rows) <= 64:
-                return predict(np.array(rows, dtype=target), num_threads=1)
-            return predict(np.array(rows, dtype=target))
+            X = np.array(rows, dtype=target)
+            parts = min(_cores(), -(-len(X) // CHUNK_ROWS))
+            if parts <= 1:
+                return one(X)
+            return np.concatenate(list(_prediction_pool().map(one, np.array_split(X, parts))))
 
         return fast
 
@@ -164,7 +226,7 @@ def _series(pd: Any, f: InputField, values: list[Any]) -> Any:
     kind = f.kind
     try:
         if kind == "datetime":
-            stamps = pd.to_datetime(pd.Series(values, dtype=object))
+            stamps = _to_datetime(pd, pd.Series(values, dtype=object))
             try:  # the recorded unit (pandas 3 parses text to microseconds)
                 return stamps.astype(f.dtype)
             except (TypeError, ValueError):
@@ -176,3 +238,13 @@ def _series(pd: Any, f: InputField, values: list[Any]) -> Any:
         return pd.Series(values, dtype=f.dtype)
     except (ValueError, TypeError, OverflowError) as exc:
         raise RequestError("wrong_type", f"feature {f.name!r}: {exc}", field=f.name) from None
+
+
+def _to_datetime(pd: Any, values: Any) -> Any:
+    """Date-times from request strings: ISO 8601 by pandas' C parser (linear in the
+    length), else pandas' format guessing, which is quadratic in the length of a string,
+    so it only ever sees strings the schema has capped (``MAX_DATETIME_CHARS``)."""
+    try:
+        return pd.to_datetime(values, format="ISO8601")
+    except (ValueError, TypeError):
+        return pd.to_datetime(values)

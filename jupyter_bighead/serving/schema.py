@@ -14,6 +14,14 @@ from typing import Any
 
 #: What the server does with request fields the model does not know.
 EXTRA_POLICIES = ("reject", "ignore")
+#: The longest string value a request may carry (a category, an id), in characters.
+MAX_STRING_CHARS = 1024
+#: The longest date-time string (ISO 8601 with nanoseconds and an offset is 35): longer
+#: ones would only feed the date parser's slow guessing.
+MAX_DATETIME_CHARS = 64
+#: The most dimensions, and values, a v2 tensor's ``shape`` may describe.
+MAX_TENSOR_RANK = 8
+MAX_TENSOR_VALUES = 2**31 - 1
 
 
 class RequestError(Exception):
@@ -131,11 +139,11 @@ class Schema:
             if not isinstance(t, Mapping) or not isinstance(t.get("name"), str):
                 raise RequestError("invalid_request", "every tensor needs a 'name'",
                                    field="inputs")
-            data, shape = t.get("data"), t.get("shape")
+            data, shape = t.get("data"), tensor_shape(t)
             if not isinstance(data, list):
                 raise RequestError("wrong_type", f"tensor {t['name']!r}: 'data' must be a list",
                                    field=t["name"])
-            if (len(tensors) == 1 and t["name"] not in self._index and isinstance(shape, list)
+            if (len(tensors) == 1 and t["name"] not in self._index and shape is not None
                     and len(shape) == 2):
                 return self._matrix(t["name"], data, shape)
             if data and isinstance(data[0], list):  # [[v], [v]] for shape [n, 1]
@@ -184,7 +192,7 @@ class Schema:
         raise RequestError("wrong_type", f"instance {i} must be an object of features",
                            field="instances", row=i)
 
-    def _matrix(self, name: str, data: list[Any], shape: list[Any]) -> list[list[Any]]:
+    def _matrix(self, name: str, data: list[Any], shape: list[int]) -> list[list[Any]]:
         n, k = shape
         if k != len(self.fields):
             raise RequestError("wrong_shape", f"tensor {name!r} has {k} columns; the model "
@@ -192,10 +200,34 @@ class Schema:
         flat = data
         if data and isinstance(data[0], list):
             flat = [v for row in data for v in (row if isinstance(row, list) else [row])]
-        if not isinstance(n, int) or n < 1 or len(flat) != n * k:
+        if n < 1 or len(flat) != n * k:
             raise RequestError("wrong_shape", f"tensor {name!r}: {len(flat)} values do not fill "
                                f"shape {shape}", field=name)
         return [self._row(flat[r * k:(r + 1) * k], r) for r in range(n)]
+
+
+def tensor_shape(tensor: Mapping[str, Any]) -> list[int] | None:
+    """A v2 tensor's ``shape``, checked to be a list of non-negative integers (not
+    booleans, not ``3.0``) of at most ``MAX_TENSOR_RANK`` dimensions describing at most
+    ``MAX_TENSOR_VALUES`` values; ``None`` when the tensor has none.
+
+    Raises :class:`RequestError` (400, ``wrong_shape``, naming the tensor) otherwise.
+    """
+    shape = tensor.get("shape")
+    if shape is None:
+        return None
+    name = str(tensor.get("name"))
+    if (not isinstance(shape, list) or len(shape) > MAX_TENSOR_RANK
+            or not all(type(d) is int and 0 <= d <= MAX_TENSOR_VALUES for d in shape)):
+        raise RequestError("wrong_shape", f"tensor {name!r}: 'shape' must be a list of at most "
+                           f"{MAX_TENSOR_RANK} non-negative integers", field=name)
+    values = 1
+    for d in shape:
+        values *= d
+        if values > MAX_TENSOR_VALUES:
+            raise RequestError("wrong_shape", f"tensor {name!r}: 'shape' describes more than "
+                               f"{MAX_TENSOR_VALUES} values", field=name)
+    return shape
 
 
 def _check(check: Callable[[Any], Any], value: Any, f: InputField, row: int) -> Any:
@@ -274,8 +306,13 @@ def _checker(f: InputField, allow_missing: bool) -> Callable[[Any], Any]:
             raise _Bad("wrong_type", f"expected true or false, got {type(value).__name__}")
         return check_bool
 
+    longest = MAX_DATETIME_CHARS if kind == "datetime" else MAX_STRING_CHARS
+
     def check_text(value: Any) -> Any:  # strings, categories, date-times
         if type(value) is str:
+            if len(value) > longest:
+                raise _Bad("too_long", f"a {kind} value may have at most {longest} characters, "
+                           f"not {len(value)}")
             return value
         if value is None or (type(value) is float and value != value):
             if f.required:

@@ -12,9 +12,16 @@ Hot swap: the new version is loaded completely in a thread, then one reference i
 replaced. A request reads that reference once when it starts, so requests in flight
 finish on the model they started with and none is dropped.
 
-Single-row requests are predicted on the event loop: a prediction takes tens of
-microseconds, less than handing it to a thread would cost. Requests with more rows
-than ``INLINE_ROWS`` go to a thread, so one big batch does not stall the others.
+Small requests to a model on the numpy fast path are parsed, checked and predicted on
+the event loop: that takes tens of microseconds, less than handing it to a thread would
+cost. Everything else (bodies over ``INLINE_BYTES``, more than ``INLINE_ROWS`` rows, a
+pipeline or pandas path) is parsed, checked and predicted in a thread, so no request
+stalls the others or the health probes.
+
+Slow clients: a connection gets ``header_timeout`` seconds to send its request line and
+headers (and to stay idle between keep-alive requests) and ``body_timeout`` seconds for
+its whole body; then it is closed (tornado's ``idle_connection_timeout`` and
+``body_timeout``), so half-open connections cannot pile up.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from tornado import httputil, web
 from tornado.httpserver import HTTPServer
@@ -39,14 +46,18 @@ from tornado.netutil import bind_sockets
 from ..errors import BigheadError
 from .deploy import ADMIN_TOKEN_ENV
 from .metrics import Metrics
-from .model import ServedModel
+from .model import ServedModel, pin_lightgbm_threads
 from .schema import EXTRA_POLICIES, RequestError
 from .workers import WORKER, fork_workers
 
 log = logging.getLogger("jupyter_bighead.serving")
+_T = TypeVar("_T")
 
 INLINE_ROWS = 32
+INLINE_BYTES = 8 * 1024
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
+DEFAULT_HEADER_TIMEOUT = 30.0
+DEFAULT_BODY_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,8 @@ class ServeOptions:
     extra_features: str = "reject"
     allow_missing: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
 
 
 class ModelHolder:
@@ -81,7 +94,9 @@ class ModelHolder:
         self.error: str | None = "loading"
         self.metrics = metrics or Metrics()
         self._registry = registry
-        self._lock = threading.Lock()
+        self._state = threading.Lock()
+        self._running = False
+        self._pending: bool | None = None  # a reload asked for while one runs (force?)
 
     def registry(self) -> Any:
         if self._registry is None:
@@ -99,10 +114,27 @@ class ModelHolder:
         """Re-resolve the reference; load and swap when it points elsewhere (or ``force``).
 
         Never raises: a failure keeps the old model serving and is returned (and, when
-        nothing was loaded yet, reported by readiness).
+        nothing was loaded yet, reported by readiness). A reload asked for while another
+        runs is not dropped: that one may have resolved the alias before it moved, so
+        the running reload resolves it again when it is done.
         """
-        if not self._lock.acquire(blocking=False):
-            return {"reloaded": False, "reason": "a reload is already running"}
+        with self._state:
+            if self._running:
+                self._pending = bool(self._pending) or force
+                return {"reloaded": False,
+                        "reason": "a reload is already running; it resolves the reference "
+                                  "again when done"}
+            self._running = True
+        result = self._reload_once(force)
+        while True:
+            with self._state:
+                if self._pending is None:
+                    self._running = False
+                    return result
+                force, self._pending = self._pending, None
+            result = self._reload_once(force)
+
+    def _reload_once(self, force: bool) -> dict[str, Any]:
         previous = self.current.version if self.current else None
         try:
             reg = self.registry()
@@ -127,8 +159,6 @@ class ModelHolder:
             log.warning("loading %s failed: %s", self.options.model_ref, reason)
             return {"reloaded": False, "version": previous, "previous": previous,
                     "error": reason}
-        finally:
-            self._lock.release()
 
 
 # ---- handlers ------------------------------------------------------------------------
@@ -218,9 +248,16 @@ class _BodyHandler(_Handler):
                                field="body")
         return data
 
+    async def off_loop(self, model: ServedModel, fn: Callable[..., _T], *args: Any) -> _T:
+        """``fn(*args)`` on the event loop for a small body and a model on the fast path,
+        else in a thread (``fn`` must not touch tornado)."""
+        if model.fast and self._size <= INLINE_BYTES:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
     async def predict(self, model: ServedModel, rows: list[list[Any]]) -> list[Any]:
         try:
-            if len(rows) <= INLINE_ROWS:
+            if len(rows) <= INLINE_ROWS and model.fast:
                 return model.predict_rows(rows)
             return await asyncio.get_running_loop().run_in_executor(
                 None, model.predict_rows, rows)
@@ -241,20 +278,22 @@ class PredictV1Handler(_BodyHandler):
     async def post(self, name: str) -> None:
         try:
             model = self.model_for(name)
-            body = self.body_json()
-            if "instances" in body:
-                rows = model.schema.rows_from_instances(body["instances"])
-            elif "inputs" in body:
-                rows = model.schema.rows_from_columns(body["inputs"])
-            else:
-                raise RequestError("invalid_request", "the body needs 'instances' (a list of "
-                                   "rows) or 'inputs' (an object of columns)",
-                                   field="instances")
+            body = await self.off_loop(model, self.body_json)
+            rows = await self.off_loop(model, _v1_rows, model, body)
             self.send_json({"predictions": await self.predict(model, rows)})
         except RequestError as exc:
             self.fail(exc)
         except Exception as exc:
             self.fail(_internal(exc))
+
+
+def _v1_rows(model: ServedModel, body: dict[str, Any]) -> list[list[Any]]:
+    if "instances" in body:
+        return model.schema.rows_from_instances(body["instances"])
+    if "inputs" in body:
+        return model.schema.rows_from_columns(body["inputs"])
+    raise RequestError("invalid_request", "the body needs 'instances' (a list of rows) or "
+                       "'inputs' (an object of columns)", field="instances")
 
 
 class InferV2Handler(_BodyHandler):
@@ -263,8 +302,8 @@ class InferV2Handler(_BodyHandler):
     async def post(self, name: str) -> None:
         try:
             model = self.model_for(name)
-            body = self.body_json()
-            rows = model.schema.rows_from_tensors(body.get("inputs"))
+            body = await self.off_loop(model, self.body_json)
+            rows = await self.off_loop(model, model.schema.rows_from_tensors, body.get("inputs"))
             predictions = await self.predict(model, rows)
             out: dict[str, Any] = {"model_name": model.name, "model_version": str(model.version),
                                    "outputs": [{"name": "predictions", "shape": [len(rows)],
@@ -402,10 +441,19 @@ def _log_request(handler: web.RequestHandler) -> None:
 
 
 # ---- running ---------------------------------------------------------------------------
+def make_http_server(holder: ModelHolder) -> HTTPServer:
+    """The HTTP server for ``make_app(holder)``, with the slow-client timeouts of its
+    options (call it with the event loop that will run it current)."""
+    options = holder.options
+    return HTTPServer(make_app(holder), max_body_size=max(options.max_body_bytes, 1) * 4,
+                      idle_connection_timeout=options.header_timeout,
+                      body_timeout=options.body_timeout)
+
+
 async def _run(holder: ModelHolder, sockets: list[socket.socket]) -> None:
     options = holder.options
-    server = HTTPServer(make_app(holder), max_body_size=max(options.max_body_bytes, 1) * 4,
-                        idle_connection_timeout=60)
+    pin_lightgbm_threads()  # one thread policy for the process: see serving.model
+    server = make_http_server(holder)
     server.add_sockets(sockets)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -28,7 +28,9 @@ def fork_workers(n: int) -> None:
     def spawn(i: int) -> bool:
         pid = os.fork()
         if pid == 0:
-            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            # Not SIG_DFL, which would kill a worker that gets a reload before its loop
+            # installs the handler; that worker's first load comes after it anyway.
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             WORKER["forked"] = True

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from jupyter_bighead.registry import Registry
-from jupyter_bighead.serving.server import ModelHolder, ServeOptions, make_app
+from jupyter_bighead.serving.server import ModelHolder, ServeOptions, make_http_server
 
 COLUMNS = ["f0", "f1", "f2", "n_items", "is_member"]
 
@@ -54,7 +54,6 @@ class Server:
     """A serving app on a free loopback port, its loop in a thread."""
 
     def __init__(self, holder: ModelHolder) -> None:
-        from tornado.httpserver import HTTPServer
         from tornado.netutil import bind_sockets
 
         self.holder = holder
@@ -65,8 +64,7 @@ class Server:
 
         def run() -> None:
             asyncio.set_event_loop(self.loop)
-            server = HTTPServer(make_app(holder),
-                                max_body_size=holder.options.max_body_bytes * 4)
+            server = make_http_server(holder)
             server.add_sockets(self.sockets)
             ready.set()
             self.loop.run_forever()
@@ -122,3 +120,33 @@ def instances(X: pd.DataFrame) -> list[dict[str, Any]]:
                         int(v) if isinstance(v, (np.integer,)) else float(v))
                     for k, v in row.items()})
     return out
+
+
+def serve_process(args: list[str], log_path: Any, env: dict[str, str] | None = None,
+                  timeout: float = 120) -> tuple[Any, int]:
+    """``jupyter bighead serve ARGS --port 0`` as a child process, and the port it bound.
+
+    The server picks its own free port and prints it; nothing here picks a port and hands
+    it over later (another process could take it in between).
+    """
+    import re
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    log = Path(log_path)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_bighead.cli", "serve", *args, "--port", "0"],
+            stdout=out, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = re.search(rb"\[bighead serve\] .* on http://[^:]+:(\d+)", log.read_bytes())
+        if found:
+            return proc, int(found.group(1))
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait(10)
+    raise AssertionError("the server did not start:\n" +
+                         log.read_bytes().decode(errors="replace")[-3000:])

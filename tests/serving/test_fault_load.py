@@ -12,16 +12,13 @@ import http.client
 import json
 import os
 import random
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .conftest import COLUMNS, instances, training_frame
+from .conftest import COLUMNS, instances, serve_process, training_frame
 
 SECONDS = float(os.environ.get("BIGHEAD_FAULT_SECONDS", "10"))
 MAX_REQUESTS = 200_000
@@ -46,15 +43,8 @@ def _bodies() -> list[tuple[bool, bytes]]:
 
 @pytest.fixture
 def served_process(registry, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    location = registry.store.uri
-    log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_bighead.cli", "serve", "clf@production",
-         "--registry", location, "--port", str(port), "--max-body-bytes", "65536"],
-        stdout=log, stderr=subprocess.STDOUT)
+    proc, port = serve_process(["clf@production", "--registry", registry.store.uri,
+                                "--max-body-bytes", "65536"], tmp_path / "serve.log")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -6,9 +6,6 @@ import http.client
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -18,7 +15,7 @@ import psutil
 from jupyter_bighead.serving.model import ServedModel
 from jupyter_bighead.serving.schema import Schema, fields_from
 
-from .conftest import instances, training_frame
+from .conftest import instances, serve_process, training_frame
 
 
 def _get(port, path):
@@ -49,18 +46,13 @@ def _until(check, timeout=90, log=None):
 
 
 def test_workers_share_the_port_restart_and_reload_together(registry, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     X, _y = training_frame()
     rows = instances(X[:2])
     env = {**os.environ, "BIGHEAD_SERVE_ADMIN_TOKEN": "t0k"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_bighead.cli", "serve", "clf@production", "--registry",
-         registry.store.uri, "--port", str(port), "--workers", "2"],
-        stdout=(tmp_path / "log").open("wb"), stderr=subprocess.STDOUT, env=env)
+    log = tmp_path / "log"
+    proc, port = serve_process(["clf@production", "--registry", registry.store.uri,
+                                "--workers", "2"], log, env=env)
     try:
-        log = tmp_path / "log"
         _until(lambda: len(psutil.Process(proc.pid).children()) == 2, log=log)
         _until(lambda: all(_get(port, "/v2/health/ready")[0] == 200 for _ in range(6)), log=log)
         assert _post(port, {"instances": rows})[1]["predictions"] == \
