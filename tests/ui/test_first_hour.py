@@ -270,3 +270,25 @@ def test_the_jobs_refresh_button_refreshes_schedules_too(page: Page, lab):
     api(lab, f"schedules/{item['name']}", method="DELETE")
     jobs.get_by_role("button", name="Refresh jobs").click()
     expect(row).to_have_count(0, timeout=3_000)
+
+
+def test_run_remotely_asks_before_replacing_a_production_file_edited_by_hand(page: Page, lab):
+    write_notebook(lab.workspace / "ui_remote_edit.ipynb", [new_code_cell("print(2)")])
+    api(lab, "notebooks/productionize", {"path": "ui_remote_edit.ipynb"})
+    module = lab.workspace / "ui_remote_edit_production" / "ui_remote_edit.py"
+    module.write_text(module.read_text() + "\n# tuned by hand\n")
+    written = (module.parent / "production.json").stat().st_mtime
+    os.utime(module, (written + 5, written + 5))
+
+    page.goto(lab.lab_url("lab/tree/ui_remote_edit.ipynb"))
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    expect(notebook.locator(".jp-Cell").first).to_be_visible(timeout=60_000)
+    notebook.locator('.jp-Toolbar [data-command="bighead:run-remotely"]').click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("Replace the edited production files?", timeout=30_000)
+    expect(dialog).to_contain_text("ui_remote_edit_production/ui_remote_edit.py")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+    assert "# tuned by hand" in module.read_text()
+    jobs = api(lab, "jobs?limit=100")["items"]
+    assert not [j for j in jobs if "ui_remote_edit" in (j["spec"]["notebook"] or "")]

@@ -91,9 +91,17 @@ function showDependencyErrors(panel: NotebookPanel, message: string, report: IDe
 }
 
 /** `POST notebooks/productionize/plan`: what a run would overwrite. */
-interface IPlan {
+export interface IPlan {
   outputs: string[];
   overwrites: string[];
+}
+
+/** What productionizing the notebook at `path` would overwrite (writes nothing). */
+export function planProductionize(path: string): Promise<IPlan> {
+  return requestAPI<IPlan>('notebooks/productionize/plan', {
+    method: 'POST',
+    body: JSON.stringify({ path })
+  });
 }
 
 /** How Productionize reaches the documents of the lab. */
@@ -105,7 +113,7 @@ export interface IProductionizeHost {
 }
 
 /** Ask before replacing files a person edited; true to go on. */
-async function confirmReplace(files: string[]): Promise<boolean> {
+export async function confirmReplace(files: string[]): Promise<boolean> {
   const body = document.createElement('div');
   const intro = document.createElement('p');
   intro.textContent =
@@ -150,10 +158,7 @@ export async function productionize(
       body: JSON.stringify({ path, force })
     });
   try {
-    const plan = await requestAPI<IPlan>('notebooks/productionize/plan', {
-      method: 'POST',
-      body: JSON.stringify({ path })
-    });
+    const plan = await planProductionize(path);
     if (plan.overwrites.length > 0 && !(await confirmReplace(plan.overwrites))) {
       return null;
     }

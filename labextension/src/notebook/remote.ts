@@ -6,6 +6,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
 import { errorText, requestAPI } from '../request';
+import { confirmReplace, planProductionize } from './productionize';
 import { IJob, IProfile } from '../tokens';
 
 /** `name = value` lines of the notebook's `parameters` cell (values as source text). */
@@ -108,6 +109,18 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
     profiles = (await requestAPI<{ profiles: IProfile[] }>('profiles')).profiles;
   } catch (error) {
     Notification.error(`Cannot list compute profiles: ${errorText(error)}`);
+    return null;
+  }
+  // Submitting productionizes first: the same question as Productionize, only when a
+  // production file edited by hand would be replaced. Asked before the form, so that
+  // Submit submits at once.
+  try {
+    const plan = await planProductionize(panel.context.path);
+    if (plan.overwrites.length > 0 && !(await confirmReplace(plan.overwrites))) {
+      return null;
+    }
+  } catch (error) {
+    Notification.error(`Cannot run ${panel.context.path}: ${errorText(error)}`);
     return null;
   }
   const form = new RunForm(profiles, notebookParameters(panel));
