@@ -131,6 +131,8 @@ def test_serving_never_answers_5xx_under_mixed_hostile_load(registry, tmp_path):
         proc.terminate()
         proc.wait(20)
     log = (tmp_path / "serve.log").read_text(errors="replace")[-3000:]
+    print(f"{sum(totals.values())} requests in {SECONDS:.0f} s, {closed_slow} slow clients "
+          f"closed: {sorted(totals.items())}")  # shown by pytest -s
     assert alive, f"the server died (return code {proc.returncode}):\n{log}"
     good = {k: c for (k, c), _n in totals.items() if "rows" in k}
     bad = {k: c for (k, c), _n in totals.items() if "rows" not in k}
