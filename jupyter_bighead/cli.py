@@ -285,8 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve a registered model over HTTP (KServe v1 and Open Inference v2)",
         description=(
             "Serve MODEL_REF (name@alias, name:version or name for the latest) from the "
-            "registry: POST /v1/models/NAME:predict, POST /v2/models/NAME/infer, "
-            "GET /v2/models/NAME, /v2/health/live, /v2/health/ready, /metrics, and "
+            "registry: POST /v1/models/NAME:predict, POST /v2/models/NAME/infer (JSON or "
+            "binary tensors; also under /versions/V), GET /v2, /v2/models/NAME, "
+            "/v2/health/live, /v2/health/ready, /metrics, and "
             "POST /admin/reload (bearer token) to follow a moved alias without downtime."
         ),
     )

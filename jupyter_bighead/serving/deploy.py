@@ -340,7 +340,7 @@ class DeploymentService:
         data = json.loads(out or b"{}")
         if status != 200:
             error = data.get("error") if isinstance(data, dict) else None
-            message = error.get("message") if isinstance(error, dict) else str(data)[:500]
+            message = error[:500] if isinstance(error, str) else str(data)[:500]
             raise InvalidSpec(f"the model server refused the request ({status}): {message}",
                               data if isinstance(data, dict) else None)
         return list(data["predictions"])

@@ -27,14 +27,17 @@ MAX_TENSOR_VALUES = 2**31 - 1
 class RequestError(Exception):
     """A request the server refuses; ``status`` is its HTTP status.
 
-    ``payload`` is the JSON body sent back: ``{"error": {"code", "message", ...}}``,
-    where the extra keys (``field``, ``features``, ``row``) name what was wrong.
+    ``payload`` is the JSON body sent back: ``{"error": message, "code": code, ...}``.
+    ``error`` is the message as a plain string, as the Open Inference Protocol and
+    KServe clients expect (they show it as the exception's text); ``code`` and the extra
+    keys (``field``, ``features``, ``row``) name what was wrong for programs.
     """
 
     def __init__(self, code: str, message: str, status: int = 400, **details: Any) -> None:
         super().__init__(message)
         self.status = status
-        self.payload = {"error": {"code": code, "message": message, **details}}
+        self.code = code
+        self.payload: dict[str, Any] = {"error": message, "code": code, **details}
 
 
 @dataclass(frozen=True)
@@ -91,15 +94,16 @@ class Schema:
         return tuple(f.name for f in self.fields)
 
     # -- request shapes ------------------------------------------------------------------
-    def rows_from_instances(self, instances: Any) -> list[list[Any]]:
-        """KServe v1 ``instances``: objects by column, or lists in schema order."""
+    def rows_from_instances(self, instances: Any, where: str = "instances") -> list[list[Any]]:
+        """KServe v1 ``instances`` (or the row-list form of ``inputs``, ``where``):
+        objects by column, or lists in schema order."""
         if not isinstance(instances, list):
-            raise RequestError("invalid_request", "'instances' must be a list of objects",
-                               field="instances")
+            raise RequestError("invalid_request", f"'{where}' must be a list of objects",
+                               field=where)
         if not instances:
-            raise RequestError("empty_instances", "'instances' is empty: send at least one row",
-                               field="instances")
-        return [self._row(inst, i) for i, inst in enumerate(instances)]
+            raise RequestError("empty_instances", f"'{where}' is empty: send at least one row",
+                               field=where)
+        return [self._row(inst, i, where) for i, inst in enumerate(instances)]
 
     def rows_from_columns(self, columns: Any, where: str = "inputs") -> list[list[Any]]:
         """Column-oriented ``{"inputs": {col: [v, ...]}}`` (every column the same length)."""
@@ -130,7 +134,10 @@ class Schema:
 
     def rows_from_tensors(self, tensors: Any) -> list[list[Any]]:
         """Open Inference Protocol v2 ``inputs``: one tensor per column, or a single
-        ``[rows, features]`` tensor in schema order."""
+        ``[rows, features]`` tensor in schema order.
+
+        A numeric tensor (any ``datatype`` but ``BOOL``) may feed a bool column with 0
+        and 1, as a numeric matrix must; any other number there is a 400."""
         if not isinstance(tensors, list) or not tensors:
             raise RequestError("empty_instances", "'inputs' must be a non-empty list of tensors",
                                field="inputs")
@@ -143,11 +150,15 @@ class Schema:
             if not isinstance(data, list):
                 raise RequestError("wrong_type", f"tensor {t['name']!r}: 'data' must be a list",
                                    field=t["name"])
+            numeric = t.get("datatype") not in (None, "BOOL", "BYTES")
             if (len(tensors) == 1 and t["name"] not in self._index and shape is not None
                     and len(shape) == 2):
-                return self._matrix(t["name"], data, shape)
+                return self._matrix(t["name"], data, shape, numeric)
             if data and isinstance(data[0], list):  # [[v], [v]] for shape [n, 1]
                 data = [v[0] if isinstance(v, list) and len(v) == 1 else v for v in data]
+            j = self._index.get(t["name"])
+            if numeric and j is not None and self.fields[j].kind == "bool":
+                data = [_bool_from_number(v) for v in data]
             columns[t["name"]] = data
         return self.rows_from_columns(columns, where="inputs")
 
@@ -166,7 +177,7 @@ class Schema:
                                    f"unknown features: {', '.join(map(str, extra))}",
                                    field=str(extra[0]), features=[str(e) for e in extra], **where)
 
-    def _row(self, inst: Any, i: int) -> list[Any]:
+    def _row(self, inst: Any, i: int, where: str = "instances") -> list[Any]:
         fields, checkers = self.fields, self._checkers
         if isinstance(inst, dict):
             # Fast path: as many keys as fields, all required, none missing: no extras.
@@ -187,12 +198,13 @@ class Schema:
             if len(inst) != len(fields):
                 raise RequestError("wrong_shape", f"row {i} has {len(inst)} values; the model "
                                    f"takes {len(fields)} ({', '.join(self.names)})",
-                                   field="instances", row=i)
+                                   field=where, row=i)
             return [_check(c, v, f, i) for c, v, f in zip(checkers, inst, fields, strict=True)]
         raise RequestError("wrong_type", f"instance {i} must be an object of features",
-                           field="instances", row=i)
+                           field=where, row=i)
 
-    def _matrix(self, name: str, data: list[Any], shape: list[int]) -> list[list[Any]]:
+    def _matrix(self, name: str, data: list[Any], shape: list[int],
+                numeric: bool = False) -> list[list[Any]]:
         n, k = shape
         if k != len(self.fields):
             raise RequestError("wrong_shape", f"tensor {name!r} has {k} columns; the model "
@@ -203,6 +215,11 @@ class Schema:
         if n < 1 or len(flat) != n * k:
             raise RequestError("wrong_shape", f"tensor {name!r}: {len(flat)} values do not fill "
                                f"shape {shape}", field=name)
+        bools = [j for j, f in enumerate(self.fields) if f.kind == "bool"] if numeric else []
+        if bools:
+            flat = list(flat)
+            for j in bools:
+                flat[j::k] = [_bool_from_number(v) for v in flat[j::k]]
         return [self._row(flat[r * k:(r + 1) * k], r) for r in range(n)]
 
 
@@ -236,6 +253,14 @@ def _check(check: Callable[[Any], Any], value: Any, f: InputField, row: int) -> 
     except _Bad as bad:
         raise RequestError(bad.code, f"feature {f.name!r} (row {row}): {bad.why}",
                            field=f.name, row=row) from None
+
+
+def _bool_from_number(value: Any) -> Any:
+    """0 and 1 (int or float) as False and True; anything else unchanged, so the bool
+    checker refuses it."""
+    if type(value) in (int, float) and value in (0, 1):
+        return value == 1
+    return value
 
 
 class _Bad(Exception):

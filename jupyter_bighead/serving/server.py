@@ -2,9 +2,11 @@
 
 A tornado application over one :class:`~.model.ServedModel`:
 
-* ``POST /v1/models/{name}:predict``: KServe v1 (``instances`` or column ``inputs``);
-* ``POST /v2/models/{name}/infer``: Open Inference Protocol v2 tensors;
-* ``GET /v2/models/{name}``, ``/v2/models/{name}/ready``, ``/v1/models/{name}``;
+* ``POST /v1/models/{name}:predict``: KServe v1 (``instances``, or ``inputs`` as rows
+  or columns); ``GET /`` (v1 liveness), ``GET /v1/models``, ``GET /v1/models/{name}``;
+* ``POST /v2/models/{name}[/versions/{v}]/infer``: Open Inference Protocol v2 tensors,
+  JSON or binary (:mod:`.v2`); ``GET /v2`` (server metadata),
+  ``GET /v2/models/{name}[/versions/{v}]`` and ``.../ready``;
 * ``GET /v2/health/live`` and ``/v2/health/ready``; ``GET /metrics`` (Prometheus);
 * ``POST /admin/reload`` (bearer token): re-resolve the alias and hot-swap.
 
@@ -48,6 +50,17 @@ from .deploy import ADMIN_TOKEN_ENV
 from .metrics import Metrics
 from .model import ServedModel, pin_lightgbm_threads
 from .schema import EXTRA_POLICIES, RequestError
+from .v2 import (
+    ENCODINGS,
+    EXTENSIONS,
+    HEADER_LENGTH,
+    decode_body,
+    encode_response,
+    load_json,
+    output_datatype,
+    parse_request,
+    unsupported_encoding,
+)
 from .workers import WORKER, fork_workers
 
 log = logging.getLogger("jupyter_bighead.serving")
@@ -184,18 +197,22 @@ class _Handler(web.RequestHandler):
         message = httputil.responses.get(status_code, "error")
         if isinstance(exc, web.HTTPError) and exc.log_message:
             message = exc.log_message % exc.args if exc.args else exc.log_message
-        self.finish(json.dumps({"error": {"code": f"http_{status_code}", "message": message}}))
+        self.finish(json.dumps({"error": message, "code": f"http_{status_code}"}))
 
     def on_finish(self) -> None:
         self.holder.metrics.observe(self.route, self.get_status(), self.request.request_time())
 
-    def model_for(self, name: str) -> ServedModel:
+    def model_for(self, name: str, version: str | None = None) -> ServedModel:
         if name != self.holder.name:
-            raise RequestError("unknown_model", f"no model {name!r} here; this server serves "
-                               f"{self.holder.name!r}", status=404, field="name")
+            raise RequestError("unknown_model", f"no model {name[:100]!r} here; this server "
+                               f"serves {self.holder.name!r}", status=404, field="name")
         model = self.holder.current
         if model is None:
             raise RequestError("not_ready", self.holder.error or "loading", status=503)
+        if version is not None and version != str(model.version):
+            raise RequestError("unknown_version", f"{name} has no version {version[:40]!r} "
+                               f"here; this server serves version {model.version}",
+                               status=404, field="version")
         return model
 
 
@@ -208,6 +225,14 @@ class _BodyHandler(_Handler):
         self._size = 0
         self._too_big = False
         limit = self.holder.options.max_body_bytes
+        encoding = self.request.headers.get("Content-Encoding", "identity").strip().lower()
+        self._encoded = encoding != "identity"  # never inflated on the event loop
+        if encoding not in ENCODINGS:
+            self.set_header("Connection", "close")
+            self.set_status(415)
+            await self.finish(json.dumps(unsupported_encoding(encoding).payload))
+            self.request.connection.close()  # type: ignore[union-attr]
+            return
         length = self.request.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) > limit:
             # Answer now and hang up rather than read a body we will refuse.
@@ -234,24 +259,21 @@ class _BodyHandler(_Handler):
         done = self.finish(json.dumps(_too_big(self.holder.options.max_body_bytes).payload))
         done.add_done_callback(lambda _f: self.request.connection.close())  # type: ignore
 
-    def body_json(self) -> dict[str, Any]:
+    def body_bytes(self) -> bytes:
+        """The body, its Content-Encoding (gzip, deflate) undone; the size limit applies
+        to the decompressed body too (413)."""
         if self._too_big:
             raise _too_big(self.holder.options.max_body_bytes)
-        body = b"".join(self._chunks)
-        try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as exc:
-            raise RequestError("invalid_json", f"the body is not valid JSON: {exc}",
-                               field="body") from None
-        if not isinstance(data, dict):
-            raise RequestError("invalid_request", "the body must be a JSON object",
-                               field="body")
-        return data
+        return decode_body(b"".join(self._chunks), self.request.headers.get("Content-Encoding"),
+                           self.holder.options.max_body_bytes)
+
+    def body_json(self) -> dict[str, Any]:
+        return load_json(self.body_bytes())
 
     async def off_loop(self, model: ServedModel, fn: Callable[..., _T], *args: Any) -> _T:
         """``fn(*args)`` on the event loop for a small body and a model on the fast path,
         else in a thread (``fn`` must not touch tornado)."""
-        if model.fast and self._size <= INLINE_BYTES:
+        if model.fast and self._size <= INLINE_BYTES and not self._encoded:
             return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
@@ -290,7 +312,9 @@ class PredictV1Handler(_BodyHandler):
 def _v1_rows(model: ServedModel, body: dict[str, Any]) -> list[list[Any]]:
     if "instances" in body:
         return model.schema.rows_from_instances(body["instances"])
-    if "inputs" in body:
+    if "inputs" in body:  # KServe v1's row-list form, or an object of columns
+        if isinstance(body["inputs"], list):
+            return model.schema.rows_from_instances(body["inputs"], where="inputs")
         return model.schema.rows_from_columns(body["inputs"])
     raise RequestError("invalid_request", "the body needs 'instances' (a list of rows) or "
                        "'inputs' (an object of columns)", field="instances")
@@ -299,32 +323,34 @@ def _v1_rows(model: ServedModel, body: dict[str, Any]) -> list[list[Any]]:
 class InferV2Handler(_BodyHandler):
     route = "v2_infer"
 
-    async def post(self, name: str) -> None:
+    async def post(self, name: str, version: str | None = None) -> None:
         try:
-            model = self.model_for(name)
-            body = await self.off_loop(model, self.body_json)
-            rows = await self.off_loop(model, model.schema.rows_from_tensors, body.get("inputs"))
+            model = self.model_for(name, version)
+            request = await self.off_loop(model, self.infer_request,
+                                          self.request.headers.get(HEADER_LENGTH))
+            wanted = request.wanted(["predictions"])  # unknown outputs: 400 before predicting
+            rows = await self.off_loop(model, model.schema.rows_from_tensors,
+                                       [t.to_dict() for t in request.inputs])
             predictions = await self.predict(model, rows)
-            out: dict[str, Any] = {"model_name": model.name, "model_version": str(model.version),
-                                   "outputs": [{"name": "predictions", "shape": [len(rows)],
-                                                "datatype": _v2_type(predictions),
-                                                "data": predictions}]}
-            if isinstance(body.get("id"), str):
-                out["id"] = body["id"]
-            self.send_json(out)
+            head: dict[str, Any] = {"model_name": model.name,
+                                    "model_version": str(model.version)}
+            if request.id is not None:
+                head["id"] = request.id
+            meta = {"name": "predictions", "datatype": output_datatype(predictions),
+                    "shape": [len(rows)]}
+            body, json_length = encode_response(head, [(meta, predictions, binary)
+                                                       for _name, binary in wanted])
+            if json_length is not None:  # the binary tensor extension
+                self.set_header("Content-Type", "application/octet-stream")
+                self.set_header(HEADER_LENGTH, str(json_length))
+            self.finish(body)
         except RequestError as exc:
             self.fail(exc)
         except Exception as exc:
             self.fail(_internal(exc))
 
-
-def _v2_type(values: list[Any]) -> str:
-    first = values[0] if values else 0.0
-    if isinstance(first, bool):
-        return "BOOL"
-    if isinstance(first, int):
-        return "INT64"
-    return "FP64" if isinstance(first, float) else "BYTES"
+    def infer_request(self, header_length: str | None) -> Any:
+        return parse_request(self.body_bytes(), header_length)
 
 
 def _internal(exc: Exception) -> RequestError:
@@ -336,22 +362,46 @@ def _internal(exc: Exception) -> RequestError:
 class MetadataHandler(_Handler):
     route = "metadata"
 
-    def get(self, name: str) -> None:
+    def get(self, name: str, version: str | None = None) -> None:
         try:
-            self.send_json(self.model_for(name).metadata())
+            self.send_json(self.model_for(name, version).metadata())
         except RequestError as exc:
             self.fail(exc)
+
+
+class ServerMetadataHandler(_Handler):
+    route = "metadata"
+
+    def get(self) -> None:
+        from .. import __version__
+
+        self.send_json({"name": "jupyter-bighead", "version": __version__,
+                        "extensions": list(EXTENSIONS)})
 
 
 class ModelReadyHandler(_Handler):
     route = "health"
 
-    def get(self, name: str) -> None:
+    def get(self, name: str, version: str | None = None) -> None:
         try:
-            model = self.model_for(name)
+            model = self.model_for(name, version)
             self.send_json({"name": name, "ready": True, "version": model.version})
         except RequestError as exc:
             self.fail(exc)
+
+
+class ModelsV1Handler(_Handler):
+    route = "metadata"
+
+    def get(self) -> None:
+        self.send_json({"models": [self.holder.name]})
+
+
+class RootHandler(_Handler):
+    route = "health"
+
+    def get(self) -> None:  # KServe v1 liveness
+        self.send_json({"status": "alive"})
 
 
 class LiveHandler(_Handler):
@@ -419,11 +469,17 @@ def make_app(holder: ModelHolder) -> web.Application:
     args = {"holder": holder}
     return web.Application(
         [
+            (r"/", RootHandler, args),
+            (r"/v1/models", ModelsV1Handler, args),
             (r"/v1/models/([^/:]+):predict", PredictV1Handler, args),
             (r"/v1/models/([^/:]+)", ModelReadyHandler, args),
+            (r"/v2", ServerMetadataHandler, args),
             (r"/v2/models/([^/]+)/infer", InferV2Handler, args),
             (r"/v2/models/([^/]+)/ready", ModelReadyHandler, args),
             (r"/v2/models/([^/]+)", MetadataHandler, args),
+            (r"/v2/models/([^/]+)/versions/([^/]+)/infer", InferV2Handler, args),
+            (r"/v2/models/([^/]+)/versions/([^/]+)/ready", ModelReadyHandler, args),
+            (r"/v2/models/([^/]+)/versions/([^/]+)", MetadataHandler, args),
             (r"/v2/health/live", LiveHandler, args),
             (r"/v2/health/ready", ReadyHandler, args),
             (r"/metrics", MetricsHandler, args),

@@ -56,7 +56,7 @@ async def test_deploy_try_it_logs_and_delete(jp_fetch, model):
         await call(jp_fetch, "deployments", made["id"], "predict", method="POST",
                    body={"instances": [{"a": 1.0}]})
     assert info.value.code == 400
-    assert json.loads(info.value.response.body)["error"]["features"] == ["b", "c"]
+    assert json.loads(info.value.response.body)["features"] == ["b", "c"]
     listed = await call(jp_fetch, "deployments")
     assert [d["id"] for d in listed["items"]] == [made["id"]]
     logs = await call(jp_fetch, "deployments", made["id"], "logs")

@@ -58,6 +58,8 @@ def test_lifecycle_start_health_restart_stop(service, registry):
     running = wait_for(service, record.id, "running")
     assert predict(service, running, rows) == (
         200, {"predictions": registry.load("clf", 1).predict_proba(X[:3])[:, 1].tolist()})
+    with pytest.raises(InvalidSpec, match=r"refused the request \(400\): missing features: f1"):
+        service.predict(running.id, [{"f0": 1.0}])  # the server's message, as a string
 
     os.kill(running.pid, signal.SIGKILL)
     time.sleep(0.3)

@@ -99,16 +99,16 @@ BAD = [
 @pytest.mark.parametrize("case,raw,status,code,field", BAD, ids=[b[0] for b in BAD])
 def test_bad_input_is_a_400_naming_the_field(server, case, raw, status, code, field):
     got, body = server.call("POST", "/v1/models/clf:predict", raw=raw)
-    assert (got, body["error"]["code"], body["error"].get("field")) == (status, code, field)
+    assert (got, body["code"], body.get("field")) == (status, code, field)
     assert "Traceback" not in json.dumps(body)
 
 
 def test_missing_and_unknown_features_are_all_listed(server):
     _s, body = server.call("POST", "/v1/models/clf:predict", {"instances": [{"f0": 1}]})
-    assert body["error"]["features"] == ["f1", "f2", "n_items", "is_member"]
+    assert body["features"] == ["f1", "f2", "n_items", "is_member"]
     _s, body = server.call("POST", "/v1/models/clf:predict",
                            {"instances": [{**ROWS[0], "zz": 1, "yy": 2}]})
-    assert body["error"]["features"] == ["zz", "yy"]
+    assert body["features"] == ["zz", "yy"]
 
 
 def test_extra_features_can_be_ignored_instead(registry):
@@ -130,8 +130,8 @@ def test_null_floats_are_missing_values_unless_forbidden(registry, server):
     strict = start_server(registry, allow_missing=False)
     try:
         status, body = strict.call("POST", "/v1/models/clf:predict", {"instances": [row]})
-        assert status == 400 and body["error"]["code"] == "nan_not_allowed"
-        assert body["error"]["field"] == "f2"
+        assert status == 400 and body["code"] == "nan_not_allowed"
+        assert body["field"] == "f2"
     finally:
         strict.close()
 
@@ -141,7 +141,7 @@ def test_body_over_the_limit_is_413(registry):
     try:
         big = {"instances": ROWS * 20}
         status, body = srv.call("POST", "/v1/models/clf:predict", big)
-        assert status == 413 and body["error"]["code"] == "body_too_large"
+        assert status == 413 and body["code"] == "body_too_large"
         headers = {"Transfer-Encoding": "chunked"}  # no Content-Length: counted as it comes
         status, body = srv.call("POST", "/v1/models/clf:predict",
                                 raw=iter([json.dumps(big).encode()]), headers=headers)
@@ -153,7 +153,7 @@ def test_body_over_the_limit_is_413(registry):
 
 def test_unknown_model_and_route_are_404(server):
     status, body = server.call("POST", "/v1/models/other:predict", {"instances": ROWS})
-    assert status == 404 and body["error"]["code"] == "unknown_model"
+    assert status == 404 and body["code"] == "unknown_model"
     assert server.call("GET", "/v2/models/other")[0] == 404
     assert server.call("GET", "/nowhere")[0] == 404
     assert server.call("GET", "/v1/models/clf:predict")[0] == 405
@@ -166,7 +166,7 @@ def test_a_model_that_fails_to_load_is_not_ready_but_live(registry, tmp_path):
         status, body = srv.call("GET", "/v2/health/ready")
         assert status == 503 and "has no alias 'staging'" in body["reason"]
         status, body = srv.call("POST", "/v1/models/clf:predict", {"instances": ROWS})
-        assert status == 503 and body["error"]["code"] == "not_ready"
+        assert status == 503 and body["code"] == "not_ready"
         registry.set_alias("clf", "staging", 2)
         srv.holder.reload()
         assert srv.call("GET", "/v2/health/ready")[0] == 200
