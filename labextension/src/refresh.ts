@@ -10,7 +10,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 /** What changed. `all` is the poller's tick. */
-export type Topic = 'all' | 'models' | 'jobs' | 'deployments';
+export type Topic = 'all' | 'models' | 'features' | 'jobs' | 'deployments';
 
 /** Seconds between two ticks while the page is visible. */
 export const POLL_SECONDS = 10;

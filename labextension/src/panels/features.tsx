@@ -4,6 +4,7 @@
  */
 import * as React from 'react';
 
+import { useRefresh } from '../refresh';
 import { errorText, requestAPI } from '../request';
 import { IFeatureDetail, IFeaturePage, IFeaturePreview, IFeatureSummary } from '../tokens';
 
@@ -173,6 +174,8 @@ export function FeaturesSection(): JSX.Element {
     const timer = window.setTimeout(() => void load(query), 200);
     return () => window.clearTimeout(timer);
   }, [query, load]);
+  // Features defined elsewhere (a notebook, the CLI) show up on the shared poll.
+  useRefresh('features', () => load(query));
 
   const open = async (name: string): Promise<void> => {
     try {
