@@ -49,18 +49,42 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: Longest relative path :func:`safe_join` accepts (Linux's PATH_MAX), in characters.
+MAX_PATH_CHARS = 4096
+
+
 def safe_join(root: str | os.PathLike[str], relative: str) -> Path:
     """Join ``relative`` under ``root``, refusing anything that would land outside it.
+
+    The check is linear in the length of the path, and paths longer than
+    :data:`MAX_PATH_CHARS` are refused before any file system call.
 
     Raises
     ------
     Forbidden
-        If ``relative`` is absolute or climbs out of ``root`` (``..``, symlinks).
+        If ``relative`` is absolute, too long, or climbs out of ``root`` (``..``, symlinks).
     """
     base = Path(root).resolve()
-    if not relative or Path(relative).is_absolute() or "\x00" in relative:
+    if not isinstance(relative, str) or not relative:
+        raise Forbidden("path must be a non-empty relative path inside the root")
+    if len(relative) > MAX_PATH_CHARS:
+        raise Forbidden(f"path is {len(relative)} characters long; at most "
+                        f"{MAX_PATH_CHARS} are allowed")
+    if Path(relative).is_absolute() or "\x00" in relative:
         raise Forbidden(f"path {relative!r} must be a relative path inside {base}")
     candidate = (base / relative).resolve()
-    if candidate != base and base not in candidate.parents:
+    if not is_within(candidate, base):
         raise Forbidden(f"path {relative!r} resolves outside {base}")
     return candidate
+
+
+def is_within(path: Path, root: Path) -> bool:
+    """Whether the resolved ``path`` is ``root`` or below it (both already resolved).
+
+    A string prefix test on whole components: linear, unlike walking ``path.parents``.
+    """
+    inner, outer = str(path), str(root)
+    if inner == outer:
+        return True
+    prefix = outer if outer.endswith(os.sep) else outer + os.sep
+    return inner.startswith(prefix)

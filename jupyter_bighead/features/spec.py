@@ -35,8 +35,8 @@ _UNIT_NS = {
     "d": 86_400_000_000_000,
     "w": 7 * 86_400_000_000_000,
 }
-_WINDOW_RE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_WINDOW_RE = re.compile(r"\s*([0-9]{1,9})\s*([smhdw])\s*\Z")
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 _FORMATS = ("parquet", "csv")
 
 
@@ -294,6 +294,6 @@ def split_ref(ref: str) -> tuple[str, int | None]:
     name, sep, version = ref.partition("@")
     if not sep:
         return name, None
-    if not version.isdigit() or int(version) < 1:
+    if not re.fullmatch(r"[0-9]{1,9}", version) or int(version) < 1:
         raise InvalidSpec(f"feature reference {ref!r}: the part after '@' must be a version >= 1")
     return name, int(version)

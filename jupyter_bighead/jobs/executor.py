@@ -114,16 +114,31 @@ class Executor(ABC):
                 return
             time.sleep(poll)
 
-    def read_log(self, job_id: str, offset: int = 0) -> tuple[str, int]:
-        """Log text from byte ``offset`` on, and the offset to continue from."""
+    def read_log(self, job_id: str, offset: int = 0,
+                 limit: int | None = None) -> tuple[str, int]:
+        """Log text from byte ``offset`` on (at most ``limit`` bytes), and the offset to
+        continue from.
+
+        A page never ends inside a UTF-8 character: its last incomplete bytes are left
+        for the next page.
+        """
         path = self.store.folder(job_id) / "output.log"
         if not path.exists():
             self.store.load(job_id)  # NotFound for an unknown job
             return "", offset
         with path.open("rb") as fh:
             fh.seek(offset)
-            data = fh.read()
+            data = fh.read() if limit is None else fh.read(limit)
+        if limit is not None and len(data) == limit:
+            data = data[:_utf8_boundary(data)]
         return data.decode("utf-8", errors="replace"), offset + len(data)
+
+    def log_size(self, job_id: str) -> int:
+        """How many bytes of log the job has written so far."""
+        try:
+            return (self.store.folder(job_id) / "output.log").stat().st_size
+        except FileNotFoundError:
+            return 0
 
     def wait(self, job_id: str, timeout: float = 600, poll: float = 0.2) -> JobRecord:
         """Block until the job is final (or ``timeout`` seconds pass); return its record."""
@@ -215,3 +230,15 @@ def executor_class(name: str) -> type[Executor]:
 def get_executor(name: str = "local", **options: Any) -> Executor:
     """An executor instance by name (see :func:`executor_class`)."""
     return executor_class(name)(**options)
+
+
+def _utf8_boundary(data: bytes) -> int:
+    """The length of ``data`` without a trailing, incomplete UTF-8 character."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:  # ASCII: complete
+            return len(data)
+        if byte >= 0xC0:  # a lead byte: complete only if all its continuation bytes are here
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(data) if back >= need else len(data) - back
+    return len(data)  # not UTF-8 anyway: decoding replaces it

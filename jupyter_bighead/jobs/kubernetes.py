@@ -51,7 +51,7 @@ JOB_ID = "bighead.io/job-id"
 SCHEDULE = "bighead.io/schedule"
 USER = "bighead.io/user"
 SELECTOR = f"{MANAGED_BY}=jupyter-bighead"
-_LABEL_VALUE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
+_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?\Z")
 
 
 def label_value(text: str) -> str:

@@ -23,7 +23,7 @@ from .spec import JobSpec
 
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINAL = frozenset({"succeeded", "failed", "cancelled"})
-_JOB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{5,62}$")
+_JOB_ID = re.compile(r"[a-z0-9][a-z0-9-]{5,62}\Z")
 
 
 def now() -> str:

@@ -18,7 +18,7 @@ from .._io import atomic_write_text
 from ..errors import Conflict, InvalidSpec, NotFound
 from .spec import _DAYS, _MONTHS, JobSpec, validate_cron
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
 
 
 def _field_values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int]:
@@ -74,7 +74,7 @@ class ScheduleStore:
         root.mkdir(parents=True, exist_ok=True)
 
     def path(self, name: str) -> Path:
-        if not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.match(name):
             raise InvalidSpec(f"schedule name {name!r} may use lowercase letters, digits and '-'")
         return self.root / f"{name}.json"
 

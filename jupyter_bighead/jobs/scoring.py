@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .spec import JobSpec
 
 _REF = re.compile(
-    r"^(?P<name>[A-Za-z0-9][\w.-]*)(?:@(?P<alias>[A-Za-z][\w.-]*)|:(?P<version>\d+))?$"
+    r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)(?:@(?P<alias>[A-Za-z][A-Za-z0-9_.-]*)|:(?P<version>[0-9]{1,18}))?\Z"
 )
 
 

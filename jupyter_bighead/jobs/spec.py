@@ -9,7 +9,9 @@ from typing import Any
 
 from ..errors import InvalidSpec
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\Z")
+_FUNCTION = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*\Z")
+_DIGITS = re.compile(r"[0-9]{1,9}\Z")
 _CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31),
                 ("month", 1, 12), ("day of week", 0, 7))
 _CRON_ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
@@ -39,7 +41,7 @@ def validate_cron(expr: str) -> str:
         names = _MONTHS if name == "month" else _DAYS if name == "day of week" else {}
         for part in value.split(","):
             base, _, step = part.partition("/")
-            if step and (not step.isdigit() or int(step) == 0):
+            if step and (not _DIGITS.match(step) or int(step) == 0):
                 raise InvalidSpec(f"cron {name} step {step!r} in {expr!r} is not a positive number")
             if base == "*":
                 continue
@@ -48,7 +50,7 @@ def validate_cron(expr: str) -> str:
                 raise InvalidSpec(f"cron {name} {part!r} in {expr!r} is malformed")
             nums = []
             for b in bounds:
-                n = names.get(b.lower(), int(b) if b.isdigit() else None)
+                n = names.get(b.lower(), int(b) if _DIGITS.match(b) else None)
                 if n is None or not lo <= n <= hi:
                     raise InvalidSpec(
                         f"cron {name} {b!r} in {expr!r} is not in {lo}-{hi}"
@@ -59,7 +61,7 @@ def validate_cron(expr: str) -> str:
     return " ".join(fields)
 
 
-_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")
+_QUANTITY = re.compile(r"([0-9]{1,15}(?:\.[0-9]{1,15})?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?\Z")
 _FACTORS = {None: 1, "m": 1e-3, "k": 1e3, "Ki": 1024, "M": 1e6, "Mi": 1024**2,
             "G": 1e9, "Gi": 1024**3, "T": 1e12, "Ti": 1024**4}
 
@@ -115,6 +117,13 @@ class ComputeProfile:
         return out
 
 
+#: Job functions shipped with jupyter-bighead, each with the parameters that name files.
+#: A server runs only these (and those its admin lists) through REST, and resolves
+#: those parameters inside its root like every other path in a request body.
+BUILTIN_JOB_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "jupyter_bighead.jobs.scoring:score_job": ("input", "output"),
+}
+
 DEFAULT_PROFILES = {"default": ComputeProfile("default", description="1 CPU, 2 GiB, no GPU")}
 
 
@@ -136,9 +145,22 @@ class JobSpec:
     resources: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for key in ("notebook", "function", "schedule", "name", "kernel"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, str):
+                raise InvalidSpec(f"{key} must be a string, not {type(value).__name__}")
+        if not isinstance(self.profile, str):
+            raise InvalidSpec(f"profile must be a string, not {type(self.profile).__name__}")
+        for key in ("parameters", "labels", "resources"):
+            if not isinstance(getattr(self, key), Mapping):
+                raise InvalidSpec(f"{key} must be a JSON object, not "
+                                  f"{type(getattr(self, key)).__name__}")
+        if any(not isinstance(k, str) for k in self.parameters):
+            raise InvalidSpec("parameter names must be strings")
         if (self.notebook is None) == (self.function is None):
             raise InvalidSpec("a job runs exactly one of 'notebook' or 'function'")
-        if self.function is not None and not re.match(r"^[\w.]+:\w+$", self.function):
+        if self.function is not None and (not isinstance(self.function, str)
+                                          or not _FUNCTION.match(self.function)):
             raise InvalidSpec(f"function {self.function!r} must look like 'package.module:func'")
         if self.name is not None and not _NAME.match(self.name):
             raise InvalidSpec(f"job name {self.name!r} may use letters, digits, '_', '.', '-'")
@@ -193,8 +215,11 @@ def check_within_profile(spec: JobSpec, profile: ComputeProfile) -> dict[str, An
                                   f"{profile.name!r} limit {getattr(profile, key)}")
             result[key] = str(wanted[key])
     if "gpu" in wanted:
-        if int(wanted["gpu"]) > profile.gpu:
+        gpu = wanted["gpu"]
+        if isinstance(gpu, bool) or not isinstance(gpu, int) or gpu < 0:
+            raise InvalidSpec(f"requested gpu {gpu!r} must be a whole number >= 0")
+        if gpu > profile.gpu:
             raise InvalidSpec(f"requested {wanted['gpu']} GPU(s) exceeds profile "
                               f"{profile.name!r} limit {profile.gpu}")
-        result["gpu"] = int(wanted["gpu"])
+        result["gpu"] = gpu
     return result

@@ -9,6 +9,7 @@ trial's version.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -75,49 +76,83 @@ def _trial_dict(t: Trial) -> dict[str, Any]:
             "metric": t.metric, "error": t.error}
 
 
+#: The most trials one sweep may have (a grid larger than this needs ``n``).
+MAX_TRIALS = 1000
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def trial_parameters(space: Mapping[str, Any], strategy: str, n: int | None,
                      seed: int = 0) -> list[dict[str, Any]]:
-    """The parameter sets to try.
+    """The parameter sets to try (at most :data:`MAX_TRIALS`).
 
     ``grid``: every combination of the lists in ``space`` (the first ``n`` if given).
     ``random``: ``n`` draws; a list is a choice, a ``(low, high)`` tuple a uniform range
     (integers when both ends are integers).
+
+    The size of the space is checked before anything is expanded, so a small request
+    cannot ask for a huge grid.
+
+    Raises
+    ------
+    InvalidSpec
+        An empty or malformed space, an unknown strategy, a bad ``n``, or more than
+        :data:`MAX_TRIALS` trials.
     """
-    if not space:
+    if not isinstance(space, Mapping) or not space:
         raise InvalidSpec("the search space is empty")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise InvalidSpec(f"n must be a whole number >= 1, not {n!r}")
+    if n is not None and n > MAX_TRIALS:
+        raise InvalidSpec(f"n={n} trials is more than the {MAX_TRIALS} a sweep may run")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidSpec(f"seed must be a whole number, not {seed!r}")
     names = list(space)
     if strategy == "grid":
         values = []
         for name in names:
             options = space[name]
-            if not isinstance(options, (list, tuple)) or not options:
+            if not isinstance(options, list | tuple) or not options:
                 raise InvalidSpec(f"grid values of {name!r} must be a non-empty list")
             values.append(list(options))
-        combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*values)]
-        return combos[:n] if n else combos
+        size = math.prod(len(v) for v in values)
+        if n is None and size > MAX_TRIALS:
+            raise InvalidSpec(f"the grid has {size} combinations, more than the {MAX_TRIALS} "
+                              "a sweep may run; pass n to try only the first n")
+        combos = itertools.islice(itertools.product(*values), n or size)
+        return [dict(zip(names, c, strict=True)) for c in combos]
     if strategy == "random":
-        if not n or n < 1:
+        if not n:
             raise InvalidSpec("a random sweep needs n >= 1 trials")
+        for name in names:
+            options = space[name]
+            if isinstance(options, tuple) and len(options) == 2:
+                if not all(_is_number(v) and math.isfinite(v) for v in options) \
+                        or options[0] > options[1]:
+                    raise InvalidSpec(f"the range of {name!r} must be two finite numbers, "
+                                      "low <= high")
+            elif not (isinstance(options, list) and options):
+                raise InvalidSpec(f"random values of {name!r} must be a list or "
+                                  "a (low, high) tuple")
         rng = random.Random(seed)
         out = []
         for _ in range(n):
             trial: dict[str, Any] = {}
             for name in names:
                 options = space[name]
-                if isinstance(options, tuple) and len(options) == 2:
+                if isinstance(options, tuple):
                     low, high = options
                     if isinstance(low, int) and isinstance(high, int):
                         trial[name] = rng.randint(low, high)
                     else:
                         trial[name] = rng.uniform(float(low), float(high))
-                elif isinstance(options, list) and options:
-                    trial[name] = rng.choice(options)
                 else:
-                    raise InvalidSpec(f"random values of {name!r} must be a list or "
-                                      "a (low, high) tuple")
+                    trial[name] = rng.choice(options)
             out.append(trial)
         return out
-    raise InvalidSpec(f"strategy must be 'grid' or 'random', not {strategy!r}")
+    raise InvalidSpec(f"strategy must be 'grid' or 'random', not {str(strategy)[:40]!r}")
 
 
 def sweep(

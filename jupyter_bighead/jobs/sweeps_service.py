@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from .executor import Executor
 from .spec import JobSpec, check_within_profile
 from .sweep import Trial, _trial_dict, sweep, trial_parameters
 
-_ID = re.compile(r"^sweep-[0-9]{14}-[0-9a-f]{6}$")
+_ID = re.compile(r"sweep-[0-9]{14}-[0-9a-f]{6}\Z")
 _ALIVE: set[str] = set()  # sweeps running in this process
 
 
@@ -41,18 +42,17 @@ class SweepService:
         # Refuse what every trial would trip over, before any job starts.
         spec = self.executor._resolve_notebook(spec)
         check_within_profile(spec, self.executor.profile(spec.profile))
-        options = {k: body[k] for k in ("strategy", "n", "max_parallel", "metric", "mode",
-                                        "model", "alias", "seed") if k in body}
+        keys = ("strategy", "n", "max_parallel", "metric", "mode", "model", "alias", "seed")
+        options: dict[str, Any] = {k: body[k] for k in keys if k in body}
         space = body.get("space")
         if not isinstance(space, dict):
             raise InvalidSpec("'space' must be an object of parameter -> values")
         # JSON has no tuples: a random range comes as {"low": a, "high": b}.
         space = {k: (v["low"], v["high"]) if isinstance(v, dict) and {"low", "high"} <= set(v)
                  else v for k, v in space.items()}
+        _check_options(options)
         total = len(trial_parameters(space, options.get("strategy", "grid"), options.get("n"),
                                      options.get("seed", 0)))
-        if options.get("mode", "max") not in ("max", "min"):
-            raise InvalidSpec("mode must be 'max' or 'min'")
         sweep_id = f"sweep-{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
         state: dict[str, Any] = {
             "id": sweep_id, "user": user, "state": "running", "created": _now(),
@@ -101,6 +101,24 @@ class SweepService:
 
     def _save(self, state: dict[str, Any]) -> None:
         atomic_write_text(self._path(state["id"]), json.dumps(state, indent=2, default=str))
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """Refuse options of the wrong type up front (the sweep thread would only log them)."""
+    if options.get("mode", "max") not in ("max", "min"):
+        raise InvalidSpec("mode must be 'max' or 'min'")
+    parallel = options.get("max_parallel", 2)
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or not 1 <= parallel <= 100:
+        raise InvalidSpec("max_parallel must be a whole number from 1 to 100")
+    for key in ("strategy", "metric", "model", "alias"):
+        value = options.get(key)
+        if value is not None and (not isinstance(value, str) or not value or len(value) > 200):
+            raise InvalidSpec(f"{key!r} must be a non-empty string")
+    if options.get("model") is not None:
+        from ..registry.names import check_alias, check_name
+
+        check_name(options["model"])
+        check_alias(options.get("alias", "best"))
 
 
 def _now() -> str:

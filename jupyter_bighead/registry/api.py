@@ -70,10 +70,13 @@ def trend_view(reg: Registry, name: str, metric: str, limit: int = 200) -> dict[
 
 
 def parse_version(raw: Any, what: str = "version") -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidSpec(f"{what} {raw!r} is not a version number") from None
-    if value < 1:
-        raise InvalidSpec(f"{what} must be 1 or more, not {value}")
-    return value
+    """A version number from a URL or a JSON body (see :func:`check_version`).
+
+    Raises
+    ------
+    InvalidSpec
+        For anything but a whole number from 1 to ``MAX_VERSION`` (``1.9`` included).
+    """
+    from .names import check_version
+
+    return check_version(raw, what)

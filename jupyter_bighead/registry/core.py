@@ -21,6 +21,7 @@ from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
 from .artifacts import ArtifactStore
 from .domain import AliasEvent, ModelSummary, ModelVersion, Page
 from .names import (
+    MAX_VERSION,
     check_alias,
     check_name,
     check_page,
@@ -322,7 +323,8 @@ class Registry:
         before = None
         if cursor is not None:
             before = decode_cursor(cursor).get("before") if cursor else None
-            if not isinstance(before, int):
+            if isinstance(before, bool) or not isinstance(before, int) \
+                    or not 1 <= before <= MAX_VERSION + 1:
                 raise InvalidSpec(f"invalid page cursor {cursor!r}")
         items, total = self.store.list_versions(
             name, limit=None if limit is None else limit + 1, offset=offset, before=before)
@@ -344,7 +346,7 @@ class Registry:
         after = None
         if cursor is not None:
             after = decode_cursor(cursor).get("after") if cursor else None
-            if not isinstance(after, str):
+            if not isinstance(after, str) or len(after) > 200:
                 raise InvalidSpec(f"invalid page cursor {cursor!r}")
         items, total = self.store.list_models(
             limit=None if limit is None else limit + 1, offset=offset, after=after,

@@ -16,12 +16,12 @@ from typing import Any
 from ..errors import InvalidSpec
 
 #: Letters, digits, ``.``, ``_`` and ``-``; starts with a letter or digit; at most 128.
-MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 #: Aliases start with a letter so that ``"3"`` can never be mistaken for a version.
-ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
 #: ``feature_name@version``, e.g. ``bookings_7d_sum@1``.
-FEATURE_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,199}@[0-9]{1,9}$")
-TAG_KEY = re.compile(r"^[A-Za-z0-9_.:/-]{1,128}$")
+FEATURE_REF = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}@[0-9]{1,9}\Z")
+TAG_KEY = re.compile(r"[A-Za-z0-9_.:/-]{1,128}\Z")
 
 
 def check_name(name: object) -> str:
@@ -43,16 +43,35 @@ def check_alias(alias: object) -> str:
     return alias
 
 
-def check_version(version: object) -> int:
-    """Return ``version`` as an int if it is a positive integer, else raise :class:`InvalidSpec`."""
-    if isinstance(version, bool) or not isinstance(version, int):
-        if isinstance(version, str) and version.isdigit():
-            version = int(version)
-        else:
-            raise InvalidSpec(f"invalid version {version!r}: expected a positive integer")
-    if version < 1:
-        raise InvalidSpec(f"invalid version {version!r}: versions start at 1")
-    return int(version)
+#: The largest page offset accepted (stores hold 64-bit integers at most).
+MAX_OFFSET = 10**12
+#: The largest version number accepted anywhere (nine digits, as in feature references).
+MAX_VERSION = 999_999_999
+
+
+def check_version(version: object, what: str = "version") -> int:
+    """Return ``version`` as an int if it is a positive integer, else raise :class:`InvalidSpec`.
+
+    Accepts an int, a float with no fractional part, or a string of ASCII digits; at
+    most :data:`MAX_VERSION` (so no store ever sees an integer it cannot hold).
+    """
+    value: int
+    if isinstance(version, bool):
+        raise InvalidSpec(f"{what} {version!r} is not a version number (a whole number >= 1)")
+    if isinstance(version, int):
+        value = version
+    elif isinstance(version, float) and version.is_integer():
+        value = int(version)
+    elif isinstance(version, str) and re.fullmatch(r"[0-9]{1,40}", version.strip()):
+        value = int(version.strip())
+    else:
+        shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:40] + "..."
+        raise InvalidSpec(f"{what} {shown} is not a version number (a whole number >= 1)")
+    if value < 1:
+        raise InvalidSpec(f"{what} must be 1 or more, not {value}")
+    if value > MAX_VERSION:
+        raise InvalidSpec(f"{what} is too large: versions go up to {MAX_VERSION}")
+    return value
 
 
 def check_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
@@ -104,11 +123,17 @@ def encode_cursor(value: Any) -> str:
 
 def decode_cursor(cursor: str) -> Any:
     """Invert :func:`encode_cursor`; a cursor that was not made by it is :class:`InvalidSpec`."""
+    shown = repr(cursor)[:60]
     try:
+        if not isinstance(cursor, str) or len(cursor) > 1000:
+            raise ValueError("not a cursor")
         padded = cursor + "=" * (-len(cursor) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, TypeError, UnicodeError) as exc:
-        raise InvalidSpec(f"invalid page cursor {cursor!r}") from exc
+        raise InvalidSpec(f"invalid page cursor {shown}") from exc
+    if not isinstance(value, dict):  # every cursor we make is an object
+        raise InvalidSpec(f"invalid page cursor {shown}")
+    return value
 
 
 def check_page(limit: int | None, offset: int) -> tuple[int | None, int]:
@@ -116,6 +141,6 @@ def check_page(limit: int | None, offset: int) -> tuple[int | None, int]:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or not 1 <= limit <= 1000):
         raise InvalidSpec(f"limit must be an integer from 1 to 1000, not {limit!r}")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidSpec(f"offset must be a non-negative integer, not {offset!r}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+        raise InvalidSpec(f"offset must be an integer from 0 to {MAX_OFFSET}, not {offset!r}")
     return limit, offset

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 from .._io import atomic_write_text
 from ..config import BigheadHome
-from ..errors import ExecutionFailed, InvalidSpec, NotFound
+from ..errors import Conflict, ExecutionFailed, InvalidSpec, NotFound
 from ..plugins import load_plugin, plugin_names
 
 ENTRY_POINT_GROUP = "jupyter_bighead.deploy_targets"
@@ -38,7 +38,7 @@ _BUILTIN = {
     "local": "jupyter_bighead.serving.local:LocalTarget",
     "kubernetes": "jupyter_bighead.serving.kubernetes:KubernetesTarget",
 }
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,62}\Z")
 STATUSES = ("starting", "running", "unhealthy", "restarting", "failed", "stopped")
 
 
@@ -230,8 +230,12 @@ class DeploymentService:
     def __init__(self, home: BigheadHome | None = None,
                  targets: Mapping[str, DeployTarget] | None = None,
                  default_target: str = "local", registry: Any = None,
-                 target_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                 target_options: Mapping[str, Mapping[str, Any]] | None = None,
+                 max_per_user: int = 0, max_total: int = 0) -> None:
         self.home = home or BigheadHome.resolve()
+        #: Caps on live deployments (0: none): each local one is a server process.
+        self.max_per_user = max_per_user
+        self.max_total = max_total
         self.store = DeploymentStore(self.home.root / "deployments")
         self._targets: dict[str, DeployTarget] = dict(targets or {})
         self._options = {k: dict(v) for k, v in (target_options or {}).items()}
@@ -271,6 +275,9 @@ class DeploymentService:
             Bad replicas or resources, an unknown target, both version and alias.
         Unavailable
             The target's backend (e.g. the cluster) cannot be reached.
+        Conflict
+            The user already has ``max_per_user`` deployments, or there are
+            ``max_total`` of them.
         """
         from ..jobs.executor import current_user
 
@@ -285,14 +292,28 @@ class DeploymentService:
                             version=mv.version, alias=alias, replicas=low,
                             resources={**res, "min_replicas": low, "max_replicas": high},
                             admin_token=secrets.token_urlsafe(24), user=user or current_user())
-        # Under the lock: the supervisor must not see the half-made record and "heal" it.
+        # Under the lock: the supervisor must not see the half-made record and "heal" it,
+        # and two requests must not both pass the caps.
         with self._lock:
+            self._check_caps(record.user)
             self.store.save(record)
             try:
                 return self.store.save(backend.start(record))
             except BaseException:
                 self.store.delete(record.id)
                 raise
+
+    def _check_caps(self, user: str | None) -> None:
+        if not (self.max_per_user or self.max_total):
+            return
+        records = builtins.list(self.store.all())
+        if self.max_total and len(records) >= self.max_total:
+            raise Conflict(f"there are {len(records)} deployments, the most this server "
+                           f"allows (max_deployments={self.max_total}); delete one first")
+        mine = sum(1 for r in records if r.user == user)
+        if self.max_per_user and mine >= self.max_per_user:
+            raise Conflict(f"{user} has {mine} deployments, the most one user may have "
+                           f"(max_deployments_per_user={self.max_per_user}); delete one first")
 
     def declared_resources(self, model: str, version: int) -> dict[str, Any]:
         """The pipeline's ``resources()`` (cpu, memory, gpu), or ``{}`` without one."""
@@ -435,7 +456,7 @@ def _resources(value: Mapping[str, Any] | None) -> dict[str, Any]:
     for key in ("cpu", "memory"):
         if value.get(key) not in (None, ""):
             text = str(value[key])
-            if not re.match(r"^[0-9.]+(m|k|Ki|M|Mi|G|Gi|T|Ti)?$", text):
+            if not re.match(r"[0-9.]{1,30}(m|k|Ki|M|Mi|G|Gi|T|Ti)?\Z", text):
                 raise InvalidSpec(f"resources.{key}={text!r} is not a Kubernetes quantity")
             out[key] = text
     gpu = value.get("gpu")

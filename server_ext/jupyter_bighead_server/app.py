@@ -133,6 +133,52 @@ class BigheadApp(ExtensionApp):
              "died, and rolls out aliases that moved (0: never).",
     )
 
+    job_functions = List(
+        Unicode(),
+        config=True,
+        help=(
+            "Functions ('package.module:function') that users may run as jobs through the "
+            "REST API, besides the built-in ones (jupyter_bighead.jobs.scoring:score_job). "
+            "Any other function is refused with 403: a job function runs as the server's "
+            "user, so list only functions that are safe with any parameters."
+        ),
+    )
+
+    max_body_bytes = Int(
+        10 * 1024 * 1024,
+        config=True,
+        help="Largest request body the REST API accepts, in bytes; larger ones get 413 "
+             "(the body is read and dropped, never kept).",
+    )
+
+    max_deployments_per_user = Int(
+        5,
+        config=True,
+        help="How many deployments one user may have at once (0: no limit); one more is "
+             "refused with 409. Each local deployment is a server process.",
+    )
+
+    max_deployments = Int(
+        20,
+        config=True,
+        help="How many deployments the server keeps at once, all users together (0: no "
+             "limit); one more is refused with 409.",
+    )
+
+    @validate("job_functions")
+    def _validate_job_functions(self, proposal: dict[str, Any]) -> list[str]:
+        from jupyter_bighead.jobs.spec import JobSpec
+
+        for name in proposal["value"]:
+            JobSpec(function=name)  # raises InvalidSpec for a malformed name
+        return list(proposal["value"])
+
+    @validate("max_body_bytes", "max_deployments_per_user", "max_deployments")
+    def _validate_non_negative(self, proposal: dict[str, Any]) -> int:
+        if proposal["value"] < 0:
+            raise ValueError(f"c.BigheadApp.{proposal['trait'].name} must be >= 0")
+        return int(proposal["value"])
+
     @validate("profiles")
     def _validate_profiles(self, proposal: dict[str, Any]) -> dict[str, Any]:
         from jupyter_bighead.jobs.spec import ComputeProfile
@@ -194,6 +240,9 @@ class BigheadApp(ExtensionApp):
             executor_options=self._executor_options(), deploy_target=self.deploy_target,
             deploy_options={k: dict(v) for k, v in self.deploy_options.items()},
             block_paths=tuple(str(Path(p).expanduser().resolve()) for p in self.block_paths),
+            job_functions=tuple(self.job_functions), max_body_bytes=self.max_body_bytes,
+            max_deployments_per_user=self.max_deployments_per_user,
+            max_deployments=self.max_deployments,
         )
         if self.deploy_supervise_seconds > 0:
             self._start_supervisor(self.deploy_supervise_seconds)

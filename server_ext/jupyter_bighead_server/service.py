@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jupyter_bighead._io import safe_join
+from jupyter_bighead._io import is_within, safe_join
 from jupyter_bighead.config import BigheadHome
-from jupyter_bighead.errors import InvalidSpec
+from jupyter_bighead.errors import Forbidden, InvalidSpec
 from jupyter_bighead.status import status_payload
 
 #: Long-lived objects per home (registry, executor, sweeps): one per server process.
@@ -30,6 +30,11 @@ class BigheadService:
 
     deploy_target: str = "local"
     deploy_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: c.BigheadApp.job_functions: runnable through REST besides the built-in ones.
+    job_functions: tuple[str, ...] = ()
+    max_deployments_per_user: int = 0  # 0: no cap
+    max_deployments: int = 0
+    max_body_bytes: int = 10 * 1024 * 1024  # c.BigheadApp.max_body_bytes
 
     def blocks(self, search: str | None = None) -> dict[str, Any]:
         """The Blocks catalog: usable blocks, and the entries that failed to load."""
@@ -93,6 +98,8 @@ class BigheadService:
         return data
 
     def _job_spec(self, body: dict[str, Any]) -> Any:
+        """A JobSpec from a request body: paths resolved inside the root, functions
+        only from the allow-list."""
         from jupyter_bighead.jobs import JobSpec
 
         values = dict(body)
@@ -103,9 +110,58 @@ class BigheadService:
             if productionize_first:
                 from jupyter_bighead.notebooks import productionize
 
-                path = productionize(path, force=True).notebook
+                path = productionize(path, out_dir=self.production_dir(path),
+                                     force=True).notebook
             values["notebook"] = str(path)
-        return JobSpec.from_dict(values)
+        spec = JobSpec.from_dict(values)
+        return self._checked_function(spec, relative_only=True)
+
+    def allowed_functions(self) -> dict[str, tuple[str, ...]]:
+        """Functions REST may run: the built-ins (with their path parameters) and the
+        admin's ``job_functions``."""
+        from jupyter_bighead.jobs.spec import BUILTIN_JOB_FUNCTIONS
+
+        return {**{name: () for name in self.job_functions}, **BUILTIN_JOB_FUNCTIONS}
+
+    def _checked_function(self, spec: Any, *, relative_only: bool) -> Any:
+        """Refuse a function outside the allow-list; resolve its path parameters inside
+        the root (``relative_only``: as a request gives them; else absolute paths of an
+        earlier run are accepted when they lie inside the root)."""
+        from dataclasses import replace
+
+        if spec.function is None:
+            return spec
+        allowed = self.allowed_functions()
+        if spec.function not in allowed:
+            raise Forbidden(
+                f"function {spec.function!r} may not run through the REST API; allowed: "
+                f"{', '.join(sorted(allowed))} (an admin adds more with "
+                "c.BigheadApp.job_functions)")
+        params = dict(spec.parameters)
+        for key in allowed[spec.function]:
+            value = params.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidSpec(f"{spec.function} needs parameter {key!r}: a path "
+                                  "relative to the server root")
+            if not relative_only and Path(value).is_absolute():
+                resolved = Path(value).resolve()
+                if not is_within(resolved, self.root_dir.resolve()):
+                    raise Forbidden(f"parameter {key!r} is outside the server root")
+                params[key] = str(resolved)
+            else:
+                params[key] = str(self.resolve(value))
+        return replace(spec, parameters=params)
+
+    def rerun_job(self, job_id: str, user: str) -> dict[str, Any]:
+        """Submit a job's spec again, under the same rules as a new submission."""
+        executor = self.jobs()
+        spec = executor.status(job_id).spec
+        if spec.notebook is not None:
+            notebook = Path(spec.notebook).resolve()
+            if not is_within(notebook, self.root_dir.resolve()):
+                raise Forbidden("the job's notebook is outside the server root")
+        spec = self._checked_function(spec, relative_only=False)
+        return self.job_view(executor.submit(spec, user=user))
 
     def submit_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
         return self.job_view(self.jobs().submit(self._job_spec(body), user=user))
@@ -130,12 +186,8 @@ class BigheadService:
     def schedule_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
         executor = self.jobs()
         if not hasattr(executor, "schedule"):
-            from jupyter_bighead.errors import InvalidSpec
-
             raise InvalidSpec(f"the {executor.name} executor cannot schedule jobs")
         if not body.get("schedule"):
-            from jupyter_bighead.errors import InvalidSpec
-
             raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
         result: dict[str, Any] = executor.schedule(self._job_spec(body), user=user)
         return result
@@ -151,7 +203,9 @@ class BigheadService:
             if self.registry_url:  # local servers must read the same registry
                 options.setdefault("local", {}).setdefault("registry", self.registry_url)
             cached = DeploymentService(self.home, default_target=self.deploy_target,
-                                       registry=self.registry(), target_options=options)
+                                       registry=self.registry(), target_options=options,
+                                       max_per_user=self.max_deployments_per_user,
+                                       max_total=self.max_deployments)
             _CACHE[key] = cached
         return cached
 
@@ -202,6 +256,16 @@ class BigheadService:
             raise InvalidSpec("'path' must be a non-empty string relative to the server root")
         return safe_join(self.root_dir, path.strip())
 
+    def production_dir(self, source: Path) -> Path:
+        """``<stem>_production/`` beside ``source``, refused (before anything is written)
+        when it is a symlink or anything else that leads outside the root."""
+        folder = source.parent / f"{source.stem}_production"
+        return safe_join(self.root_dir, self.relative_unresolved(folder))
+
+    def relative_unresolved(self, path: Path) -> str:
+        """``path`` (under the resolved root, last part not followed) relative to it."""
+        return path.relative_to(self.root_dir.resolve()).as_posix()
+
     def relative(self, path: Path | str) -> str:
         return Path(path).resolve().relative_to(self.root_dir.resolve()).as_posix()
 
@@ -209,8 +273,9 @@ class BigheadService:
                       parameters: dict[str, Any] | None = None) -> dict[str, Any]:
         from jupyter_bighead.notebooks import productionize
 
-        result = productionize(self.resolve(path), force=force, execute=execute,
-                               parameters=parameters)
+        source = self.resolve(path)
+        result = productionize(source, out_dir=self.production_dir(source), force=force,
+                               execute=execute, parameters=parameters)
         payload = result.to_dict()
         for key in ("source", "notebook", "module", "manifest", "executed"):
             if payload[key]:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
@@ -47,14 +52,73 @@ def status_for(exc: BaseException) -> int | None:
     return 500 if isinstance(exc, BigheadError) else None
 
 
+#: jupyter_server's own identity providers: every user they know holds the server's one
+#: token or password, and they name each token request (and each browser session) with
+#: a fresh random id. Their users are the server's owner.
+_OWNER_ONLY_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
+#: The longest error message a response carries (messages may quote the request).
+MAX_MESSAGE_CHARS = 1000
+#: Default cap on a request body, in bytes (c.BigheadApp.max_body_bytes).
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+def server_user() -> str:
+    """Who owns this server: the JupyterHub user under JupyterHub, else the OS user."""
+    from jupyter_bighead.jobs.executor import current_user
+
+    return os.environ.get("JUPYTERHUB_USER") or current_user()
+
+
+def _body_checked(verb: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 413 instead of running ``verb`` when the request body was over the cap."""
+
+    @functools.wraps(verb)
+    async def wrapper(self: BigheadHandler, *args: Any, **kwargs: Any) -> Any:
+        if self._body_size > self.max_body_bytes:
+            raise web.HTTPError(413, f"request body is {self._body_size} bytes; this API "
+                                     f"accepts at most {self.max_body_bytes}")
+        self.request.body = bytes(self._body)
+        return await verb(self, *args, **kwargs)
+
+    return wrapper
+
+
+@web.stream_request_body
 class BigheadHandler(APIHandler):
     """Base of every Bighead handler.
 
     Subclasses decorate each verb with ``@web.authenticated`` and ``@authorized``.
     Errors leave as ``{"error": code, "message": text}`` with a 4xx/5xx status.
+
+    Bodies are streamed: at most ``max_body_bytes`` of one are kept, and a verb that
+    got a larger one answers 413 (the rest is read and dropped, so clients that send
+    the whole body before reading still see the answer).
     """
 
     auth_resource = "bighead"
+    _body: bytearray
+    _body_size: int
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for verb in ("post", "put", "patch", "delete"):
+            if verb in cls.__dict__:
+                setattr(cls, verb, _body_checked(cls.__dict__[verb]))
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        self._body = bytearray()
+        self._body_size = 0
+        await super().prepare()
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body_size += len(chunk)
+        if self._body_size <= self.max_body_bytes:
+            self._body += chunk
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(getattr(self.settings.get("bighead"), "max_body_bytes", 0)
+                   or DEFAULT_MAX_BODY_BYTES)
 
     @property
     def bighead(self) -> BigheadService:
@@ -62,7 +126,15 @@ class BigheadHandler(APIHandler):
         return service
 
     def username(self) -> str:
-        """The authenticated user's name, for audit trails and job ownership."""
+        """The authenticated user's name, for audit trails, job ownership and limits.
+
+        Stable across requests: with jupyter_server's own identity providers (one token
+        or password, random names) it is the server's owner, :func:`server_user`, for
+        token and cookie requests alike; other providers (JupyterHub's, an admin's)
+        name their users themselves.
+        """
+        if type(self.identity_provider) in _OWNER_ONLY_PROVIDERS:
+            return server_user()
         user = self.current_user
         return str(getattr(user, "username", None) or getattr(user, "name", None) or "unknown")
 
@@ -72,6 +144,8 @@ class BigheadHandler(APIHandler):
             body = json.loads(self.request.body or b"{}")
         except ValueError as exc:
             raise web.HTTPError(400, f"request body is not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise web.HTTPError(400, "request body is nested too deeply") from None
         if not isinstance(body, dict):
             raise web.HTTPError(400, "request body must be a JSON object")
         return body
@@ -81,10 +155,11 @@ class BigheadHandler(APIHandler):
         raw = self.get_argument(name, None)
         if raw is None or raw == "":
             return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise InvalidSpec(f"query argument {name!r}={raw!r} is not an integer") from None
+        if not re.fullmatch(r"-?[0-9]{1,15}", raw):
+            shown = raw if len(raw) <= 40 else raw[:40] + "..."
+            raise InvalidSpec(f"query argument {name!r}={shown!r} is not an integer "
+                              "(at most 15 digits)")
+        return int(raw)
 
     def write_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -111,12 +186,15 @@ class BigheadHandler(APIHandler):
             message = exc.log_message % exc.args if exc.log_message else (exc.reason or message)
         elif exc is not None:
             code, message = "internal_error", f"internal error: {type(exc).__name__}: {exc}"
+        if len(message) > MAX_MESSAGE_CHARS:  # never echo an unbounded input back
+            message = message[:MAX_MESSAGE_CHARS] + f"... ({len(message)} characters)"
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json")
         body: dict[str, Any] = {"error": code, "message": message}
         if details is not None:
-            body["details"] = details
-        self.finish(json.dumps(body))
+            text = json.dumps(details, default=str)
+            body["details"] = details if len(text) <= 100 * MAX_MESSAGE_CHARS else None
+        self.finish(json.dumps(body, default=str))
 
 
 _HTTP_CODES = {

@@ -10,6 +10,9 @@ from jupyter_bighead.errors import InvalidSpec
 from ..threads import in_thread
 from .base import BigheadHandler
 
+#: The largest page of a job's log one request returns (like deployment logs).
+LOG_PAGE_BYTES = 1024 * 1024
+
 
 class ProfilesHandler(BigheadHandler):
     @web.authenticated
@@ -57,14 +60,23 @@ class JobLogsHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        """``?offset=N``: log text from byte N on; poll with the returned offset to follow."""
+        """``?offset=N&limit=M``: at most M bytes of log (default and most: 1 MiB) from
+        byte N on; poll with the returned offset to follow. ``more`` says whether more
+        has been written already; ``final`` only once the job is over and read to the
+        end."""
         offset = self.int_argument("offset", 0) or 0
+        limit = self.int_argument("limit", LOG_PAGE_BYTES) or LOG_PAGE_BYTES
         if offset < 0:
             raise InvalidSpec("offset must be >= 0")
+        if not 1 <= limit <= LOG_PAGE_BYTES:
+            raise InvalidSpec(f"limit must be from 1 to {LOG_PAGE_BYTES} bytes")
         executor = self.bighead.jobs()
-        text, new_offset = await in_thread(executor.read_log, job_id, offset)
+        # The state first: a job final now has written all its log before this read.
         final = (await in_thread(executor.status, job_id)).final
-        self.write_json({"text": text, "offset": new_offset, "final": final})
+        text, new_offset = await in_thread(executor.read_log, job_id, offset, limit)
+        more = new_offset < await in_thread(executor.log_size, job_id)
+        self.write_json({"text": text, "offset": new_offset, "more": more,
+                         "final": final and not more})
 
 
 class JobCancelHandler(BigheadHandler):
@@ -80,11 +92,10 @@ class JobRerunHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
-        """Submit the same spec again; 201 with the new record."""
-        executor = self.bighead.jobs()
-        old = await in_thread(executor.status, job_id)
-        record = await in_thread(executor.submit, old.spec, self.username())
-        self.write_json(self.bighead.job_view(record), status=201)
+        """Submit the same spec again (checked as a new job would be); 201 with the new
+        record."""
+        result = await in_thread(self.bighead.rerun_job, job_id, self.username())
+        self.write_json(result, status=201)
 
 
 class SchedulesHandler(BigheadHandler):
