@@ -54,6 +54,7 @@ ESCAPES = ["/etc/hosts", "../outside/secret.ipynb", "sub/../../outside/secret.ip
 #: Every body parameter that names a file, as (route, body with the path in it).
 BODY_PATHS = {
     "productionize": ("notebooks/productionize", lambda p: {"path": p}),
+    "productionize plan": ("notebooks/productionize/plan", lambda p: {"path": p}),
     "report": ("notebooks/report", lambda p: {"path": p}),
     "job notebook": ("jobs", lambda p: {"notebook": p}),
     "job notebook, productionized first": ("jobs", lambda p: {"notebook": p,
