@@ -7,6 +7,7 @@ registered under the entry-point group ``jupyter_bighead.executors``.
 from __future__ import annotations
 
 import getpass
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -46,6 +47,9 @@ class Executor(ABC):
         self.home = (home or BigheadHome.resolve()).ensure()
         self.store = JobStore(self.home.jobs)
         self.profiles = dict(profiles or DEFAULT_PROFILES)
+        # Counting a user's active jobs and saving the new one is one step, so that
+        # concurrent submissions cannot both slip under max_concurrent_per_user.
+        self._submit_lock = threading.Lock()
 
     # -- the contract ---------------------------------------------------------------
     def submit(self, spec: JobSpec, user: str | None = None) -> JobRecord:
@@ -70,14 +74,15 @@ class Executor(ABC):
         spec = self._resolve_notebook(spec)
         profile = self.profile(spec.profile)
         resources = check_within_profile(spec, profile)
-        active = [r for r in self.list(limit=10_000) if not r.final and r.user == user
-                  and r.spec.profile == profile.name]
-        if len(active) >= profile.max_concurrent_per_user:
-            raise Conflict(f"{user} already has {len(active)} active job(s) on profile "
-                           f"{profile.name!r} (limit {profile.max_concurrent_per_user})")
-        record = JobRecord(id=new_job_id(spec), spec=spec, executor=self.name, user=user,
-                           resources=resources)
-        self.store.save(record)
+        with self._submit_lock:
+            active = [r for r in self.list(limit=10_000) if not r.final and r.user == user
+                      and r.spec.profile == profile.name]
+            if len(active) >= profile.max_concurrent_per_user:
+                raise Conflict(f"{user} already has {len(active)} active job(s) on profile "
+                               f"{profile.name!r} (limit {profile.max_concurrent_per_user})")
+            record = JobRecord(id=new_job_id(spec), spec=spec, executor=self.name, user=user,
+                               resources=resources)
+            self.store.save(record)
         return self._launch(record, profile)
 
     def status(self, job_id: str) -> JobRecord:

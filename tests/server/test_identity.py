@@ -6,6 +6,7 @@ under JupyterHub)."""
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
 
@@ -14,11 +15,13 @@ import pandas as pd
 import pytest
 from jupyter_server.auth.decorator import authorized
 from tornado import web
-from tornado.httpclient import AsyncHTTPClient
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from jupyter_bighead.config import BigheadHome
 from jupyter_bighead.registry import Registry
 from jupyter_bighead_server.handlers.base import BigheadHandler
+
+from ..notebooks.helpers import code, write_nb
 
 
 class _WhoAmI(BigheadHandler):
@@ -89,3 +92,36 @@ async def test_audit_trail_names_the_same_user_for_every_token_request(
                        body=json.dumps({"version": 1}))
     history = reg.alias_history("m", "prod", limit=None)
     assert [e.by for e in history.items] == ["alice", "alice"]
+
+
+@pytest.fixture
+def one_job_each(jp_server_config):
+    """The default profile allows one active job per user."""
+    jp_server_config["BigheadApp"]["profiles"] = {"default": {"max_concurrent_per_user": 1}}
+    return jp_server_config
+
+
+async def test_per_user_job_limits_apply_to_concurrent_token_requests(
+        one_job_each, jp_fetch, jp_serverapp, jp_root_dir, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    write_nb(jp_root_dir / "slow.ipynb", [code("import time\ntime.sleep(120)")])
+
+    async def submit():
+        try:
+            response = await jp_fetch("bighead", "api", "jobs", method="POST",
+                                      body=json.dumps({"notebook": "slow.ipynb"}))
+        except HTTPClientError as exc:
+            return exc.code, json.loads(exc.response.body)
+        return response.code, json.loads(response.body)
+
+    answers = await asyncio.gather(*(submit() for _ in range(4)))
+    accepted = [body for code, body in answers if code == 201]
+    refused = [body for code, body in answers if code == 409]
+    try:
+        assert len(accepted) == 1 and len(refused) == 3, answers
+        assert accepted[0]["user"] == getpass.getuser()
+        assert "limit 1" in refused[0]["message"]
+    finally:
+        executor = jp_serverapp.web_app.settings["bighead"].jobs()
+        for body in accepted:
+            await asyncio.to_thread(executor.cancel, body["id"])
