@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -69,6 +70,8 @@ _FACTORS = {None: 1, "m": 1e-3, "k": 1e3, "Ki": 1024, "M": 1e6, "Mi": 1024**2,
 def parse_quantity(value: str | float, what: str) -> float:
     """A Kubernetes quantity ("500m", "2Gi", 4) as a number; InvalidSpec names ``what``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value) or value < 0:
+            raise InvalidSpec(f"{what} {value!r} must be a finite number >= 0")
         return float(value)
     match = _QUANTITY.match(str(value).strip())
     if not match:

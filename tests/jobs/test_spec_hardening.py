@@ -88,3 +88,14 @@ def test_job_logs_page_without_splitting_a_character(tmp_path):
         assert len(page.encode()) <= 999 and "\ufffd" not in page
         pages.append(page)
     assert "".join(pages) == text and offset == executor.log_size(record.id)
+
+
+@pytest.mark.parametrize("resources", [{"cpu": -1}, {"cpu": float("nan")}, {"memory": float("inf")},
+                                       {"cpu": "-1"}, {"gpu": -1}, {"gpu": "1"}, {"gpu": 0.5},
+                                       {"memory": ["1Gi"]}])
+def test_requested_resources_are_finite_non_negative_quantities(resources):
+    from jupyter_bighead.jobs.spec import DEFAULT_PROFILES, check_within_profile
+
+    with pytest.raises(InvalidSpec):
+        check_within_profile(JobSpec(function="json:dumps", resources=resources),
+                             DEFAULT_PROFILES["default"])

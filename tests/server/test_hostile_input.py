@@ -192,6 +192,12 @@ def requests_for(verb: str, path: str) -> list[tuple[str, bytes | None, dict[str
         return out
     out += [(fill(path), raw_base, {name: value}) for name in query_names(verb, path)
             for value in QUERY_HOSTILE]
+    if (verb, path) == ("POST", "/bighead/api/jobs"):
+        # Past the notebook check, into the profile check: a real notebook, bad resources
+        # (every value here is refused: none is a quantity within the default profile).
+        out += [(fill(path), json.dumps({"notebook": "train.ipynb",
+                                         "resources": {key: value}}).encode(), None)
+                for key in ("cpu", "gpu") for value in BODY_HOSTILE]
     props = body_properties(verb, path)
     if props:
         out += [(fill(path), raw, None) for raw in RAW_BODIES]
