@@ -169,7 +169,8 @@ class BigheadHandler(APIHandler):
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # Typed errors are the caller's problem, not ours: no traceback in the log.
         if isinstance(value, BigheadError):
-            self.log.warning("%s %s: %s", self.request.method, self.request.path, value)
+            self.log.warning("%s %s: %.1000s", self.request.method, self.request.path[:200],
+                             value)
             return
         super().log_exception(typ, value, tb)
 
