@@ -162,9 +162,10 @@ class Client:
         if body is None and verb in ("POST", "PUT", "PATCH"):
             body = b""
         try:
-            response = await AsyncHTTPClient().fetch(url, method=verb, body=body,
-                                             headers=self.headers, request_timeout=120,
-                                             allow_nonstandard_methods=True)
+            # Generous timeouts: under load, requests also wait in the client's queue.
+            response = await AsyncHTTPClient().fetch(
+                url, method=verb, body=body, headers=self.headers, request_timeout=120,
+                connect_timeout=120, allow_nonstandard_methods=True)
         except HTTPClientError as exc:
             assert exc.response is not None, (verb, path, exc)
             return exc.code, exc.response.body
