@@ -221,7 +221,7 @@ def check_refusal(verb: str, path: str, status: int, body: bytes, what: str) -> 
 
 
 @pytest.mark.parametrize("verb,path", operations())
-async def test_hostile_input_is_a_clear_4xx_and_changes_nothing(
+async def test_malformed_input_is_a_4xx_never_a_500_and_changes_nothing(
         client, stored, bighead_home, jp_root_dir, verb, path):
     before = state(stored, bighead_home, jp_root_dir)
     for url, body, query in requests_for(verb, path):
