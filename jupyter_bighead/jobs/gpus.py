@@ -39,7 +39,7 @@ LOCAL_GPUS_ENV = "BIGHEAD_LOCAL_GPUS"
 
 _GPU_LINE = re.compile(r"^GPU (\d+): (.*?) \(UUID: ([^)\s]+)\)\s*$")
 _MIG_LINE = re.compile(r"^\s+MIG (\S+)\s+Device\s+(\d+): \(UUID: ([^)\s]+)\)\s*$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]*\Z")
 
 
 @dataclass(frozen=True)
