@@ -7,6 +7,7 @@ registered under the entry-point group ``jupyter_bighead.executors``.
 from __future__ import annotations
 
 import getpass
+import os
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -28,6 +29,14 @@ _BUILTIN = {
 
 
 def current_user() -> str:
+    """Who is acting: the JupyterHub user under JupyterHub, else the OS user.
+
+    The server names REST requests the same way, so a user's jobs from a kernel and
+    from the lab count against the same per-user limits.
+    """
+    hub_user = os.environ.get("JUPYTERHUB_USER")
+    if hub_user:
+        return hub_user
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # pragma: no cover

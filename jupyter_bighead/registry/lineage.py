@@ -26,6 +26,9 @@ SESSION_ENV = "JPY_SESSION_NAME"
 
 
 def current_user() -> str:
+    """The JupyterHub user under JupyterHub, else the OS user (as jobs and REST name it)."""
+    if os.environ.get("JUPYTERHUB_USER"):
+        return os.environ["JUPYTERHUB_USER"]
     try:
         return getpass.getuser()
     except (OSError, KeyError):

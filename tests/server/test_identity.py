@@ -125,3 +125,13 @@ async def test_per_user_job_limits_apply_to_concurrent_token_requests(
         executor = jp_serverapp.web_app.settings["bighead"].jobs()
         for body in accepted:
             await asyncio.to_thread(executor.cancel, body["id"])
+
+
+def test_kernels_and_the_server_name_the_same_user(monkeypatch):
+    from jupyter_bighead.jobs.executor import current_user
+    from jupyter_bighead.registry import lineage
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice")
+    assert current_user() == lineage.current_user() == "alice"
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    assert current_user() == lineage.current_user() == getpass.getuser()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from collections.abc import Callable
 from http import HTTPStatus
@@ -66,7 +65,7 @@ def server_user() -> str:
     """Who owns this server: the JupyterHub user under JupyterHub, else the OS user."""
     from jupyter_bighead.jobs.executor import current_user
 
-    return os.environ.get("JUPYTERHUB_USER") or current_user()
+    return current_user()
 
 
 def _body_checked(verb: Callable[..., Any]) -> Callable[..., Any]:
