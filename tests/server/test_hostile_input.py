@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import json
 import re
+import sqlite3
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -284,6 +285,8 @@ async def test_the_server_stays_responsive_and_consistent_under_mixed_hostile_tr
     assert stored.get("demo_model", alias="prod").version == 1
     assert [mv.version for mv in stored.versions("demo_model").items] == [1]
     assert snapshot(jp_root_dir) == before
+    with sqlite3.connect(bighead_home / "registry.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     # Still answering promptly after the storm.
     status, _ = await asyncio.wait_for(client.send("GET", "/bighead/api/status"), 10)
     assert status == 200
