@@ -175,8 +175,9 @@ class BigheadApp(ExtensionApp):
 
     @validate("max_body_bytes", "max_deployments_per_user", "max_deployments")
     def _validate_non_negative(self, proposal: dict[str, Any]) -> int:
-        if proposal["value"] < 0:
-            raise ValueError(f"c.BigheadApp.{proposal['trait'].name} must be >= 0")
+        least = 1 if proposal["trait"].name == "max_body_bytes" else 0
+        if proposal["value"] < least:
+            raise ValueError(f"c.BigheadApp.{proposal['trait'].name} must be >= {least}")
         return int(proposal["value"])
 
     @validate("profiles")
