@@ -234,7 +234,7 @@ class _BodyHandler(_Handler):
             self.request.connection.close()  # type: ignore[union-attr]
             return
         length = self.request.headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) > limit:
+        if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
             # Answer now and hang up rather than read a body we will refuse.
             self.set_header("Connection", "close")
             self.set_status(413)

@@ -97,3 +97,20 @@ async def test_plan_reports_dependency_errors_like_productionize(jp_fetch, jp_ro
         await plan(jp_fetch, "dep.ipynb")
     assert info.value.code == 422
     assert json.loads(info.value.response.body)["error"] == "dependency_error"
+
+
+async def test_an_executed_notebook_is_never_copied_through_a_symlink_out_of_the_root(
+    jp_fetch, jp_root_dir, tmp_path_factory
+):
+    outside = tmp_path_factory.mktemp("outside")
+    write_nb(jp_root_dir / "train.ipynb", [code("print('trained')")])
+    job = await call(jp_fetch, "jobs", method="POST",
+                     body={"notebook": "train.ipynb", "productionize": True})
+    job = await wait_final(jp_fetch, job["id"])
+    assert job["state"] == "succeeded", job
+    (jp_root_dir / "train_production" / "runs").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, "jobs", job["id"], "notebook", method="POST")
+    assert info.value.code == 403
+    assert json.loads(info.value.response.body)["error"] == "forbidden"
+    assert list(outside.iterdir()) == []

@@ -20,6 +20,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_bighead._io import safe_join
 from jupyter_bighead.errors import NotFound
 
 from ..threads import in_thread
@@ -44,20 +45,21 @@ def executed_copy(service: Any, job_id: str) -> dict[str, Any]:
     if not executed or not Path(executed).is_file():
         raise NotFound(f"job {job_id} has no executed notebook"
                        + ("" if record.final else " yet: it is still running"))
-    folder = service.root_dir.resolve() / ROOT_RUNS_FOLDER
+    folder = ROOT_RUNS_FOLDER
     notebook = record.spec.notebook
     if notebook:
         try:
-            service.relative(Path(notebook).parent)
-            folder = Path(notebook).resolve().parent / RUNS_FOLDER
+            folder = f"{service.relative(Path(notebook).parent)}/{RUNS_FOLDER}"
         except ValueError:
-            pass
-    target = folder / f"{record.id}.ipynb"
+            pass  # a job submitted from Python with its notebook outside the root
+    # Joined like every body path: a `runs/` (or `bighead_runs/`) symlink that leads out
+    # of the root is a Forbidden before anything is written.
+    target = safe_join(service.root_dir, f"{folder}/{record.id}.ipynb")
     copied = False
     # A copy made earlier may hold the user's own edits: it is never overwritten, and a
     # job's executed notebook no longer changes once the job is final.
     if not target.exists() or not record.final:
-        folder.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         shutil.copyfile(executed, tmp)
         tmp.replace(target)
