@@ -34,10 +34,27 @@ class RequestError(Exception):
     """
 
     def __init__(self, code: str, message: str, status: int = 400, **details: Any) -> None:
+        message = _bounded(message, MAX_MESSAGE_CHARS)
         super().__init__(message)
         self.status = status
         self.code = code
-        self.payload: dict[str, Any] = {"error": message, "code": code, **details}
+        # Names in a refusal come from the request: never echo them back unbounded.
+        self.payload: dict[str, Any] = {"error": message, "code": code,
+                                        **{k: _bounded(v) for k, v in details.items()}}
+
+
+#: The longest refusal message sent back; longer ones (that quote the request) are cut.
+MAX_MESSAGE_CHARS = 1000
+
+
+def _bounded(value: Any, chars: int = 200, items: int = 50) -> Any:
+    """``value`` with long strings cut and long lists shortened, for an error body."""
+    if isinstance(value, str):
+        return value if len(value) <= chars else f"{value[:chars]}... ({len(value)} characters)"
+    if isinstance(value, (list, tuple)):
+        head = [_bounded(v, chars, items) for v in value[:items]]
+        return head + ([f"... ({len(value)} in all)"] if len(value) > items else [])
+    return value
 
 
 @dataclass(frozen=True)

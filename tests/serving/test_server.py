@@ -111,6 +111,17 @@ def test_missing_and_unknown_features_are_all_listed(server):
     assert body["features"] == ["zz", "yy"]
 
 
+def test_refusals_never_echo_unbounded_request_text(server):
+    long_name = "x" * 200_000
+    names = {f"extra_{i}": 1 for i in range(5000)}
+    status, body = server.call("POST", "/v1/models/clf:predict",
+                               {"instances": [{**ROWS[0], long_name: 1, **names}]})
+    assert status == 400 and body["code"] == "unknown_features"
+    text = json.dumps(body)
+    assert len(text) < 20_000, len(text)
+    assert "characters)" in text and "in all)" in text  # says what was cut
+
+
 def test_extra_features_can_be_ignored_instead(registry):
     srv = start_server(registry, extra_features="ignore")
     try:
