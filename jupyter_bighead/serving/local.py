@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from typing import Any, ClassVar
@@ -39,6 +40,15 @@ def _port_free(host: str, port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+#: The longest wait between two restarts of a server that keeps dying.
+RESTART_BACKOFF_MAX = 300.0
+
+
+def restart_delay(restarts: int) -> float:
+    """Seconds after its last start before a dead server is restarted: 0, 2, 4, ... 300."""
+    return 0.0 if restarts <= 0 else min(2.0 ** restarts, RESTART_BACKOFF_MAX)
 
 
 class LocalTarget(DeployTarget):
@@ -132,12 +142,31 @@ class LocalTarget(DeployTarget):
         """Restart a server that died (the port is kept when it is still free)."""
         fresh = self.refresh(record)
         if fresh.status == "failed":
+            # A server that cannot start (its model or alias is gone) exits at once:
+            # restarts back off exponentially from its last start, so a crash loop costs
+            # one start every RESTART_BACKOFF_MAX seconds at most, and says why.
+            wait = restart_delay(fresh.restarts)
+            since = time.time() - (fresh.pid_started or 0.0)
+            if since < wait:
+                reason = f"the server exited; restart {fresh.restarts + 1} in {wait - since:.0f} s"
+                last = self._last_log_line(fresh)
+                reason += f" (last log line: {last})" if last else ""
+                return fresh if fresh.reason == reason else fresh.evolve(reason=reason)
             # Workers outlive a server killed under them (they keep its port and serve
             # on): stop whatever is left of it before starting anew.
             stop_tree(None, None, deployment_mark(record.id), grace=2.0)
             restarted = self.start(fresh)
             return restarted.evolve(restarts=fresh.restarts + 1, status="restarting")
         return fresh
+
+    def _last_log_line(self, record: Deployment) -> str:
+        try:
+            with self.log_path(record).open("rb") as fh:
+                fh.seek(max(0, fh.seek(0, 2) - 4096))
+                lines = fh.read().decode("utf-8", "replace").strip().splitlines()
+        except OSError:
+            return ""
+        return lines[-1][:300] if lines else ""
 
     def stop(self, record: Deployment) -> None:
         # The server, its workers and anything that left its session.

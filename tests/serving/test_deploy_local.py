@@ -115,3 +115,29 @@ def test_targets_are_found_by_name():
 
     assert target_class("local") is LocalTarget
     assert target_class("kubernetes") is KubernetesTarget
+
+
+def test_a_server_that_cannot_start_is_restarted_with_backoff_and_says_why(service, registry):
+    from jupyter_bighead.serving.local import restart_delay
+
+    assert [restart_delay(n) for n in (0, 1, 2, 3, 20)] == [0, 2, 4, 8, 300]
+    registry.set_alias("clf", "doomed", 1)
+    record = service.create("clf", alias="doomed", user="ada")
+    wait_for(service, record.id, "running")
+    registry.delete_alias("clf", "doomed")
+    os.kill(service.get(record.id).pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    # The restarted server cannot find its alias and exits: the supervisor backs off
+    # instead of starting it again on every pass, and the reason quotes its log.
+    while time.monotonic() < deadline:
+        service.supervise()
+        now = service.get(record.id)
+        if now.restarts >= 2 and now.status == "failed" and "restart 3 in" in (now.reason or ""):
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError(f"no backoff: {service.get(record.id)}")
+    assert "doomed" in now.reason  # the serve error names the missing alias
+    for _ in range(5):
+        service.supervise()
+    assert service.get(record.id).restarts == now.restarts  # no restart inside the wait
