@@ -38,6 +38,7 @@ from typing import Any, ClassVar, TypeVar
 from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, Conflict, InvalidSpec, NotFound, Unavailable
 from ..kube import kube_errors, make_api_client
+from ..registry.protect import PROTECTED_ENV, protected_aliases
 from .executor import Executor, current_user
 from .records import JobRecord, now
 from .spec import ComputeProfile, JobSpec, check_within_profile
@@ -231,7 +232,10 @@ class KubernetesExecutor(Executor):
                             "--log", f"{out}/output.log"],
                 "env": [{"name": HOME_ENV, "value": str(self.home.root)},
                         {"name": "BIGHEAD_IMAGE", "value": image},
-                        {"name": "PYTHONUNBUFFERED", "value": "1"}, *env],
+                        {"name": "PYTHONUNBUFFERED", "value": "1"},
+                        # the server's protected aliases hold inside the pod too
+                        {"name": PROTECTED_ENV, "value": ",".join(protected_aliases())},
+                        *env],
                 "resources": resource_requirements(resources),
                 "volumeMounts": [{"name": "bighead-spec", "mountPath": SPEC_DIR,
                                   "readOnly": True}, *self.volume_mounts],

@@ -83,6 +83,18 @@ class BigheadApp(ExtensionApp):
              "Jobs that ask for GPUs are bounded by the GPUs instead (see local_gpus).",
     )
 
+    protected_aliases = List(
+        Unicode(),
+        default_value=["production"],
+        config=True,
+        help=(
+            "Aliases a job (a Run remotely, schedule or sweep run) may not move unless its "
+            "code passes force_protected=True: the version still registers and a warning "
+            "says the alias stayed. Kernels, local jobs and Kubernetes job pods see the same "
+            "list (as $BIGHEAD_PROTECTED_ALIASES). [] protects none."
+        ),
+    )
+
     local_gpus = List(
         Unicode(),
         default_value=None,
@@ -227,6 +239,9 @@ class BigheadApp(ExtensionApp):
         home = BigheadHome.resolve(self.home).ensure()
         # Kernels inherit the server's environment: make them use the same home.
         os.environ[HOME_ENV] = str(home.root)
+        from jupyter_bighead.registry.protect import PROTECTED_ENV
+
+        os.environ[PROTECTED_ENV] = ",".join(self.protected_aliases)
         if self.local_gpus is not None:  # and the GPUs their local executors hand out
             from jupyter_bighead.jobs.gpus import LOCAL_GPUS_ENV
 
