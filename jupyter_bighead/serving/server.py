@@ -16,9 +16,9 @@ finish on the model they started with and none is dropped.
 
 Small requests to a model on the numpy fast path are parsed, checked and predicted on
 the event loop: that takes tens of microseconds, less than handing it to a thread would
-cost. Everything else (bodies over ``INLINE_BYTES``, more than ``INLINE_ROWS`` rows, a
-pipeline or pandas path) is parsed, checked and predicted in a thread, so no request
-stalls the others or the health probes.
+cost. Everything else (bodies over ``INLINE_BYTES``, more than ``INLINE_ROWS`` rows, both
+in :mod:`.handlers`, a pipeline or pandas path) is parsed, checked and predicted in a
+thread, so no request stalls the others or the health probes.
 
 Slow clients: a connection gets ``header_timeout`` seconds to send its request line and
 headers (and to stay idle between keep-alive requests) and ``body_timeout`` seconds for
@@ -29,45 +29,41 @@ its whole body; then it is closed (tornado's ``idle_connection_timeout`` and
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
-import os
 import signal
 import socket
 import threading
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from tornado import httputil, web
+from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from ..errors import BigheadError
-from .deploy import ADMIN_TOKEN_ENV
+from .handlers import (
+    InferV2Handler,
+    LiveHandler,
+    MetadataHandler,
+    MetricsHandler,
+    ModelReadyHandler,
+    ModelsV1Handler,
+    NotFoundHandler,
+    PredictV1Handler,
+    ReadyHandler,
+    ReloadHandler,
+    RootHandler,
+    ServerMetadataHandler,
+)
 from .metrics import Metrics
 from .model import ServedModel, pin_lightgbm_threads
 from .schema import EXTRA_POLICIES, RequestError
-from .v2 import (
-    ENCODINGS,
-    EXTENSIONS,
-    HEADER_LENGTH,
-    decode_body,
-    encode_response,
-    load_json,
-    output_datatype,
-    parse_request,
-    unsupported_encoding,
-)
-from .workers import WORKER, fork_workers
+from .workers import fork_workers
 
 log = logging.getLogger("jupyter_bighead.serving")
 _T = TypeVar("_T")
 
-INLINE_ROWS = 32
-INLINE_BYTES = 8 * 1024
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
 DEFAULT_HEADER_TIMEOUT = 30.0
 DEFAULT_BODY_TIMEOUT = 60.0
@@ -175,295 +171,6 @@ class ModelHolder:
 
 
 # ---- handlers ------------------------------------------------------------------------
-class _Handler(web.RequestHandler):
-    route = "other"
-
-    def initialize(self, holder: ModelHolder) -> None:
-        self.holder = holder
-
-    def set_default_headers(self) -> None:
-        self.set_header("Content-Type", "application/json")
-
-    def send_json(self, payload: Any, status: int = 200) -> None:
-        self.set_status(status)
-        self.finish(json.dumps(payload))
-
-    def fail(self, error: RequestError) -> None:
-        self.send_json(error.payload, error.status)
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        # Never a traceback to the client: a code and one line.
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        message = httputil.responses.get(status_code, "error")
-        if isinstance(exc, web.HTTPError) and exc.log_message:
-            message = exc.log_message % exc.args if exc.args else exc.log_message
-        self.finish(json.dumps({"error": message, "code": f"http_{status_code}"}))
-
-    def on_finish(self) -> None:
-        self.holder.metrics.observe(self.route, self.get_status(), self.request.request_time())
-
-    def model_for(self, name: str, version: str | None = None) -> ServedModel:
-        if name != self.holder.name:
-            raise RequestError("unknown_model", f"no model {name[:100]!r} here; this server "
-                               f"serves {self.holder.name!r}", status=404, field="name")
-        model = self.holder.current
-        if model is None:
-            raise RequestError("not_ready", self.holder.error or "loading", status=503)
-        if version is not None and version != str(model.version):
-            raise RequestError("unknown_version", f"{name} has no version {version[:40]!r} "
-                               f"here; this server serves version {model.version}",
-                               status=404, field="version")
-        return model
-
-
-@web.stream_request_body
-class _BodyHandler(_Handler):
-    """Reads the body itself, so that one over the limit gets a JSON 413 early."""
-
-    async def prepare(self) -> None:
-        self._chunks: list[bytes] = []
-        self._size = 0
-        self._too_big = False
-        limit = self.holder.options.max_body_bytes
-        encoding = self.request.headers.get("Content-Encoding", "identity").strip().lower()
-        self._encoded = encoding != "identity"  # never inflated on the event loop
-        if encoding not in ENCODINGS:
-            self.set_header("Connection", "close")
-            self.set_status(415)
-            await self.finish(json.dumps(unsupported_encoding(encoding).payload))
-            self.request.connection.close()  # type: ignore[union-attr]
-            return
-        length = self.request.headers.get("Content-Length")
-        if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
-            # Answer now and hang up rather than read a body we will refuse.
-            self.set_header("Connection", "close")
-            self.set_status(413)
-            await self.finish(json.dumps(_too_big(limit).payload))
-            self.request.connection.close()  # type: ignore[union-attr]
-            return
-        # tornado would refuse a long chunked body with a bare 400; data_received
-        # counts it instead and answers 413.
-        self.request.connection.set_max_body_size(2**62)  # type: ignore[union-attr]
-
-    def data_received(self, chunk: bytes) -> None:
-        if self._too_big:
-            return
-        self._size += len(chunk)
-        if self._size <= self.holder.options.max_body_bytes:
-            self._chunks.append(chunk)
-            return
-        # A chunked body that grew over the limit: answer now and hang up.
-        self._too_big, self._chunks = True, []
-        self.set_header("Connection", "close")
-        self.set_status(413)
-        done = self.finish(json.dumps(_too_big(self.holder.options.max_body_bytes).payload))
-        done.add_done_callback(lambda _f: self.request.connection.close())  # type: ignore
-
-    def body_bytes(self) -> bytes:
-        """The body, its Content-Encoding (gzip, deflate) undone; the size limit applies
-        to the decompressed body too (413)."""
-        if self._too_big:
-            raise _too_big(self.holder.options.max_body_bytes)
-        return decode_body(b"".join(self._chunks), self.request.headers.get("Content-Encoding"),
-                           self.holder.options.max_body_bytes)
-
-    def body_json(self) -> dict[str, Any]:
-        return load_json(self.body_bytes())
-
-    async def off_loop(self, model: ServedModel, fn: Callable[..., _T], *args: Any) -> _T:
-        """``fn(*args)`` on the event loop for a small body and a model on the fast path,
-        else in a thread (``fn`` must not touch tornado)."""
-        if model.fast and self._size <= INLINE_BYTES and not self._encoded:
-            return fn(*args)
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
-
-    async def predict(self, model: ServedModel, rows: list[list[Any]]) -> list[Any]:
-        try:
-            if len(rows) <= INLINE_ROWS and model.fast:
-                return model.predict_rows(rows)
-            return await asyncio.get_running_loop().run_in_executor(
-                None, model.predict_rows, rows)
-        except RequestError:
-            raise
-        except BigheadError as exc:  # a pipeline refusing the input (InvalidSpec...)
-            raise RequestError(exc.code, exc.message) from None
-
-
-def _too_big(limit: int) -> RequestError:
-    return RequestError("body_too_large", f"the body is over the {limit}-byte limit",
-                        status=413, field="body")
-
-
-class PredictV1Handler(_BodyHandler):
-    route = "v1_predict"
-
-    async def post(self, name: str) -> None:
-        try:
-            model = self.model_for(name)
-            body = await self.off_loop(model, self.body_json)
-            rows = await self.off_loop(model, _v1_rows, model, body)
-            self.send_json({"predictions": await self.predict(model, rows)})
-        except RequestError as exc:
-            self.fail(exc)
-        except Exception as exc:
-            self.fail(_internal(exc))
-
-
-def _v1_rows(model: ServedModel, body: dict[str, Any]) -> list[list[Any]]:
-    if "instances" in body:
-        return model.schema.rows_from_instances(body["instances"])
-    if "inputs" in body:  # KServe v1's row-list form, or an object of columns
-        if isinstance(body["inputs"], list):
-            return model.schema.rows_from_instances(body["inputs"], where="inputs")
-        return model.schema.rows_from_columns(body["inputs"])
-    raise RequestError("invalid_request", "the body needs 'instances' (a list of rows) or "
-                       "'inputs' (an object of columns)", field="instances")
-
-
-class InferV2Handler(_BodyHandler):
-    route = "v2_infer"
-
-    async def post(self, name: str, version: str | None = None) -> None:
-        try:
-            model = self.model_for(name, version)
-            request = await self.off_loop(model, self.infer_request,
-                                          self.request.headers.get(HEADER_LENGTH))
-            wanted = request.wanted(["predictions"])  # unknown outputs: 400 before predicting
-            rows = await self.off_loop(model, model.schema.rows_from_tensors,
-                                       [t.to_dict() for t in request.inputs])
-            predictions = await self.predict(model, rows)
-            head: dict[str, Any] = {"model_name": model.name,
-                                    "model_version": str(model.version)}
-            if request.id is not None:
-                head["id"] = request.id
-            meta = {"name": "predictions", "datatype": output_datatype(predictions),
-                    "shape": [len(rows)]}
-            body, json_length = encode_response(head, [(meta, predictions, binary)
-                                                       for _name, binary in wanted])
-            if json_length is not None:  # the binary tensor extension
-                self.set_header("Content-Type", "application/octet-stream")
-                self.set_header(HEADER_LENGTH, str(json_length))
-            self.finish(body)
-        except RequestError as exc:
-            self.fail(exc)
-        except Exception as exc:
-            self.fail(_internal(exc))
-
-    def infer_request(self, header_length: str | None) -> Any:
-        return parse_request(self.body_bytes(), header_length)
-
-
-def _internal(exc: Exception) -> RequestError:
-    log.error("prediction failed:\n%s", "".join(traceback.format_exception(exc)))
-    return RequestError("prediction_failed", f"prediction failed: {type(exc).__name__}",
-                        status=500)
-
-
-class MetadataHandler(_Handler):
-    route = "metadata"
-
-    def get(self, name: str, version: str | None = None) -> None:
-        try:
-            self.send_json(self.model_for(name, version).metadata())
-        except RequestError as exc:
-            self.fail(exc)
-
-
-class ServerMetadataHandler(_Handler):
-    route = "metadata"
-
-    def get(self) -> None:
-        from .. import __version__
-
-        self.send_json({"name": "jupyter-bighead", "version": __version__,
-                        "extensions": list(EXTENSIONS)})
-
-
-class ModelReadyHandler(_Handler):
-    route = "health"
-
-    def get(self, name: str, version: str | None = None) -> None:
-        try:
-            model = self.model_for(name, version)
-            self.send_json({"name": name, "ready": True, "version": model.version})
-        except RequestError as exc:
-            self.fail(exc)
-
-
-class ModelsV1Handler(_Handler):
-    route = "metadata"
-
-    def get(self) -> None:
-        self.send_json({"models": [self.holder.name]})
-
-
-class RootHandler(_Handler):
-    route = "health"
-
-    def get(self) -> None:  # KServe v1 liveness
-        self.send_json({"status": "alive"})
-
-
-class LiveHandler(_Handler):
-    route = "health"
-
-    def get(self) -> None:
-        self.send_json({"live": True})
-
-
-class ReadyHandler(_Handler):
-    route = "health"
-
-    def get(self) -> None:
-        model = self.holder.current
-        if model is None:
-            self.send_json({"ready": False, "reason": self.holder.error or "loading"}, 503)
-            return
-        self.send_json({"ready": True, "model": model.name, "version": model.version,
-                        "alias": model.alias})
-
-
-class MetricsHandler(_Handler):
-    route = "metrics"
-
-    def get(self) -> None:
-        model = self.holder.current
-        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        self.finish(self.holder.metrics.render(self.holder.name,
-                                               model.version if model else None,
-                                               model is not None))
-
-
-class ReloadHandler(_Handler):
-    route = "admin"
-
-    async def post(self) -> None:
-        token = self.holder.options.admin_token
-        if not token:
-            self.fail(RequestError("forbidden", "the admin API is off: start the server with "
-                                   f"--admin-token or ${ADMIN_TOKEN_ENV}", status=403))
-            return
-        given = self.request.headers.get("Authorization", "")
-        given = given[7:] if given.startswith("Bearer ") else \
-            self.request.headers.get("X-Admin-Token", "")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            self.fail(RequestError("unauthorized", "a valid admin token is required",
-                                   status=401))
-            return
-        force = self.get_argument("force", "") in ("1", "true")
-        result = await asyncio.get_running_loop().run_in_executor(
-            None, self.holder.reload, force)
-        if WORKER["forked"]:  # the parent tells the other workers to reload too
-            os.kill(os.getppid(), signal.SIGHUP)
-        self.send_json({"model": self.holder.name, **result},
-                       200 if "error" not in result else 409)
-
-
-class NotFoundHandler(_Handler):
-    def prepare(self) -> None:
-        self.fail(RequestError("not_found", f"no route {self.request.path}", status=404))
-
-
 def make_app(holder: ModelHolder) -> web.Application:
     """The tornado application serving ``holder``'s model."""
     args = {"holder": holder}
