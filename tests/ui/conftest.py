@@ -118,6 +118,19 @@ def start_lab(root: Path, *, bighead_server: bool = True) -> Iterator[Lab]:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        _stop_leftovers(root / "ws" / ".bighead")
+
+
+def _stop_leftovers(home: Path) -> None:
+    """Stop the local deployments and jobs the lab's tests started: they are built to
+    outlive the server, and a failed test must not leave them running for later ones."""
+    from jupyter_bighead._procs import stop_tree
+    from jupyter_bighead.jobs.local import job_mark
+    from jupyter_bighead.serving.local import deployment_mark
+
+    for folder, mark in (("deployments", deployment_mark), ("jobs", job_mark)):
+        for record in sorted((home / folder).glob("*/")):
+            stop_tree(None, None, mark(record.name), grace=2.0)
 
 
 @pytest.fixture(scope="session")
