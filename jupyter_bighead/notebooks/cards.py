@@ -6,7 +6,7 @@ import difflib
 import html
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .report import ReportSection, plotly_div
 
@@ -22,12 +22,41 @@ CARD_FIGURES = ("pr", "roc", "importance_gain", "shap")
 EXECUTED = "executed.ipynb"
 
 
+#: Where a copy of a job's executed notebook (the lab's "Open executed notebook") names
+#: its job: ``metadata.bighead.job_id``.
+METADATA_KEY = "bighead"
+
+
+def stamp_job(nb: dict[str, Any], job_id: str) -> dict[str, Any]:
+    """Record in the notebook JSON ``nb`` (in place, and returned) that it shows ``job_id``'s
+    run, so that a copy made away from the job's folder still gets that job's cards."""
+    meta = nb.setdefault("metadata", {})
+    own = meta.get(METADATA_KEY)
+    meta[METADATA_KEY] = {**(own if isinstance(own, dict) else {}), "job_id": job_id}
+    return nb
+
+
+def _stamped_job(notebook: Path) -> str | None:
+    try:
+        with notebook.open(encoding="utf-8") as f:
+            nb = json.load(f)
+    except (OSError, ValueError):
+        return None  # not a readable notebook: the report itself says so
+    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    own = meta.get(METADATA_KEY) if isinstance(meta, dict) else None
+    job = own.get("job_id") if isinstance(own, dict) else None
+    return job if isinstance(job, str) and job else None
+
+
 def job_of(notebook: Path) -> str | None:
-    """The id of the job whose executed notebook this is (``<jobs>/<id>/executed.ipynb``
-    beside the job's ``spec.json``), or ``None`` for any other notebook."""
+    """The id of the job whose executed notebook this is, or ``None`` for any other notebook.
+
+    That is the job's own ``<jobs>/<id>/executed.ipynb`` beside its ``spec.json``, or a
+    copy of it stamped by :func:`stamp_job` (``runs/<id>.ipynb`` in the lab).
+    """
     if notebook.name == EXECUTED and (notebook.parent / "spec.json").is_file():
         return notebook.parent.name
-    return None
+    return _stamped_job(notebook)
 
 
 def versions_from_notebook(reg: Registry, notebook: Path) -> list[ModelVersion]:

@@ -8,7 +8,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from jupyter_bighead.notebooks.cards import model_sections, versions_from_notebook
+from jupyter_bighead.notebooks.cards import model_sections, stamp_job, versions_from_notebook
 from jupyter_bighead.notebooks.report import report
 from jupyter_bighead.registry import Registry
 from jupyter_bighead.registry.lineage import SESSION_ENV
@@ -65,3 +65,23 @@ def test_cards_prefer_the_labs_run_over_a_later_headless_run(world, monkeypatch)
     reg.register("other", model, notebook=nb)  # only ever registered headless
     found = {mv.name: mv.version for mv in versions_from_notebook(reg, nb)}
     assert found == {"m": 1, "other": 1}
+
+
+def test_a_copy_of_a_jobs_executed_notebook_stamped_with_the_job_gets_that_jobs_cards(
+    world, monkeypatch
+):
+    reg, model, nb = world
+    reg.register("m", model, notebook=nb)
+    monkeypatch.setenv(JOB_ID_ENV, "job-a1b2c3")
+    reg.register("m", model, notebook=nb)
+    monkeypatch.delenv(JOB_ID_ENV)
+    # The lab's "Open executed notebook": runs/<job-id>.ipynb, away from the job's folder.
+    copy = nb.parent / "runs" / "job-a1b2c3.ipynb"
+    copy.parent.mkdir()
+    copy.write_text(json.dumps(stamp_job(json.loads(nb.read_text()), "job-a1b2c3")))
+    assert [mv.version for mv in versions_from_notebook(reg, copy)] == [2]
+    page = report(copy, sections=model_sections(copy, reg)).read_text("utf-8")
+    assert "Model card: m v2" in page
+    # Unstamped, the same copy is a notebook no run registered from.
+    copy.write_text(nb.read_text())
+    assert versions_from_notebook(reg, copy) == []

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-import shutil
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from tornado import web
 
 from jupyter_bighead._io import safe_join
 from jupyter_bighead.errors import NotFound
+from jupyter_bighead.notebooks.cards import stamp_job
 
 from ..threads import in_thread
 from .base import BigheadHandler
@@ -61,7 +62,10 @@ def executed_copy(service: Any, job_id: str) -> dict[str, Any]:
     if not target.exists() or not record.final:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(executed, tmp)
+        # Stamped with the job's id: a report on the copy gets the cards of the versions
+        # this job registered, as one on the job's own executed.ipynb does.
+        nb = stamp_job(json.loads(Path(executed).read_text("utf-8")), record.id)
+        tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", "utf-8")
         tmp.replace(target)
         copied = True
     return {"path": service.relative(target), "copied": copied, "final": record.final}
