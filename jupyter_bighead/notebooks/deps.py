@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidSpec
+from .magics import HELPERS, translate_cell
 from .scopes import StatementNames, analyze_statement
+from .source import cell_source, first_line, to_python
 from .tags import is_prototype
+
+__all__ = ["DependencyReport", "MagicUse", "Offense", "cell_source", "check_dependencies",
+           "first_line", "parse_cell", "to_python"]
 
 #: Names every IPython kernel namespace provides.
 IPYTHON_NAMES = frozenset(
@@ -25,6 +33,8 @@ IPYTHON_NAMES = frozenset(
      "_i", "_ii", "_iii", "_oh", "_dh", "_ih", "__name__", "__doc__", "__builtins__"}
 )
 BASE_NAMES = frozenset(dir(builtins)) | IPYTHON_NAMES
+#: Names the generated module itself provides to translated magics (helpers).
+_MODULE_NAMES = frozenset(HELPERS)
 
 #: Magics whose effect on the namespace cannot be known statically.
 OPAQUE_MAGICS = frozenset({"run", "store", "load", "loadpy", "restore", "pylab"})
@@ -94,26 +104,6 @@ class DependencyReport:
         return "\n".join(lines)
 
 
-def cell_source(cell: Mapping[str, Any]) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
-
-def first_line(source: str) -> str:
-    for line in source.splitlines():
-        if line.strip():
-            return line.strip()[:120]
-    return ""
-
-
-def to_python(source: str) -> str:
-    """IPython source to plain Python: magics and shell escapes become get_ipython() calls."""
-    # IPython is a dependency (through ipywidgets); import it only when needed.
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return str(TransformerManager().transform_cell(source))
-
-
 def parse_cell(source: str, index: int) -> ast.Module:
     """Parse one cell (after magic transformation); a SyntaxError names the cell and line."""
     try:
@@ -166,10 +156,15 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
         proto = is_prototype(cell)
         tree = parse_cell(source, index)
         magics = find_magics(tree, index, proto)
-        stmts = [analyze_statement(s) for s in tree.body]
-        for node, st in zip(tree.body, stmts, strict=True):
+        # Analyse the code the module will run: under %time, %%capture or %%bash --out
+        # the names are bound and read by the translated code, not by a string argument.
+        body = _translated(source, index) or tree
+        stmts = [analyze_statement(s) for s in body.body]
+        for node, st in zip(body.body, stmts, strict=True):
             same_binds[id(st)] = _same_object_imports(node)
         parsed.append((index, proto, stmts, magics, source))
+    star_shadows = _star_shadows([m for _i, _p, stmts, magics, _s in parsed
+                                  for m in _star_modules(stmts, magics)])
 
     proto_binds: dict[str, int] = {}
     proto_opaque: list[str] = []
@@ -181,15 +176,21 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
                     proto_binds.setdefault(name, index)
                 proto_opaque += [f"`from {m} import *` in prototype cell {index + 1}"
                                  for m in st.star_imports]
+                for module in st.star_imports:
+                    for name in star_shadows.get(module, ()):
+                        proto_binds.setdefault(name, index)
             else:
                 prod_binds |= st.binds
         if proto and _opaque(magics):
             proto_opaque.append(f"an opaque magic in prototype cell {index + 1}")
+            for module in _star_modules([], magics):  # %pylab's star imports
+                for name in star_shadows.get(module, ()):
+                    proto_binds.setdefault(name, index)
 
     # A builtin or IPython name that a prototype cell rebinds (`sum = 5`, `class display`)
     # is a dependency too: without that cell, production would get the original.
     shadowed = {name for name in proto_binds if name in BASE_NAMES}
-    base = BASE_NAMES - shadowed
+    base = (BASE_NAMES - shadowed) | _MODULE_NAMES
     available = set(base)
     prod_opaque = False
     offenses: list[Offense] = []
@@ -207,7 +208,13 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
                 _classify(name, proto_binds, proto_opaque, prod_opaque, bad, unknown, later=True)
             available |= st.binds
             available -= st.deletes
+            for module in st.star_imports:  # production's own star import rebinds them too
+                available |= star_shadows.get(module, frozenset())
+                prod_binds |= star_shadows.get(module, frozenset())
             prod_opaque = prod_opaque or bool(st.star_imports)
+        for module in _star_modules([], magics):
+            available |= star_shadows.get(module, frozenset())
+            prod_binds |= star_shadows.get(module, frozenset())
         if bad:
             names = tuple(sorted(bad))
             offenses.append(Offense(index, first_line(source), names,
@@ -216,6 +223,63 @@ def check_dependencies(cells: Sequence[Mapping[str, Any]]) -> DependencyReport:
             undefined[index] = tuple(sorted(unknown))
     all_magics = tuple(m for *_, magics, _src in parsed for m in magics)
     return DependencyReport(tuple(offenses), all_magics, undefined)
+
+
+def _translated(source: str, index: int) -> ast.Module | None:
+    """The cell as the module runs it; None where a magic has no translation."""
+    try:
+        return ast.parse(translate_cell(source, index).source)
+    except (InvalidSpec, SyntaxError):
+        return None
+
+
+def _star_modules(stmts: Sequence[StatementNames], magics: Sequence[MagicUse]) -> list[str]:
+    """Modules star-imported by a cell: ``from m import *``, and ``%pylab``'s two."""
+    found = [m for st in stmts for m in st.star_imports if not m.startswith(".")]
+    for magic in magics:
+        words = magic.text.lstrip("%").split()
+        if words[:1] == ["pylab"] and "--no-import-all" not in words:
+            found += ["matplotlib.pylab", "numpy"]  # IPython's import_pylab(import_all=True)
+    return found
+
+
+_STAR_PROBE = """
+import importlib, json, sys
+names = sys.argv[1].split(",")
+found = {}
+for module in sys.argv[2:]:
+    try:
+        mod = importlib.import_module(module)
+    except BaseException:
+        continue
+    public = getattr(mod, "__all__", None)
+    if public is None:
+        public = [n for n in dir(mod) if not n.startswith("_")]
+    found[module] = sorted(set(map(str, public)) & set(names))
+print(json.dumps(found))
+"""
+
+
+def _star_shadows(modules: Sequence[str]) -> dict[str, frozenset[str]]:
+    """For each star-imported module, the builtin and IPython names it rebinds.
+
+    ``from numpy import *`` replaces ``sum``, ``max``, ``round``...: a production cell
+    that calls ``sum`` then gets a different function without that cell. The modules
+    are imported in a child process (never in this one: a server must not import
+    arbitrary packages); a module that cannot be imported is left opaque.
+    """
+    wanted = sorted(set(modules))
+    if not wanted:
+        return {}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _STAR_PROBE, ",".join(sorted(BASE_NAMES)), *wanted],
+            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        # The last line: an imported module may print on import.
+        found = json.loads((done.stdout.strip().splitlines() or ["{}"])[-1])
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return {}
+    return {m: frozenset(names) for m, names in found.items() if isinstance(names, list)}
 
 
 def _classify(

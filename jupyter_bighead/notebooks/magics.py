@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import InvalidSpec
-from .deps import first_line, to_python
+from .source import first_line, to_python
 
 #: Magics that only change the notebook's display or the interactive session.
 DISPLAY_ONLY = frozenset({
@@ -62,6 +62,16 @@ HELPERS = {
     done = subprocess.run(command, shell=True, executable=os.environ.get("SHELL"),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return SList(done.stdout.splitlines())''',
+    "_bighead_script": '''def _bighead_script(shell, body, out, err, check):
+    """`%%bash`: run the cell in the shell; (stdout, stderr) as text where captured."""
+    import subprocess
+
+    done = subprocess.run([shell], input=body, text=True, errors="replace",
+                          stdout=subprocess.PIPE if out else None,
+                          stderr=subprocess.PIPE if err else None)
+    if check and done.returncode != 0:  # IPython raises too, unless --no-raise-error
+        raise subprocess.CalledProcessError(done.returncode, body)
+    return done.stdout or "", done.stderr or ""''',
 }
 
 
@@ -261,15 +271,44 @@ class _Translator:
             return (f"with open(__import__('os').path.expanduser({path}), "
                     f"{'a' if append else 'w'!r}, encoding='utf-8') as _bighead_file:\n"
                     f"    _bighead_file.write({body!r})")
-        if name in ("bash", "sh") or (name == "script" and first.strip() in ("bash", "sh")):
-            shell = name if name != "script" else first.strip()
-            return (f"__import__('subprocess').run([{shell!r}], input={body!r}, text=True, "
-                    "check=True)")
+        if name in ("bash", "sh") or (name == "script" and first.split()[:1] in (["bash"],
+                                                                                  ["sh"])):
+            return self._script(name, first, body, line, shown)
         if name in RICH_CELLS:
             cls = RICH_CELLS[name]
             shown_mod = "__import__('IPython.display', fromlist=['display'])"
             return f"{shown_mod}.display({shown_mod}.{cls}({body!r}))"
         raise _Refused(line, f"{shown} has no Python equivalent outside IPython")
+
+    def _script(self, name: str, first: str, body: str, line: int, shown: str) -> str:
+        """``%%bash [--out V] [--err V] [--no-raise-error]``: IPython's script magic options."""
+        try:
+            words = shlex.split(first)
+        except ValueError:
+            words = ["-"]  # unbalanced quotes: refused below
+        shell = name
+        if name == "script":
+            shell, words = words[0], words[1:]
+        targets = {"--out": "", "--err": ""}
+        check = True
+        while words:
+            word = words.pop(0)
+            if word in targets and words and words[0].isidentifier():
+                targets[word] = words.pop(0)
+            elif word == "--no-raise-error":
+                check = False
+            else:
+                raise _Refused(line, f"{shown}: only --out NAME, --err NAME and "
+                                     f"--no-raise-error have a Python equivalent, not {word!r}")
+        self.helpers.add("_bighead_script")
+        call = (f"_bighead_script({shell!r}, {body!r}, out={bool(targets['--out'])}, "
+                f"err={bool(targets['--err'])}, check={check})")
+        if not any(targets.values()):
+            return call
+        self._counter += 1
+        result = f"_bighead_script_{self.index + 1}_{self._counter}"
+        assigns = [f"{var} = {result}[{n}]" for n, var in enumerate(targets.values()) if var]
+        return "\n".join([f"{result} = {call}", *assigns, f"del {result}"])
 
     def _capture(self, first: str, body: str, line: int, shown: str) -> str:
         words = shlex.split(first)
