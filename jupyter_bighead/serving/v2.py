@@ -48,6 +48,13 @@ _FLOAT_MAX = {"FP16": 65504.0, "FP32": 3.4028234663852886e38, "FP64": math.inf}
 #: Content-Encoding values a request body may carry.
 ENCODINGS = ("identity", "gzip", "x-gzip", "deflate")
 
+#: The most gzip members (concatenated gzip streams) a request body may hold; more is a
+#: 400. bgzip-style bodies use one member per 64 KiB, so this leaves room for any body
+#: under the size limit that a real compressor writes.
+MAX_GZIP_MEMBERS = 4096
+_FIRST_PIECE = 256
+_LARGEST_PIECE = 1 << 20
+
 
 def _int_range(datatype: str) -> tuple[int, int]:
     bits = int(datatype.lstrip("UINT"))
@@ -115,24 +122,37 @@ def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
         return body
     if coding not in ENCODINGS:
         raise unsupported_encoding(encoding or "")
+    view = memoryview(body)
     out: list[bytes] = []
-    size = 0
-    rest = body
+    size = pos = members = 0
     while True:  # a gzip body may hold several members, one after the other
+        if members == MAX_GZIP_MEMBERS:
+            raise RequestError("invalid_body", f"the {coding} body holds more than "
+                               f"{MAX_GZIP_MEMBERS} members", field="body")
+        members += 1
         inflater = zlib.decompressobj(47 if coding != "deflate" else zlib.MAX_WBITS)
-        try:
-            chunk = inflater.decompress(rest, limit + 1 - size)
-        except zlib.error as exc:
-            raise RequestError("invalid_body", f"the {coding} body is corrupt: {exc}",
-                               field="body") from None
-        size += len(chunk)
-        out.append(chunk)
-        if size > limit or inflater.unconsumed_tail:
-            raise too_big(limit, after=coding)
-        if not inflater.eof:
-            raise RequestError("invalid_body", f"the {coding} body is truncated", field="body")
-        rest = inflater.unused_data
-        if not rest or coding == "deflate":
+        # Fed in pieces that start small and double: zlib copies whatever follows a
+        # member's end into ``unused_data``, so handing it the whole rest of the body
+        # made many tiny members cost quadratic time; now each member costs its own
+        # size plus at most twice that (or _FIRST_PIECE) in copying.
+        piece = _FIRST_PIECE
+        while not inflater.eof:
+            if pos >= len(view):
+                raise RequestError("invalid_body", f"the {coding} body is truncated",
+                                   field="body")
+            fed = view[pos:pos + piece]
+            try:
+                chunk = inflater.decompress(fed, limit + 1 - size)
+            except zlib.error as exc:
+                raise RequestError("invalid_body", f"the {coding} body is corrupt: {exc}",
+                                   field="body") from None
+            size += len(chunk)
+            out.append(chunk)
+            if size > limit or inflater.unconsumed_tail:
+                raise too_big(limit, after=coding)
+            pos += len(fed) - len(inflater.unused_data)
+            piece = min(piece * 2, _LARGEST_PIECE)
+        if pos >= len(view) or coding == "deflate":
             break
     return b"".join(out)
 
@@ -176,7 +196,8 @@ def parse_request(body: bytes, header_length: str | None) -> InferRequest:
         head, binary = body, b""
     else:
         text = header_length.strip()
-        n = int(text) if text.isdigit() and len(text) <= 18 else -1
+        # ASCII digits only: '²'.isdigit() is true, and int('²') a ValueError (a 500).
+        n = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else -1
         if n < 0 or n > len(body):
             raise RequestError("invalid_request", f"{HEADER_LENGTH} must be a byte count "
                                f"within the body ({len(body)} bytes), got {text[:40]!r}",
@@ -196,9 +217,14 @@ def parse_request(body: bytes, header_length: str | None) -> InferRequest:
         raise RequestError("empty_instances", "'inputs' must be a non-empty list of tensors",
                            field="inputs")
     tensors = []
+    seen: set[str] = set()
     offset = 0
     for i, raw in enumerate(inputs):
         tensor, used = _tensor(raw, i, binary, offset)
+        if tensor.name in seen:  # else the last one would silently win
+            raise RequestError("duplicate_input", f"input tensor {tensor.name!r} is given "
+                               "more than once", field=tensor.name)
+        seen.add(tensor.name)
         tensors.append(tensor)
         offset += used
     if offset != len(binary):
@@ -224,6 +250,7 @@ def _outputs(value: Any) -> tuple[tuple[str, bool | None], ...] | None:
         raise RequestError("invalid_request", "'outputs' must be a list of {\"name\": ...}",
                            field="outputs")
     out: list[tuple[str, bool | None]] = []
+    names: set[str] = set()
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise RequestError("invalid_request", "every requested output needs a 'name'",
@@ -232,6 +259,11 @@ def _outputs(value: Any) -> tuple[tuple[str, bool | None], ...] | None:
         if binary is not None and not isinstance(binary, bool):
             raise RequestError("invalid_request", f"output {item['name']!r}: 'binary_data' "
                                "must be true or false", field=item["name"])
+        if item["name"] in names:
+            # Each would be sent again: a small request could ask for a huge response.
+            raise RequestError("duplicate_output", f"output {item['name']!r} is requested "
+                               "more than once", field="outputs")
+        names.add(item["name"])
         out.append((item["name"], binary))
     return tuple(out) if out else None
 
