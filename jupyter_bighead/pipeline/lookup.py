@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import InvalidSpec
+from ..errors import BlockInputError, InvalidSpec
 from .base import Block, Columns
 
 _REPOS: dict[str, Any] = {}
@@ -120,6 +120,12 @@ class FeatureLookup(Block):
             ts = cols[self.timestamp]
             if getattr(ts, "dtype", np.dtype("O")).kind in "OUS":  # CSV / JSON: text
                 ts = pd.to_datetime(pd.Series(ts), format="ISO8601").to_numpy()
+            missing = pd.isna(ts)
+            if missing.any():  # else materialize would name its internal column
+                row = int(np.flatnonzero(missing)[0])
+                raise BlockInputError(self.block_name, self.timestamp,
+                                      "a timestamp in every row, or the column left out "
+                                      "(features looked up now)", f"is null at row {row}")
             spine = pd.DataFrame({"__entity": ents, "__ts": ts}, copy=False)
             got = repo.materialize(spine, self.refs_, entity="__entity", timestamp="__ts")
         else:

@@ -154,7 +154,9 @@ class _BodyHandler(_Handler):
         except RequestError:
             raise
         except BigheadError as exc:  # a pipeline refusing the input (InvalidSpec...)
-            raise RequestError(exc.code, exc.message) from None
+            column = getattr(exc, "column", None)  # a BlockInputError names its column
+            raise RequestError(exc.code, exc.message,
+                               **({"field": column} if column else {})) from None
 
 
 def _too_big(limit: int) -> RequestError:

@@ -237,7 +237,15 @@ def _series(pd: Any, f: InputField, values: list[Any]) -> Any:
             return pd.Series(values, dtype="float64")
         return pd.Series(values, dtype=f.dtype)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise RequestError("wrong_type", f"feature {f.name!r}: {exc}", field=f.name) from None
+        raise RequestError("wrong_type", f"feature {f.name!r}: {_first_sentence(exc)}",
+                           field=f.name) from None
+
+
+def _first_sentence(exc: Exception) -> str:
+    """What pandas says is wrong, without the advice to its programmer that follows
+    ("You might want to try: - passing `format`..." over several lines)."""
+    text = str(exc).split(" You might want to try", 1)[0]
+    return (text.splitlines() or [type(exc).__name__])[0].strip()
 
 
 def _to_datetime(pd: Any, values: Any) -> Any:

@@ -287,6 +287,8 @@ class _Bad(Exception):
 
 
 _FLOAT_MAX = 2**1023  # a Python int beyond this does not fit a float64
+#: Words pandas' date parser turns into the current time.
+_RELATIVE_TIMES = ("now", "today")
 
 
 def _int_bounds(dtype: str) -> tuple[int, int]:
@@ -355,6 +357,11 @@ def _checker(f: InputField, allow_missing: bool) -> Callable[[Any], Any]:
             if len(value) > longest:
                 raise _Bad("too_long", f"a {kind} value may have at most {longest} characters, "
                            f"not {len(value)}")
+            if kind == "datetime" and value.strip().lower() in _RELATIVE_TIMES:
+                # pandas reads these as the wall clock at parse time: a point-in-time
+                # lookup would silently depend on when the request arrived.
+                hint = "" if f.required else "; leave the column out to mean now"
+                raise _Bad("wrong_type", f"expected a date-time (ISO 8601), not {value!r}{hint}")
             return value
         if value is None or (type(value) is float and value != value):
             if f.required:
