@@ -180,8 +180,8 @@ class LocalExecutor(Executor):
 
     def _stop(self, record: JobRecord) -> None:
         with self._lock:
-            # The worker, its group, its descendants and whatever left both (the kernel
-            # runs in a session of its own; a notebook may double-fork a daemon): every
+            # The worker, its group and its tree (the worker is a subreaper: the kernel's
+            # session and a notebook's double-forked daemons stay under it), and every
             # process that carries the job's mark. Works after a server restart too.
             stop_tree(record.pid if record.state == "running" else None,
                       record.pid_started, job_mark(record.id))

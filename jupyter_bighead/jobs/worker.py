@@ -3,6 +3,12 @@
 Runs one job (a notebook through papermill, or a ``module:function``) and writes into
 ``DIR``: the executed notebook, ``metrics.jsonl`` and, last, ``result.json``. The same
 entry point runs in a local subprocess and in a Kubernetes pod.
+
+On Linux the worker is a child subreaper: the process started stays a small supervisor
+that forks the process running the job, adopts and reaps every orphan under it (a
+notebook's double-forked daemon, even one that cleared its environment), and when the
+job ends, or on SIGTERM, stops whatever the job left running, as a pod's end would,
+except the processes of other runs (a deployment the job created). See ``_procs``.
 """
 
 from __future__ import annotations
@@ -14,14 +20,17 @@ import importlib.metadata
 import json
 import os
 import platform
+import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .. import _procs
 from .._io import atomic_write_text
 from ..registry.protect import JOB_ID_ENV
 from .metrics import METRICS_ENV, read_metrics
@@ -149,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder for the run's outputs")
     parser.add_argument("--log", help="also append the run's output to this file")
     args = parser.parse_args(argv)
+    if _procs.subreaper():
+        child = os.fork()  # no thread runs yet
+        if child:
+            return supervise(child)
     stop = tee_output(Path(args.log)) if args.log else None
     try:
         spec = JobSpec.from_dict(json.loads(Path(args.spec).read_text("utf-8")))
@@ -157,6 +170,48 @@ def main(argv: list[str] | None = None) -> int:
         if stop is not None:
             stop()
     return 0 if result["state"] == "succeeded" else 1
+
+
+def supervise(child: int, grace: float = 2.0) -> int:
+    """Reap every process that ends under this subreaper until ``child`` (the job) ends
+    or SIGTERM comes (``child`` gets it first); then stop what is left under us.
+
+    Returns ``child``'s exit code (128 + the signal that ended it).
+    """
+    watched = {signal.SIGCHLD, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+    status: int | None = None
+    while status is None:
+        # Reap first: the child may have ended before SIGCHLD was blocked.
+        status = _procs.reap_children().get(child)
+        if status is not None:
+            break
+        info = signal.sigtimedwait(watched, 1.0)
+        if info is not None and info.si_signo == signal.SIGTERM:
+            print("[bighead worker] SIGTERM: stopping the job", flush=True)
+            os.kill(child, signal.SIGTERM)
+            status = _wait_for(child, grace)
+    left = _procs.stop_descendants(grace)  # SIGTERM stays blocked: this runs to its end
+    if left:
+        print(f"[bighead worker] processes {left} survived SIGKILL", flush=True)
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else code
+
+
+def _wait_for(child: int, grace: float) -> int:
+    """``child``'s wait status once it has ended (killed after ``grace`` s)."""
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            pid, status = os.waitpid(child, os.WNOHANG)
+            if pid:
+                return status
+            if time.monotonic() > deadline:
+                os.kill(child, signal.SIGKILL)
+                return os.waitpid(child, 0)[1]
+        except ChildProcessError:  # pragma: no cover - reaped meanwhile
+            return int(signal.SIGTERM)
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

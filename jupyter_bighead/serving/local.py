@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from typing import Any, ClassVar
 
-from .._procs import alive, create_time, spawn, stop_tree
+from .._procs import MARKS_ENV, alive, create_time, spawn, stop_tree
 from ..config import HOME_ENV, BigheadHome
 from ..errors import InvalidSpec, Unavailable
 from .deploy import ADMIN_TOKEN_ENV, Deployment, DeployTarget
@@ -102,6 +102,9 @@ class LocalTarget(DeployTarget):
         env[HOME_ENV] = str(self.home.root)
         env[ADMIN_TOKEN_ENV] = record.admin_token
         env["PYTHONUNBUFFERED"] = "1"
+        # Only its own mark: a deployment created from inside a job is not the job's
+        # process, and must outlive it (a job's end stops what carries the job's mark).
+        env.pop(MARKS_ENV, None)
         log = self.log_path(record)
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("ab") as out:

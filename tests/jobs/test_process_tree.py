@@ -7,6 +7,9 @@ a daemon, so these tests build exactly that and look at /proc, not at our bookke
 from __future__ import annotations
 
 import os
+import random
+import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -19,6 +22,7 @@ from jupyter_bighead.jobs.local import job_mark
 
 from ..notebooks.helpers import code, write_nb
 from .conftest import make_local
+from .process_probe import daemon_command
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
@@ -79,9 +83,10 @@ def test_cancel_stops_the_whole_process_tree(tmp_path):
     daemon, kernel = (int(p) for p in pids.read_text().split())
     worker = ex.status(record.id).pid
     assert worker and _running(worker) and _running(kernel) and _running(daemon)
-    # The daemon escaped everything but the environment: another session, not a child.
+    # The daemon left the kernel's session and tree, but the worker is a subreaper:
+    # orphaned, it was adopted by the worker rather than by init.
     assert os.getsid(daemon) not in (os.getsid(worker), os.getsid(kernel))
-    assert daemon not in {c.pid for c in _procs.psutil.Process(worker).children(True)}
+    assert daemon in {c.pid for c in _procs.psutil.Process(worker).children(True)}
 
     cancelled = ex.cancel(record.id)
 
@@ -139,3 +144,132 @@ def test_marks_of_enclosing_runs_are_kept():
     assert not _procs._has_mark(f"{_procs.MARKS_ENV}=job:outer2\0".encode(), "job:outer")
     with pytest.raises(ValueError):
         _procs.with_mark({}, "a,b")
+
+
+# -- daemons that clear their environment (no mark) and deployments made by a job ----
+def _seconds() -> str:
+    """A `sleep` duration no other process has: the test finds its daemon by it."""
+    return f"600.{random.randrange(10**8):08d}"
+
+
+def _sleeping(seconds: str) -> list[int]:
+    """Pids of the live `sleep <seconds>` processes, found in /proc (no bookkeeping)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if entry.name.isdigit() and argv[1:2] == [seconds.encode()] and \
+                argv[0].endswith(b"sleep") and _running(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def _no_marks(pid: int) -> bool:
+    return _procs.MARKS_ENV.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
+
+
+def _daemon_job(tmp_path: Path, kind: str, seconds: str, gate: Path | None) -> JobSpec:
+    if kind == "function":
+        return JobSpec(function="tests.jobs.process_probe:leave_daemon",
+                       parameters={"seconds": seconds,
+                                   "gate": str(gate) if gate else None})
+    wait = (f"import time, os\nwhile not os.path.exists({str(gate)!r}):\n"
+            "    time.sleep(0.05)") if gate else "print('leaving it behind')"
+    nb = write_nb(tmp_path / "envless.ipynb", [
+        code(f"import subprocess\nsubprocess.run({daemon_command(seconds)!r}, shell=True,"
+             " check=True)"), code(wait)])
+    return JobSpec(notebook=str(nb))
+
+
+def test_cancel_stops_a_daemon_that_cleared_its_environment(tmp_path):
+    seconds, gate = _seconds(), tmp_path / "never"
+    ex = make_local(tmp_path)
+    record = ex.submit(_daemon_job(tmp_path, "notebook", seconds, gate))
+    assert _wait_until(lambda: _sleeping(seconds), 120), "".join(ex.logs(record.id))
+    [daemon] = _sleeping(seconds)
+    assert _no_marks(daemon)  # invisible to the marks: only the tree reaches it
+
+    assert ex.cancel(record.id).state == "cancelled"
+
+    assert _sleeping(seconds) == []
+    assert _wait_until(lambda: _state(daemon) is None)  # and reaped, not a zombie
+
+
+@pytest.mark.parametrize("kind", ["notebook", "function"])
+def test_a_finished_job_leaves_no_daemon_that_cleared_its_environment(tmp_path, kind):
+    seconds = _seconds()
+    ex = make_local(tmp_path)
+    done = ex.wait(ex.submit(_daemon_job(tmp_path, kind, seconds, None)).id, 180)
+    assert done.state == "succeeded", done.error
+    assert _wait_until(lambda: not _sleeping(seconds)), _sleeping(seconds)
+
+
+def test_a_worker_stopped_with_sigterm_stops_its_job_and_daemons_first(tmp_path):
+    # As Kubernetes ends a pod: SIGTERM to the worker alone.
+    seconds = _seconds()
+    ex = make_local(tmp_path)
+    record = ex.submit(_daemon_job(tmp_path, "function", seconds, tmp_path / "never"))
+    assert _wait_until(lambda: _sleeping(seconds), 60), "".join(ex.logs(record.id))
+    worker = ex.status(record.id).pid
+    before = set(_procs.psutil.Process(worker).children(True))
+
+    os.kill(worker, signal.SIGTERM)
+
+    assert _wait_until(lambda: _state(worker) is None)
+    assert _sleeping(seconds) == []
+    assert not any(_running(p.pid) for p in before)
+    assert "SIGTERM: stopping the job" in "".join(ex.logs(record.id))
+
+
+def test_stop_tree_spares_the_processes_of_other_runs_under_the_leader(tmp_path):
+    mine, theirs = _seconds(), _seconds()
+    sleep = shutil.which("sleep")
+    # Like a deployment a job creates: a session of its own, only its own mark.
+    script = (f"env -i {sleep} {mine} & "
+              f"{_procs.MARKS_ENV}=deployment:other setsid {sleep} {theirs} & wait")
+    proc = _procs.spawn(["sh", "-c", script], mark="test:spare", env=os.environ)
+    assert _wait_until(lambda: _sleeping(mine) and _sleeping(theirs))
+    [other] = _sleeping(theirs)
+    try:
+        _procs.stop_tree(proc.pid, _procs.create_time(proc.pid), "test:spare", grace=2)
+        assert _sleeping(mine) == []
+        assert _running(other)
+    finally:
+        os.kill(other, signal.SIGKILL)
+
+
+def test_a_deployment_created_inside_a_job_outlives_the_job(tmp_path):
+    import lightgbm as lgb
+    import numpy as np
+
+    from jupyter_bighead.config import BigheadHome
+    from jupyter_bighead.registry import Registry
+    from jupyter_bighead.serving import DeploymentService
+
+    registry = Registry(tmp_path / "registry")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    registry.register("clf", lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(
+        X, X[:, 0] > 0))
+    registry.set_alias("clf", "production", 1)
+    home = tmp_path / "home"
+    ex = make_local(tmp_path)
+    job = ex.wait(ex.submit(JobSpec(
+        function="tests.jobs.process_probe:deploy",
+        parameters={"home": str(home), "registry": registry.store.uri})).id, 120)
+    assert job.state == "succeeded", job.error
+    svc = DeploymentService(BigheadHome(home), registry=registry)
+    dep_id = ex.store.result(job.id)["return_value"]
+    try:
+        # The job and its worker are gone; the server it started serves on.
+        assert _wait_until(lambda: _state(job.pid) is None)
+        assert _wait_until(lambda: svc.get(dep_id).status == "running", 60), \
+            svc.logs(dep_id)[0]
+        assert _running(svc.get(dep_id).pid)
+        assert _procs.marked(job_mark(job.id)) == []
+    finally:
+        pid = svc.get(dep_id).pid
+        svc.delete(dep_id)
+    assert _wait_until(lambda: not _running(pid))
