@@ -5,7 +5,8 @@ plotly for the first time at once can trip Python's import deadlock detection, a
 them then sees a partially initialized module ("partially initialized module 'pandas'
 has no attribute 'Series'"). So the heavy libraries are imported once, in one background
 thread started with the server (which itself stays quick to start), and worker threads
-wait for that before running core code.
+wait for that before running core code. The core's own modules are imported there too,
+as handlers import them lazily.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import pkgutil
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,7 +23,13 @@ T = TypeVar("T")
 
 #: Imported in this order, one thread, at server start.
 HEAVY = ("numpy", "pandas", "pyarrow.parquet", "sklearn.base", "lightgbm",
-         "plotly.graph_objects")
+         "plotly.graph_objects", "nbformat", "nbconvert")
+#: Then every module of the core except these (kernel-side only): handlers import core
+#: modules lazily, and two threads importing a package and one of its submodules for the
+#: first time at once deadlock on the import locks; Python breaks that by handing one of
+#: them the partially initialized module ("cannot import name 'EvaluationReport' from
+#: partially initialized module 'jupyter_bighead.evaluation.report'").
+CORE_SKIPPED = ("jupyter_bighead.widgets",)
 
 log = logging.getLogger(__name__)
 _READY = threading.Event()
@@ -29,9 +37,23 @@ _LOCK = threading.Lock()
 _started = False
 
 
+def core_modules() -> list[str]:
+    """The core's modules the warm-up imports, parents before their submodules."""
+    import jupyter_bighead
+
+    return ["jupyter_bighead"] + [
+        m.name for m in pkgutil.walk_packages(jupyter_bighead.__path__, "jupyter_bighead.",
+                                              onerror=_unimportable)
+        if not m.name.startswith(CORE_SKIPPED)]
+
+
+def _unimportable(name: str) -> None:
+    log.debug("jupyter-bighead: could not preload %s", name)
+
+
 def _import_all() -> None:
     try:
-        for name in HEAVY:
+        for name in (*HEAVY, *core_modules()):
             try:
                 importlib.import_module(name)
             except Exception as exc:  # an optional library: its users report the error
