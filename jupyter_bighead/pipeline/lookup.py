@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import BlockInputError, InvalidSpec
 from .base import Block, Columns
+from .core import first_line, refuse_relative_times
 
 _REPOS: dict[str, Any] = {}
 _LOCK = threading.Lock()
@@ -119,7 +120,13 @@ class FeatureLookup(Block):
         if self.timestamp in cols:
             ts = cols[self.timestamp]
             if getattr(ts, "dtype", np.dtype("O")).kind in "OUS":  # CSV / JSON: text
-                ts = pd.to_datetime(pd.Series(ts), format="ISO8601").to_numpy()
+                refuse_relative_times(self.block_name, self.timestamp, ts)
+                try:
+                    ts = pd.to_datetime(pd.Series(ts), format="ISO8601").to_numpy()
+                except (ValueError, TypeError) as exc:
+                    raise BlockInputError(self.block_name, self.timestamp, "ISO 8601 text",
+                                          f"holds text that is not a date-time "
+                                          f"({first_line(exc)})") from None
             missing = pd.isna(ts)
             if missing.any():  # else materialize would name its internal column
                 row = int(np.flatnonzero(missing)[0])

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from jupyter_bighead.errors import BlockInputError
 from jupyter_bighead.features import EventSource, Feature, FeatureRepo
 from jupyter_bighead.pipeline import FeatureLookup, Pipeline
 from jupyter_bighead.registry import Registry
@@ -42,6 +43,7 @@ def served(tmp_path_factory):
     reg = Registry(root / "registry")
     reg.register("piped", pipe, X_valid=X[:50], y_valid=y[:50])
     srv = start_server(reg, ref="piped")
+    srv.pipe = pipe
     yield srv
     srv.close()
 
@@ -81,3 +83,20 @@ def test_a_bad_timestamp_is_refused_in_one_line_without_pandas_advice(served):
     assert body["field"] == "ts" and "01/02/2024" in body["error"]
     assert "\n" not in body["error"] and "You might want" not in body["error"]
     assert "format=" not in body["error"]
+
+
+@pytest.mark.parametrize("ts", [["now"], ["2024-01-20", "today"],
+                                np.array(["2024-01-20", " NOW"])])
+def test_the_python_api_refuses_now_and_today_too(served, ts):
+    # The same pipeline in a kernel or batch scoring: numpy's and pandas' parsers would
+    # read these as the wall clock.
+    with pytest.raises(BlockInputError) as info:
+        served.pipe.predict_proba({"user_id": [1] * len(ts), "ts": ts})
+    assert info.value.column == "ts" and "names no instant" in str(info.value)
+
+
+def test_the_python_api_says_what_is_wrong_with_a_date_in_one_line(served):
+    with pytest.raises(BlockInputError) as info:
+        served.pipe.predict_proba({"user_id": [1, 2], "ts": ["2024-01-20", "01/02/2024"]})
+    assert info.value.column == "ts" and "01/02/2024" in str(info.value)
+    assert "\n" not in str(info.value) and "You might want" not in str(info.value)
