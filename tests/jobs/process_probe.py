@@ -24,14 +24,19 @@ def leave_daemon(seconds: str, gate: str | None = None, timeout: float = 120.0) 
     """Start the daemon (``sleep seconds``); then, with ``gate``, wait for that file."""
     subprocess.run(daemon_command(seconds), shell=True, check=True)
     if gate:
-        deadline = time.monotonic() + timeout
-        while not Path(gate).exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for(gate, timeout)
     return "left"
 
 
-def deploy(home: str, registry: str) -> str:
-    """Create a local deployment of ``clf`` (alias ``production``); return its id."""
+def _wait_for(gate: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not Path(gate).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def deploy(home: str, registry: str, gate: str | None = None) -> str:
+    """Create a local deployment of ``clf`` (alias ``production``); return its id (also
+    written to ``<home>/deployed``); then, with ``gate``, wait for that file."""
     from jupyter_bighead.config import BigheadHome
     from jupyter_bighead.registry import Registry
     from jupyter_bighead.serving import DeploymentService
@@ -39,4 +44,8 @@ def deploy(home: str, registry: str) -> str:
     svc = DeploymentService(BigheadHome(home), registry=Registry(registry),
                             target_options={"local": {"registry": registry,
                                                       "poll_seconds": 0}})
-    return svc.create("clf", alias="production", user="ada").id
+    dep_id = svc.create("clf", alias="production", user="ada").id
+    (Path(home) / "deployed").write_text(dep_id)
+    if gate:
+        _wait_for(gate, 120.0)
+    return dep_id

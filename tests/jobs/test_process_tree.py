@@ -240,7 +240,8 @@ def test_stop_tree_spares_the_processes_of_other_runs_under_the_leader(tmp_path)
         os.kill(other, signal.SIGKILL)
 
 
-def test_a_deployment_created_inside_a_job_outlives_the_job(tmp_path):
+@pytest.mark.parametrize("end", ["succeeds", "is cancelled"])
+def test_a_deployment_created_inside_a_job_outlives_the_job(tmp_path, end):
     import lightgbm as lgb
     import numpy as np
 
@@ -256,12 +257,19 @@ def test_a_deployment_created_inside_a_job_outlives_the_job(tmp_path):
     registry.set_alias("clf", "production", 1)
     home = tmp_path / "home"
     ex = make_local(tmp_path)
-    job = ex.wait(ex.submit(JobSpec(
-        function="tests.jobs.process_probe:deploy",
-        parameters={"home": str(home), "registry": registry.store.uri})).id, 120)
-    assert job.state == "succeeded", job.error
+    gate = str(tmp_path / "never") if end == "is cancelled" else None
+    job = ex.submit(JobSpec(function="tests.jobs.process_probe:deploy",
+                            parameters={"home": str(home), "registry": registry.store.uri,
+                                        "gate": gate}))
+    deployed = home / "deployed"
+    assert _wait_until(lambda: deployed.exists(), 120), "".join(ex.logs(job.id))
+    if end == "is cancelled":
+        job = ex.cancel(job.id)
+    else:
+        job = ex.wait(job.id, 120)
+    assert job.state == ("cancelled" if gate else "succeeded"), job.error
     svc = DeploymentService(BigheadHome(home), registry=registry)
-    dep_id = ex.store.result(job.id)["return_value"]
+    dep_id = deployed.read_text()
     try:
         # The job and its worker are gone; the server it started serves on.
         assert _wait_until(lambda: _state(job.pid) is None)
