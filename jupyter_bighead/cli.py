@@ -13,6 +13,7 @@ command starts (kernels, feature lookups) agrees on it.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -141,13 +142,25 @@ def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
     if args.workers < 1:
         print("jupyter bighead serve: --workers must be at least 1", file=sys.stderr)
         return 2
-    serve(ServeOptions(
-        model_ref=args.model, host=args.host, port=args.port, workers=args.workers,
-        registry=args.registry, admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV),
-        poll_seconds=args.poll_seconds, extra_features=args.extra_features,
-        allow_missing=not args.no_missing, max_body_bytes=args.max_body_bytes,
-        header_timeout=args.header_timeout, body_timeout=args.body_timeout,
-    ))
+    if args.registry:
+        _registry(args).close()  # a mistyped --registry: "no registry at ...", not a new one
+    try:
+        serve(ServeOptions(
+            model_ref=args.model, host=args.host, port=args.port, workers=args.workers,
+            registry=args.registry,
+            admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV),
+            poll_seconds=args.poll_seconds, extra_features=args.extra_features,
+            allow_missing=not args.no_missing, max_body_bytes=args.max_body_bytes,
+            header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+        ))
+    except OSError as exc:
+        if (exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
+                or exc.filename is not None):  # EACCES on a file is not about the socket
+            raise
+        # A port in use (or a host not on this machine): one line, not a traceback.
+        print(f"jupyter bighead serve: error: cannot listen on {args.host}:{args.port}: "
+              f"{exc.strerror}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -162,27 +175,38 @@ def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _registry(args: argparse.Namespace) -> Any:
-    """The registry ``--registry`` names (its artifacts under the home for PostgreSQL)."""
+    """The registry ``--registry`` names (its artifacts under the home for PostgreSQL).
+
+    Only opened, never created: the commands that take ``--registry`` read it, and a
+    mistyped path raises ``NotFound`` ("no registry at ...") instead.
+    """
     from .registry import Registry
     from .registry.core import PG_SCHEMES
 
     home = BigheadHome(args.home_choice.path)
     artifacts = home.artifacts if str(args.registry).startswith(PG_SCHEMES) else None
-    return Registry(args.registry, artifacts=artifacts)
+    return Registry(args.registry, artifacts=artifacts, create=False)
 
 
 def _add_store_options(parser: argparse.ArgumentParser, *, registry: bool) -> None:
     """The options every subcommand that touches the stores shares (one place for all)."""
     group = parser.add_argument_group("stores")
     group.add_argument(
-        "--home", default=None, metavar="DIR",
+        "--home", default=None, metavar="DIR", type=_non_empty,
         help=f"home folder of the stores (default: ${HOME_ENV}, else the nearest "
              ".bighead/ in this folder or a parent, else <jupyter data dir>/bighead)")
     if registry:
         group.add_argument(
-            "--registry", default=None, metavar="R",
+            "--registry", default=None, metavar="R", type=_non_empty,
             help="registry folder or URI, e.g. postgresql://... (default: the one in the "
                  "home)")
+
+
+def _non_empty(text: str) -> str:
+    # `--home ""` (an unset shell variable) must not quietly mean "the default home".
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder or URI, not an empty string")
+    return text
 
 
 def _positive_seconds(text: str) -> float:

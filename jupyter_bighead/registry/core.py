@@ -67,15 +67,22 @@ class Registry:
     artifacts
         Where artifact files go. Required with PostgreSQL; defaults to
         ``artifacts/`` next to the SQLite database.
+    create
+        Create an embedded (SQLite) registry that does not exist yet (the default).
+        Commands that only read pass ``False``, so a mistyped path is an error rather
+        than a new, empty registry.
 
     Raises
     ------
     InvalidSpec
         For a PostgreSQL URI without ``artifacts``, or an unsupported URI scheme.
+    NotFound
+        With ``create=False``, for a SQLite registry whose database does not exist.
     """
 
     def __init__(self, location: str | os.PathLike[str],
-                 artifacts: str | os.PathLike[str] | None = None) -> None:
+                 artifacts: str | os.PathLike[str] | None = None, *,
+                 create: bool = True) -> None:
         loc = os.fspath(location)
         if loc.startswith(PG_SCHEMES):
             if artifacts is None:
@@ -83,13 +90,18 @@ class Registry:
             uri = loc
         elif loc.startswith("sqlite:///"):
             uri = loc
+            db = Path(loc[len("sqlite:///"):])
+            if not create and not db.is_file():
+                raise NotFound(f"no registry at {db} (no such database)")
             if artifacts is None:
-                artifacts = Path(loc[len("sqlite:///"):]).resolve().parent / "artifacts"
+                artifacts = db.resolve().parent / "artifacts"
         elif "://" in loc:
             open_store(loc)  # raises InvalidSpec naming the supported schemes
             raise AssertionError("unreachable")
         else:
             root = Path(loc).expanduser().resolve()
+            if not create and not (root / "registry.db").is_file():
+                raise NotFound(f"no registry at {root} (no registry.db there)")
             root.mkdir(parents=True, exist_ok=True)
             uri = f"sqlite:///{root / 'registry.db'}"
             if artifacts is None:
