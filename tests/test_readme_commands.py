@@ -1,4 +1,5 @@
-"""Every shell command in the README runs, as written, on a fresh demo workspace.
+"""Every shell command in the README runs, as written, on a fresh demo workspace, and so
+do its Python examples that are not sketches (``PYTHON_NOT_RUN`` says why for the others).
 
 The commands come from the README's ``bash`` code blocks, in order, so the README's
 own ``jupyter bighead demo --no-lab`` makes the workspace and its ``productionize
@@ -44,6 +45,46 @@ NOT_RUN = {
         "development set-up: symlinks the extension into the virtualenv",
     "jlpm build": "development: rebuilds the TypeScript extension (minutes, needs node_modules)",
     "jlpm watch": "development: a watcher that runs until stopped",
+}
+
+
+#: Python examples the test does not run (matched by their first line), and why. Every
+#: other ``python`` block runs, as written, on the demo workspace the commands made.
+PYTHON_NOT_RUN = {
+    "from jupyter_bighead.features import EventSource, Feature, FeatureRepo":
+        "a sketch: `labels` and data/bookings.parquet's columns are the reader's own",
+    "import jupyter_bighead as bh":
+        "a sketch: `model`, `X_valid`, `y_valid` and `params` are the reader's own",
+    "from lightgbm import LGBMClassifier":
+        "a sketch: `X_train`, `y_train` with columns age, price, country... are the reader's",
+    "from jupyter_bighead.jobs import JobSpec, get_executor":
+        "a sketch: train.ipynb with an `alpha` parameter is the reader's notebook",
+}
+
+#: Run a Python example like a notebook or the REPL would: each statement in turn, the
+#: value of an expression statement printed (its repr).
+RUN_PYTHON = """
+import ast, sys
+tree = ast.parse(sys.stdin.read())
+for node in tree.body:
+    exec(compile(ast.Interactive([node]), "<README>", "single"))
+"""
+
+
+def readme_python(text: str) -> list[str]:
+    """The README's ``python`` code blocks, in order."""
+    return re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)
+
+
+def check_deployment_example(out: str) -> None:
+    # svc.predict: one probability for user 42; svc.call: the v2 answer, status 200.
+    (probabilities,) = re.findall(r"^\[([\d.e-]+)\]$", out, re.M)
+    assert 0.0 < float(probabilities) < 1.0, out
+    assert re.search(r"^\(200, b'\{.*\"outputs\"", out, re.M), out
+
+
+PYTHON_CHECKS: dict[str, Callable[[str], None]] = {
+    "from jupyter_bighead.serving import DeploymentService": check_deployment_example,
 }
 
 
@@ -204,6 +245,7 @@ def test_every_readme_command_runs_on_a_fresh_demo_workspace(tmp_path):
                 if command.startswith(prefix):
                     check(cwd, result.stdout, result.stderr)
                     checked.add(prefix)
+        run_python_examples(cwd, env)
     finally:
         if server is not None:
             server.terminate()
@@ -211,3 +253,23 @@ def test_every_readme_command_runs_on_a_fresh_demo_workspace(tmp_path):
     assert server is not None, "the README's serving example was not run"
     assert checked == set(CHECKS), f"no README command for {set(CHECKS) - checked}"
     assert len(ran) >= 8, ran
+
+
+def run_python_examples(cwd: Path, env: dict[str, str]) -> None:
+    blocks = readme_python(README.read_text("utf-8"))
+    firsts = [b.splitlines()[0] for b in blocks]
+    stale = [f for f in PYTHON_NOT_RUN if f not in firsts]
+    assert not stale, f"PYTHON_NOT_RUN lists examples the README no longer has: {stale}"
+    ran = set()
+    for block in blocks:
+        first = block.splitlines()[0]
+        if first in PYTHON_NOT_RUN:
+            continue
+        result = subprocess.run([sys.executable, "-c", RUN_PYTHON], input=block, cwd=cwd,
+                                env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{first!r}:\n{result.stdout}\n{result.stderr}"
+        check = PYTHON_CHECKS.get(first)
+        assert check, f"README example {first!r}: give it a check or a PYTHON_NOT_RUN reason"
+        check(result.stdout)
+        ran.add(first)
+    assert ran == set(PYTHON_CHECKS), f"no README example for {set(PYTHON_CHECKS) - ran}"
