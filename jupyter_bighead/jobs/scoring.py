@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from ..registry import ModelVersion, Registry
     from .spec import JobSpec
 
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _REF = re.compile(
     r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)(?:@(?P<alias>[A-Za-z][A-Za-z0-9_.-]*)|:(?P<version>[0-9]{1,18}))?\Z"
 )
@@ -135,7 +137,11 @@ def score(
     total = _rows(source)
     done = 0
     fetched: tuple[str, ...] = ()
-    tmp = target.with_name(f".{target.name}.partial")
+    # A fresh, exclusively created temporary file: O_EXCL never follows a symlink a
+    # user planted at a fixed name, so nothing is written outside the output's folder.
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
+    fh = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o666),
+                   "wb")
     writer = None
     try:
         for chunk in _chunks(source, chunk_size):
@@ -167,10 +173,10 @@ def score(
 
                 table = pa.Table.from_pandas(out, preserve_index=False)
                 if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
+                    writer = pq.ParquetWriter(fh, table.schema)
                 writer.write_table(table)
             else:
-                out.to_csv(tmp, mode="a" if done else "w", header=not done, index=False)
+                out.to_csv(fh, header=not done, index=False, encoding="utf-8")
             done += len(out)
             if progress:
                 progress(done, total)
@@ -180,13 +186,15 @@ def score(
         if done == 0:  # an empty input still gives a well-formed, empty output
             empty = pd.DataFrame({"prediction": pd.Series([], dtype="float64")})
             if out_format == "csv":
-                empty.to_csv(tmp, index=False)
+                empty.to_csv(fh, index=False, encoding="utf-8")
             else:
-                empty.to_parquet(tmp)
+                empty.to_parquet(fh)
+        fh.close()
         os.replace(tmp, target)
     finally:
         if writer is not None:
             writer.close()
+        fh.close()
         tmp.unlink(missing_ok=True)
     return ScoreResult(mv.name, mv.version, done, target, fetched)
 
