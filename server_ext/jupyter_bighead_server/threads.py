@@ -12,6 +12,7 @@ as handlers import them lazily.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import logging
 import pkgutil
@@ -85,5 +86,12 @@ def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``asyncio.to_thread`` once the heavy imports are done."""
-    return await asyncio.to_thread(_call, fn, *args, **kwargs)
+    """Run ``fn`` in the default executor once the heavy imports are done.
+
+    Unlike ``asyncio.to_thread`` the call does not inherit the handler's context
+    variables: jupyter_core keeps "this thread's event loop" in one, so nbclient's
+    sync calls (productionize with ``execute``) would find the server's running loop
+    and fail with "This event loop is already running".
+    """
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, functools.partial(_call, fn, *args, **kwargs))
