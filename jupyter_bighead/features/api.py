@@ -101,12 +101,9 @@ def preview(
         raise InvalidSpec("'entities' must be a non-empty list of entity ids")
     when = None
     if at:
-        import pandas as pd
+        from .timestamps import parse_timestamp
 
-        try:
-            when = pd.Timestamp(at)
-        except (ValueError, TypeError) as exc:
-            raise InvalidSpec(f"'at' {at!r} is not an ISO date-time: {exc}") from exc
+        when = parse_timestamp(at)
         if when.tzinfo is not None:
             when = when.tz_convert("UTC").tz_localize(None)
     frame = repo.online(list(entities), list(refs), at=when)

@@ -338,7 +338,8 @@ class FeatureRepo:
         ``entity`` and ``at``, so online and offline values agree by construction.
         ``at=None`` means now (epoch milliseconds, compatible with naive and aware
         sources; the output ``at`` column is then a UTC timestamp). A datetime or
-        ``pd.Timestamp`` is used as given; an integer is epoch milliseconds.
+        ``pd.Timestamp`` is used as given; an integer is epoch milliseconds; a string
+        must be ISO 8601 of at most 64 characters (InvalidSpec otherwise).
 
         Returns
         -------
@@ -358,7 +359,12 @@ class FeatureRepo:
                 {"entity": ents, "at": np.full(len(ents), int(at), dtype=np.int64)}
             )
         else:
-            stamp = pd.Timestamp(at)
+            if isinstance(at, str):
+                from .timestamps import parse_timestamp
+
+                stamp = parse_timestamp(at, "at")
+            else:
+                stamp = pd.Timestamp(at)
             spine = pd.DataFrame(
                 {"entity": ents, "at": pd.Series([stamp] * len(ents), dtype=object)}
             )

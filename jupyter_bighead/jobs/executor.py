@@ -100,10 +100,11 @@ class Executor(ABC):
 
     def list(self, limit: int = 50, offset: int = 0, state: str | None = None) -> list[JobRecord]:
         """This executor's jobs, newest first."""
-        records = [self._refresh(r) for r in self.store.all() if r.executor == self.name]
-        if state:
-            records = [r for r in records if r.state == state]
-        return records[offset: offset + limit]
+        records = [r for r in self.store.all() if r.executor == self.name]
+        if not state:  # bring only the page asked for up to date
+            return [self._refresh(r) for r in records[offset: offset + limit]]
+        records = [r if r.final else self._refresh(r) for r in records]
+        return [r for r in records if r.state == state][offset: offset + limit]
 
     def cancel(self, job_id: str) -> JobRecord:
         """Stop the job and everything it started; a finished job is returned unchanged."""
@@ -196,30 +197,32 @@ class Executor(ABC):
     def _resolve_notebook(self, spec: JobSpec) -> JobSpec:
         if spec.notebook is None:
             return spec
+        from ..notebooks.productionize import read_notebook
+
         path = Path(spec.notebook).expanduser().resolve()
         if not path.is_file():
             raise NotFound(f"notebook {spec.notebook} does not exist")
+        # Refuse what is no notebook now (InvalidSpec), not as a failed run later.
+        nb = read_notebook(path)
         if spec.parameters:
-            _check_parameters(path, spec.parameters)
+            _check_parameters(nb, path.name, spec.parameters)
         from dataclasses import replace
 
         return replace(spec, notebook=str(path))
 
 
-def _check_parameters(path: Path, parameters: Mapping[str, Any]) -> None:
+def _check_parameters(nb: Any, filename: str, parameters: Mapping[str, Any]) -> None:
     from ..notebooks.module import parameters_from
-    from ..notebooks.productionize import read_notebook
     from ..notebooks.tags import is_parameters
 
-    nb = read_notebook(path)
     cells = [(i, c) for i, c in enumerate(nb.cells) if is_parameters(c)]
     if not cells:
-        raise InvalidSpec(f"parameters {sorted(parameters)} were given but {path.name} has "
+        raise InvalidSpec(f"parameters {sorted(parameters)} were given but {filename} has "
                           "no cell tagged 'parameters'")
     declared, _ = parameters_from(cells[0][1], cells[0][0])
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
-        raise InvalidSpec(f"parameters {unknown} are not in the parameters cell of {path.name} "
+        raise InvalidSpec(f"parameters {unknown} are not in the parameters cell of {filename} "
                           f"(it declares {sorted(declared)})")
 
 

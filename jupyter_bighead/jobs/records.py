@@ -8,6 +8,7 @@ by the worker when it finishes; its presence is what makes a run final).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -24,6 +25,20 @@ from .spec import JobSpec
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINAL = frozenset({"succeeded", "failed", "cancelled"})
 _JOB_ID = re.compile(r"[a-z0-9][a-z0-9-]{5,62}\Z")
+
+
+def _nonfinite_as_none(text: str) -> Any:
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def load_json(text: str) -> Any:
+    """Parse a stored record, reading NaN, Infinity and out-of-range numbers as null.
+
+    Such values are refused on the way in; a record written by an older version (or by
+    hand) must still never make a listing fail for everyone.
+    """
+    return json.loads(text, parse_constant=lambda _name: None, parse_float=_nonfinite_as_none)
 
 
 def now() -> str:
@@ -98,7 +113,7 @@ class JobStore:
     def load(self, job_id: str) -> JobRecord:
         path = self.folder(job_id) / "record.json"
         try:
-            return JobRecord.from_dict(json.loads(path.read_text("utf-8")))
+            return JobRecord.from_dict(load_json(path.read_text("utf-8")))
         except FileNotFoundError:
             raise NotFound(f"job {job_id!r} does not exist") from None
 
@@ -107,7 +122,7 @@ class JobStore:
         records = []
         for path in self.root.glob("*/record.json"):
             try:
-                records.append(JobRecord.from_dict(json.loads(path.read_text("utf-8"))))
+                records.append(JobRecord.from_dict(load_json(path.read_text("utf-8"))))
             except (OSError, ValueError, KeyError, TypeError, InvalidSpec):
                 continue  # a half-created folder is not a job
         yield from sorted(records, key=lambda r: (r.created, r.id), reverse=True)
@@ -115,7 +130,7 @@ class JobStore:
     def result(self, job_id: str) -> dict[str, Any] | None:
         """The worker's ``result.json``, or None while the run is not finished."""
         try:
-            data = json.loads((self.folder(job_id) / "result.json").read_text("utf-8"))
+            data = load_json((self.folder(job_id) / "result.json").read_text("utf-8"))
         except (FileNotFoundError, ValueError):
             return None
         return data if isinstance(data, dict) else None

@@ -16,6 +16,7 @@ from typing import Any
 
 from .._io import atomic_write_text
 from ..errors import Conflict, InvalidSpec, NotFound
+from .records import load_json
 from .spec import _DAYS, _MONTHS, JobSpec, validate_cron
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
@@ -96,7 +97,7 @@ class ScheduleStore:
         out = []
         for path in sorted(self.root.glob("*.json")):
             try:
-                data = json.loads(path.read_text("utf-8"))
+                data = load_json(path.read_text("utf-8"))
                 out.append(Schedule(data["name"], JobSpec.from_dict(data["spec"]), data["user"],
                                     data["created"], data.get("last_fired")))
             except (OSError, ValueError, KeyError, TypeError, InvalidSpec):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -12,6 +13,8 @@ from ..errors import InvalidSpec
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\Z")
 _FUNCTION = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*\Z")
+#: A kernelspec name as jupyter_client allows it (no path separators).
+_KERNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 _DIGITS = re.compile(r"[0-9]{1,9}\Z")
 _CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31),
                 ("month", 1, 12), ("day of week", 0, 7))
@@ -127,6 +130,37 @@ BUILTIN_JOB_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "jupyter_bighead.jobs.scoring:score_job": ("input", "output"),
 }
 
+#: The most bytes a job spec's ``parameters``, ``labels`` and ``resources`` may take
+#: as JSON together: specs are stored with every run, schedule and sweep and listed
+#: by the lab's Jobs panel, so a huge one would slow every listing.
+MAX_SPEC_BYTES = 64 * 1024
+
+
+def check_json_values(value: Any, what: str, max_bytes: int = MAX_SPEC_BYTES) -> int:
+    """Check that ``value`` is plain JSON (no NaN or Infinity) of at most ``max_bytes``;
+    return its size.
+
+    Raises
+    ------
+    InvalidSpec
+        Naming ``what`` when the value is not JSON, holds NaN/Infinity, or is too big.
+    """
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise InvalidSpec(f"{what} may not hold NaN or Infinity (they are not JSON)") \
+            from None
+    except RecursionError:
+        raise InvalidSpec(f"{what} is nested too deeply") from None
+    except TypeError as exc:
+        raise InvalidSpec(f"{what} must hold only JSON values: {str(exc)[:200]}") from None
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise InvalidSpec(f"{what} take {size} bytes as JSON; a job spec's parameters, "
+                          f"labels and resources may take at most {max_bytes} bytes")
+    return size
+
+
 DEFAULT_PROFILES = {"default": ComputeProfile("default", description="1 CPU, 2 GiB, no GPU")}
 
 
@@ -160,11 +194,19 @@ class JobSpec:
                                   f"{type(getattr(self, key)).__name__}")
         if any(not isinstance(k, str) for k in self.parameters):
             raise InvalidSpec("parameter names must be strings")
+        check_json_values({"parameters": dict(self.parameters), "labels": dict(self.labels),
+                           "resources": dict(self.resources)},
+                          "parameters, labels and resources")
         if (self.notebook is None) == (self.function is None):
             raise InvalidSpec("a job runs exactly one of 'notebook' or 'function'")
         if self.function is not None and (not isinstance(self.function, str)
                                           or not _FUNCTION.match(self.function)):
             raise InvalidSpec(f"function {self.function!r} must look like 'package.module:func'")
+        if self.notebook is not None and not self.notebook.lower().endswith(".ipynb"):
+            raise InvalidSpec(f"notebook {_shown(self.notebook)} must be a .ipynb file")
+        if self.kernel is not None and not _KERNEL.match(self.kernel):
+            raise InvalidSpec(f"kernel {_shown(self.kernel)} is not a kernelspec name "
+                              "(letters, digits, '.', '_', '-')")
         if self.name is not None and not _NAME.match(self.name):
             raise InvalidSpec(f"job name {self.name!r} may use letters, digits, '_', '.', '-'")
         if self.schedule is not None:
@@ -197,6 +239,11 @@ class JobSpec:
         if unknown:
             raise InvalidSpec(f"unknown job spec keys {sorted(unknown)}; known: {sorted(known)}")
         return cls(**dict(data))
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def check_within_profile(spec: JobSpec, profile: ComputeProfile) -> dict[str, Any]:

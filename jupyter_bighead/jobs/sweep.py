@@ -202,10 +202,12 @@ def sweep(
     deadline = time.monotonic() + timeout
     while pending or running:
         while pending and len(running) < max_parallel:
-            params = {**spec.parameters, **pending.pop(0)}
+            swept = pending.pop(0)
             labels = {**spec.labels, "sweep": sweep_id or "yes"}
-            record = executor.submit(replace(spec, parameters=params, labels=labels))
-            running[record.id] = params
+            record = executor.submit(replace(spec, parameters={**spec.parameters, **swept},
+                                             labels=labels))
+            # A trial keeps only the values it varies: the spec's own are in the sweep once.
+            running[record.id] = swept
         for job_id in list(running):
             record = executor.status(job_id)
             if record.final:

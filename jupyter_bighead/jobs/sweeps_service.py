@@ -19,7 +19,8 @@ from typing import Any
 from .._io import atomic_write_text
 from ..errors import BigheadError, InvalidSpec, NotFound
 from .executor import Executor
-from .spec import JobSpec, check_within_profile
+from .records import load_json
+from .spec import MAX_SPEC_BYTES, JobSpec, check_json_values, check_within_profile
 from .sweep import Trial, _trial_dict, sweep, trial_parameters
 
 _ID = re.compile(r"sweep-[0-9]{14}-[0-9a-f]{6}\Z")
@@ -48,6 +49,9 @@ class SweepService:
         if not isinstance(space, dict):
             raise InvalidSpec("'space' must be an object of parameter -> values")
         # JSON has no tuples: a random range comes as {"low": a, "high": b}.
+        # Stored with the sweep and shown by every listing: plain, finite, bounded JSON.
+        check_json_values({"space": space, "options": options}, "the space and options",
+                          MAX_SPEC_BYTES)
         space = {k: (v["low"], v["high"]) if isinstance(v, dict) and {"low", "high"} <= set(v)
                  else v for k, v in space.items()}
         _check_options(options)
@@ -88,16 +92,29 @@ class SweepService:
 
     def get(self, sweep_id: str) -> dict[str, Any]:
         try:
-            state: dict[str, Any] = json.loads(self._path(sweep_id).read_text("utf-8"))
+            state = load_json(self._path(sweep_id).read_text("utf-8"))
         except FileNotFoundError:
             raise NotFound(f"sweep {sweep_id!r} does not exist") from None
+        if not isinstance(state, dict):
+            raise NotFound(f"sweep {sweep_id!r} has no readable record")
         if state.get("state") == "running" and sweep_id not in _ALIVE:
             state["state"] = "interrupted"  # its server stopped before it finished
         return state
 
-    def list(self) -> list[dict[str, Any]]:
-        names = sorted((p.stem for p in self.root.glob("sweep-*.json")), reverse=True)
-        return [self.get(n) for n in names if _ID.match(n)]
+    def list(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Sweeps, newest first: ``limit`` of them from ``offset`` on (unreadable
+        records are left out)."""
+        names = sorted((p.stem for p in self.root.glob("sweep-*.json") if _ID.match(p.stem)),
+                       reverse=True)
+        out: list[dict[str, Any]] = []
+        for name in names[offset:]:
+            if len(out) >= limit:
+                break
+            try:
+                out.append(self.get(name))
+            except (OSError, ValueError, NotFound):
+                continue
+        return out
 
     def _save(self, state: dict[str, Any]) -> None:
         atomic_write_text(self._path(state["id"]), json.dumps(state, indent=2, default=str))

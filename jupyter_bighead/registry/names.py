@@ -62,8 +62,9 @@ def check_version(version: object, what: str = "version") -> int:
         value = version
     elif isinstance(version, float) and version.is_integer():
         value = int(version)
-    elif isinstance(version, str) and re.fullmatch(r"[0-9]{1,40}", version.strip()):
-        value = int(version.strip())
+    elif isinstance(version, str) and re.fullmatch(r"[0-9]{1,40}", version):
+        # No stripping: like the name validators, "1\n" or " 1" is not a version.
+        value = int(version)
     else:
         shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:40] + "..."
         raise InvalidSpec(f"{what} {shown} is not a version number (a whole number >= 1)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Callable
 from http import HTTPStatus
@@ -66,6 +67,18 @@ def server_user() -> str:
     from jupyter_bighead.jobs.executor import current_user
 
     return current_user()
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ValueError(f"number {shown} is out of range")
+    return value
 
 
 def _body_checked(verb: Callable[..., Any]) -> Callable[..., Any]:
@@ -140,7 +153,8 @@ class BigheadHandler(APIHandler):
     def get_json_object(self) -> dict[str, Any]:
         """The request body as a JSON object; a 400 names the problem otherwise."""
         try:
-            body = json.loads(self.request.body or b"{}")
+            body = json.loads(self.request.body or b"{}", parse_constant=_refuse_constant,
+                              parse_float=_finite_float)
         except ValueError as exc:
             raise web.HTTPError(400, f"request body is not valid JSON: {exc}") from exc
         except RecursionError:

@@ -133,8 +133,16 @@ class SweepsHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """Every sweep, newest first, with its trials so far."""
-        self.write_json({"items": await in_thread(self.bighead.sweeps().list)})
+        """``?limit=&offset=``: sweeps (default 50, at most 1000), newest first, with
+        their trials so far."""
+        limit = self.int_argument("limit", 50) or 50
+        if not 1 <= limit <= 1000:
+            raise InvalidSpec("limit must be 1-1000")
+        offset = self.int_argument("offset", 0) or 0
+        if offset < 0:
+            raise InvalidSpec("offset must be >= 0")
+        self.write_json({"items": await in_thread(self.bighead.sweeps().list, limit=limit,
+                                                  offset=offset)})
 
     @web.authenticated
     @authorized
