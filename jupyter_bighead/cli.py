@@ -22,7 +22,7 @@ from typing import Any
 
 from . import __version__
 from .config import HOME_ENV, BigheadHome, find_home
-from .errors import BigheadError
+from .errors import BigheadError, NotFound
 
 
 def _cmd_demo(args: argparse.Namespace, lab_args: list[str]) -> int:
@@ -110,6 +110,7 @@ def _cmd_report(args: argparse.Namespace, _extra: list[str]) -> int:
 def _cmd_score(args: argparse.Namespace, _extra: list[str]) -> int:
     from .jobs.scoring import score
 
+    _check_reading(args)
     bar = None
 
     def progress(done: int, total: int | None) -> None:
@@ -142,8 +143,7 @@ def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
     if args.workers < 1:
         print("jupyter bighead serve: --workers must be at least 1", file=sys.stderr)
         return 2
-    if args.registry:
-        _registry(args).close()  # a mistyped --registry: "no registry at ...", not a new one
+    _check_reading(args)  # a mistyped --registry or --home: "no registry at ..."
     try:
         serve(ServeOptions(
             model_ref=args.model, host=args.host, port=args.port, workers=args.workers,
@@ -186,6 +186,21 @@ def _registry(args: argparse.Namespace) -> Any:
     home = BigheadHome(args.home_choice.path)
     artifacts = home.artifacts if str(args.registry).startswith(PG_SCHEMES) else None
     return Registry(args.registry, artifacts=artifacts, create=False)
+
+
+def _check_reading(args: argparse.Namespace) -> None:
+    """Refuse, before anything is opened, a registry that a reading command would create.
+
+    ``--registry`` is checked by :func:`_registry`; without it the home's registry is
+    read, and a home folder that does not exist (``--home /tmp/typo``) is an error.
+    """
+    if args.registry:
+        _registry(args).close()
+        return
+    home = args.home_choice.path
+    if not home.is_dir():
+        raise NotFound(f"no registry at {home}: the home folder does not exist "
+                       f"({args.home_choice.reason})")
 
 
 def _add_store_options(parser: argparse.ArgumentParser, *, registry: bool) -> None:

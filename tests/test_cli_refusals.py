@@ -65,3 +65,16 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(home, registry_with_model, c
     assert code == 1
     assert f"jupyter bighead serve: error: cannot listen on 127.0.0.1:{port}: " in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [
+    ["score", "m", "--input", "in.parquet", "--output", "out.parquet"],
+    ["serve", "m", "--port", "0"],
+])
+def test_reading_commands_refuse_a_mistyped_home_and_create_none(tmp_path, home, capsys,
+                                                                 command):
+    typo = tmp_path / "typo-home"
+    assert main([*command, "--home", str(typo)]) == 1
+    assert f"error: no registry at {typo}: the home folder does not exist" in \
+        capsys.readouterr().err
+    assert not typo.exists()
