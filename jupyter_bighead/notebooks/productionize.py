@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 from .._io import atomic_write_text
 from ..errors import Conflict, DependencyError, InvalidSpec, NotFound
 from ..gitinfo import git_state
-from .deps import DependencyReport, check_dependencies
+from .deps import DependencyReport, cell_source, check_dependencies
 from .module import build_module
 from .tags import is_parameters, is_production_code, is_prototype
 
@@ -77,6 +77,25 @@ def read_notebook(path: str | Path) -> Any:
     return nb
 
 
+_NOTEBOOK_KEYS = {"metadata", "nbformat", "nbformat_minor", "cells"}
+_CELL_KEYS = {"code": {"id", "cell_type", "metadata", "source", "outputs", "execution_count"},
+              "markdown": {"id", "cell_type", "metadata", "source", "attachments"},
+              "raw": {"id", "cell_type", "metadata", "source", "attachments"}}
+
+
+def _refuse_surrogates(nb: Any, path: Path) -> None:
+    """A lone surrogate (``'\\ud800'`` in the JSON) cannot be written as UTF-8: refuse it."""
+    for index, cell in enumerate(nb.cells):
+        for number, line in enumerate(cell_source(cell).splitlines(), start=1):
+            bad = next((ch for ch in line if "\ud800" <= ch <= "\udfff"), None)
+            if bad is not None:
+                raise InvalidSpec(
+                    f"{path.name}: cell {index + 1}, line {number} holds a lone surrogate "
+                    f"(U+{ord(bad):04X}), which no UTF-8 file can hold; write it as an "
+                    f"escape ('\\u{ord(bad):04x}') in the notebook",
+                    details={"cell": index, "line": number})
+
+
 def _repaired(nb: Any, path: Path, error: Any) -> Any:
     import nbformat
     from nbformat.validator import normalize
@@ -87,7 +106,11 @@ def _repaired(nb: Any, path: Path, error: Any) -> Any:
     if nb.get("nbformat") == 4 and int(nb.get("nbformat_minor", 0)) < 5 \
             and any("id" in c for c in cells):
         nb["nbformat_minor"] = 5  # cell ids are part of nbformat 4.5
+    for key in set(nb) - _NOTEBOOK_KEYS:
+        nb.pop(key)  # stray keys nbformat.read accepts with a warning
     for cell in cells:
+        for key in set(cell) - _CELL_KEYS.get(str(cell.get("cell_type")), set(cell)):
+            cell.pop(key)
         if int(nb.get("nbformat_minor", 0)) >= 5 and "id" not in cell:
             cell["id"] = uuid.uuid4().hex[:8]
         if cell.get("cell_type") == "code":
@@ -105,9 +128,50 @@ def _repaired(nb: Any, path: Path, error: Any) -> Any:
     return fixed
 
 
-def module_name_for(stem: str) -> str:
+def module_name_for(stem: str, imports: Iterable[str] = ()) -> str:
+    """The generated module's name: ``stem`` as an identifier that shadows no module.
+
+    ``python lightgbm_production/lightgbm.py`` would import itself on
+    ``import lightgbm``: a name the notebook imports, a standard-library module or
+    an installed top-level module gets the suffix ``_production``.
+    """
     name = re.sub(r"\W+", "_", stem).strip("_").lower() or "notebook"
-    return ("nb_" + name) if name[0].isdigit() else name
+    name = ("nb_" + name) if name[0].isdigit() else name
+    return name + "_production" if _importable(name, imports) else name
+
+
+def _importable(name: str, imports: Iterable[str]) -> bool:
+    import importlib.util
+    import sys
+
+    if name in set(imports) or name in sys.stdlib_module_names or name in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _top_level_imports(cells: Iterable[Any]) -> set[str]:
+    """Top-level module names the code cells import (as far as they parse)."""
+    import ast
+
+    from .source import to_python
+
+    found: set[str] = set()
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        try:
+            tree = ast.parse(to_python(cell_source(cell)))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found
 
 
 def productionize(
@@ -153,6 +217,7 @@ def productionize(
             "tagged 'parameters'"
         )
 
+    _refuse_surrogates(nb, source)
     say("checking that production cells do not depend on prototype cells")
     report = check_dependencies(nb.cells)
     if not report.ok:
@@ -163,7 +228,7 @@ def productionize(
 
     out = Path(out_dir).resolve() if out_dir else source.parent / f"{source.stem}_production"
     prod_nb_path = out / f"{source.stem}.ipynb"
-    module_path = out / f"{module_name_for(source.stem)}.py"
+    module_path = out / f"{module_name_for(source.stem, _top_level_imports(nb.cells))}.py"
     manifest_path = out / MANIFEST
     targets = [prod_nb_path, module_path, manifest_path]
     if source in targets:
@@ -185,6 +250,11 @@ def productionize(
         kept.append(cell)
     prod.cells = kept
     module_text, warnings = build_module(kept, source.name, digest)
+    # Names no production cell, builtin or import binds: the module will raise NameError
+    # there unless something outside the notebook provides them. Say so where people look.
+    warnings += [f"cell {index + 1}: {', '.join(names)} will be undefined when the module "
+                 "runs (bound by no production cell, import or builtin)"
+                 for index, names in sorted(report.undefined.items())]
     for cell in prod.cells:
         cell.metadata.pop("bighead_index", None)
 
@@ -201,11 +271,18 @@ def productionize(
         "removed_cells": list(removed),
         "warnings": warnings,
     }
+    texts = {prod_nb_path: nbformat.writes(prod) + "\n", module_path: module_text,
+             manifest_path: json.dumps(manifest, indent=2) + "\n"}
+    for target, text in texts.items():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # e.g. a lone surrogate in the metadata
+            raise InvalidSpec(f"{target.name} cannot be written as UTF-8: {exc.reason} "
+                              f"({text[exc.start:exc.end]!a})") from exc
     say(f"writing {prod_nb_path.name}, {module_path.name} and {MANIFEST} to {out}")
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(prod_nb_path, nbformat.writes(prod) + "\n")
-    atomic_write_text(module_path, module_text)
-    atomic_write_text(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    for target, text in texts.items():
+        atomic_write_text(target, text)
 
     executed = None
     if execute:

@@ -31,6 +31,9 @@ from .tags import is_prototype
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")  # under a paragraph: "===" is H1, "---" H2
+_HTML_HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1\s*>", re.I | re.S)
+_HTML_ID = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 
 @dataclass(frozen=True)
@@ -50,21 +53,59 @@ def heading_anchor(text: str) -> str:
     return quote(text.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
 
 
+def _entry(level: int, text: str, anchor: str | None = None) -> dict[str, Any]:
+    text = re.sub(r"[*_`]", "", text).strip()
+    return {"level": level, "text": text, "anchor": anchor or heading_anchor(text)}
+
+
+def _html_heading_text(inner: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+
+
 def table_of_contents(cells: Sequence[Any]) -> list[dict[str, Any]]:
+    """Headings H1 to H3 of the markdown cells: ATX (``##``), setext (``===``) and HTML."""
     toc = []
     for cell in cells:
         if cell.get("cell_type") != "markdown":
             continue
         fenced = False
+        paragraph: list[str] = []
         for line in cell_source(cell).splitlines():
             if line.lstrip().startswith("```"):
                 fenced = not fenced
-            match = None if fenced else _HEADING.match(line)
+                paragraph = []
+                continue
+            if fenced:
+                continue
+            match = _HEADING.match(line)
+            setext = _SETEXT.match(line)
+            html_heads = list(_HTML_HEADING.finditer(line))
             if match:
-                text = re.sub(r"[*_`]", "", match.group(2))
-                toc.append({"level": len(match.group(1)), "text": text,
-                            "anchor": heading_anchor(text)})
+                toc.append(_entry(len(match.group(1)), match.group(2)))
+            elif setext and paragraph:
+                toc.append(_entry(1 if setext.group(1)[0] == "=" else 2, " ".join(paragraph)))
+            for head in html_heads:
+                ident = _HTML_ID.search(head.group(2))
+                anchor = next((g for g in ident.groups() if g is not None), None) \
+                    if ident else None
+                toc.append(_entry(int(head.group(1)), _html_heading_text(head.group(3)), anchor))
+            paragraph = [] if (match or setext or html_heads or not line.strip()) \
+                else [*paragraph, line.strip()]
     return toc
+
+
+def _anchor_html_headings(nb: Any) -> None:
+    """Give HTML headings without an id the id the table of contents links to."""
+    def add_id(head: re.Match[str]) -> str:
+        if _HTML_ID.search(head.group(2)):
+            return head.group(0)
+        anchor = html.escape(heading_anchor(
+            re.sub(r"[*_`]", "", _html_heading_text(head.group(3))).strip()))
+        return f'<h{head.group(1)} id="{anchor}"{head.group(2)}>{head.group(3)}</h{head.group(1)}>'
+
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            cell["source"] = _HTML_HEADING.sub(add_id, cell_source(cell))
 
 
 def plotly_div(figure: dict[str, Any]) -> str:
@@ -136,12 +177,11 @@ def numbered_toc(
     """The report's contents: without the title heading, each entry numbered per level.
 
     Numbers run within a level and restart under each parent ("2", "2.1", "2.2", "3").
-    When the notebook numbers its own headings ("## 1. The platform") nothing is added,
-    so a heading is never numbered twice.
+    A heading the notebook numbers itself ("## 1. The platform") gets no number added,
+    so it is never numbered twice; the others are still numbered.
     """
     entries = [dict(e) for e in toc if not (title is not None and e["level"] == 1
                                             and e["text"] == title)]
-    own = any(_OWN_NUMBER.match(str(e["text"])) for e in entries)
     top = min((int(e["level"]) for e in entries), default=1)
     counters: list[int] = []
     for entry in entries:
@@ -149,6 +189,8 @@ def numbered_toc(
         counters = counters[:depth] + [0] * (depth - len(counters))
         counters[depth - 1] += 1
         entry["depth"] = depth
+        # Decided per heading: one the notebook numbers itself is not numbered twice.
+        own = _OWN_NUMBER.match(str(entry["text"]))
         entry["number"] = "" if own else ".".join(str(c) for c in counters if c)
     return entries
 
@@ -178,6 +220,7 @@ def render_report(
     if strip_prototype:
         nb.cells = [c for c in nb.cells if not is_prototype(c)]
     has_plotly = _inline_plotly_outputs(nb)
+    _anchor_html_headings(nb)
     appendix = "".join(
         f'<section class="bighead-section" id="{html.escape(s.anchor_id())}">'
         f"<h2>{html.escape(s.title)}</h2>{s.html}</section>"
@@ -206,7 +249,9 @@ def render_report(
         template_name="bighead_report",
         embed_images=True,
     )
-    body, _ = exporter.from_notebook_node(nb, resources={"bighead": bighead})
+    # nbconvert's <title> is the notebook's name from resources (default "Notebook").
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"bighead": bighead, "metadata": {"name": title}})
     return str(body)
 
 

@@ -131,14 +131,15 @@ def test_toc_numbers_each_level_once_without_the_title(tmp_path):
     assert "<ol>" not in page.split('id="bighead-toc"')[1].split("</nav>")[0]
 
 
-def test_toc_adds_no_numbers_when_the_notebook_numbers_its_headings(tmp_path):
+def test_toc_adds_no_numbers_to_headings_the_notebook_numbers_itself(tmp_path):
     from jupyter_bighead.notebooks.report import render_report
 
     src = write_nb(tmp_path / "n.ipynb", [
         md("# Welcome"), md("## 1. The platform"), md("## 2. The data"),
         md("## What comes next")])
+    # Decided per heading: the unnumbered one still gets its number.
     assert toc_numbers(render_report(src, sections=[])) == [
-        ("1", "", "1. The platform"), ("1", "", "2. The data"), ("1", "", "What comes next")]
+        ("1", "", "1. The platform"), ("1", "", "2. The data"), ("1", "3", "What comes next")]
 
 
 def test_report_function_is_exported_from_the_package_and_the_module_still_imports(tmp_path):
