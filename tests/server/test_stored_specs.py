@@ -128,11 +128,13 @@ async def test_kernel_and_notebook_are_checked_at_submit(jp_fetch, jp_root_dir, 
     assert not list((bighead_home / "jobs").glob("*/record.json"))
 
 
-@pytest.mark.parametrize("version", ["1%0A", "%201", "1%20", "%EF%BC%91"])
+@pytest.mark.parametrize("version", ["1\n", " 1", "1 ", "\uff11"])
 async def test_a_version_with_whitespace_is_not_a_version(jp_fetch, version):
+    # jp_fetch URL-encodes the part: the server sees /versions/1%0A and so on.
     with pytest.raises(HTTPClientError) as info:
-        await jp_fetch(f"bighead/api/models/clf/versions/{version}")
-    assert info.value.code == 400
+        await jp_fetch("bighead", "api", "models", "clf", "versions", version)
+    assert info.value.code == 400  # checked before the model is looked up (else 404)
+    assert "is not a version number" in json.loads(info.value.response.body)["message"]
 
 
 async def test_a_long_preview_timestamp_is_refused_at_once(jp_fetch):
