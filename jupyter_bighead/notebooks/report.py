@@ -252,7 +252,9 @@ def render_report(
     # nbconvert's <title> is the notebook's name from resources (default "Notebook").
     body, _ = exporter.from_notebook_node(
         nb, resources={"bighead": bighead, "metadata": {"name": title}})
-    return str(body)
+    # A lone surrogate (the notebook's JSON may hold "\\ud800") has no UTF-8 form: show
+    # it escaped, as the code spells it, rather than fail to write or send the page.
+    return str(body).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def report(

@@ -91,3 +91,13 @@ def test_notebook_names_with_quotes_and_backslashes_give_a_module_that_runs(tmp_
     module = load_module(result.module)
     assert module.main() == {"x": 1}
     assert f"{stem}.ipynb" in module.__doc__
+
+
+def test_a_report_shows_a_lone_surrogate_escaped_instead_of_failing(tmp_path):
+    from jupyter_bighead.notebooks.report import report
+
+    src = tmp_path / "nb.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 'PLACE'")])
+    src.write_text(nbformat.writes(nb).replace("PLACE", "\\ud800"), "utf-8")
+    page = report(src, sections=[]).read_text("utf-8")
+    assert "\\ud800" in page
