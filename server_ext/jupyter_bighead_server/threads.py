@@ -85,6 +85,17 @@ def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return fn(*args, **kwargs)
 
 
+async def ready() -> None:
+    """Wait, without blocking the event loop, until the start-up imports are done.
+
+    A handler that imports a core module lazily on the event loop awaits this first, so
+    its import never races the background import thread (the partially initialized
+    module of :data:`CORE_SKIPPED`'s comment).
+    """
+    if not _READY.is_set():
+        await asyncio.get_running_loop().run_in_executor(None, wait_ready)
+
+
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``fn`` in the default executor once the heavy imports are done.
 

@@ -26,6 +26,8 @@ from jupyter_bighead.errors import (
     Unavailable,
 )
 
+from ..threads import ready
+
 if TYPE_CHECKING:
     from ..service import BigheadService
 
@@ -121,6 +123,10 @@ class BigheadHandler(APIHandler):
         self._body = bytearray()
         self._body_size = 0
         await super().prepare()
+        # Handlers import core modules lazily, some on the event loop (building the
+        # registry or feature repo): never while the start-up import thread is halfway
+        # through the same modules (that hands out partially initialized modules).
+        await ready()
 
     def data_received(self, chunk: bytes) -> None:
         self._body_size += len(chunk)
