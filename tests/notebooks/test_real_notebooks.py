@@ -39,6 +39,10 @@ class Case:
     leak_readers: tuple[int, ...]  # production cells that must be named
     leak_name: str
     finals: tuple[str, ...]  # expressions compared between kernel and module
+    # Prototype cells the reference kernel run leaves out: nbclient sometimes never sees
+    # the reply of a cell that opens ipywidgets' `interact` (jupyter/nbclient#312), and
+    # the run hangs. They only draw plots; no final value depends on them.
+    kernel_skip: tuple[int, ...] = ()
 
 
 CASES = [
@@ -46,7 +50,8 @@ CASES = [
          prototype=(11, 12, 14, 15, 17, 18, 20, 21), leak=7, leak_readers=(9,),
          leak_name="params",
          finals=("gbm.num_trees()", "gbm.predict(X_test.iloc[:5])",
-                 "evals_result['valid_1']['l1'][-1]", "list(X_train.shape)", "INTERACTIVE")),
+                 "evals_result['valid_1']['l1'][-1]", "list(X_train.shape)", "INTERACTIVE"),
+         kernel_skip=(15, 18, 21)),
     Case("handson_gradient_descent_comparison.ipynb", ".", prototype=(13, 14, 15), leak=9,
          leak_readers=(6, 7), leak_name="learning_schedule",
          # The notebook draws unseeded random data: compare what does not depend on it.
@@ -119,6 +124,9 @@ def kernel_finals(path: Path, case: Case) -> list[Any]:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    for index in case.kernel_skip:
+        assert index in case.prototype, "only prototype cells may be left out"
+        nb.cells[index].source = "# left out of the reference run (jupyter/nbclient#312)"
     probe = ("from typing import Any\n" + inspect.getsource(summarize) + "\nimport json as _json\n"
              f"print('FINALS' + _json.dumps([summarize(eval(e)) for e in {list(case.finals)!r}]))")
     nb.cells.append(nbformat.v4.new_code_cell(probe))
