@@ -1,37 +1,169 @@
-"""Pluggable backends, one pattern: built-ins by name, plus the classes installed
-packages declare in an entry-point group (executors: ``jupyter_bighead.executors``;
-deploy targets: ``jupyter_bighead.deploy_targets``). Nothing is imported until asked.
+"""Pluggable families, one pattern.
+
+Six families extend jupyter-bighead: executors, deploy targets, registry stores (keyed by
+URI scheme), model flavors, pipeline blocks and feature sources. Each is a
+:class:`Family`: built-ins by name (``"module:attr"`` strings, so nothing is imported
+until asked) plus whatever installed packages declare in the family's entry-point group,
+e.g. in a third party's ``pyproject.toml``::
+
+    [project.entry-points."jupyter_bighead.executors"]
+    slurm = "bighead_slurm:SlurmExecutor"
+
+A plugin says what it can do with a ``capabilities`` attribute (a set of strings, see
+:data:`CAPABILITIES`) instead of being probed with ``hasattr``. The server selects one by
+name with the same two settings for every family that has a default,
+``c.BigheadApp.<family>`` (a name) and ``c.BigheadApp.<family>_options`` (a dict of
+keyword arguments); ``jupyter_bighead.testing`` holds each family's contract suite.
+
+This module is in the bottom layer: it imports nothing from jupyter_bighead but errors.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
 from .errors import InvalidSpec
 
 
-def plugin_names(group: str, builtins: Mapping[str, str]) -> list[str]:
-    """Every name: the built-ins and the entry points of ``group``."""
-    return sorted(set(builtins) | {ep.name for ep in entry_points(group=group)})
+@dataclass(frozen=True)
+class Family:
+    """One pluggable family."""
+
+    #: Singular name, also the config trait: ``c.BigheadApp.<name>``.
+    name: str
+    #: Entry-point group third parties declare, e.g. ``"jupyter_bighead.executors"``.
+    group: str
+    #: What a user calls one, in messages: "executor", "deploy target".
+    kind: str
+    #: Built-in name -> ``"module:attr"``; imported only when asked for.
+    builtins: Mapping[str, str] = field(default_factory=dict)
 
 
-def load_plugin(group: str, builtins: Mapping[str, str], name: str, kind: str) -> Any:
-    """The class registered as ``name``: a built-in (``"module:attr"``) first, then an
-    entry point of ``group``.
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in (
+        Family("executor", "jupyter_bighead.executors", "executor", {
+            "local": "jupyter_bighead.jobs.local:LocalExecutor",
+            "kubernetes": "jupyter_bighead.jobs.kubernetes:KubernetesExecutor",
+        }),
+        Family("deploy_target", "jupyter_bighead.deploy_targets", "deploy target", {
+            "local": "jupyter_bighead.serving.local:LocalTarget",
+            "kubernetes": "jupyter_bighead.serving.kubernetes:KubernetesTarget",
+        }),
+        # Keyed by URI scheme: "sqlite:///path", "postgresql://...".
+        Family("registry_store", "jupyter_bighead.registry_stores", "registry store", {
+            "sqlite": "jupyter_bighead.registry.sqlite:SqliteStore",
+            "postgresql": "jupyter_bighead.registry.postgres:PostgresStore",
+            "postgres": "jupyter_bighead.registry.postgres:PostgresStore",
+            "postgresql+psycopg": "jupyter_bighead.registry.postgres:PostgresStore",
+        }),
+        # Flavors are found by the model they handle; every one is a candidate.
+        Family("flavor", "jupyter_bighead.flavors", "model flavor"),
+        Family("block", "jupyter_bighead.blocks", "block"),
+        Family("feature_source", "jupyter_bighead.feature_sources", "feature source"),
+    )
+}
+
+#: Capabilities a plugin may declare in its ``capabilities`` attribute.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "executor": frozenset({"cancel", "logs", "schedules", "gpus", "remote"}),
+    "deploy_target": frozenset({"logs", "scale", "restart"}),
+    "registry_store": frozenset({"shared", "transactions"}),
+    "flavor": frozenset(),
+    "block": frozenset(),
+    "feature_source": frozenset(),
+}
+
+
+def family(name: str) -> Family:
+    """The family called ``name``; :class:`InvalidSpec` for an unknown one."""
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise InvalidSpec(f"unknown plugin family {name!r}; families: "
+                          f"{', '.join(sorted(FAMILIES))}") from None
+
+
+def _entry_points(group: str) -> Iterable[Any]:
+    return entry_points(group=group)
+
+
+def names(family_name: str) -> list[str]:
+    """Every name in a family: the built-ins and the entry points of its group."""
+    fam = family(family_name)
+    return sorted(set(fam.builtins) | {ep.name for ep in _entry_points(fam.group)})
+
+
+def load(family_name: str, name: str) -> Any:
+    """The object registered as ``name`` in a family: a built-in first, then an entry
+    point of the family's group.
 
     Raises
     ------
     InvalidSpec
         If nothing has that name; the message lists the known ones.
     """
+    fam = family(family_name)
+    target = fam.builtins.get(name)
+    if target is not None:
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+    for ep in _entry_points(fam.group):
+        if ep.name == name:
+            return ep.load()
+    known = names(family_name)
+    raise InvalidSpec(f"unknown {fam.kind} {name!r}; {fam.kind}s: "
+                      f"{', '.join(known) if known else '(none installed)'}")
+
+
+def create(family_name: str, name: str, options: Mapping[str, Any] | None = None,
+           **context: Any) -> Any:
+    """An instance: ``load(family, name)(**context, **options)``. ``context`` is what
+    the caller supplies (a home folder, say); ``options`` the admin's
+    ``c.BigheadApp.<family>_options``.
+
+    Raises
+    ------
+    InvalidSpec
+        For an unknown name, or options the plugin does not take (a ``TypeError`` from
+        its constructor becomes a message naming the plugin).
+    """
+    cls = load(family_name, name)
+    kwargs = {**context, **dict(options or {})}
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise InvalidSpec(f"{family(family_name).kind} {name!r} does not take these "
+                          f"options ({', '.join(sorted(kwargs)) or 'none'}): {exc}") from exc
+
+
+def capabilities(plugin: Any) -> frozenset[str]:
+    """What a plugin (class or instance) declares it can do; empty if it says nothing."""
+    return frozenset(getattr(plugin, "capabilities", ()) or ())
+
+
+def has_capability(plugin: Any, capability: str) -> bool:
+    """Whether a plugin declares ``capability``."""
+    return capability in capabilities(plugin)
+
+
+# The names the first round used; kept for third-party code that imported them.
+def plugin_names(group: str, builtins: Mapping[str, str]) -> list[str]:
+    """Every name: the built-ins and the entry points of ``group``."""
+    return sorted(set(builtins) | {ep.name for ep in _entry_points(group)})
+
+
+def load_plugin(group: str, builtins: Mapping[str, str], name: str, kind: str) -> Any:
+    """The class registered as ``name`` in ``group`` (see :func:`load`)."""
     target = builtins.get(name)
     if target is not None:
         module, attr = target.split(":")
         return getattr(importlib.import_module(module), attr)
-    for ep in entry_points(group=group):
+    for ep in _entry_points(group):
         if ep.name == name:
             return ep.load()
     raise InvalidSpec(f"unknown {kind} {name!r}; {kind}s: "
