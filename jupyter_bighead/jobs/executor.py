@@ -6,8 +6,6 @@ registered under the entry-point group ``jupyter_bighead.executors``.
 
 from __future__ import annotations
 
-import getpass
-import os
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -17,6 +15,7 @@ from typing import Any, ClassVar
 
 from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
+from ..identity import current_user
 from ..plugins import load_plugin
 from .records import FINAL, JobRecord, JobStore, new_job_id
 from .spec import DEFAULT_PROFILES, ComputeProfile, JobSpec, check_within_profile
@@ -26,21 +25,6 @@ _BUILTIN = {
     "local": "jupyter_bighead.jobs.local:LocalExecutor",
     "kubernetes": "jupyter_bighead.jobs.kubernetes:KubernetesExecutor",
 }
-
-
-def current_user() -> str:
-    """Who is acting: the JupyterHub user under JupyterHub, else the OS user.
-
-    The server names REST requests the same way, so a user's jobs from a kernel and
-    from the lab count against the same per-user limits.
-    """
-    hub_user = os.environ.get("JUPYTERHUB_USER")
-    if hub_user:
-        return hub_user
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover
-        return "unknown"
 
 
 class Executor(ABC):
