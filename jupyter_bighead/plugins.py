@@ -68,14 +68,35 @@ FAMILIES: dict[str, Family] = {
     )
 }
 
-#: Capabilities a plugin may declare in its ``capabilities`` attribute.
+#: Capabilities a plugin may declare in its ``capabilities`` attribute, with what each
+#: promises. Callers ask :func:`has_capability` instead of probing with ``hasattr``.
+CAPABILITY_HELP: dict[str, dict[str, str]] = {
+    "executor": {
+        "cancel": "cancel() stops a running job",
+        "logs": "logs()/read_log() return the job's output while it runs",
+        "schedules": "schedule(), schedules() and unschedule() manage cron schedules",
+        "scheduler": "its schedules fire only while start_scheduler() runs in this process",
+        "gpus": "jobs may ask for GPUs",
+        "remote": "jobs run away from this machine (a cluster)",
+    },
+    "deploy_target": {
+        "resources": "places cpu, memory and gpu requests (the model's declared ones by default)",
+        "scale": "runs min..max replicas",
+        "follows_alias": "its servers follow their alias themselves (no redeploy needed)",
+        "logs": "logs() returns the server's log",
+        "call": "call() sends a request to the server (the UI's 'try it')",
+        "restart": "heal() restarts a server that died",
+    },
+    "registry_store": {
+        "shared": "several servers may use one store at once",
+        "transactions": "a write and the checks before it are one transaction",
+    },
+    "flavor": {},
+    "block": {},
+    "feature_source": {},
+}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    "executor": frozenset({"cancel", "logs", "schedules", "gpus", "remote"}),
-    "deploy_target": frozenset({"logs", "scale", "restart"}),
-    "registry_store": frozenset({"shared", "transactions"}),
-    "flavor": frozenset(),
-    "block": frozenset(),
-    "feature_source": frozenset(),
+    name: frozenset(caps) for name, caps in CAPABILITY_HELP.items()
 }
 
 

@@ -1,7 +1,10 @@
 """The Executor ABC, shared submit-time checks, and the registry of backends.
 
-Backends are found by name: the built-ins (``local``, ``kubernetes``) and any
-registered under the entry-point group ``jupyter_bighead.executors``.
+Backends are found by name through :mod:`jupyter_bighead.plugins` (family
+``"executor"``): the built-ins (``local``, ``kubernetes``) and any registered under the
+entry-point group ``jupyter_bighead.executors``. What a backend can do beyond the ABC
+(schedules, GPUs, ...) it declares in ``capabilities``; ask
+:func:`jupyter_bighead.plugins.has_capability`.
 """
 
 from __future__ import annotations
@@ -13,24 +16,22 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .. import plugins
 from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..identity import current_user
-from ..plugins import load_plugin
 from .records import FINAL, JobRecord, JobStore, new_job_id
 from .spec import DEFAULT_PROFILES, ComputeProfile, JobSpec, check_within_profile
 
-ENTRY_POINT_GROUP = "jupyter_bighead.executors"
-_BUILTIN = {
-    "local": "jupyter_bighead.jobs.local:LocalExecutor",
-    "kubernetes": "jupyter_bighead.jobs.kubernetes:KubernetesExecutor",
-}
+ENTRY_POINT_GROUP = plugins.FAMILIES["executor"].group
 
 
 class Executor(ABC):
     """Runs jobs somewhere. Subclasses implement ``_launch``, ``_refresh`` and ``_stop``."""
 
     name: ClassVar[str] = "abstract"
+    #: What it can do beyond the ABC: see ``plugins.CAPABILITY_HELP["executor"]``.
+    capabilities: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -224,13 +225,25 @@ def executor_class(name: str) -> type[Executor]:
     InvalidSpec
         If no built-in or entry-point executor has that name.
     """
-    found: type[Executor] = load_plugin(ENTRY_POINT_GROUP, _BUILTIN, name, "executor")
+    found: type[Executor] = plugins.load("executor", name)
     return found
 
 
+def executor_names() -> list[str]:
+    """Every executor name: the built-ins and the entry points (nothing imported)."""
+    return plugins.names("executor")
+
+
 def get_executor(name: str = "local", **options: Any) -> Executor:
-    """An executor instance by name (see :func:`executor_class`)."""
-    return executor_class(name)(**options)
+    """An executor instance by name (see :func:`executor_class`).
+
+    Raises
+    ------
+    InvalidSpec
+        If no executor has that name, or it does not take ``options``.
+    """
+    found: Executor = plugins.create("executor", name, options)
+    return found
 
 
 def _utf8_boundary(data: bytes) -> int:

@@ -1,9 +1,11 @@
 """Deployments: records on disk, the :class:`DeployTarget` ABC, and the service.
 
 A deployment is one registered model (a fixed version, or an alias it follows) served
-by one target. Targets are found by name, like executors: the built-ins (``local``,
-``kubernetes``) and any registered under the entry-point group
-``jupyter_bighead.deploy_targets``.
+by one target. Targets are found by name through :mod:`jupyter_bighead.plugins` (family
+``"deploy_target"``), like executors: the built-ins (``local``, ``kubernetes``) and any
+registered under the entry-point group ``jupyter_bighead.deploy_targets``. What a target
+can do beyond the ABC (place resources, follow an alias, ...) it declares in
+``capabilities``.
 
 Records live in ``BIGHEAD_HOME/deployments/<id>/record.json`` (written atomically),
 next to the local server's ``serve.log``. The REST handlers call
@@ -26,18 +28,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .. import plugins
 from .._io import atomic_write_text
 from ..config import BigheadHome
 from ..errors import Conflict, ExecutionFailed, InvalidSpec, NotFound
-from ..plugins import load_plugin, plugin_names
+from ..identity import current_user
 
-ENTRY_POINT_GROUP = "jupyter_bighead.deploy_targets"
+ENTRY_POINT_GROUP = plugins.FAMILIES["deploy_target"].group
 #: The environment variable that hands a server its admin token.
 ADMIN_TOKEN_ENV = "BIGHEAD_SERVE_ADMIN_TOKEN"
-_BUILTIN = {
-    "local": "jupyter_bighead.serving.local:LocalTarget",
-    "kubernetes": "jupyter_bighead.serving.kubernetes:KubernetesTarget",
-}
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{2,62}\Z")
 STATUSES = ("starting", "running", "unhealthy", "restarting", "failed", "stopped")
 
@@ -148,10 +147,21 @@ class DeployTarget(ABC):
     """
 
     name: ClassVar[str] = "abstract"
-    #: Whether the target places resources (cpu, memory, gpu) and replicas.
+    #: What it can do beyond the ABC: see ``plugins.CAPABILITY_HELP["deploy_target"]``;
+    #: e.g. ``"resources"`` (places cpu, memory, gpu and replicas) and
+    #: ``"follows_alias"`` (its servers follow their alias; else the supervisor redeploys).
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    #: The first round's flags, kept for targets that still set them: a subclass that
+    #: sets one and declares no ``capabilities`` gets the matching capability.
     uses_resources: ClassVar[bool] = False
-    #: Whether its servers follow their alias themselves (else the supervisor redeploys).
     follows_alias: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "capabilities" not in cls.__dict__:
+            legacy = {cap for cap, flag in (("resources", cls.uses_resources),
+                                            ("follows_alias", cls.follows_alias)) if flag}
+            cls.capabilities = frozenset(cls.capabilities | legacy)
 
     def __init__(self, home: BigheadHome | None = None) -> None:
         self.home = home or BigheadHome.resolve()
@@ -190,7 +200,7 @@ class DeployTarget(ABC):
 
 def target_names() -> list[str]:
     """Every deploy target name: the built-ins and the entry points (nothing imported)."""
-    return plugin_names(ENTRY_POINT_GROUP, _BUILTIN)
+    return plugins.names("deploy_target")
 
 
 def target_class(name: str) -> type[DeployTarget]:
@@ -201,8 +211,7 @@ def target_class(name: str) -> type[DeployTarget]:
     InvalidSpec
         If no built-in or entry-point target has that name.
     """
-    found: type[DeployTarget] = load_plugin(ENTRY_POINT_GROUP, _BUILTIN, name,
-                                            "deploy target")
+    found: type[DeployTarget] = plugins.load("deploy_target", name)
     return found
 
 
@@ -253,8 +262,8 @@ class DeploymentService:
     def target(self, name: str) -> DeployTarget:
         with self._lock:
             if name not in self._targets:
-                self._targets[name] = target_class(name)(home=self.home,
-                                                         **self._options.get(name, {}))
+                self._targets[name] = plugins.create("deploy_target", name,
+                                                     self._options.get(name), home=self.home)
             return self._targets[name]
 
     # -- the API -------------------------------------------------------------------------
@@ -279,14 +288,12 @@ class DeploymentService:
             The user already has ``max_per_user`` deployments, or there are
             ``max_total`` of them.
         """
-        from ..jobs.executor import current_user
-
         target_name = target or self.default_target
         backend = self.target(target_name)
         mv = self.registry().get(model, version, alias=alias)
         low, high = _replicas(replicas)
         res = _resources(resources)
-        if backend.uses_resources and not resources:
+        if plugins.has_capability(backend, "resources") and not resources:
             res = self.declared_resources(model, mv.version)
         record = Deployment(id=new_id(model), model=mv.name, target=target_name,
                             version=mv.version, alias=alias, replicas=low,
@@ -411,7 +418,8 @@ class DeploymentService:
                     healed = self.target(current.target).heal(current)
                     if healed != current:
                         self.store.save(healed)
-                if healed.alias and not self.target(healed.target).follows_alias:
+                if healed.alias and not plugins.has_capability(self.target(healed.target),
+                                                               "follows_alias"):
                     healed = self.redeploy(healed.id)
                 if healed != record:
                     changed.append(healed)
