@@ -1,17 +1,46 @@
 """What the Kubernetes executor and the Kubernetes deploy target share: building the API
-client from a kubeconfig (or the pod's service account), and turning the client's
-exceptions into the platform's typed errors. ``kubernetes`` is imported only when used.
+client from a kubeconfig (or the pod's service account), turning the client's exceptions
+into the platform's typed errors, and the pure pieces of manifests (labels, names,
+container resources). ``kubernetes`` is imported only when used.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from .errors import Conflict, InvalidSpec, NotFound, Unavailable
+
+#: The image a worker pod or a model server runs when nothing names another one.
+DEFAULT_IMAGE = "jupyter-bighead:latest"
+#: The label every object the platform creates carries (value ``jupyter-bighead``).
+MANAGED_BY = "app.kubernetes.io/managed-by"
+_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?\Z")
+
+
+def label_value(text: str) -> str:
+    """``text`` squeezed into a valid label value (63 chars of ``[A-Za-z0-9_.-]``)."""
+    value = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:63].strip("-_.")
+    return value if _LABEL_VALUE.match(value) else ""
+
+
+def dns_name(text: str, prefix: str = "bighead-", limit: int = 52) -> str:
+    """A DNS-1123 name from free text (CronJob names must stay within 52 chars)."""
+    stem = re.sub(r"[^a-z0-9]+", "-", text.lower().removesuffix(".ipynb")).strip("-")
+    return (prefix + stem)[:limit].rstrip("-") or prefix.rstrip("-")
+
+
+def resource_requirements(resources: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """A container's ``resources``: requests equal to limits (guaranteed QoS), with
+    ``nvidia.com/gpu`` only when GPUs are asked for."""
+    amounts = {"cpu": str(resources["cpu"]), "memory": str(resources["memory"])}
+    if int(resources.get("gpu") or 0) > 0:
+        amounts["nvidia.com/gpu"] = str(int(resources["gpu"]))
+    return {"requests": dict(amounts), "limits": dict(amounts)}
 
 
 def make_api_client(kubeconfig: str | None = None, context: str | None = None) -> Any:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import threading
 import time
@@ -37,7 +36,15 @@ from typing import Any, ClassVar, TypeVar
 
 from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, Conflict, InvalidSpec, NotFound, Unavailable
-from ..kube import kube_errors, make_api_client
+from ..kube import (  # the manifest helpers stay importable from here too
+    DEFAULT_IMAGE,
+    MANAGED_BY,
+    dns_name,
+    kube_errors,
+    label_value,
+    make_api_client,
+    resource_requirements,
+)
 from ..registry.protect import PROTECTED_ENV, protected_aliases
 from .executor import Executor, current_user
 from .records import JobRecord, now
@@ -45,26 +52,11 @@ from .spec import ComputeProfile, JobSpec, check_within_profile
 
 T = TypeVar("T")
 
-DEFAULT_IMAGE = "jupyter-bighead:latest"
 SPEC_DIR = "/etc/bighead"
-MANAGED_BY = "app.kubernetes.io/managed-by"
 JOB_ID = "bighead.io/job-id"
 SCHEDULE = "bighead.io/schedule"
 USER = "bighead.io/user"
 SELECTOR = f"{MANAGED_BY}=jupyter-bighead"
-_LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?\Z")
-
-
-def label_value(text: str) -> str:
-    """``text`` squeezed into a valid label value (63 chars of ``[A-Za-z0-9_.-]``)."""
-    value = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:63].strip("-_.")
-    return value if _LABEL_VALUE.match(value) else ""
-
-
-def dns_name(text: str, prefix: str = "bighead-", limit: int = 52) -> str:
-    """A DNS-1123 name from free text (CronJob names must stay within 52 chars)."""
-    stem = re.sub(r"[^a-z0-9]+", "-", text.lower().removesuffix(".ipynb")).strip("-")
-    return (prefix + stem)[:limit].rstrip("-") or prefix.rstrip("-")
 
 
 def notebook_kernel(spec: JobSpec) -> str | None:
@@ -77,14 +69,6 @@ def notebook_kernel(spec: JobSpec) -> str | None:
         return None
     name = meta.get("kernelspec", {}).get("name")
     return name if isinstance(name, str) else None
-
-
-def resource_requirements(resources: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """Requests equal to limits (guaranteed QoS); ``nvidia.com/gpu`` only when asked."""
-    amounts = {"cpu": str(resources["cpu"]), "memory": str(resources["memory"])}
-    if int(resources.get("gpu") or 0) > 0:
-        amounts["nvidia.com/gpu"] = str(int(resources["gpu"]))
-    return {"requests": dict(amounts), "limits": dict(amounts)}
 
 
 class KubernetesExecutor(Executor):

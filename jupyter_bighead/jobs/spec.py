@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import InvalidSpec
+from ..resources import parse_gpu_count, parse_quantity  # parse_quantity: old home too
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\Z")
 _FUNCTION = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -63,23 +63,6 @@ def validate_cron(expr: str) -> str:
             if len(nums) == 2 and nums[0] > nums[1]:
                 raise InvalidSpec(f"cron {name} range {base!r} in {expr!r} runs backwards")
     return " ".join(fields)
-
-
-_QUANTITY = re.compile(r"([0-9]{1,15}(?:\.[0-9]{1,15})?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?\Z")
-_FACTORS = {None: 1, "m": 1e-3, "k": 1e3, "Ki": 1024, "M": 1e6, "Mi": 1024**2,
-            "G": 1e9, "Gi": 1024**3, "T": 1e12, "Ti": 1024**4}
-
-
-def parse_quantity(value: str | float, what: str) -> float:
-    """A Kubernetes quantity ("500m", "2Gi", 4) as a number; InvalidSpec names ``what``."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value) or value < 0:
-            raise InvalidSpec(f"{what} {value!r} must be a finite number >= 0")
-        return float(value)
-    match = _QUANTITY.match(str(value).strip())
-    if not match:
-        raise InvalidSpec(f"{what} {value!r} is not a quantity like '500m', '2', '4Gi'")
-    return float(match.group(1)) * _FACTORS[match.group(2)]
 
 
 @dataclass(frozen=True)
@@ -265,9 +248,7 @@ def check_within_profile(spec: JobSpec, profile: ComputeProfile) -> dict[str, An
                                   f"{profile.name!r} limit {getattr(profile, key)}")
             result[key] = str(wanted[key])
     if "gpu" in wanted:
-        gpu = wanted["gpu"]
-        if isinstance(gpu, bool) or not isinstance(gpu, int) or gpu < 0:
-            raise InvalidSpec(f"requested gpu {gpu!r} must be a whole number >= 0")
+        gpu = parse_gpu_count(wanted["gpu"], "requested gpu")
         if gpu > profile.gpu:
             raise InvalidSpec(f"requested {wanted['gpu']} GPU(s) exceeds profile "
                               f"{profile.name!r} limit {profile.gpu}")

@@ -28,8 +28,14 @@ from typing import Any, ClassVar
 
 from ..config import HOME_ENV, BigheadHome
 from ..errors import InvalidSpec, NotFound, Unavailable
-from ..jobs.kubernetes import DEFAULT_IMAGE, MANAGED_BY, label_value, resource_requirements
-from ..kube import kube_errors, make_api_client
+from ..kube import (
+    DEFAULT_IMAGE,
+    MANAGED_BY,
+    kube_errors,
+    label_value,
+    make_api_client,
+    resource_requirements,
+)
 from .deploy import ADMIN_TOKEN_ENV, Deployment, DeployTarget
 
 FIELD_MANAGER = "jupyter-bighead"
