@@ -35,11 +35,28 @@ class _PgTx(Tx):
 
 
 class PostgresStore(SqlStore):
-    """A :class:`~.store.Store` in the PostgreSQL database named by ``postgresql://…``."""
+    """A :class:`~.store.Store` in the PostgreSQL database named by ``postgresql://…``.
+
+    Parameters
+    ----------
+    uri
+        ``postgresql://user:pass@host/db`` (also ``postgres://`` and
+        ``postgresql+psycopg://``).
+    connect_timeout
+        Seconds to wait for a connection (default: libpq's, unless the URI says).
+    retry_for_s
+        How long conflicting transactions are retried (with backoff) before ``Conflict``.
+    """
 
     autoid = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+    capabilities = frozenset({"shared", "transactions"})
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, connect_timeout: float | None = None,
+                 retry_for_s: float = RETRY_FOR_S) -> None:
+        if (connect_timeout is not None and connect_timeout <= 0) or retry_for_s < 0:
+            raise InvalidSpec("connect_timeout must be positive and retry_for_s not negative")
+        self.connect_timeout = connect_timeout
+        self.retry_for_s = float(retry_for_s)
         try:
             import psycopg  # noqa: F401
         except ImportError as exc:
@@ -60,7 +77,9 @@ class PostgresStore(SqlStore):
 
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.broken or self._local.pid != os.getpid():
-            conn = psycopg.connect(self.uri, autocommit=True)
+            extra: dict[str, Any] = ({} if self.connect_timeout is None
+                                     else {"connect_timeout": max(1, round(self.connect_timeout))})
+            conn = psycopg.connect(self.uri, autocommit=True, **extra)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
@@ -78,7 +97,7 @@ class PostgresStore(SqlStore):
         # rolled back completely. A unique violation on the version key cannot
         # happen with the row-locking upsert, but retrying it is harmless.
         retryable = (pgerr.SerializationFailure, pgerr.DeadlockDetected, pgerr.UniqueViolation)
-        deadline = time.monotonic() + RETRY_FOR_S
+        deadline = time.monotonic() + self.retry_for_s
         delay, reconnects = 0.01, 0
         while True:
             try:

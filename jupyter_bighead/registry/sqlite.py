@@ -35,12 +35,28 @@ class _SqliteTx(Tx):
 
 
 class SqliteStore(SqlStore):
-    """A :class:`~.store.Store` in the SQLite file named by ``sqlite:///ABS/PATH.db``."""
+    """A :class:`~.store.Store` in the SQLite file named by ``sqlite:///ABS/PATH.db``.
+
+    Parameters
+    ----------
+    uri
+        ``sqlite:///ABS/PATH.db``; the folder is created if missing.
+    busy_timeout_ms
+        How long SQLite itself waits for a lock before reporting the database busy.
+    retry_for_s
+        How long a busy transaction is retried (with backoff) before ``Conflict``.
+    """
 
     autoid = "INTEGER PRIMARY KEY AUTOINCREMENT"
+    capabilities = frozenset({"transactions"})
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                 retry_for_s: float = RETRY_FOR_S) -> None:
+        if busy_timeout_ms < 0 or retry_for_s < 0:
+            raise InvalidSpec("busy_timeout_ms and retry_for_s must not be negative")
         self.uri = uri
+        self.busy_timeout_ms = int(busy_timeout_ms)
+        self.retry_for_s = float(retry_for_s)
         path = uri[len("sqlite:///"):]
         if not path:
             raise InvalidSpec(f"sqlite URI {uri!r} names no file")
@@ -55,9 +71,9 @@ class SqliteStore(SqlStore):
         # threads, and a connection inherited through fork() must never be used.
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000,
                                    isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
             conn.execute("PRAGMA foreign_keys = ON")
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -78,7 +94,7 @@ class SqliteStore(SqlStore):
             raise
 
     def _run(self, fn: Callable[[Tx], R], write: bool = False) -> R:
-        deadline = time.monotonic() + RETRY_FOR_S
+        deadline = time.monotonic() + self.retry_for_s
         delay = 0.01
         while True:
             try:

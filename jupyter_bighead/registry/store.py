@@ -2,8 +2,12 @@
 
 Like mlflow's tracking stores, one abstract class documents the contract and each
 backend implements it: :class:`~.sqlite.SqliteStore` (``sqlite:///path.db``, the
-embedded default) and :class:`~.postgres.PostgresStore` (``postgresql://…``). Both
-pass the same contract tests (``tests/registry/test_store_contract.py``).
+embedded default) and :class:`~.postgres.PostgresStore` (``postgresql://…``). The URI's
+scheme picks the class through :mod:`jupyter_bighead.plugins` (family
+``"registry_store"``), so a package can add one under the entry-point group
+``jupyter_bighead.registry_stores`` named by its scheme; this module imports none of
+them. Every store passes the same contract suite
+(:class:`jupyter_bighead.testing.RegistryStoreContract`).
 
 Stores hold metadata only; artifact bytes live in an
 :class:`~.artifacts.ArtifactStore`, and the store records their sha256.
@@ -14,8 +18,9 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from .. import plugins
 from ..errors import InvalidSpec
 from .domain import AliasEvent, ArtifactFile, ModelSummary, ModelVersion
 
@@ -49,9 +54,13 @@ class Store(abc.ABC):
     Every method is one transaction. Names, aliases and versions reach the store
     already validated by :mod:`.names`. Unknown names, versions and aliases raise
     :class:`~jupyter_bighead.errors.NotFound`.
+
+    A store is built as ``cls(uri, **options)``; it declares what it can do in
+    ``capabilities`` (see ``plugins.CAPABILITY_HELP["registry_store"]``).
     """
 
     uri: str
+    capabilities: ClassVar[frozenset[str]] = frozenset()
 
     @abc.abstractmethod
     def create_version(self, new: NewVersion) -> ModelVersion:
@@ -134,23 +143,43 @@ class Store(abc.ABC):
         """Release connections."""
 
 
-def open_store(uri: str) -> Store:
-    """The store for ``uri``: ``sqlite:///ABS/PATH.db`` or ``postgresql://…``.
+def store_scheme(uri: str) -> str:
+    """The scheme of a store URI (``"sqlite"`` for ``sqlite:///x.db``), lower-cased;
+    ``""`` without one."""
+    scheme, sep, _ = uri.partition("://")
+    return scheme.lower() if sep else ""
+
+
+def open_store(uri: str, **options: Any) -> Store:
+    """The store for ``uri``: ``sqlite:///ABS/PATH.db``, ``postgresql://…``, or a URI
+    whose scheme an installed registry store declares. The class is called as
+    ``cls(uri, **options)``; ``options`` are the store's keyword arguments (the server's
+    ``c.BigheadApp.registry_store_options``).
 
     Raises
     ------
     InvalidSpec
-        For any other scheme.
+        For a scheme no store declares (the message names the supported ones), or
+        options the store does not take.
     """
-    if uri.startswith("sqlite:///"):
-        from .sqlite import SqliteStore
-
-        return SqliteStore(uri)
-    if uri.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        from .postgres import PostgresStore
-
-        return PostgresStore(uri)
-    raise InvalidSpec(
-        f"unsupported registry store URI {uri!r}: use a folder, 'sqlite:///path.db' "
-        "or 'postgresql://user@host/db'"
-    )
+    scheme = store_scheme(uri)
+    known = plugins.names("registry_store")
+    if scheme not in known or (scheme == "sqlite" and not uri.startswith("sqlite:///")):
+        others = [f"'{s}://…'" for s in known
+                  if s not in ("sqlite", "postgresql", "postgres", "postgresql+psycopg")]
+        raise InvalidSpec(
+            f"unsupported registry store URI {uri!r}: use a folder, 'sqlite:///path.db' "
+            "or 'postgresql://user@host/db'" + (f" (or {', '.join(others)})" if others else "")
+        )
+    cls = plugins.load("registry_store", scheme)
+    try:
+        store = cls(uri, **options)
+    except TypeError as exc:
+        if not options:
+            raise
+        raise InvalidSpec(f"registry store {scheme!r} does not take these options "
+                          f"({', '.join(sorted(options)) or 'none'}): {exc}") from exc
+    if not isinstance(store, Store):
+        raise InvalidSpec(f"registry store {scheme!r} ({type(store).__name__}) is not a "
+                          "jupyter_bighead.registry.store.Store")
+    return store
