@@ -101,6 +101,8 @@ class KubernetesExecutor(Executor):
     """
 
     name: ClassVar[str] = "kubernetes"
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"cancel", "logs", "schedules", "gpus", "remote"})
 
     def __init__(
         self,

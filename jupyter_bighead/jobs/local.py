@@ -43,6 +43,8 @@ class LocalExecutor(Executor):
     """Run jobs as local subprocesses (papermill in a fresh kernel)."""
 
     name: ClassVar[str] = "local"
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"cancel", "logs", "schedules", "scheduler", "gpus"})
 
     def __init__(
         self,

@@ -107,7 +107,7 @@ class KubernetesTarget(DeployTarget):
     """
 
     name: ClassVar[str] = "kubernetes"
-    uses_resources: ClassVar[bool] = True
+    capabilities: ClassVar[frozenset[str]] = frozenset({"resources", "scale"})
 
     def __init__(self, home: BigheadHome | None = None, namespace: str = "default",
                  kubeconfig: str | os.PathLike[str] | None = None, context: str | None = None,

@@ -71,7 +71,9 @@ class LocalTarget(DeployTarget):
     """
 
     name: ClassVar[str] = "local"
-    follows_alias: ClassVar[bool] = True  # the server polls the registry (--poll-seconds)
+    #: follows_alias: the server polls the registry (--poll-seconds)
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"logs", "call", "follows_alias", "restart"})
 
     def __init__(self, home: BigheadHome | None = None, host: str = "127.0.0.1",
                  poll_seconds: float = 5.0, workers: int = 1, registry: str | None = None,
