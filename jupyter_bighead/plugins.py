@@ -21,7 +21,7 @@ This module is in the bottom layer: it imports nothing from jupyter_bighead but 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -111,6 +111,44 @@ def family(name: str) -> Family:
 
 def _entry_points(group: str) -> Iterable[Any]:
     return entry_points(group=group)
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """One installed entry point of a family, loaded: the object, or why it failed."""
+
+    name: str
+    #: The loaded object; ``None`` when loading failed.
+    obj: Any
+    #: The distribution that declares it (its module if that is unknown).
+    dist: str
+    #: ``"ExcType: message"`` when it failed to load (or ``check`` refused it).
+    error: str | None = None
+
+
+def discover(family_name: str, check: Callable[[Any], str | None] | None = None
+             ) -> list[Discovered]:
+    """Load every entry point of a family's group, never raising for a broken one.
+
+    A package that fails to import, or whose object ``check`` refuses, becomes an entry
+    with an ``error``, so a listing (the block catalog, say) shows it instead of
+    breaking. ``check`` returns ``None`` to accept, else the reason, which completes a
+    sentence about the entry point (``"is not a Block subclass"``).
+    """
+    fam = family(family_name)
+    found = []
+    for ep in _entry_points(fam.group):
+        dist = ep.dist.name if getattr(ep, "dist", None) is not None else ep.module
+        try:
+            obj = ep.load()
+            reason = check(obj) if check is not None else None
+            if reason:
+                raise TypeError(f"{ep.value} {reason}")
+        except Exception as exc:  # a broken package must not break the caller
+            found.append(Discovered(ep.name, None, dist, f"{type(exc).__name__}: {exc}"))
+            continue
+        found.append(Discovered(ep.name, obj, dist))
+    return found
 
 
 def names(family_name: str) -> list[str]:

@@ -149,6 +149,10 @@ class Executor(ABC):
                 return record
             time.sleep(poll)
 
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Stop the executor's own threads (a scheduler, a watcher); jobs keep running.
+        The server calls it when it stops. Idempotent."""
+
     def profile(self, name: str) -> ComputeProfile:
         try:
             return self.profiles[name]

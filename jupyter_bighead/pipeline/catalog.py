@@ -6,7 +6,8 @@ name already taken is listed as an error, never silently swapped in):
 1. the built-in blocks of :mod:`jupyter_bighead.pipeline`;
 2. blocks registered in this process with :func:`register_block` (a notebook's own);
 3. the entry-point group ``jupyter_bighead.blocks`` of installed packages
-   (``MyBlock = "my_pkg.blocks:MyBlock"``);
+   (``MyBlock = "my_pkg.blocks:MyBlock"``), found through :mod:`jupyter_bighead.plugins`
+   (family ``"block"``) like every other plugin;
 4. ``.py`` modules in the block folders: the ``block_paths`` argument, else the
    folders set with :func:`configure` (the server's ``c.BigheadApp.block_paths``),
    plus ``$BIGHEAD_BLOCK_PATHS`` (``os.pathsep``-separated). Every :class:`Block`
@@ -31,13 +32,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .. import plugins
 from ..config import BLOCK_PATHS_ENV
 from ..errors import InvalidSpec, UnknownBlock
 from .base import Block
 
 log = logging.getLogger(__name__)
 
-GROUP = "jupyter_bighead.blocks"
+GROUP = plugins.FAMILIES["block"].group
 ENV = BLOCK_PATHS_ENV
 
 _REGISTERED: dict[str, type[Block]] = {}
@@ -95,19 +97,19 @@ def _builtins() -> list[Found]:
     return sorted(found, key=lambda f: f.name)
 
 
+def _not_a_block(obj: Any) -> str | None:
+    if isinstance(obj, type) and issubclass(obj, Block):
+        return None
+    return "is not a Block subclass"
+
+
 def _entry_points() -> list[Found]:
     found = []
-    for ep in metadata.entry_points(group=GROUP):
-        dist = ep.dist.name if ep.dist is not None else ep.module
-        try:
-            cls = ep.load()
-            if not (isinstance(cls, type) and issubclass(cls, Block)):
-                raise TypeError(f"{ep.value} is not a Block subclass")
-            found.append(Found(ep.name, cls, f"entry point {dist}", dist))
-        except Exception as exc:  # a broken package must not break the catalog
-            log.warning("block entry point %s (%s) failed: %s", ep.name, dist, exc)
-            found.append(Found(ep.name, None, f"entry point {dist}", dist,
-                               f"{type(exc).__name__}: {exc}"))
+    for item in plugins.discover("block", check=_not_a_block):
+        if item.error is not None:
+            log.warning("block entry point %s (%s) failed: %s", item.name, item.dist, item.error)
+        found.append(Found(item.name, item.obj, f"entry point {item.dist}", item.dist,
+                           item.error))
     return found
 
 
