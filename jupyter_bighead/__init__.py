@@ -12,13 +12,11 @@ from typing import TYPE_CHECKING, Any
 from .errors import BigheadError, Conflict, Forbidden, InvalidSpec, NotFound
 
 if TYPE_CHECKING:
-    from .registry import ModelVersion, Registry
+    from .registry import ModelVersion
+    from .registry.default import default_registry
     from .widgets.register import EvaluationView
 
-try:
-    from ._version import __version__
-except ImportError:  # pragma: no cover - only in a raw source tree that was never built
-    __version__ = "0.0.0+unknown"
+from ._about import __version__
 
 __all__ = [
     "BigheadError",
@@ -34,28 +32,28 @@ __all__ = [
     "register",
 ]
 
-_REGISTRIES: dict[str, Registry] = {}
 
+def __getattr__(name: str) -> Any:
+    # ``default_registry`` lives in the registry package; re-exported lazily so that
+    # ``import jupyter_bighead`` stays light.
+    if name == "default_registry":
+        from .registry.default import default_registry
 
-def default_registry() -> Registry:
-    """The default registry, under ``$BIGHEAD_HOME`` (one instance per home folder)."""
-    from .config import BigheadHome
-    from .registry import Registry
-
-    home = BigheadHome.resolve()
-    key = str(home.root)
-    if key not in _REGISTRIES:
-        _REGISTRIES[key] = Registry(home.registry_uri, artifacts=home.artifacts)
-    return _REGISTRIES[key]
+        return default_registry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register(name: str, model: Any, *args: Any, **kwargs: Any) -> ModelVersion:
     """Register ``model`` in the default registry; see :meth:`Registry.register`."""
+    from .registry.default import default_registry
+
     return default_registry().register(name, model, *args, **kwargs)
 
 
 def load(name: str, version: int | None = None, *, alias: str | None = None) -> Any:
     """Load a model from the default registry; see :meth:`Registry.load`."""
+    from .registry.default import default_registry
+
     return default_registry().load(name, version, alias=alias)
 
 

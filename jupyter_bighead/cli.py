@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
+from ._about import __version__
 from .config import HOME_ENV, BigheadHome, find_home
 from .errors import BigheadError, NotFound
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 from typing import Any
 
-from . import __version__
+from ._about import __version__
 from .config import BigheadHome
 
 

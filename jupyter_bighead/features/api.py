@@ -6,42 +6,12 @@ goes through the same :class:`FeatureRepo` code a notebook calls.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
+from .._json import json_safe
 from ..errors import InvalidSpec
 from .repo import FeatureRepo
-
-
-def json_safe(value: Any) -> Any:
-    """Convert numpy/pandas scalars, NaN and timestamps into JSON-friendly values."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if hasattr(value, "item") and callable(value.item) and not isinstance(value, (str, bytes)):
-        try:
-            value = value.item()
-        except (ValueError, TypeError):
-            pass
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError, ImportError):
-        pass
-    return str(value)
 
 
 def summary(item: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Conflict, InvalidSpec, NotFound
-from .spec import Feature, split_ref
+from ..refs import parse_feature_ref
+from .spec import Feature
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feature_versions (
@@ -161,14 +162,15 @@ class Catalog:
             return [r["name"] for r in rows]
 
     def resolve(self, ref: str) -> tuple[Feature, str, dict[str, Any]]:
-        """The feature a reference (``name`` or ``name@N``) selects, its hash and its row.
+        """The feature a reference (``name`` or ``name:N``; the old ``name@N`` warns, see
+        :mod:`jupyter_bighead.refs`) selects, its hash and its row.
 
         Raises
         ------
         NotFound
             If the name or version is unknown; the message suggests close names.
         """
-        name, version = split_ref(ref)
+        name, version = parse_feature_ref(ref)
         with self._connect() as con:
             row = _fetch(con, name, version)
             if row is None:
@@ -199,7 +201,7 @@ class Catalog:
         out = []
         with self._connect() as con:
             for ref in refs:
-                row = _fetch(con, *split_ref(ref))
+                row = _fetch(con, *parse_feature_ref(ref))
                 if row is None:
                     break
                 feature = Feature.from_dict(json.loads(row["definition"]))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidSpec
+from ..refs import parse_feature_ref
 
 AGGS = ("sum", "count", "mean", "min", "max", "last", "first", "count_distinct")
 """The supported aggregations."""
@@ -281,19 +282,14 @@ class Feature:
         )
 
 
-def split_ref(ref: str) -> tuple[str, int | None]:
-    """Split ``"name@N"`` into ``("name", N)``; a plain name gives ``(name, None)``.
+def split_ref(ref: str, *, warn: bool = False) -> tuple[str, int | None]:
+    """``"name:N"`` (or the old ``"name@N"``) as ``("name", N)``; a plain name gives
+    ``(name, None)``. Kept for old imports: see :func:`jupyter_bighead.refs.parse_feature_ref`
+    (``warn`` is passed on; the default reads stored references silently).
 
     Raises
     ------
     InvalidSpec
         If the reference is not a string or the version is not a positive integer.
     """
-    if not isinstance(ref, str) or not ref:
-        raise InvalidSpec(f"feature reference must be a non-empty string, not {ref!r}")
-    name, sep, version = ref.partition("@")
-    if not sep:
-        return name, None
-    if not re.fullmatch(r"[0-9]{1,9}", version) or int(version) < 1:
-        raise InvalidSpec(f"feature reference {ref!r}: the part after '@' must be a version >= 1")
-    return name, int(version)
+    return tuple(parse_feature_ref(ref, warn=warn))  # type: ignore[return-value]

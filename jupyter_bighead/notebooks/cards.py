@@ -151,7 +151,7 @@ def model_sections(notebook: str | Path, registry: Registry | None = None) -> li
         home = BigheadHome.resolve()
         if not (home.root / "registry.db").exists():
             return []
-        from .. import default_registry
+        from ..registry.default import default_registry
 
         registry = default_registry()
     return [model_card(registry, mv, path) for mv in versions_from_notebook(registry, path)]

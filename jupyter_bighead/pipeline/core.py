@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .._json import json_safe
 from ..errors import BlockInputError, InvalidSpec
 from .base import Block, Columns, columns_to_frame, frame_to_columns, kind_of
 
@@ -300,11 +301,9 @@ class Pipeline(BaseEstimator):
                           "resources": dict(type(step).resources)})
             previous = node_id
         if self.learner is not None:
-            from ..registry.flavors import json_safe
-
             nodes.append({"id": "learner", "kind": "learner",
                           "name": type(self.learner).__name__,
-                          "params": json_safe(self.learner.get_params()),
+                          "params": json_safe(self.learner.get_params(), style="params"),
                           "columns": list(self.feature_names_out_) if fitted else None,
                           "outputs": None})
             if fitted:

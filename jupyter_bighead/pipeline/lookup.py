@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import BlockInputError, InvalidSpec
+from ..refs import parse_feature_ref, reading_stored_refs, stored_feature_ref
 from .base import Block, Columns
 from .core import first_line, refuse_relative_times
 
@@ -92,16 +93,14 @@ class FeatureLookup(Block):
         return params
 
     def _fit(self, cols: Columns, y: Any) -> None:
-        from ..features.spec import split_ref
-
         if isinstance(self.features, str) or not self.features:
             raise InvalidSpec("FeatureLookup: features must be a non-empty list of references")
         repo = self._repo()
         pinned = []
         for ref in self.features:
             feature = repo.get(ref)
-            pinned.append(f"{feature.name}@{feature.version}")
-        names = [split_ref(r)[0] for r in pinned]
+            pinned.append(stored_feature_ref(feature.name, feature.version))
+        names = [parse_feature_ref(r, warn=False).name for r in pinned]
         if len(set(names)) != len(names):
             raise InvalidSpec(f"FeatureLookup: features {list(self.features)} name one "
                               "feature twice")
@@ -134,9 +133,11 @@ class FeatureLookup(Block):
                                       "a timestamp in every row, or the column left out "
                                       "(features looked up now)", f"is null at row {row}")
             spine = pd.DataFrame({"__entity": ents, "__ts": ts}, copy=False)
-            got = repo.materialize(spine, self.refs_, entity="__entity", timestamp="__ts")
+            with reading_stored_refs():  # pinned in the stored form: no deprecation noise
+                got = repo.materialize(spine, self.refs_, entity="__entity", timestamp="__ts")
         else:
-            got = repo.online(list(np.asarray(ents, dtype=object).tolist()), self.refs_)
+            with reading_stored_refs():
+                got = repo.online(list(np.asarray(ents, dtype=object).tolist()), self.refs_)
         out: Columns = {}
         if self.keep_keys:
             out.update({c: v for c, v in cols.items()})

@@ -11,6 +11,7 @@ Importing this package is light; LightGBM, pandas and psycopg are imported when 
 from __future__ import annotations
 
 from .core import Registry
+from .default import default_registry
 from .domain import AliasEvent, ArtifactFile, ModelSummary, ModelVersion, Page
 from .flavors import Flavor, register_flavor
 from .protect import ProtectedAliasWarning
@@ -26,6 +27,7 @@ __all__ = [
     "ProtectedAliasWarning",
     "Registry",
     "Store",
+    "default_registry",
     "open_store",
     "register_flavor",
 ]

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .._json import json_safe
 from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
 from .artifacts import ArtifactStore
 from .domain import AliasEvent, ModelSummary, ModelVersion, Page
@@ -170,7 +171,7 @@ class Registry:
         """
         from ..evaluation.report import evaluate
         from . import lineage as L
-        from .flavors import WRAPPER, dump_model, flavor_for, json_safe, wrapper_bytes
+        from .flavors import WRAPPER, dump_model, flavor_for, wrapper_bytes
 
         check_name(name)
         tag_map = check_tags(tags)
@@ -178,7 +179,7 @@ class Registry:
         # A pipeline knows the (pinned) features it looks up: record them as well.
         own = getattr(model, "feature_refs", None)
         if callable(own):
-            refs = tuple(dict.fromkeys([*refs, *feature_refs(own())]))
+            refs = tuple(dict.fromkeys([*refs, *feature_refs(own(), warn=False)]))
         user_metrics = _check_metrics(metrics)
         if params is not None and not isinstance(params, Mapping):
             raise InvalidSpec(f"params must be a mapping, not {type(params).__name__}")
@@ -214,7 +215,7 @@ class Registry:
             flavor=info.flavor,
             model_class=info.model_class,
             task=info.task,
-            params={**info.params, **json_safe(dict(params or {}))},
+            params={**info.params, **json_safe(dict(params or {}), style="params")},
             metrics={**(dict(report.metrics) if report else {}), **user_metrics},
             tags=tag_map,
             features=refs,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._json import json_safe as _json_safe
 from ..errors import IntegrityError, InvalidSpec
 
 #: The wrapper format this code writes; it reads any format up to this one.
@@ -132,19 +133,9 @@ def load_model(wrapper: Mapping[str, Any], read: Reader) -> Any:
 
 
 def json_safe(value: Any) -> Any:
-    """``value`` as JSON data: numpy scalars and arrays become Python values; anything
-    else that JSON cannot hold becomes its ``repr`` string."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else repr(value)
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if hasattr(value, "tolist") and type(value).__module__.startswith("numpy"):
-        return json_safe(value.tolist())
-    return repr(value)
+    """Kept for old imports: :func:`jupyter_bighead._json.json_safe` with
+    ``style="params"`` (``nan`` kept as the string ``"nan"``)."""
+    return _json_safe(value, style="params")
 
 
 def _is_lightgbm(model: Any) -> bool:

@@ -14,12 +14,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import InvalidSpec
+from ..refs import parse_feature_ref, stored_feature_ref
 
 #: Letters, digits, ``.``, ``_`` and ``-``; starts with a letter or digit; at most 128.
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 #: Aliases start with a letter so that ``"3"`` can never be mistaken for a version.
 ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
-#: ``feature_name@version``, e.g. ``bookings_7d_sum@1``.
+#: A feature reference as the registry records it: ``feature_name@version``, e.g.
+#: ``bookings_7d_sum@1`` (see :func:`jupyter_bighead.refs.stored_feature_ref`).
 FEATURE_REF = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}@[0-9]{1,9}\Z")
 TAG_KEY = re.compile(r"[A-Za-z0-9_.:/-]{1,128}\Z")
 
@@ -92,26 +94,38 @@ def check_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
     return out
 
 
-def feature_refs(features: Iterable[Any] | None) -> tuple[str, ...]:
-    """Normalise feature references to ``name@version`` strings.
+def feature_refs(features: Iterable[Any] | None, *, warn: bool = True) -> tuple[str, ...]:
+    """Normalise feature references to the stored ``name@version`` form.
 
-    Accepts strings, or objects with ``name`` and ``version`` attributes (feature
-    definitions), so that callers can pass what the feature repo hands them.
+    Accepts ``name:N`` strings (the old ``name@N`` form warns, see
+    :mod:`jupyter_bighead.refs`; ``warn=False`` for references read from records),
+    or objects with ``name`` and ``version`` attributes (feature definitions), so that
+    callers can pass what the feature repo hands them.
+
+    Raises
+    ------
+    InvalidSpec
+        If ``features`` is a string, or an item is neither a versioned reference nor a
+        feature.
     """
     if features is None:
         return ()
     if isinstance(features, str):
-        raise InvalidSpec("features must be a list of references like ['bookings_7d_sum@1']")
+        raise InvalidSpec("features must be a list of references like ['bookings_7d_sum:1']")
     refs: list[str] = []
     for item in features:
         if isinstance(item, str):
-            ref = item
+            parsed = parse_feature_ref(item, warn=warn) if ("@" in item or ":" in item) \
+                else None
+            if parsed is None or parsed.version is None:
+                raise InvalidSpec(f"invalid feature reference {item!r}: expected 'name:version'")
+            ref = stored_feature_ref(parsed.name, parsed.version)
         elif hasattr(item, "name") and hasattr(item, "version"):
             ref = f"{item.name}@{item.version}"
         else:
-            raise InvalidSpec(f"feature reference {item!r} is neither 'name@version' nor a feature")
+            raise InvalidSpec(f"feature reference {item!r} is neither 'name:version' nor a feature")
         if not FEATURE_REF.match(ref):
-            raise InvalidSpec(f"invalid feature reference {ref!r}: expected 'name@version'")
+            raise InvalidSpec(f"invalid feature reference {ref!r}: expected 'name:version'")
         refs.append(ref)
     return tuple(refs)
 

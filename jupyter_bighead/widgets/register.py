@@ -79,7 +79,7 @@ class EvaluationView:
         """Register the evaluated model under ``name`` with its validation data."""
         reg = self._registry
         if reg is None:
-            from .. import default_registry
+            from ..registry.default import default_registry
 
             reg = default_registry()
         self.registered = reg.register(name, self.model, X_valid=self.X, y_valid=self.y,
