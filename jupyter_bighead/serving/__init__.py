@@ -1,4 +1,11 @@
-"""Serving: the inference server, request validation, and deploy targets.
+"""Serving: the inference server (the runtime) and deploy targets (the control plane).
+
+* :mod:`.runtime` is what runs inside a model-server process (a pod or a local
+  subprocess): the HTTP server, its handlers, request validation, the v2 tensor codec,
+  the served model, metrics and worker forking. It imports nothing of the control plane.
+* :mod:`.deploy` (the deployment records and the supervisor), :mod:`.local` and
+  :mod:`.kubernetes` (deploy targets) start, watch and stop those processes; they run
+  ``jupyter bighead serve`` as a process; the runtime never imports them.
 
 >>> from jupyter_bighead.serving import DeploymentService
 >>> svc = DeploymentService()                      # BIGHEAD_HOME, local target
@@ -7,7 +14,7 @@
 >>> svc.delete(d.id)
 
 ``jupyter bighead serve MODEL_REF`` runs the server in the foreground
-(:func:`.server.serve`). Importing this package is light: tornado, LightGBM,
+(:func:`.runtime.server.serve`). Importing this package is light: tornado, LightGBM,
 pandas and kubernetes are imported by the modules that need them.
 """
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from jupyter_bighead.registry import Registry
-from jupyter_bighead.serving.server import ModelHolder, ServeOptions, make_http_server
+from jupyter_bighead.serving.runtime.server import ModelHolder, ServeOptions, make_http_server
 
 COLUMNS = ["f0", "f1", "f2", "n_items", "is_member"]
 

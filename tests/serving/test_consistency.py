@@ -15,7 +15,7 @@ from jupyter_bighead.demo import create_demo_workspace
 from jupyter_bighead.features import FeatureRepo
 from jupyter_bighead.jobs.scoring import score
 from jupyter_bighead.registry import Registry
-from jupyter_bighead.serving.model import ServedModel
+from jupyter_bighead.serving.runtime.model import ServedModel
 
 from .conftest import instances, start_server, training_frame
 

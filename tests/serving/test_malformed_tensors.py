@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jupyter_bighead.serving.model import ServedModel
-from jupyter_bighead.serving.schema import MAX_TENSOR_VALUES, RequestError
+from jupyter_bighead.serving.runtime.model import ServedModel
+from jupyter_bighead.serving.runtime.schema import MAX_TENSOR_VALUES, RequestError
 
 ROW = [0.1, -0.2, 0.3, 4, True]
 
@@ -90,7 +90,7 @@ def test_any_tensor_list_is_rows_the_model_predicts_or_a_request_error(served, i
 
 
 def test_the_shape_limit_is_what_the_schema_says():
-    from jupyter_bighead.serving.schema import tensor_shape
+    from jupyter_bighead.serving.runtime.schema import tensor_shape
 
     assert tensor_shape({"name": "t", "shape": [2, 3]}) == [2, 3]
     assert tensor_shape({"name": "t"}) is None

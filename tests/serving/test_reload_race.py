@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from jupyter_bighead.serving.server import ModelHolder, ServeOptions
+from jupyter_bighead.serving.runtime.server import ModelHolder, ServeOptions
 
 
 class PausingRegistry:

@@ -11,9 +11,9 @@ import zlib
 
 import pytest
 
-from jupyter_bighead.serving import v2
-from jupyter_bighead.serving.schema import RequestError
-from jupyter_bighead.serving.v2 import MAX_GZIP_MEMBERS, decode_body
+from jupyter_bighead.serving.runtime import v2
+from jupyter_bighead.serving.runtime.schema import RequestError
+from jupyter_bighead.serving.runtime.v2 import MAX_GZIP_MEMBERS, decode_body
 
 from .conftest import COLUMNS, training_frame
 

@@ -231,7 +231,7 @@ def test_hot_swap_drops_no_request(server, registry):
 
 
 def test_polling_follows_a_moved_alias(registry):
-    from jupyter_bighead.serving.server import ModelHolder, ServeOptions
+    from jupyter_bighead.serving.runtime.server import ModelHolder, ServeOptions
 
     holder = ModelHolder(ServeOptions("clf@production", poll_seconds=0.1), registry=registry)
     assert holder.reload()["version"] == 1

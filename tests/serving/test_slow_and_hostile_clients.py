@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from jupyter_bighead.registry import Registry
-from jupyter_bighead.serving.schema import MAX_DATETIME_CHARS, MAX_STRING_CHARS
+from jupyter_bighead.serving.runtime.schema import MAX_DATETIME_CHARS, MAX_STRING_CHARS
 
 from .conftest import start_server
 

@@ -10,8 +10,8 @@ import textwrap
 import numpy as np
 
 from jupyter_bighead.registry import Registry
-from jupyter_bighead.serving import model as served_model
-from jupyter_bighead.serving.model import ServedModel
+from jupyter_bighead.serving.runtime import model as served_model
+from jupyter_bighead.serving.runtime.model import ServedModel
 
 from .conftest import instances, training_frame
 
@@ -23,7 +23,7 @@ MIXED_BATCHES = textwrap.dedent("""
     import numpy as np
     import pandas as pd
     from jupyter_bighead.registry import Registry
-    from jupyter_bighead.serving.model import ServedModel
+    from jupyter_bighead.serving.runtime.model import ServedModel
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(5000, 5)), columns=[f"f{i}" for i in range(5)])
@@ -98,7 +98,7 @@ def test_a_batch_split_across_threads_predicts_exactly_what_one_call_does(tmp_pa
 
 def test_the_serving_process_caps_lightgbm_at_one_thread():
     # Run in a child: the cap is process-wide and must not slow this test process down.
-    code = ("from jupyter_bighead.serving.model import pin_lightgbm_threads; "
+    code = ("from jupyter_bighead.serving.runtime.model import pin_lightgbm_threads; "
             "print(pin_lightgbm_threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import jupyter_bighead
-from jupyter_bighead.serving import v2
-from jupyter_bighead.serving.schema import RequestError
+from jupyter_bighead.serving.runtime import v2
+from jupyter_bighead.serving.runtime.schema import RequestError
 
 from .conftest import COLUMNS, instances, start_server, training_frame
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from jupyter_bighead.serving.model import ServedModel
-from jupyter_bighead.serving.schema import Schema, fields_from
+from jupyter_bighead.serving.runtime.model import ServedModel
+from jupyter_bighead.serving.runtime.schema import Schema, fields_from
 
 from .conftest import instances, serve_process, training_frame
 

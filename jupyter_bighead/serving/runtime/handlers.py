@@ -1,6 +1,6 @@
 """The request handlers of the inference server (:mod:`.server` builds the app).
 
-Each handler reads the one :class:`~.server.ModelHolder` it is given; refusals are
+Each handler reads the one :class:`~.holder.ModelHolder` it is given; refusals are
 :class:`~.schema.RequestError` with a plain-string ``error`` (see :mod:`.schema`).
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tornado import httputil, web
 
-from ..errors import BigheadError
-from .deploy import ADMIN_TOKEN_ENV
+from ...errors import BigheadError
+from .holder import ADMIN_TOKEN_ENV, server_version
 from .model import ServedModel
 from .schema import RequestError
 from .v2 import (
@@ -35,7 +35,7 @@ from .v2 import (
 from .workers import WORKER
 
 if TYPE_CHECKING:
-    from .server import ModelHolder
+    from .holder import ModelHolder
 
 log = logging.getLogger("jupyter_bighead.serving")
 _T = TypeVar("_T")
@@ -243,9 +243,7 @@ class ServerMetadataHandler(_Handler):
     route = "metadata"
 
     def get(self) -> None:
-        from .. import __version__
-
-        self.send_json({"name": "jupyter-bighead", "version": __version__,
+        self.send_json({"name": "jupyter-bighead", "version": server_version(),
                         "extensions": list(EXTENSIONS)})
 
 

@@ -27,11 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidSpec
+from ...errors import InvalidSpec
 from .schema import InputField, RequestError, Schema, fields_from
 
 if TYPE_CHECKING:
-    from ..registry import ModelVersion, Registry
+    from ...registry import ModelVersion, Registry
 
 _V2_TYPES = {"float": "FP64", "int": "INT64", "bool": "BOOL", "string": "BYTES",
              "datetime": "BYTES", "any": "FP64"}
@@ -189,7 +189,7 @@ class ServedModel:
                 proba = model.predict_proba(frame)
                 return proba[:, 1] if getattr(proba, "ndim", 1) == 2 else proba
             return model.predict(frame)
-        from ..jobs.scoring import predict_frame
+        from ...jobs.scoring import predict_frame
 
         return predict_frame(model, self.mv, frame)
 
