@@ -64,7 +64,12 @@ FAMILIES: dict[str, Family] = {
         # Flavors are found by the model they handle; every one is a candidate.
         Family("flavor", "jupyter_bighead.flavors", "model flavor"),
         Family("block", "jupyter_bighead.blocks", "block"),
-        Family("feature_source", "jupyter_bighead.feature_sources", "feature source"),
+        # Keyed by the kind of source they read (EventSource.kind / format).
+        Family("feature_source", "jupyter_bighead.feature_sources", "feature source", {
+            "parquet": "jupyter_bighead.features.sources:ParquetSource",
+            "csv": "jupyter_bighead.features.sources:CsvSource",
+            "sql": "jupyter_bighead.features.sources:SqlSource",
+        }),
     )
 }
 

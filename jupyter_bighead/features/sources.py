@@ -11,18 +11,25 @@ ticks in a known unit (``unit_ns`` nanoseconds per tick) with a *zone kind*:
 Mixing a naive with an aware datetime (spine against source, or ``ts`` against
 ``created_at``) raises :class:`~jupyter_bighead.errors.InvalidSpec` naming the columns,
 because guessing a zone silently moves events across window bounds.
+
+Each kind of source is read by a :class:`FeatureSource`, found by the source's kind
+through :mod:`jupyter_bighead.plugins` (family ``"feature_source"``): the built-ins
+``parquet`` (a file or a folder), ``csv`` and ``sql``, and whatever packages declare
+under the entry-point group ``jupyter_bighead.feature_sources``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from .. import plugins
 from ..errors import InvalidSpec, NotFound
 from .spec import EventSource
 
@@ -116,19 +123,107 @@ def _from_datetime(values: np.ndarray, zone: str) -> Ticks:
     return Ticks(ints, ~invalid if invalid.any() else None, unit_ns, zone)
 
 
-def fingerprint(source: EventSource) -> str | None:
-    """A cheap fingerprint of a file source's content: paths, sizes and mtimes.
+class FeatureSource(ABC):
+    """Reads one kind of event source (a :class:`~.spec.EventSource` whose kind names it).
 
-    Returns ``None`` for SQL sources, whose result can only be fingerprinted after
-    running the query (see :func:`content_fingerprint`).
+    Built with no arguments; keep no per-source state (one instance may read many
+    sources, from several threads).
+    """
+
+    #: The kind it reads, as :attr:`EventSource.kind` (``"parquet"``, ``"csv"``, ...).
+    name: ClassVar[str] = "abstract"
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    @abstractmethod
+    def read(self, source: EventSource, columns: list[str]) -> dict[str, pd.Series]:
+        """``columns`` (distinct names) of ``source`` as pandas Series, in the source's
+        row order.
+
+        Raises
+        ------
+        NotFound
+            If the data is missing (no such file).
+        InvalidSpec
+            If a column is missing (naming it and the source) or the data cannot be read.
+        """
+
+    def fingerprint(self, source: EventSource) -> str | None:
+        """A cheap fingerprint that changes when the data does, without reading it; or
+        ``None`` (the default), and the engine hashes the data it read instead.
+
+        Raises
+        ------
+        NotFound
+            If the data is missing.
+        """
+        return None
+
+
+class ParquetSource(FeatureSource):
+    """A parquet file, or a folder of parquet files read in sorted file-name order."""
+
+    name = "parquet"
+
+    def read(self, source: EventSource, columns: list[str]) -> dict[str, pd.Series]:
+        if source.kind == "parquet_dir":
+            table = _read_parquet(source, columns, folder=True)
+            return {name: _to_series(table.column(name)) for name in columns}
+        return _read_parquet_file(source, columns)
+
+    def fingerprint(self, source: EventSource) -> str | None:
+        return _file_fingerprint(source)
+
+
+class CsvSource(FeatureSource):
+    """A CSV file (its timestamps are parsed line by line, naming a bad line)."""
+
+    name = "csv"
+
+    def read(self, source: EventSource, columns: list[str]) -> dict[str, pd.Series]:
+        return _read_csv(source, columns)
+
+    def fingerprint(self, source: EventSource) -> str | None:
+        return _file_fingerprint(source)
+
+
+class SqlSource(FeatureSource):
+    """A SQL query run by DuckDB (imported only when the query runs); rows in the order
+    DuckDB returns them (add ORDER BY to make ties deterministic)."""
+
+    name = "sql"
+
+    def read(self, source: EventSource, columns: list[str]) -> dict[str, pd.Series]:
+        table = _read_sql(source, columns)
+        return {name: _to_series(table.column(name)) for name in columns}
+
+
+def source_reader(source: EventSource) -> FeatureSource:
+    """The :class:`FeatureSource` that reads ``source``'s kind.
+
+    Raises
+    ------
+    InvalidSpec
+        If no installed feature source reads that kind.
+    """
+    kind = "parquet" if source.kind == "parquet_dir" else source.kind
+    reader: FeatureSource = plugins.create("feature_source", kind)
+    return reader
+
+
+def fingerprint(source: EventSource) -> str | None:
+    """A cheap fingerprint of a source's content (a file source's paths, sizes, mtimes
+    and edges), or ``None`` where it can only be fingerprinted after reading (SQL; see
+    :func:`content_fingerprint`).
 
     Raises
     ------
     NotFound
         If the file or folder does not exist.
     """
-    if source.query is not None:
-        return None
+    return source_reader(source).fingerprint(source)
+
+
+def _file_fingerprint(source: EventSource) -> str:
     path = Path(str(source.path))
     if not path.exists():
         raise NotFound(f"source {source.name!r}: file {str(path)!r} does not exist")
@@ -182,16 +277,12 @@ def read_columns(source: EventSource, columns: list[str]) -> dict[str, pd.Series
         be read, or DuckDB is needed but not installed.
     """
     wanted = list(dict.fromkeys(columns))
-    kind = source.kind
-    if kind == "sql":
-        table = _read_sql(source, wanted)
-    elif kind == "csv":
-        return _read_csv(source, wanted)
-    elif kind == "parquet":
-        return _read_parquet_file(source, wanted)
-    else:
-        table = _read_parquet(source, wanted, folder=True)
-    return {name: _to_series(table.column(name)) for name in wanted}
+    data = source_reader(source).read(source, wanted)
+    lacking = [name for name in wanted if name not in data]
+    if lacking:  # a third-party reader that forgot one: say so rather than KeyError later
+        raise InvalidSpec(f"source {source.name!r}: the {source.kind} reader returned no "
+                          f"column {', '.join(map(repr, lacking))}")
+    return data
 
 
 def _to_series(column: Any) -> pd.Series:
