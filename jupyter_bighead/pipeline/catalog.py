@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import plugins
+from .._json import json_safe
 from ..config import BLOCK_PATHS_ENV
 from ..errors import InvalidSpec, UnknownBlock
 from .base import Block
@@ -225,8 +226,6 @@ def origin(cls: type[Block]) -> Found:
 
 
 def _parameters(cls: type[Block]) -> list[dict[str, Any]]:
-    from ..registry.flavors import json_safe
-
     params = []
     for p in list(inspect.signature(cls.__init__).parameters.values())[1:]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -239,7 +238,7 @@ def _parameters(cls: type[Block]) -> list[dict[str, Any]]:
                 annotation)
         required = p.default is inspect.Parameter.empty
         params.append({"name": p.name, "type": type_text, "required": required,
-                       "default": None if required else json_safe(p.default)})
+                       "default": None if required else json_safe(p.default, style="params")})
     return params
 
 
