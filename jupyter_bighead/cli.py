@@ -175,16 +175,19 @@ def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _registry(args: argparse.Namespace) -> Any:
-    """The registry ``--registry`` names (its artifacts under the home for PostgreSQL).
+    """The registry ``--registry`` names (its artifacts under the home for PostgreSQL and
+    third-party stores).
 
     Only opened, never created: the commands that take ``--registry`` read it, and a
     mistyped path raises ``NotFound`` ("no registry at ...") instead.
     """
     from .registry import Registry
-    from .registry.core import PG_SCHEMES
+    from .registry.store import store_scheme
 
     home = BigheadHome(args.home_choice.path)
-    artifacts = home.artifacts if str(args.registry).startswith(PG_SCHEMES) else None
+    # Every store but SQLite keeps records only: its files go under the home.
+    scheme = store_scheme(str(args.registry))
+    artifacts = home.artifacts if scheme not in ("", "sqlite") else None
     return Registry(args.registry, artifacts=artifacts, create=False)
 
 

@@ -103,7 +103,8 @@ class EventSource:
     ------
     InvalidSpec
         On a bad name, a missing or empty column name, both or neither of
-        ``path``/``query``, or an unknown ``format``.
+        ``path``/``query``, or an unknown ``format``. ``format`` may name a reader a
+        package declares (entry-point group ``jupyter_bighead.feature_sources``).
     """
 
     name: str
@@ -129,13 +130,24 @@ class EventSource:
         _check_column(where, "timestamp", self.timestamp)
         _check_column(where, "created_at", self.created_at, optional=True)
         if self.format is not None and self.format not in _FORMATS:
-            raise InvalidSpec(
-                f"{where}: format must be one of {_FORMATS} or None, not {self.format!r}"
-            )
+            # A third-party reader (entry-point group ``jupyter_bighead.feature_sources``),
+            # named by the format it reads; looked up only for a format not built in.
+            from .. import plugins
+
+            others = sorted(set(plugins.names("feature_source")) - {*_FORMATS, "sql",
+                                                                     "parquet_dir"})
+            if not isinstance(self.format, str) or self.format not in others:
+                raise InvalidSpec(
+                    f"{where}: format must be one of {(*_FORMATS, *others)} or None, "
+                    f"not {self.format!r}"
+                )
 
     @property
     def kind(self) -> str:
-        """``"sql"``, ``"csv"``, ``"parquet"`` (a file) or ``"parquet_dir"`` (a folder)."""
+        """``"sql"``, ``"csv"``, ``"parquet"`` (a file), ``"parquet_dir"`` (a folder), or
+        the name of a third-party format (with a path or a query)."""
+        if self.format is not None and self.format not in _FORMATS:
+            return self.format
         if self.query is not None:
             return "sql"
         if self.format is not None:

@@ -233,7 +233,7 @@ class Pipeline(BaseEstimator):
         InvalidSpec
             For an override that is not a quantity (or a negative GPU count).
         """
-        from ..jobs.spec import parse_quantity
+        from ..resources import parse_quantity
 
         given = {k: v for k, v in (("cpu", cpu), ("memory", memory), ("gpu", gpu))
                  if v is not None}

@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .. import plugins
 from .._json import json_safe
 from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
+from ..identity import current_user
 from .artifacts import ArtifactStore
 from .domain import AliasEvent, ModelSummary, ModelVersion, Page
 from .names import (
@@ -33,7 +35,7 @@ from .names import (
     feature_refs,
 )
 from .protect import ProtectedAliasWarning, check_alias_move
-from .store import NewVersion, Store, open_store
+from .store import NewVersion, Store, open_store, store_scheme
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
@@ -63,27 +65,33 @@ class Registry:
     ----------
     location
         A folder (the embedded store: ``registry.db`` in SQLite WAL mode plus an
-        ``artifacts/`` folder inside), a ``sqlite:///path.db`` URI, or a
-        ``postgresql://`` URI.
+        ``artifacts/`` folder inside), a ``sqlite:///path.db`` URI, a
+        ``postgresql://`` URI, or a URI whose scheme an installed registry store
+        declares (entry-point group ``jupyter_bighead.registry_stores``).
     artifacts
-        Where artifact files go. Required with PostgreSQL; defaults to
-        ``artifacts/`` next to the SQLite database.
+        Where artifact files go. Required with PostgreSQL and third-party stores;
+        defaults to ``artifacts/`` next to the SQLite database.
     create
         Create an embedded (SQLite) registry that does not exist yet (the default).
         Commands that only read pass ``False``, so a mistyped path is an error rather
         than a new, empty registry.
+    store_options
+        Keyword arguments for the store class (the server's
+        ``c.BigheadApp.registry_store_options``).
 
     Raises
     ------
     InvalidSpec
-        For a PostgreSQL URI without ``artifacts``, or an unsupported URI scheme.
+        For a PostgreSQL or third-party URI without ``artifacts``, an unsupported URI
+        scheme, or options the store does not take.
     NotFound
         With ``create=False``, for a SQLite registry whose database does not exist.
     """
 
     def __init__(self, location: str | os.PathLike[str],
                  artifacts: str | os.PathLike[str] | None = None, *,
-                 create: bool = True) -> None:
+                 create: bool = True,
+                 store_options: Mapping[str, Any] | None = None) -> None:
         loc = os.fspath(location)
         if loc.startswith(PG_SCHEMES):
             if artifacts is None:
@@ -97,8 +105,15 @@ class Registry:
             if artifacts is None:
                 artifacts = db.resolve().parent / "artifacts"
         elif "://" in loc:
-            open_store(loc)  # raises InvalidSpec naming the supported schemes
-            raise AssertionError("unreachable")
+            scheme = store_scheme(loc)
+            if scheme == "sqlite" or scheme not in plugins.names("registry_store"):
+                open_store(loc)  # raises InvalidSpec naming the supported schemes
+                raise AssertionError("unreachable")
+            # A third-party store (entry point ``jupyter_bighead.registry_stores``): like
+            # PostgreSQL, it keeps records only; files go to an artifacts folder.
+            if artifacts is None:
+                raise InvalidSpec(f"a {scheme}:// registry needs artifacts=DIR for its files")
+            uri = loc
         else:
             root = Path(loc).expanduser().resolve()
             if not create and not (root / "registry.db").is_file():
@@ -107,7 +122,7 @@ class Registry:
             uri = f"sqlite:///{root / 'registry.db'}"
             if artifacts is None:
                 artifacts = root / "artifacts"
-        self.store: Store = open_store(uri)
+        self.store: Store = open_store(uri, **dict(store_options or {}))
         self.artifacts = ArtifactStore(artifacts)
 
     @classmethod
@@ -211,7 +226,7 @@ class Registry:
         new = NewVersion(
             name=name,
             created_at=_now(),
-            created_by=user or L.current_user(),
+            created_by=user or current_user(),
             flavor=info.flavor,
             model_class=info.model_class,
             task=info.task,
@@ -377,7 +392,6 @@ class Registry:
         Raises ``Forbidden`` inside a job for a protected alias (see :mod:`.protect`)
         unless ``force_protected=True``.
         """
-        from .lineage import current_user
 
         check_alias_move(name, alias, force=force_protected)
         return self.store.set_alias(check_name(name), check_alias(alias), check_version(version),
@@ -387,7 +401,6 @@ class Registry:
                      force_protected: bool = False) -> AliasEvent:
         """Remove ``alias``. Raises ``NotFound`` if it is not set, ``Forbidden`` like
         :meth:`set_alias`."""
-        from .lineage import current_user
 
         check_alias_move(name, alias, force=force_protected)
         return self.store.set_alias(check_name(name), check_alias(alias), None,
@@ -426,7 +439,6 @@ class Registry:
         Forbidden
             Like :meth:`set_alias`.
         """
-        from .lineage import current_user
 
         check_name(name)
         check_alias(alias)

@@ -6,7 +6,6 @@ package that is not installed. Missing facts are recorded as ``None``, never gue
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
@@ -17,22 +16,16 @@ from typing import Any
 
 from ..errors import InvalidSpec
 from ..gitinfo import git_state
+from ..identity import current_user
 
 #: Packages whose versions decide whether a model loads and predicts the same.
 KEY_PACKAGES = ("jupyter-bighead", "lightgbm", "numpy", "pandas", "scikit-learn", "scipy",
                 "pyarrow")
+__all__ = ["KEY_PACKAGES", "current_user", "dataset_fingerprint", "environment_info", "git_info",
+           "input_schema", "lineage", "notebook_info", "production_cells",
+           "production_cells_sha256"]
 #: Set by jupyter_server (2.x) in kernels it starts: the notebook's path.
 SESSION_ENV = "JPY_SESSION_NAME"
-
-
-def current_user() -> str:
-    """The JupyterHub user under JupyterHub, else the OS user (as jobs and REST name it)."""
-    if os.environ.get("JUPYTERHUB_USER"):
-        return os.environ["JUPYTERHUB_USER"]
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return os.environ.get("USER", "unknown")
 
 
 def git_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
