@@ -137,8 +137,8 @@ def _cmd_score(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
-    from .serving.deploy import ADMIN_TOKEN_ENV
-    from .serving.server import ServeOptions, serve
+    from .serving.runtime.holder import ADMIN_TOKEN_ENV
+    from .serving.runtime.server import ServeOptions, serve
 
     if args.workers < 1:
         print("jupyter bighead serve: --workers must be at least 1", file=sys.stderr)
