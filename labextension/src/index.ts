@@ -1,5 +1,10 @@
 /**
  * jupyter-bighead: the JupyterLab frontend.
+ *
+ * Four plugins: the typed API client (`IBigheadClient`), the area models with their
+ * one poller (`IBigheadModels`), the sidebar with the model panels, and the notebook
+ * tools. Other plugins may require the two tokens, e.g. to tell the Jobs area that
+ * they submitted a job.
  */
 import {
   ILayoutRestorer,
@@ -11,29 +16,52 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import { BigheadClient } from './api';
 import { bigheadIcon } from './icons';
-import { BigheadModel } from './model';
+import { ModelPanel } from './models/view';
 import { setupNotebookTools } from './notebook';
 import { insertCodeBelow } from './notebook/comm';
-import { ModelPanel } from './panels/model';
-import { BigheadSidebar } from './panels/sidebar';
-import { hub } from './refresh';
-import { CommandIDs, PLUGIN_ID } from './tokens';
+import { BigheadSidebar } from './sidebar';
+import { BigheadModels } from './state';
+import { CommandIDs, IBigheadClient, IBigheadModels, PLUGIN_ID } from './tokens';
 
-const plugin: JupyterFrontEndPlugin<void> = {
+const clientPlugin: JupyterFrontEndPlugin<BigheadClient> = {
+  id: 'jupyter-bighead:client',
+  description: 'The typed client of the Bighead REST API.',
+  autoStart: true,
+  provides: IBigheadClient,
+  activate: (): BigheadClient => new BigheadClient()
+};
+
+const modelsPlugin: JupyterFrontEndPlugin<IBigheadModels> = {
+  id: 'jupyter-bighead:models',
+  description: 'The Bighead areas (models, features, jobs, deployments, blocks, status) and their one poller.',
+  autoStart: true,
+  requires: [IBigheadClient],
+  provides: IBigheadModels,
+  activate: (app: JupyterFrontEnd, client: BigheadClient): IBigheadModels => {
+    const models = new BigheadModels(client);
+    // One poller for every area: changes made elsewhere show up without a click.
+    models.poller.start();
+    return models;
+  }
+};
+
+const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'The Bighead sidebar: the ML platform inside JupyterLab.',
   autoStart: true,
+  requires: [IBigheadModels],
   optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry, INotebookTracker, IRenderMimeRegistry],
   activate: (
     app: JupyterFrontEnd,
+    areas: IBigheadModels,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null,
     notebooks: INotebookTracker | null,
     rendermime: IRenderMimeRegistry | null
   ): void => {
-    const model = new BigheadModel();
     const openModel = (name: string, version?: number): void => {
       const id = `bighead-model-${name}`;
       for (const widget of app.shell.widgets('main')) {
@@ -44,6 +72,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const panel = new ModelPanel(
         name,
         {
+          areas,
           rendermime,
           openPath: path => void app.commands.execute('docmanager:open', { path })
         },
@@ -66,7 +95,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       return `Inserted into ${panel.context.path}.`;
     };
     const sidebar = new BigheadSidebar(
-      model,
+      areas,
       name => openModel(name),
       path => void app.commands.execute('docmanager:open', { path }),
       insertCode
@@ -83,42 +112,44 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.refresh, {
       label: 'Refresh Bighead status',
-      execute: () => model.refresh()
+      execute: () => areas.status.refresh()
     });
     if (palette) {
       palette.addItem({ command: CommandIDs.openPanel, category: 'Bighead' });
       palette.addItem({ command: CommandIDs.refresh, category: 'Bighead' });
     }
 
-    if (notebooks) {
-      setupNotebookTools(app, notebooks, palette);
-    }
-
-    let timer: number | undefined;
-    const schedule = (seconds: number): void => {
-      if (timer !== undefined) {
-        window.clearInterval(timer);
-        timer = undefined;
-      }
-      if (seconds > 0) {
-        timer = window.setInterval(() => void model.refresh(), seconds * 1000);
-      }
-    };
     if (settingRegistry) {
       settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
-          const apply = (): void =>
-            schedule(settings.get('statusRefreshSeconds').composite as number);
+          const apply = (): void => {
+            areas.status.pollSeconds = settings.get('statusRefreshSeconds').composite as number;
+          };
           apply();
           settings.changed.connect(apply);
         })
         .catch(reason => console.error('jupyter-bighead: could not load settings', reason));
     }
-    void model.refresh();
-    // One poller for every panel: changes made elsewhere show up without a click.
-    hub.start();
+    void areas.status.refresh();
   }
 };
 
-export default plugin;
+const notebookPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-bighead:notebook',
+  description: 'Bighead in notebooks: prototype cells, Productionize, reviewer reports, Run remotely.',
+  autoStart: true,
+  requires: [INotebookTracker, IBigheadClient],
+  optional: [ICommandPalette, IBigheadModels],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker,
+    client: BigheadClient,
+    palette: ICommandPalette | null,
+    areas: IBigheadModels | null
+  ): void => {
+    setupNotebookTools(app, notebooks, palette, client, areas);
+  }
+};
+
+export default [clientPlugin, modelsPlugin, sidebarPlugin, notebookPlugin];

@@ -5,19 +5,25 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
+import { BigheadClient } from '../api';
 import { bigheadIcon } from '../icons';
-import { hub } from '../refresh';
-import { CommandIDs } from '../tokens';
+import { CommandIDs, IBigheadModels } from '../tokens';
 import { listenToKernel } from './comm';
 import { isPrototype, selectedCells, togglePrototype, trackPrototypeCells } from './prototype';
 import { productionize } from './productionize';
 import { openReport } from './report';
 import { runRemotely } from './remote';
 
+/**
+ * Add the notebook commands. `areas`, when the sidebar's plugin provides them, are
+ * told about changes made here (a job submitted by Run remotely).
+ */
 export function setupNotebookTools(
   app: JupyterFrontEnd,
   tracker: INotebookTracker,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  client: BigheadClient,
+  areas: IBigheadModels | null
 ): void {
   const setup = (panel: NotebookPanel): void => {
     trackPrototypeCells(panel);
@@ -61,6 +67,7 @@ export function setupNotebookTools(
         return null;
       }
       return productionize(panel, {
+        client: client.notebooks,
         open: path => app.commands.execute('docmanager:open', { path }),
         findOpen: path => tracker.find(widget => widget.context.path === path)
       });
@@ -73,7 +80,7 @@ export function setupNotebookTools(
     isEnabled: hasNotebook,
     execute: async () => {
       const panel = tracker.currentWidget;
-      return panel ? openReport(app, panel) : null;
+      return panel ? openReport(app, client.notebooks, panel) : null;
     }
   });
 
@@ -84,8 +91,8 @@ export function setupNotebookTools(
     execute: async () => {
       const panel = tracker.currentWidget;
       return panel
-        ? runRemotely(panel, () => {
-            hub.emit('jobs');
+        ? runRemotely(client, panel, () => {
+            void areas?.jobs.invalidate();
             void app.commands.execute(CommandIDs.openPanel);
           })
         : null;

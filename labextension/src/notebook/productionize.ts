@@ -6,8 +6,8 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
-import { errorText, requestAPI } from '../request';
-import { BigheadRequestError, IDependencyReport, IProductionResult } from '../tokens';
+import { IDependencyReport, IPlan, IProductionResult, NotebooksClient } from '../api/notebooks';
+import { BigheadRequestError, errorText } from '../api/request';
 
 const BANNER_CLASS = 'jp-bighead-productionize-banner';
 const OFFENDING_CLASS = 'jp-bighead-offending';
@@ -90,22 +90,12 @@ function showDependencyErrors(panel: NotebookPanel, message: string, report: IDe
   });
 }
 
-/** `POST notebooks/productionize/plan`: what a run would overwrite. */
-export interface IPlan {
-  outputs: string[];
-  overwrites: string[];
-}
+export type { IPlan };
 
-/** What productionizing the notebook at `path` would overwrite (writes nothing). */
-export function planProductionize(path: string): Promise<IPlan> {
-  return requestAPI<IPlan>('notebooks/productionize/plan', {
-    method: 'POST',
-    body: JSON.stringify({ path })
-  });
-}
-
-/** How Productionize reaches the documents of the lab. */
+/** How Productionize reaches the server and the documents of the lab. */
 export interface IProductionizeHost {
+  /** The notebooks area of the API client. */
+  client: NotebooksClient;
   /** Open `path` in the lab, or reveal its tab when it is open. */
   open: (path: string) => Promise<unknown>;
   /** The notebook already open at `path`, if any. */
@@ -152,13 +142,9 @@ export async function productionize(
     await panel.context.save();
   }
   const path = panel.context.path;
-  const call = (force: boolean): Promise<IProductionResult> =>
-    requestAPI<IProductionResult>('notebooks/productionize', {
-      method: 'POST',
-      body: JSON.stringify({ path, force })
-    });
+  const call = (force: boolean): Promise<IProductionResult> => host.client.productionize(path, force);
   try {
-    const plan = await planProductionize(path);
+    const plan = await host.client.plan(path);
     if (plan.overwrites.length > 0 && !(await confirmReplace(plan.overwrites))) {
       return null;
     }

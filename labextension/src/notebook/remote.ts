@@ -5,9 +5,10 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
-import { errorText, requestAPI } from '../request';
-import { confirmReplace, planProductionize } from './productionize';
-import { IJob, IProfile } from '../tokens';
+import { BigheadClient } from '../api';
+import { IJob, IProfile, ISubmitRequest } from '../api/jobs';
+import { errorText } from '../api/request';
+import { confirmReplace } from './productionize';
 
 /** `name = value` lines of the notebook's `parameters` cell (values as source text). */
 export function notebookParameters(panel: NotebookPanel): [string, string][] {
@@ -100,13 +101,17 @@ class RunForm extends Widget {
   private _params = new Map<string, HTMLInputElement>();
 }
 
-export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob) => void): Promise<IJob | null> {
+export async function runRemotely(
+  client: BigheadClient,
+  panel: NotebookPanel,
+  onSubmitted: (job: IJob) => void
+): Promise<IJob | null> {
   if (panel.context.model.dirty) {
     await panel.context.save();
   }
   let profiles: IProfile[];
   try {
-    profiles = (await requestAPI<{ profiles: IProfile[] }>('profiles')).profiles;
+    profiles = (await client.jobs.profiles()).profiles;
   } catch (error) {
     Notification.error(`Cannot list compute profiles: ${errorText(error)}`);
     return null;
@@ -115,7 +120,7 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
   // production file edited by hand would be replaced. Asked before the form, so that
   // Submit submits at once.
   try {
-    const plan = await planProductionize(panel.context.path);
+    const plan = await client.notebooks.plan(panel.context.path);
     if (plan.overwrites.length > 0 && !(await confirmReplace(plan.overwrites))) {
       return null;
     }
@@ -132,7 +137,7 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
   if (!answer.button.accept || !answer.value) {
     return null;
   }
-  const body = {
+  const body: ISubmitRequest = {
     notebook: panel.context.path,
     profile: answer.value.profile,
     parameters: answer.value.parameters,
@@ -140,10 +145,7 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
   };
   if (answer.value.schedule) {
     try {
-      const item = await requestAPI<{ name: string; schedule: string }>('schedules', {
-        method: 'POST',
-        body: JSON.stringify({ ...body, schedule: answer.value.schedule })
-      });
+      const item = await client.jobs.createSchedule({ ...body, schedule: answer.value.schedule });
       Notification.success(`Scheduled ${item.name} at "${item.schedule}" (UTC)`, { autoClose: 4000 });
     } catch (error) {
       Notification.error(`Schedule failed: ${errorText(error)}`);
@@ -151,10 +153,7 @@ export async function runRemotely(panel: NotebookPanel, onSubmitted: (job: IJob)
     return null;
   }
   try {
-    const job = await requestAPI<IJob>('jobs', {
-      method: 'POST',
-      body: JSON.stringify(body)
-    });
+    const job = await client.jobs.submit(body);
     Notification.success(`Submitted ${job.name} (${job.id}) on ${answer.value.profile}`, { autoClose: 4000 });
     onSubmitted(job);
     return job;

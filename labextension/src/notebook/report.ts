@@ -8,7 +8,8 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
 import { bigheadIcon } from '../icons';
-import { errorText, requestAPI } from '../request';
+import { NotebooksClient } from '../api/notebooks';
+import { errorText } from '../api/request';
 
 /** Render the report of the notebook in `panel` and open it in a main-area tab. */
 /**
@@ -31,16 +32,14 @@ export class ReportFrame extends Widget {
 
 export async function openReport(
   app: JupyterFrontEnd,
+  client: NotebooksClient,
   panel: NotebookPanel
 ): Promise<MainAreaWidget<ReportFrame> | null> {
   if (panel.context.model.dirty) {
     await panel.context.save();
   }
   try {
-    const { report } = await requestAPI<{ report: string }>('notebooks/report', {
-      method: 'POST',
-      body: JSON.stringify({ path: panel.context.path })
-    });
+    const { report } = await client.report(panel.context.path);
     const file = await app.serviceManager.contents.get(report, {
       type: 'file',
       format: 'text',

@@ -4,9 +4,10 @@
  */
 import * as React from 'react';
 
-import { useRefresh } from '../refresh';
-import { errorText, requestAPI } from '../request';
-import { IFeatureDetail, IFeaturePage, IFeaturePreview, IFeatureSummary } from '../tokens';
+import { FeaturesClient, IFeatureDetail, IFeatureSummary } from '../api/features';
+import { errorText } from '../api/request';
+import { useArea, useInvalidated } from '../core/react';
+import { FeaturesModel } from './model';
 
 
 function FeatureRow(props: { item: IFeatureSummary; onOpen: (name: string) => void }): JSX.Element {
@@ -35,7 +36,7 @@ function FeatureRow(props: { item: IFeatureSummary; onOpen: (name: string) => vo
   );
 }
 
-function Preview(props: { name: string; version: number }): JSX.Element {
+function Preview(props: { client: FeaturesClient; name: string; version: number }): JSX.Element {
   const [entity, setEntity] = React.useState('');
   const [at, setAt] = React.useState('');
   const [result, setResult] = React.useState<string | null>(null);
@@ -47,10 +48,7 @@ function Preview(props: { name: string; version: number }): JSX.Element {
     const trimmed = entity.trim();
     const numeric = /^-?\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
     try {
-      const preview = await requestAPI<IFeaturePreview>('features/preview', {
-        method: 'POST',
-        body: JSON.stringify({ features: [ref], entities: [numeric], at: at || null })
-      });
+      const preview = await props.client.preview({ features: [ref], entities: [numeric], at: at || null });
       const value = preview.rows[0]?.[ref];
       setResult(value === null || value === undefined ? 'null (no value)' : String(value));
     } catch (err) {
@@ -103,7 +101,7 @@ function Preview(props: { name: string; version: number }): JSX.Element {
   );
 }
 
-function Detail(props: { detail: IFeatureDetail; onClose: () => void }): JSX.Element {
+function Detail(props: { client: FeaturesClient; detail: IFeatureDetail; onClose: () => void }): JSX.Element {
   const { detail } = props;
   const latest = detail.latest;
   const src = latest.definition.source;
@@ -149,39 +147,35 @@ function Detail(props: { detail: IFeatureDetail; onClose: () => void }): JSX.Ele
         ))}
       </ol>
       <h5>Preview</h5>
-      <Preview name={detail.name} version={latest.version} />
+      <Preview client={props.client} name={detail.name} version={latest.version} />
     </div>
   );
 }
 
-export function FeaturesSection(): JSX.Element {
-  const [query, setQuery] = React.useState('');
-  const [page, setPage] = React.useState<IFeaturePage | null>(null);
+export function FeaturesSection(props: { model: FeaturesModel }): JSX.Element {
+  const { model } = props;
+  const [query, setQuery] = React.useState(model.search);
   const [detail, setDetail] = React.useState<IFeatureDetail | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-
-  const load = React.useCallback(async (search: string) => {
-    try {
-      const params = new URLSearchParams({ search, limit: '200' });
-      setPage(await requestAPI<IFeaturePage>(`features?${params.toString()}`));
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, []);
+  const [openError, setOpenError] = React.useState<string | null>(null);
+  // Features defined elsewhere (a notebook, the CLI) show up on the area's poll.
+  useArea(model);
+  const page = model.data;
+  const error = openError ?? model.error?.message ?? null;
+  useInvalidated(model, () => setOpenError(null));
 
   React.useEffect(() => {
-    const timer = window.setTimeout(() => void load(query), 200);
+    if (query === model.search) {
+      return;
+    }
+    const timer = window.setTimeout(() => void model.setSearch(query), 200);
     return () => window.clearTimeout(timer);
-  }, [query, load]);
-  // Features defined elsewhere (a notebook, the CLI) show up on the shared poll.
-  useRefresh('features', () => load(query));
+  }, [query, model]);
 
   const open = async (name: string): Promise<void> => {
     try {
-      setDetail(await requestAPI<IFeatureDetail>(`features/${encodeURIComponent(name)}`));
+      setDetail(await model.client.features.get(name));
     } catch (err) {
-      setError(errorText(err));
+      setOpenError(errorText(err));
     }
   };
 
@@ -192,7 +186,7 @@ export function FeaturesSection(): JSX.Element {
         <span className="jp-bighead-muted">{page ? `${page.total}` : ''}</span>
       </header>
       {detail ? (
-        <Detail detail={detail} onClose={() => setDetail(null)} />
+        <Detail client={model.client.features} detail={detail} onClose={() => setDetail(null)} />
       ) : (
         <>
           <input

@@ -5,21 +5,24 @@
  */
 import * as React from 'react';
 
-import { hub, useRefresh } from '../refresh';
-import { errorText, requestAPI } from '../request';
-import { IDeployment } from '../tokens';
+import { BigheadClient } from '../api';
+import { IDeployment } from '../api/deployments';
+import { errorText } from '../api/request';
+import { useArea, useInvalidated } from '../core/react';
+import { DeploymentsModel } from './model';
 
-function DeploymentLog(props: { id: string }): JSX.Element {
+function DeploymentLog(props: { client: BigheadClient; id: string }): JSX.Element {
   const [text, setText] = React.useState<string | null>(null);
   React.useEffect(() => {
-    requestAPI<{ text: string }>(`deployments/${encodeURIComponent(props.id)}/logs`)
+    props.client.deployments
+      .logs(props.id)
       .then(r => setText(r.text.slice(-5000)))
       .catch(err => setText(errorText(err)));
-  }, [props.id]);
+  }, [props.client, props.id]);
   return <pre className="jp-bighead-logs">{text ?? 'Loading…'}</pre>;
 }
 
-function DeploymentRow(props: { item: IDeployment; onStop: (id: string) => void }): JSX.Element {
+function DeploymentRow(props: { client: BigheadClient; item: IDeployment; onStop: (id: string) => void }): JSX.Element {
   const d = props.item;
   const [open, setOpen] = React.useState(false);
   return (
@@ -45,32 +48,28 @@ function DeploymentRow(props: { item: IDeployment; onStop: (id: string) => void 
           <button className="jp-mod-styled" onClick={() => props.onStop(d.id)}>
             Stop
           </button>
-          {d.target === 'local' && <DeploymentLog id={d.id} />}
+          {d.target === 'local' && <DeploymentLog client={props.client} id={d.id} />}
         </div>
       )}
     </li>
   );
 }
 
-export function DeploymentsSection(): JSX.Element {
-  const [items, setItems] = React.useState<IDeployment[] | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const load = React.useCallback(async () => {
-    try {
-      setItems((await requestAPI<{ items: IDeployment[] }>('deployments')).items);
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, []);
-  React.useEffect(() => void load(), [load]);
-  useRefresh('deployments', load);
+export function DeploymentsSection(props: { model: DeploymentsModel }): JSX.Element {
+  const { model } = props;
+  useArea(model);
+  const items = model.data;
+  const [stopError, setStopError] = React.useState<string | null>(null);
+  const error = stopError ?? model.error?.message ?? null;
+  // A failed Stop is shown until the list is read again.
+  useInvalidated(model, () => setStopError(null));
   const stop = async (id: string): Promise<void> => {
     try {
-      await requestAPI(`deployments/${encodeURIComponent(id)}`, { method: 'DELETE' });
-      hub.emit('deployments');
+      await model.client.deployments.stop(id);
+      setStopError(null);
+      void model.invalidate();
     } catch (err) {
-      setError(errorText(err));
+      setStopError(errorText(err));
     }
   };
   return (
@@ -81,7 +80,7 @@ export function DeploymentsSection(): JSX.Element {
     >
       <header className="jp-bighead-section-header">
         <h3 id="jp-bighead-deployments-title">Deployments</h3>
-        <button className="jp-bighead-link" onClick={() => hub.emit('deployments')} aria-label="Refresh deployments">
+        <button className="jp-bighead-link" onClick={() => void model.invalidate()} aria-label="Refresh deployments">
           ↻
         </button>
       </header>
@@ -89,7 +88,7 @@ export function DeploymentsSection(): JSX.Element {
         <p className="jp-bighead-muted">No endpoints: open a model version and click Deploy….</p>
       )}
       <ul className="jp-bighead-feature-list">
-        {items?.map(d => <DeploymentRow key={d.id} item={d} onStop={id => void stop(id)} />)}
+        {items?.map(d => <DeploymentRow key={d.id} client={model.client} item={d} onStop={id => void stop(id)} />)}
       </ul>
       {error && (
         <div className="jp-bighead-error" role="alert">

@@ -4,7 +4,7 @@
  */
 import * as React from 'react';
 
-import { IPipelineGraph } from '../tokens';
+import { IPipelineGraph } from '../api/models';
 
 const BOX_W = 150;
 const BOX_H = 40;

@@ -6,9 +6,12 @@
  */
 import * as React from 'react';
 
-import { hub, useRefresh } from '../refresh';
-import { errorText, requestAPI } from '../request';
-import { IDeployment } from '../tokens';
+import { BigheadClient } from '../api';
+import { IDeployment, IDeployRequest } from '../api/deployments';
+import { errorText } from '../api/request';
+import { useArea, usePoll } from '../core/react';
+import { IBigheadModels } from '../tokens';
+import { DONE_STATUSES } from './model';
 
 export interface IDeployInput {
   name: string;
@@ -45,10 +48,7 @@ export function exampleRequest(inputs: IDeployInput[]): string {
   return JSON.stringify({ instances: [row] }, null, 2);
 }
 
-/** Statuses that need no more polling (see jupyter_bighead.serving.deploy.STATUSES). */
-const DONE = new Set(['running', 'failed', 'stopped']);
-
-function TryIt(props: { deployment: IDeployment; inputs: IDeployInput[] }): JSX.Element {
+function TryIt(props: { client: BigheadClient; deployment: IDeployment; inputs: IDeployInput[] }): JSX.Element {
   const [body, setBody] = React.useState(() => exampleRequest(props.inputs));
   const [response, setResponse] = React.useState<string | null>(null);
   const [error, setError] = React.useState<string | null>(null);
@@ -56,10 +56,7 @@ function TryIt(props: { deployment: IDeployment; inputs: IDeployInput[] }): JSX.
     setResponse(null);
     setError(null);
     try {
-      const out = await requestAPI<unknown>(`deployments/${encodeURIComponent(props.deployment.id)}/predict`, {
-        method: 'POST',
-        body
-      });
+      const out = await props.client.deployments.predict(props.deployment.id, body);
       setResponse(JSON.stringify(out, null, 2));
     } catch (err) {
       setError(errorText(err));
@@ -92,7 +89,12 @@ function TryIt(props: { deployment: IDeployment; inputs: IDeployInput[] }): JSX.
   );
 }
 
-function Endpoint(props: { deployment: IDeployment; inputs: IDeployInput[]; onStop: () => void }): JSX.Element {
+function Endpoint(props: {
+  client: BigheadClient;
+  deployment: IDeployment;
+  inputs: IDeployInput[];
+  onStop: () => void;
+}): JSX.Element {
   const d = props.deployment;
   return (
     <div className="jp-bighead-endpoint" data-testid="deploy-endpoint" data-status={d.status}>
@@ -119,12 +121,13 @@ function Endpoint(props: { deployment: IDeployment; inputs: IDeployInput[]; onSt
           Stop
         </button>
       )}
-      {d.status === 'running' && <TryIt deployment={d} inputs={props.inputs} />}
+      {d.status === 'running' && <TryIt client={props.client} deployment={d} inputs={props.inputs} />}
     </div>
   );
 }
 
 export function DeploySection(props: {
+  areas: IBigheadModels;
   name: string;
   version: number;
   aliases: string[];
@@ -142,44 +145,49 @@ export function DeploySection(props: {
   const [error, setError] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
 
+  const { client, deployments, poller } = props.areas;
+
   // The endpoint shown follows changes made elsewhere (the sidebar's Stop, the CLI):
-  // the deployments of this version are read again on every refresh, and one that
-  // is gone was stopped. Without one shown yet, a live endpoint of this version is.
-  const follow = React.useCallback(async () => {
+  // the deployments of this version are read again on every refresh of the area, and
+  // one that is gone was stopped. Without one shown yet, a live endpoint of this
+  // version is.
+  useArea(deployments);
+  const listed = deployments.data;
+  const listError = deployments.error;
+  React.useEffect(() => {
+    if (listError !== null) {
+      setError(listError.message);
+    }
+  }, [listError]);
+  React.useEffect(() => {
+    if (listed === null) {
+      return;
+    }
+    const items = listed.filter(d => d.model === props.name && d.version === props.version);
+    setDeployment(cur => {
+      if (cur === null) {
+        return items.find(d => d.status !== 'stopped') ?? null;
+      }
+      const now = items.find(d => d.id === cur.id);
+      if (now) {
+        return JSON.stringify(now) === JSON.stringify(cur) ? cur : now;
+      }
+      return cur.status === 'stopped' ? cur : { ...cur, status: 'stopped', url: null };
+    });
+  }, [listed, props.name, props.version]);
+
+  // An endpoint on its way up (or down) is read every second until it settles.
+  const pending = deployment !== null && !DONE_STATUSES.has(deployment.status) ? deployment.id : null;
+  usePoll(poller, pending === null ? 0 : 1, async () => {
+    if (pending === null) {
+      return;
+    }
     try {
-      const items = (await requestAPI<{ items: IDeployment[] }>('deployments')).items.filter(
-        d => d.model === props.name && d.version === props.version
-      );
-      setDeployment(cur => {
-        if (cur === null) {
-          return items.find(d => d.status !== 'stopped') ?? null;
-        }
-        const now = items.find(d => d.id === cur.id);
-        if (now) {
-          return JSON.stringify(now) === JSON.stringify(cur) ? cur : now;
-        }
-        return cur.status === 'stopped' ? cur : { ...cur, status: 'stopped', url: null };
-      });
+      setDeployment(await client.deployments.get(pending));
     } catch (err) {
       setError(errorText(err));
     }
-  }, [props.name, props.version]);
-  React.useEffect(() => void follow(), [follow]);
-  useRefresh('deployments', follow);
-
-  React.useEffect(() => {
-    if (!deployment || DONE.has(deployment.status)) {
-      return;
-    }
-    const timer = window.setTimeout(async () => {
-      try {
-        setDeployment(await requestAPI<IDeployment>(`deployments/${encodeURIComponent(deployment.id)}`));
-      } catch (err) {
-        setError(errorText(err));
-      }
-    }, 1000);
-    return () => window.clearTimeout(timer);
-  }, [deployment]);
+  });
 
   const deploy = async (): Promise<void> => {
     setBusy(true);
@@ -194,16 +202,16 @@ export function DeploySection(props: {
     if (gpu && gpu !== '0') {
       resources.gpu = Number(gpu);
     }
-    const body: { [k: string]: unknown } = { model: props.name, target, replicas, resources };
+    const body: IDeployRequest = { model: props.name, target, replicas, resources };
     if (serve.startsWith('v')) {
       body.version = Number(serve.slice(1));
     } else {
       body.alias = serve;
     }
     try {
-      setDeployment(await requestAPI<IDeployment>('deployments', { method: 'POST', body: JSON.stringify(body) }));
+      setDeployment(await client.deployments.create(body));
       setOpen(false);
-      hub.emit('deployments');
+      void deployments.invalidate();
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -216,9 +224,9 @@ export function DeploySection(props: {
       return;
     }
     try {
-      await requestAPI(`deployments/${encodeURIComponent(deployment.id)}`, { method: 'DELETE' });
+      await client.deployments.stop(deployment.id);
       setDeployment({ ...deployment, status: 'stopped', url: null });
-      hub.emit('deployments');
+      void deployments.invalidate();
     } catch (err) {
       setError(errorText(err));
     }
@@ -292,7 +300,7 @@ export function DeploySection(props: {
           {error}
         </div>
       )}
-      {deployment && <Endpoint deployment={deployment} inputs={props.inputs} onStop={() => void stop()} />}
+      {deployment && <Endpoint client={client} deployment={deployment} inputs={props.inputs} onStop={() => void stop()} />}
     </div>
   );
 }

@@ -1,12 +1,40 @@
 /**
- * The one place the frontend talks to the Bighead REST API.
+ * The one place the frontend sends HTTP requests to the Bighead REST API.
+ *
+ * Only the typed client (`api/client.ts` and the area modules beside it) calls
+ * `requestAPI`; panels and notebook tools go through the client.
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { BigheadRequestError, IErrorBody } from './tokens';
+/** Where the API lives, relative to the server's base URL. */
+export const API_ROOT = 'bighead/api';
 
-const API_ROOT = 'bighead/api';
+/** The JSON body of every error the Bighead API returns. */
+export interface IErrorBody {
+  error: string;
+  message: string;
+  details?: unknown;
+}
+
+/** A failed API call, carrying the server's error code and message. */
+export class BigheadRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown = null
+  ) {
+    super(message);
+    this.name = 'BigheadRequestError';
+  }
+}
+
+/**
+ * How the client sends one request: `requestAPI` in the lab, a stub in unit tests.
+ * `endPoint` is relative to `/bighead/api` and carries the query string.
+ */
+export type Requester = <T>(endPoint: string, init?: RequestInit) => Promise<T>;
 
 function isErrorBody(value: unknown): value is IErrorBody {
   return (

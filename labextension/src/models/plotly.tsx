@@ -6,7 +6,7 @@ import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import { IPlotlyFigure } from '../tokens';
+import { IPlotlyFigure } from '../api/models';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 

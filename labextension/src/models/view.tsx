@@ -6,18 +6,21 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { DeploySection } from '../deployments/deploy';
+import { ICompare, IModelVersion, IPlotlyFigure, IVersionView } from '../api/models';
+import { errorText } from '../api/request';
+import { useInvalidated } from '../core/react';
 import { bigheadIcon } from '../icons';
-import { hub, useRefresh } from '../refresh';
-import { errorText, requestAPI } from '../request';
-import { ICompare, IModelVersion, IPage, IPlotlyFigure, IVersionView } from '../tokens';
-import { DeploySection } from './deploy';
+import { IBigheadModels } from '../tokens';
 import { PipelineGraph } from './pipeline';
 import { PlotlyChart } from './plotly';
 
 const COLUMNS = ['roc_auc', 'pr_auc', 'log_loss', 'brier', 'f1_at_best_f1', 'rmse', 'r2'];
 const FIGURE_ORDER = ['pr', 'roc', 'calibration', 'importance_gain', 'importance_split', 'shap', 'residuals'];
 
-interface IContext {
+export interface IContext {
+  /** The areas of the page and their client. */
+  areas: IBigheadModels;
   rendermime: IRenderMimeRegistry | null;
   openPath: (path: string) => void;
 }
@@ -116,24 +119,24 @@ function VersionDetail(props: {
   const [error, setError] = React.useState<string | null>(null);
   const load = React.useCallback(async () => {
     try {
-      setView(await requestAPI<IVersionView>(`models/${encodeURIComponent(props.name)}/versions/${props.version}`));
+      setView(await props.ctx.areas.client.models.version(props.name, props.version));
     } catch (err) {
       setError(errorText(err));
     }
-  }, [props.name, props.version]);
+  }, [props.ctx, props.name, props.version]);
   React.useEffect(() => void load(), [load]);
 
   const alias = async (name: string, action: 'set' | 'rollback'): Promise<void> => {
-    const base = `models/${encodeURIComponent(props.name)}/aliases/${encodeURIComponent(name)}`;
+    const { client, models } = props.ctx.areas;
     try {
       if (action === 'set') {
-        await requestAPI(base, { method: 'PUT', body: JSON.stringify({ version: props.version }) });
+        await client.models.setAlias(props.name, name, props.version);
       } else {
-        await requestAPI(`${base}/rollback`, { method: 'POST', body: '{}' });
+        await client.models.rollbackAlias(props.name, name);
       }
       setError(null);
       props.onAliasChange();
-      hub.emit('models');
+      void models.invalidate();
     } catch (err) {
       setError(errorText(err));
     }
@@ -179,6 +182,7 @@ function VersionDetail(props: {
         ))}
       </div>
       <DeploySection
+        areas={props.ctx.areas}
         name={v.name}
         version={v.version}
         aliases={aliases}
@@ -248,14 +252,15 @@ function VersionDetail(props: {
   );
 }
 
-function CompareView(props: { name: string; a: number; b: number }): JSX.Element {
+function CompareView(props: { ctx: IContext; name: string; a: number; b: number }): JSX.Element {
   const [data, setData] = React.useState<ICompare | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   React.useEffect(() => {
-    requestAPI<ICompare>(`models/${encodeURIComponent(props.name)}/compare?a=${props.a}&b=${props.b}`)
+    props.ctx.areas.client.models
+      .compare(props.name, props.a, props.b)
       .then(setData)
       .catch(err => setError(errorText(err)));
-  }, [props.name, props.a, props.b]);
+  }, [props.ctx, props.name, props.a, props.b]);
   if (error) {
     return <div className="jp-bighead-error" role="alert">{error}</div>;
   }
@@ -339,14 +344,15 @@ function ModelView(props: { name: string; version?: number; ctx: IContext }): JS
   const [open, setOpen] = React.useState<number | null>(props.version ?? null);
   const [compare, setCompare] = React.useState<[number, number] | null>(null);
   const [error, setError] = React.useState<string | null>(null);
-  const name = encodeURIComponent(props.name);
+  const { name } = props;
+  const { client, models } = props.ctx.areas;
 
   // The versions the trend was drawn for: it is fetched again only when they change.
   const trendOf = React.useRef('');
   const load = React.useCallback(async () => {
     try {
-      const page = await requestAPI<IPage<IModelVersion>>(`models/${name}/versions?limit=500`);
-      const model = await requestAPI<{ aliases: { [a: string]: number } }>(`models/${name}`);
+      const page = await client.models.versions(name, { limit: 500 });
+      const model = await client.models.get(name);
       const same = <T,>(cur: T, next: T): T => (JSON.stringify(cur) === JSON.stringify(next) ? cur : next);
       setVersions(cur => same(cur, page.items));
       setAliases(cur => same(cur, model.aliases));
@@ -356,15 +362,16 @@ function ModelView(props: { name: string; version?: number; ctx: IContext }): JS
       if (drawn !== trendOf.current) {
         trendOf.current = drawn;
         const metric = page.items[0] && 'roc_auc' in page.items[0].metrics ? 'roc_auc' : 'rmse';
-        const t = await requestAPI<{ figure: IPlotlyFigure }>(`models/${name}/trend?metric=${metric}`).catch(() => null);
+        const t = await client.models.trend(name, metric).catch(() => null);
         setTrend(t ? t.figure : null);
       }
     } catch (err) {
       setError(errorText(err));
     }
-  }, [name]);
+  }, [client, name]);
   React.useEffect(() => void load(), [load]);
-  useRefresh('models', load);
+  // Versions registered or aliases moved elsewhere show up on the models area's poll.
+  useInvalidated(models, load);
 
   const toggle = (v: number): void =>
     setSelected(cur => (cur.includes(v) ? cur.filter(x => x !== v) : [...cur, v].slice(-2)));
@@ -398,7 +405,7 @@ function ModelView(props: { name: string; version?: number; ctx: IContext }): JS
         <div>{trend && <PlotlyChart name="trend" figure={trend} rendermime={props.ctx.rendermime} />}</div>
       </div>
       {compare ? (
-        <CompareView name={props.name} a={compare[0]} b={compare[1]} />
+        <CompareView ctx={props.ctx} name={props.name} a={compare[0]} b={compare[1]} />
       ) : (
         open !== null && (
           <VersionDetail

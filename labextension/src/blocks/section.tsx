@@ -5,9 +5,10 @@
  */
 import * as React from 'react';
 
-import { errorText, requestAPI } from '../request';
+import { IBlock } from '../api/blocks';
+import { useArea } from '../core/react';
 import { RstText, rstInline } from '../rst';
-import { IBlock, IBlockCatalog } from '../tokens';
+import { BlocksModel } from './model';
 
 function formatDefault(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value);
@@ -86,27 +87,20 @@ function BlockDetail(props: {
   );
 }
 
-export function BlocksSection(props: { insertCode: (code: string) => string | null }): JSX.Element {
-  const [catalog, setCatalog] = React.useState<IBlockCatalog | null>(null);
+export function BlocksSection(props: { model: BlocksModel; insertCode: (code: string) => string | null }): JSX.Element {
+  const { model } = props;
+  useArea(model);
+  const catalog = model.data;
+  const error = model.error?.message ?? null;
   const [query, setQuery] = React.useState('');
   const [open, setOpen] = React.useState<IBlock | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const load = React.useCallback(async () => {
-    try {
-      setCatalog(await requestAPI<IBlockCatalog>('blocks'));
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, []);
-  React.useEffect(() => void load(), [load]);
   const shown = catalog?.blocks.filter(b => matches(b, query)) ?? [];
   return (
     <section className="jp-bighead-section" data-section="blocks" aria-labelledby="jp-bighead-blocks-title">
       <header className="jp-bighead-section-header">
         <h3 id="jp-bighead-blocks-title">Blocks</h3>
         <span className="jp-bighead-muted">{catalog ? `${catalog.blocks.length}` : ''}</span>
-        <button className="jp-bighead-link" onClick={() => void load()} aria-label="Refresh blocks">
+        <button className="jp-bighead-link" onClick={() => void model.refresh()} aria-label="Refresh blocks">
           ↻
         </button>
       </header>

@@ -4,9 +4,11 @@
  */
 import * as React from 'react';
 
-import { hub, useRefresh } from '../refresh';
-import { errorText, requestAPI } from '../request';
-import { IJob } from '../tokens';
+import { JobsClient, IJob } from '../api/jobs';
+import { errorText } from '../api/request';
+import { Poller } from '../core/poller';
+import { useArea, useInvalidated, usePoll } from '../core/react';
+import { JobsModel } from './model';
 
 /** `1 h 02 min`, `3 min 07 s`, `12 s`. */
 export function formatDuration(ms: number): string {
@@ -37,38 +39,38 @@ export function jobDuration(job: IJob, now: number = Date.now()): string | null 
 const clock = (iso: string | null): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
 
 
-function JobLogs(props: { job: IJob }): JSX.Element {
+/** Seconds between two reads of a live job's log. */
+const LOG_SECONDS = 1;
+
+/** The job's log, streamed: read from the last offset every second until final. */
+function JobLogs(props: { client: JobsClient; poller: Poller; job: IJob }): JSX.Element {
+  return <JobLogStream key={props.job.id} {...props} />;
+}
+
+function JobLogStream(props: { client: JobsClient; poller: Poller; job: IJob }): JSX.Element {
   const [text, setText] = React.useState('');
+  const [done, setDone] = React.useState(false);
   const offset = React.useRef(0);
-  React.useEffect(() => {
-    let stopped = false;
-    offset.current = 0;
-    setText('');
-    const poll = async (): Promise<void> => {
-      while (!stopped) {
-        try {
-          const chunk = await requestAPI<{ text: string; offset: number; final: boolean }>(
-            `jobs/${props.job.id}/logs?offset=${offset.current}`
-          );
-          offset.current = chunk.offset;
-          if (chunk.text) {
-            setText(t => (t + chunk.text).slice(-20000));
-          }
-          if (chunk.final) {
-            return;
-          }
-        } catch (err) {
-          setText(t => `${t}\n[could not read the log: ${errorText(err)}]`);
-          return;
+  usePoll(
+    props.poller,
+    done ? 0 : LOG_SECONDS,
+    async () => {
+      try {
+        const chunk = await props.client.logs(props.job.id, offset.current);
+        offset.current = chunk.offset;
+        if (chunk.text) {
+          setText(t => (t + chunk.text).slice(-20000));
         }
-        await new Promise(resolve => window.setTimeout(resolve, 1000));
+        if (chunk.final) {
+          setDone(true);
+        }
+      } catch (err) {
+        setText(t => `${t}\n[could not read the log: ${errorText(err)}]`);
+        setDone(true);
       }
-    };
-    void poll();
-    return () => {
-      stopped = true;
-    };
-  }, [props.job.id]);
+    },
+    true
+  );
   return (
     <pre className="jp-bighead-logs" data-testid="job-logs">
       {text || '(no output yet)'}
@@ -76,12 +78,18 @@ function JobLogs(props: { job: IJob }): JSX.Element {
   );
 }
 
-function JobDetail(props: { job: IJob; onChange: () => void; openPath: (path: string) => void }): JSX.Element {
-  const { job } = props;
+function JobDetail(props: {
+  client: JobsClient;
+  poller: Poller;
+  job: IJob;
+  onChange: () => void;
+  openPath: (path: string) => void;
+}): JSX.Element {
+  const { client, job } = props;
   const [error, setError] = React.useState<string | null>(null);
   const act = async (action: 'cancel' | 'rerun'): Promise<void> => {
     try {
-      await requestAPI(`jobs/${job.id}/${action}`, { method: 'POST', body: '{}' });
+      await (action === 'cancel' ? client.cancel(job.id) : client.rerun(job.id));
       setError(null);
       props.onChange();
     } catch (err) {
@@ -92,10 +100,7 @@ function JobDetail(props: { job: IJob; onChange: () => void; openPath: (path: st
   // does not serve: the server copies it to runs/ beside the job's notebook first.
   const openExecuted = async (): Promise<void> => {
     try {
-      const { path } = await requestAPI<{ path: string }>(`jobs/${encodeURIComponent(job.id)}/notebook`, {
-        method: 'POST',
-        body: '{}'
-      });
+      const { path } = await client.executedNotebook(job.id);
       setError(null);
       props.openPath(path);
     } catch (err) {
@@ -142,31 +147,17 @@ function JobDetail(props: { job: IJob; onChange: () => void; openPath: (path: st
         )}
       </div>
       {error && <div className="jp-bighead-error" role="alert">{error}</div>}
-      <JobLogs job={job} />
+      <JobLogs client={client} poller={props.poller} job={job} />
     </div>
   );
 }
 
-interface ISchedule {
-  name: string;
-  schedule: string;
-  user?: string;
-  last_fired?: string | null;
-}
-
-function Schedules(): JSX.Element | null {
-  const [items, setItems] = React.useState<ISchedule[]>([]);
-  const [error, setError] = React.useState<string | null>(null);
-  const load = React.useCallback(async () => {
-    try {
-      setItems((await requestAPI<{ items: ISchedule[] }>('schedules')).items);
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, []);
-  React.useEffect(() => void load(), [load]);
-  useRefresh('jobs', load);
+function Schedules(props: { model: JobsModel }): JSX.Element | null {
+  const { model } = props;
+  const items = model.schedules;
+  const [deleteError, setDeleteError] = React.useState<string | null>(null);
+  const error = deleteError ?? model.data?.schedulesError?.message ?? null;
+  useInvalidated(model, () => setDeleteError(null));
   if (items.length === 0 && !error) {
     return null;
   }
@@ -181,9 +172,13 @@ function Schedules(): JSX.Element | null {
               className="jp-bighead-link"
               aria-label={`Delete schedule ${item.name}`}
               onClick={() =>
-                void requestAPI(`schedules/${encodeURIComponent(item.name)}`, { method: 'DELETE' })
-                  .then(() => hub.emit('jobs'))
-                  .catch(err => setError(errorText(err)))
+                void model.client.jobs
+                  .deleteSchedule(item.name)
+                  .then(() => {
+                    setDeleteError(null);
+                    return model.invalidate();
+                  })
+                  .catch(err => setDeleteError(errorText(err)))
               }
             >
               delete
@@ -196,37 +191,10 @@ function Schedules(): JSX.Element | null {
   );
 }
 
-interface ISweep {
-  id: string;
-  state: string;
-  total: number;
-  trials: { job_id: string; parameters: { [k: string]: unknown }; state: string; metric: number | null }[];
-  best: { parameters: { [k: string]: unknown }; metric: number | null } | null;
-  options: { metric?: string };
-  registered: { name: string; version: number } | null;
-}
-
-function Sweeps(): JSX.Element | null {
-  const [items, setItems] = React.useState<ISweep[]>([]);
-  const [active, setActive] = React.useState(false);
-  const load = React.useCallback(async () => {
-    try {
-      const page = await requestAPI<{ items: ISweep[] }>('sweeps');
-      setItems(page.items.slice(0, 10));
-      setActive(page.items.some(s => s.state === 'running'));
-    } catch {
-      // the Jobs list shows connection errors already
-    }
-  }, []);
-  React.useEffect(() => void load(), [load]);
-  useRefresh('jobs', load);
-  React.useEffect(() => {
-    if (!active) {
-      return;
-    }
-    const timer = window.setInterval(() => void load(), 2000);
-    return () => window.clearInterval(timer);
-  }, [active, load]);
+function Sweeps(props: { model: JobsModel }): JSX.Element | null {
+  // Read with the jobs; sweeps that cannot be read keep their last list (the Jobs
+  // list shows connection errors already).
+  const items = props.model.sweeps;
   if (items.length === 0) {
     return null;
   }
@@ -255,36 +223,19 @@ function Sweeps(): JSX.Element | null {
   );
 }
 
-export function JobsSection(props: { openPath: (path: string) => void }): JSX.Element {
-  const [jobs, setJobs] = React.useState<IJob[]>([]);
+export function JobsSection(props: { model: JobsModel; poller: Poller; openPath: (path: string) => void }): JSX.Element {
+  const { model } = props;
+  // Live jobs are followed closely (the model polls faster while one runs).
+  useArea(model);
+  const jobs = model.jobs;
+  const error = model.error?.message ?? null;
   const [open, setOpen] = React.useState<string | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const [active, setActive] = React.useState(false);
-  const load = React.useCallback(async () => {
-    try {
-      const page = await requestAPI<{ items: IJob[] }>('jobs?limit=30');
-      setJobs(page.items);
-      setError(null);
-      setActive(page.items.some(j => !j.final));
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, []);
-  React.useEffect(() => void load(), [load]);
-  useRefresh('jobs', load);
-  // Live jobs are followed closely; otherwise the shared poller's tick is enough.
-  React.useEffect(() => {
-    if (!active) {
-      return;
-    }
-    const timer = window.setInterval(() => void load(), 1500);
-    return () => window.clearInterval(timer);
-  }, [active, load]);
+  const refresh = (): void => void model.invalidate();
   return (
     <section className="jp-bighead-section" data-section="jobs" aria-labelledby="jp-bighead-jobs-title">
       <header className="jp-bighead-section-header">
         <h3 id="jp-bighead-jobs-title">Jobs</h3>
-        <button className="jp-bighead-link" onClick={() => hub.emit('jobs')} aria-label="Refresh jobs">
+        <button className="jp-bighead-link" onClick={refresh} aria-label="Refresh jobs">
           ↻
         </button>
       </header>
@@ -299,12 +250,20 @@ export function JobsSection(props: { openPath: (path: string) => void }): JSX.El
             </button>{' '}
             <span className={`jp-bighead-state jp-bighead-state-${job.state}`}>{job.state}</span>
             <span className="jp-bighead-muted"> {job.created.slice(11, 19)}</span>
-            {open === job.id && <JobDetail job={job} onChange={() => hub.emit('jobs')} openPath={props.openPath} />}
+            {open === job.id && (
+              <JobDetail
+                client={model.client.jobs}
+                poller={props.poller}
+                job={job}
+                onChange={refresh}
+                openPath={props.openPath}
+              />
+            )}
           </li>
         ))}
       </ul>
-      <Sweeps />
-      <Schedules />
+      <Sweeps model={model} />
+      <Schedules model={model} />
       {error && <div className="jp-bighead-error" role="alert">{error}</div>}
     </section>
   );

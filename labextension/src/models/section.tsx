@@ -3,28 +3,19 @@
  */
 import * as React from 'react';
 
-import { hub, useRefresh } from '../refresh';
-import { errorText, requestAPI } from '../request';
-import { IModelSummary, IPage } from '../tokens';
+import { useArea } from '../core/react';
+import { ModelsModel } from './model';
 
-export function ModelsSection(props: { onOpen: (name: string) => void }): JSX.Element {
-  const [page, setPage] = React.useState<IPage<IModelSummary> | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const load = React.useCallback(async () => {
-    try {
-      setPage(await requestAPI<IPage<IModelSummary>>('models?limit=200'));
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, []);
-  React.useEffect(() => void load(), [load]);
-  useRefresh('models', load);
+export function ModelsSection(props: { model: ModelsModel; onOpen: (name: string) => void }): JSX.Element {
+  const { model } = props;
+  useArea(model);
+  const page = model.data;
+  const error = model.error?.message;
   return (
     <section className="jp-bighead-section" data-section="models" aria-labelledby="jp-bighead-models-title">
       <header className="jp-bighead-section-header">
         <h3 id="jp-bighead-models-title">Models</h3>
-        <button className="jp-bighead-link" onClick={() => hub.emit('models')} aria-label="Refresh models">
+        <button className="jp-bighead-link" onClick={() => void model.invalidate()} aria-label="Refresh models">
           ↻
         </button>
       </header>

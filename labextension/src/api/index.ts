@@ -1,0 +1,42 @@
+/**
+ * The typed client of the Bighead REST API: one object per area.
+ */
+import { BlocksClient } from './blocks';
+import { DeploymentsClient } from './deployments';
+import { FeaturesClient } from './features';
+import { JobsClient } from './jobs';
+import { ModelsClient } from './models';
+import { NotebooksClient } from './notebooks';
+import { Requester, requestAPI } from './request';
+import { StatusClient } from './status';
+
+export * from './blocks';
+export * from './deployments';
+export * from './features';
+export * from './jobs';
+export * from './models';
+export * from './notebooks';
+export * from './request';
+export * from './routes';
+export * from './status';
+
+export class BigheadClient {
+  readonly status: StatusClient;
+  readonly models: ModelsClient;
+  readonly features: FeaturesClient;
+  readonly jobs: JobsClient;
+  readonly deployments: DeploymentsClient;
+  readonly blocks: BlocksClient;
+  readonly notebooks: NotebooksClient;
+
+  /** `request` sends each call: `requestAPI` by default, a stub in tests. */
+  constructor(request: Requester = requestAPI) {
+    this.status = new StatusClient(request);
+    this.models = new ModelsClient(request);
+    this.features = new FeaturesClient(request);
+    this.jobs = new JobsClient(request);
+    this.deployments = new DeploymentsClient(request);
+    this.blocks = new BlocksClient(request);
+    this.notebooks = new NotebooksClient(request);
+  }
+}
