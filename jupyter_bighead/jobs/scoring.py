@@ -127,7 +127,7 @@ def score(
         raise Conflict(f"refusing to overwrite {target}; pass force=True (--force)")
     name, version, alias = parse_model_ref(model_ref)
     if registry is None:
-        from .. import default_registry
+        from ..registry.default import default_registry
 
         registry = default_registry()
     mv = registry.get(name, version, alias=alias)
@@ -224,7 +224,7 @@ def score_job_spec(model_ref: str, input: str, output: str, *, registry: Registr
 
     name, version, alias = parse_model_ref(model_ref)
     if registry is None:
-        from .. import default_registry
+        from ..registry.default import default_registry
 
         registry = default_registry()
     reg = registry

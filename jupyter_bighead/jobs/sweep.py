@@ -234,7 +234,7 @@ def sweep(
 
 def _mark_best(registry: Registry | None, model: str, alias: str, job_id: str) -> ModelVersion:
     if registry is None:
-        from .. import default_registry
+        from ..registry.default import default_registry
 
         registry = default_registry()
     for mv in registry.versions(model, limit=1000):
