@@ -9,6 +9,9 @@ A run is three objects in the executor's namespace, all labelled
   user's back), whose pod runs ``python -m jupyter_bighead.jobs.worker``;
 * the pod the Job controller creates.
 
+The objects are built by the pure functions of :mod:`.manifests`; this module only
+gathers their inputs and talks to the cluster.
+
 The worker writes ``executed.ipynb``, ``metrics.jsonl``, ``output.log`` and, last,
 ``result.json`` into the job's folder (``BIGHEAD_HOME/jobs/<id>``) exactly as with the
 ``local`` executor. On a real cluster that folder must therefore be visible to the pods
@@ -34,30 +37,17 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from ..config import HOME_ENV, BigheadHome
+from ..config import BigheadHome
 from ..errors import BigheadError, Conflict, InvalidSpec, NotFound, Unavailable
-from ..kube import (  # the manifest helpers stay importable from here too
-    DEFAULT_IMAGE,
-    MANAGED_BY,
-    dns_name,
-    kube_errors,
-    label_value,
-    make_api_client,
-    resource_requirements,
-)
-from ..registry.protect import PROTECTED_ENV, protected_aliases
+from ..kube import DEFAULT_IMAGE, dns_name, kube_errors, make_api_client
+from ..registry.protect import protected_aliases
+from . import manifests as m
 from .executor import Executor, current_user
+from .manifests import JOB_ID, SCHEDULE, SELECTOR
 from .records import JobRecord, now
 from .spec import ComputeProfile, JobSpec, check_within_profile
 
 T = TypeVar("T")
-
-SPEC_DIR = "/etc/bighead"
-JOB_ID = "bighead.io/job-id"
-SCHEDULE = "bighead.io/schedule"
-USER = "bighead.io/user"
-SELECTOR = f"{MANAGED_BY}=jupyter-bighead"
-
 
 def notebook_kernel(spec: JobSpec) -> str | None:
     """The kernel the run uses: the spec's, else the notebook's kernelspec name."""
@@ -197,78 +187,41 @@ class KubernetesExecutor(Executor):
         kernel = notebook_kernel(spec)
         return profile.image or (self.kernel_images.get(kernel) if kernel else None) or self.image
 
-    def labels(self, spec: JobSpec, user: str | None, **extra: str) -> dict[str, str]:
-        out = {k: v for k, v in ((k, label_value(v)) for k, v in spec.labels.items()) if v}
-        out.update({MANAGED_BY: "jupyter-bighead", USER: label_value(user or "") or "unknown"})
-        out.update(extra)
-        return out
-
     def pod_template(self, spec: JobSpec, profile: ComputeProfile, resources: Mapping[str, Any],
                      labels: Mapping[str, str], configmap: str, out: str,
                      env: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-        """The pod that runs the worker on ``spec``, writing into folder ``out``."""
-        image = self.image_for(spec, profile)
-        pod: dict[str, Any] = {
-            "restartPolicy": "Never",
-            "containers": [{
-                "name": "worker",
-                "image": image,
-                "command": ["python", "-m", "jupyter_bighead.jobs.worker",
-                            "--spec", f"{SPEC_DIR}/spec.json", "--out", out,
-                            "--log", f"{out}/output.log"],
-                "env": [{"name": HOME_ENV, "value": str(self.home.root)},
-                        {"name": "BIGHEAD_IMAGE", "value": image},
-                        {"name": "PYTHONUNBUFFERED", "value": "1"},
-                        # the server's protected aliases hold inside the pod too
-                        {"name": PROTECTED_ENV, "value": ",".join(protected_aliases())},
-                        *env],
-                "resources": resource_requirements(resources),
-                "volumeMounts": [{"name": "bighead-spec", "mountPath": SPEC_DIR,
-                                  "readOnly": True}, *self.volume_mounts],
-            }],
-            "volumes": [{"name": "bighead-spec", "configMap": {"name": configmap}},
-                        *self.volumes],
-        }
-        if profile.node_selector:
-            pod["nodeSelector"] = dict(profile.node_selector)
-        if profile.tolerations:
-            pod["tolerations"] = [dict(t) for t in profile.tolerations]
-        if self.service_account:
-            pod["serviceAccountName"] = self.service_account
-        return {"metadata": {"labels": dict(labels)}, "spec": pod}
+        """The pod that runs the worker on ``spec``, writing into folder ``out``
+        (:func:`.manifests.pod_template` with this executor's settings)."""
+        return m.pod_template(
+            image=self.image_for(spec, profile), home=str(self.home.root), profile=profile,
+            resources=resources, labels=labels, configmap=configmap, out=out,
+            protected=protected_aliases(), env=env, volumes=self.volumes,
+            volume_mounts=self.volume_mounts, service_account=self.service_account)
 
     def job_spec(self, template: Mapping[str, Any]) -> dict[str, Any]:
-        spec: dict[str, Any] = {"backoffLimit": self.backoff_limit, "completions": 1,
-                                "parallelism": 1, "template": dict(template)}
-        if self.active_deadline_seconds:
-            spec["activeDeadlineSeconds"] = self.active_deadline_seconds
-        return spec
+        return m.job_body(template, backoff_limit=self.backoff_limit,
+                          active_deadline_seconds=self.active_deadline_seconds)
 
     # -- backend hooks ---------------------------------------------------------------
     def _launch(self, record: JobRecord, profile: ComputeProfile) -> JobRecord:
         folder = self.store.folder(record.id)
         spec_json = json.dumps(record.spec.to_dict(), indent=2)
         (folder / "spec.json").write_text(spec_json, "utf-8")
-        labels = self.labels(record.spec, record.user, **{JOB_ID: record.id})
+        labels = m.job_labels(record.spec, record.user, **{JOB_ID: record.id})
         configmap = f"{record.id}-spec"
         template = self.pod_template(record.spec, profile, record.resources, labels,
                                      configmap, str(folder))
-        job = {"apiVersion": "batch/v1", "kind": "Job",
-               "metadata": {"name": record.id, "labels": labels},
-               "spec": self.job_spec(template)}
+        job = m.job_manifest(record.id, labels, self.job_spec(template))
         try:
             core, batch = self._core(), self._batch()
-            self._call(core.create_namespaced_config_map, self.namespace, {
-                "metadata": {"name": configmap, "labels": labels},
-                "data": {"spec.json": spec_json}})
+            self._call(core.create_namespaced_config_map, self.namespace,
+                       m.spec_configmap(configmap, labels, spec_json))
             try:
                 created = self._call(batch.create_namespaced_job, self.namespace, job)
                 # The Job owns the ConfigMap, so deleting the Job deletes it (garbage
                 # collector) even when the executor is not around to clean up.
-                self._call(core.patch_namespaced_config_map, configmap, self.namespace, {
-                    "metadata": {"ownerReferences": [{
-                        "apiVersion": "batch/v1", "kind": "Job", "name": record.id,
-                        "uid": created.metadata.uid}]}})
+                self._call(core.patch_namespaced_config_map, configmap, self.namespace,
+                           m.owner_patch("batch/v1", "Job", record.id, created.metadata.uid))
             except BigheadError:
                 self._delete_objects(self.namespace, record.id, configmap)
                 raise
@@ -472,38 +425,32 @@ class KubernetesExecutor(Executor):
         Unavailable
             The cluster cannot be reached or serves no CronJob API.
         """
-        if not spec.schedule:
+        cron = spec.schedule
+        if not cron:
             raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
         user = user or current_user()
         spec = self._resolve_notebook(spec)
         profile = self.profile(spec.profile)
         resources = check_within_profile(spec, profile)
         name = dns_name(spec.display_name)
-        labels = self.labels(spec, user, **{SCHEDULE: name})
+        labels = m.job_labels(spec, user, **{SCHEDULE: name})
         configmap = f"{name}-spec"
         out = f"{self.home.root / 'schedules' / name}/$(BIGHEAD_RUN)"
         env = [{"name": "BIGHEAD_RUN", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]
         template = self.pod_template(spec, profile, resources, labels, configmap, out, env)
         resource, version = self._cronjob_resource()
-        body = {"apiVersion": version, "kind": "CronJob",
-                "metadata": {"name": name, "labels": labels},
-                "spec": {"schedule": spec.schedule, "concurrencyPolicy": "Forbid",
-                         "successfulJobsHistoryLimit": 1, "failedJobsHistoryLimit": 1,
-                         "jobTemplate": {"metadata": {"labels": labels},
-                                         "spec": self.job_spec(template)}}}
+        body = m.cronjob_manifest(name, labels, cron, version, self.job_spec(template))
         spec_json = json.dumps(spec.to_dict(), indent=2)
         core = self._core()
         try:
-            self._call(core.create_namespaced_config_map, self.namespace, {
-                "metadata": {"name": configmap, "labels": labels},
-                "data": {"spec.json": spec_json}})
+            self._call(core.create_namespaced_config_map, self.namespace,
+                       m.spec_configmap(configmap, labels, spec_json))
         except Conflict:
             raise Conflict(f"a schedule named {name!r} exists; unschedule it first") from None
         try:
             created = self._call(resource.create, body=body, namespace=self.namespace)
-            self._call(core.patch_namespaced_config_map, configmap, self.namespace, {
-                "metadata": {"ownerReferences": [{"apiVersion": version, "kind": "CronJob",
-                                                  "name": name, "uid": created.metadata.uid}]}})
+            self._call(core.patch_namespaced_config_map, configmap, self.namespace,
+                       m.owner_patch(version, "CronJob", name, created.metadata.uid))
         except BigheadError:
             try:
                 self._call(core.delete_namespaced_config_map, configmap, self.namespace)

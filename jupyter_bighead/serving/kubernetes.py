@@ -1,12 +1,12 @@
 """The ``kubernetes`` deploy target: a Deployment, a Service and a HorizontalPodAutoscaler.
 
 The three manifests are rendered from ``templates/kubernetes/serving/*.json`` (shipped
-in the wheel) and applied with server-side apply (``PATCH`` with
-``application/apply-patch+yaml``, field manager ``jupyter-bighead``). Each pod serves a
-pinned ``name:version``, and the version is also in the pod template's annotations and
-environment: when an alias moves, re-applying changes the template, and the Deployment
-controller rolls the pods over (``maxUnavailable: 0``) while the Deployment stays the
-same object.
+in the wheel) by the pure functions of :mod:`.manifests`, and applied with server-side
+apply (``PATCH`` with ``application/apply-patch+yaml``, field manager
+``jupyter-bighead``). Each pod serves a pinned ``name:version``, and the version is also
+in the pod template's annotations and environment: when an alias moves, re-applying
+changes the template, and the Deployment controller rolls the pods over
+(``maxUnavailable: 0``) while the Deployment stays the same object.
 
 Requests and limits come from the pipeline's ``resources()`` (else the target's
 defaults; the caller may override them). Replicas belong to the HPA: the Deployment
@@ -20,65 +20,26 @@ On a real cluster the pods need the registry: mount the volume that holds
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from ..config import HOME_ENV, BigheadHome
+from ..config import BigheadHome
 from ..errors import InvalidSpec, NotFound, Unavailable
-from ..kube import (
-    DEFAULT_IMAGE,
-    MANAGED_BY,
-    kube_errors,
-    label_value,
-    make_api_client,
-    resource_requirements,
+from ..kube import DEFAULT_IMAGE, kube_errors, make_api_client
+from .deploy import Deployment, DeployTarget
+from .manifests import (  # render, object_name, ... stay importable from here too
+    DEFAULT_RESOURCES,
+    DEPLOYMENT_LABEL,
+    FIELD_MANAGER,
+    deployment_manifests,
+    load_template,
+    object_name,
+    render,
 )
-from .deploy import ADMIN_TOKEN_ENV, Deployment, DeployTarget
 
-FIELD_MANAGER = "jupyter-bighead"
-DEPLOYMENT_LABEL = "bighead.io/deployment"
-DEFAULT_RESOURCES = {"cpu": "1", "memory": "1Gi"}
-_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
-
-
-def render(template: Any, values: Mapping[str, Any]) -> Any:
-    """Fill ``${key}`` placeholders: a string that is only a placeholder becomes the
-    value itself (an object, a number), others get the value's text.
-
-    Raises ``InvalidSpec`` for a placeholder without a value.
-    """
-    if isinstance(template, dict):
-        return {k: render(v, values) for k, v in template.items()}
-    if isinstance(template, list):
-        return [render(v, values) for v in template]
-    if isinstance(template, str):
-        whole = _PLACEHOLDER.fullmatch(template)
-        if whole:
-            if whole.group(1) not in values:
-                raise InvalidSpec(f"no value for template placeholder {template}")
-            return values[whole.group(1)]
-
-        def text(match: re.Match[str]) -> str:
-            if match.group(1) not in values:
-                raise InvalidSpec(f"no value for template placeholder {match.group(0)}")
-            return str(values[match.group(1)])
-
-        return _PLACEHOLDER.sub(text, template)
-    return template
-
-
-def load_template(name: str) -> Any:
-    from ..templates import template_path
-
-    return json.loads(template_path("kubernetes", "serving", name).read_text("utf-8"))
-
-
-def object_name(dep_id: str) -> str:
-    return f"bighead-serve-{dep_id}"[:63].rstrip("-")
-
+__all__ = ["DEFAULT_RESOURCES", "DEPLOYMENT_LABEL", "FIELD_MANAGER", "KubernetesTarget",
+           "load_template", "object_name", "render"]
 
 class KubernetesTarget(DeployTarget):
     """Serve deployments on a Kubernetes cluster.
@@ -178,43 +139,15 @@ class KubernetesTarget(DeployTarget):
 
     # -- manifests ---------------------------------------------------------------------
     def manifests(self, record: Deployment) -> dict[str, dict[str, Any]]:
-        """The Deployment, Service and HPA for ``record`` (plain dicts)."""
-        name = object_name(record.id)
-        labels = {MANAGED_BY: "jupyter-bighead", DEPLOYMENT_LABEL: record.id,
-                  "bighead.io/model": label_value(record.model) or "model"}
-        wanted = {k: record.resources[k] for k in ("cpu", "memory", "gpu")
-                  if record.resources.get(k) not in (None, "")}
-        resources = resource_requirements({**self.default_resources, **wanted})
-        env = [{"name": HOME_ENV, "value": str(self.home.root)},
-               {"name": "BIGHEAD_MODEL_VERSION", "value": str(record.version)},
-               # The admin token lives in a Secret, never in the pod template.
-               {"name": ADMIN_TOKEN_ENV, "valueFrom": {"secretKeyRef": {
-                   "name": name, "key": "admin-token"}}},
-               {"name": "PYTHONUNBUFFERED", "value": "1"}]
+        """The Deployment, Service, HPA and Secret for ``record`` (plain dicts, from
+        :func:`.manifests.deployment_manifests`; asks the cluster its HPA version)."""
         _, hpa = self._hpa()
-        values = {
-            "name": name, "namespace": self.namespace, "labels": labels, "id": record.id,
-            "model": record.model, "version": str(record.version),
-            "alias": record.alias or "", "image": self.image,
-            # Each pod serves a pinned version: a moved alias is a new pod template.
-            "ref": f"{record.model}:{record.version}", "port": "8080", "port_number": 8080,
-            "workers": str(self.workers), "env": env, "resources": resources,
-            "volumes": self.volumes, "volume_mounts": self.volume_mounts,
-            "service_type": self.service_type, "hpa_api_version": hpa.group_version,
-            "min_replicas": int(record.resources.get("min_replicas", record.replicas)),
-            "max_replicas": int(record.resources.get("max_replicas", record.replicas)),
-            "cpu_utilization": self.cpu_utilization,
-        }
-        out = {kind: render(load_template(f"{kind}.json"), values)
-               for kind in ("deployment", "service", "hpa")}
-        if self.service_account:
-            out["deployment"]["spec"]["template"]["spec"]["serviceAccountName"] = \
-                self.service_account
-        out["secret"] = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                         "metadata": {"name": name, "namespace": self.namespace,
-                                      "labels": labels},
-                         "stringData": {"admin-token": record.admin_token}}
-        return out
+        return deployment_manifests(
+            record, namespace=self.namespace, image=self.image, home=str(self.home.root),
+            hpa_api_version=hpa.group_version, default_resources=self.default_resources,
+            workers=self.workers, service_type=self.service_type,
+            cpu_utilization=self.cpu_utilization, volumes=self.volumes,
+            volume_mounts=self.volume_mounts, service_account=self.service_account)
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self, record: Deployment) -> Deployment:
