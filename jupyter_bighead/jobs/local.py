@@ -64,6 +64,7 @@ class LocalExecutor(Executor):
         self._lock = threading.RLock()
         self._pump: threading.Thread | None = None
         self._scheduler: threading.Thread | None = None
+        self._closing = threading.Event()  # set by close(): the scheduler thread ends
         self._schedule_errors: dict[str, str] = {}
         self.schedule_store = ScheduleStore(self.home.root / "schedules")
 
@@ -155,21 +156,30 @@ class LocalExecutor(Executor):
         return started
 
     def start_scheduler(self, interval: float = 20.0) -> None:
-        """Keep checking schedules in a daemon thread (idempotent)."""
+        """Keep checking schedules in a daemon thread (idempotent) until :meth:`close`."""
         with self._lock:
             if self._scheduler is not None and self._scheduler.is_alive():
                 return
+            self._closing.clear()
             self._scheduler = threading.Thread(target=self._scheduler_loop, args=(interval,),
                                                name="bighead-schedules", daemon=True)
             self._scheduler.start()
 
     def _scheduler_loop(self, interval: float) -> None:
-        while True:
+        while not self._closing.is_set():
             try:
                 self.tick()
             except Exception:  # keep the thread alive through transient errors
                 pass
-            time.sleep(interval)
+            self._closing.wait(interval)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the scheduler thread (waiting up to ``timeout`` s for a tick in progress);
+        running jobs keep running. Idempotent."""
+        self._closing.set()
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler is not threading.current_thread():
+            scheduler.join(timeout)
 
     def cancel(self, job_id: str) -> JobRecord:
         # Under the lock, so the scheduling thread cannot record the dying worker as

@@ -9,7 +9,6 @@ appears atomically, only when every chunk is done.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidSpec, NotFound
+from ..refs import parse_feature_ref, parse_model_ref, reading_stored_refs
+
+__all__ = ["ScoreResult", "parse_model_ref", "predict_frame", "score", "score_job",
+           "score_job_spec"]
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,9 +28,6 @@ if TYPE_CHECKING:
     from .spec import JobSpec
 
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_REF = re.compile(
-    r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)(?:@(?P<alias>[A-Za-z][A-Za-z0-9_.-]*)|:(?P<version>[0-9]{1,18}))?\Z"
-)
 
 
 @dataclass(frozen=True)
@@ -37,15 +37,6 @@ class ScoreResult:
     rows: int
     output: Path
     features_fetched: tuple[str, ...]
-
-
-def parse_model_ref(ref: str) -> tuple[str, int | None, str | None]:
-    """``name@alias``, ``name:version`` or ``name`` (latest) as (name, version, alias)."""
-    match = _REF.match(ref.strip()) if isinstance(ref, str) else None
-    if not match:
-        raise InvalidSpec(f"model reference {ref!r} must look like name@alias, name:3 or name")
-    version = match.group("version")
-    return match.group("name"), int(version) if version else None, match.group("alias")
 
 
 def _format(path: Path) -> str:
@@ -148,12 +139,14 @@ def score(
             absent = [n for n in inputs if n not in chunk.columns]
             if absent and fetch_features and mv.features:
                 from ..features import FeatureRepo
-                from ..features.spec import split_ref
 
-                refs = [r for r in mv.features if split_ref(r)[0] in absent]
+                # mv.features are stored references (the old name@N form): read quietly
+                names = {r: parse_feature_ref(r, warn=False).name for r in mv.features}
+                refs = [r for r in mv.features if names[r] in absent]
                 if refs:
                     repo = FeatureRepo()
-                    ts_col = timestamp or repo.get(refs[0]).source.timestamp
+                    with reading_stored_refs():
+                        ts_col = timestamp or repo.get(refs[0]).source.timestamp
                     if ts_col in chunk.columns and (chunk[ts_col].dtype == object or
                                                     pd.api.types.is_string_dtype(chunk[ts_col])):
                         # CSV input: timestamps arrive as text.
@@ -162,8 +155,10 @@ def score(
                         except (ValueError, TypeError) as exc:
                             raise InvalidSpec(f"input column {ts_col!r} is not a date-time: "
                                               f"{exc}") from exc
-                    chunk = repo.materialize(chunk, refs, entity=entity, timestamp=timestamp)
-                    chunk = chunk.rename(columns={r: split_ref(r)[0] for r in refs})
+                    with reading_stored_refs():
+                        chunk = repo.materialize(chunk, refs, entity=entity,
+                                                 timestamp=timestamp)
+                    chunk = chunk.rename(columns={r: names[r] for r in refs})
                     fetched = tuple(refs)
             out = chunk.copy()
             out["prediction"] = predict_frame(model, mv, chunk)

@@ -67,3 +67,17 @@ def test_bad_schedules_are_refused(tmp_path, notebooks):
     ex.schedule(JobSpec(notebook=nb, schedule="@daily", name="x"))
     with pytest.raises(Conflict):
         ex.schedule(JobSpec(notebook=nb, schedule="@daily", name="x"))
+
+
+def test_close_stops_the_scheduler_thread(tmp_path):
+    ex = make_local(tmp_path)
+    ex.start_scheduler(interval=3600)  # it would sleep an hour between ticks
+    thread = ex._scheduler
+    assert thread is not None and thread.is_alive()
+    ex.close()
+    assert not thread.is_alive()
+    ex.close()  # idempotent
+    ex.start_scheduler(interval=3600)  # and it can be started again
+    assert ex._scheduler is not thread and ex._scheduler.is_alive()
+    ex.close()
+    assert not ex._scheduler.is_alive()

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tornado import httputil, web
 
+from ..._about import __version__
 from ...errors import BigheadError
-from .holder import ADMIN_TOKEN_ENV, server_version
+from .holder import ADMIN_TOKEN_ENV
 from .model import ServedModel
 from .schema import RequestError
 from .v2 import (
@@ -243,7 +244,7 @@ class ServerMetadataHandler(_Handler):
     route = "metadata"
 
     def get(self) -> None:
-        self.send_json({"name": "jupyter-bighead", "version": server_version(),
+        self.send_json({"name": "jupyter-bighead", "version": __version__,
                         "extensions": list(EXTENSIONS)})
 
 

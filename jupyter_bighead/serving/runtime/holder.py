@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import BigheadError
+from ...refs import parse_model_ref
 from .metrics import Metrics
 from .model import ServedModel
 
@@ -21,15 +22,6 @@ log = logging.getLogger("jupyter_bighead.serving")
 #: The environment variable a deploy target passes a server's admin token in
 #: (``POST /admin/reload`` needs it as a bearer token).
 ADMIN_TOKEN_ENV = "BIGHEAD_SERVE_ADMIN_TOKEN"
-
-
-def server_version() -> str:
-    """The jupyter-bighead version ``GET /v2`` reports."""
-    try:
-        from ..._version import __version__
-    except ImportError:  # pragma: no cover - only in a raw source tree that was never built
-        return "0.0.0+unknown"
-    return str(__version__)
 
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
 DEFAULT_HEADER_TIMEOUT = 30.0
@@ -62,8 +54,6 @@ class ModelHolder:
 
     def __init__(self, options: ServeOptions, metrics: Metrics | None = None,
                  registry: Any = None) -> None:
-        from ...jobs.scoring import parse_model_ref
-
         self.options = options
         self.name, self.version, self.alias = parse_model_ref(options.model_ref)
         self.current: ServedModel | None = None
