@@ -17,7 +17,7 @@ from typing import Any
 from .._io import atomic_write_text
 from ..errors import Conflict, InvalidSpec, NotFound
 from .records import load_json
-from .spec import _DAYS, _MONTHS, JobSpec, validate_cron
+from .spec import CRON_DAYS, CRON_MONTHS, JobSpec, validate_cron
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
 
@@ -40,7 +40,7 @@ def _field_values(text: str, lo: int, hi: int, names: dict[str, int]) -> set[int
 def cron_matches(expr: str, when: datetime) -> bool:
     """Whether the 5-field cron ``expr`` fires at minute ``when`` (UTC)."""
     minute, hour, dom, month, dow = validate_cron(expr).split(" ")
-    dows = _field_values(dow, 0, 7, _DAYS)
+    dows = _field_values(dow, 0, 7, CRON_DAYS)
     if 7 in dows:
         dows.add(0)
     weekday = (when.weekday() + 1) % 7  # cron: Sunday is 0
@@ -53,7 +53,7 @@ def cron_matches(expr: str, when: datetime) -> bool:
         day_ok = day_ok_dom and day_ok_dow
     return (when.minute in _field_values(minute, 0, 59, {})
             and when.hour in _field_values(hour, 0, 23, {})
-            and when.month in _field_values(month, 1, 12, _MONTHS) and day_ok)
+            and when.month in _field_values(month, 1, 12, CRON_MONTHS) and day_ok)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,10 @@ _CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31),
 _CRON_ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
                  "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *",
                  "@annually": "0 0 1 1 *"}
-_MONTHS = {m: i + 1 for i, m in enumerate(
+#: Month and weekday names cron accepts, with their numbers.
+CRON_MONTHS = {m: i + 1 for i, m in enumerate(
     "jan feb mar apr may jun jul aug sep oct nov dec".split())}
-_DAYS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}
+CRON_DAYS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}
 
 
 def validate_cron(expr: str) -> str:
@@ -42,7 +43,7 @@ def validate_cron(expr: str) -> str:
         raise InvalidSpec(f"cron expression {expr!r} must have 5 fields "
                           f"(minute hour day-of-month month day-of-week), got {len(fields)}")
     for value, (name, lo, hi) in zip(fields, _CRON_FIELDS, strict=True):
-        names = _MONTHS if name == "month" else _DAYS if name == "day of week" else {}
+        names = CRON_MONTHS if name == "month" else CRON_DAYS if name == "day of week" else {}
         for part in value.split(","):
             base, _, step = part.partition("/")
             if step and (not _DIGITS.match(step) or int(step) == 0):

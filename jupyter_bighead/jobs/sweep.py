@@ -60,8 +60,8 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "mode": self.mode,
-                "trials": [_trial_dict(t) for t in self.trials],
-                "best": _trial_dict(self.best) if self.best else None,
+                "trials": [trial_dict(t) for t in self.trials],
+                "best": trial_dict(self.best) if self.best else None,
                 "registered": ({"name": self.registered.name,
                                 "version": self.registered.version}
                                if self.registered else None),
@@ -71,7 +71,8 @@ class SweepResult:
         return str(self.table().to_html(index=False))
 
 
-def _trial_dict(t: Trial) -> dict[str, Any]:
+def trial_dict(t: Trial) -> dict[str, Any]:
+    """A trial as stored in a sweep's record and shown by the REST API."""
     return {"job_id": t.job_id, "parameters": dict(t.parameters), "state": t.state,
             "metric": t.metric, "error": t.error}
 

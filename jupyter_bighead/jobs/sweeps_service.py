@@ -21,7 +21,7 @@ from ..errors import BigheadError, InvalidSpec, NotFound
 from .executor import Executor
 from .records import load_json
 from .spec import MAX_SPEC_BYTES, JobSpec, check_json_values, check_within_profile
-from .sweep import Trial, _trial_dict, sweep, trial_parameters
+from .sweep import Trial, sweep, trial_dict, trial_parameters
 
 _ID = re.compile(r"sweep-[0-9]{14}-[0-9a-f]{6}\Z")
 _ALIVE: set[str] = set()  # sweeps running in this process
@@ -68,7 +68,7 @@ class SweepService:
 
         def on_trial(trial: Trial, _total: int) -> None:
             with lock:
-                state["trials"].append(_trial_dict(trial))
+                state["trials"].append(trial_dict(trial))
                 self._save(state)
 
         def run() -> None:
