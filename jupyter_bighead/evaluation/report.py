@@ -175,7 +175,7 @@ def evaluate(model: Any, X: Any, y: Any, *, task: str | None = None,
     """
     import numpy as np
 
-    from ..registry.flavors import flavor_for
+    from ..models.flavors import flavor_for
 
     info = flavor_for(model).info(model)
     task = task or info.task

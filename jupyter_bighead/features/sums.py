@@ -15,7 +15,7 @@ import numpy as np
 from .sorting import _run
 
 if TYPE_CHECKING:
-    from .engine import Column
+    from .columns import Column
 
 
 BLOCK = 1 << 15

@@ -22,6 +22,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._json import json_safe
 from ..errors import BlockInputError, InvalidSpec
 from .base import Block, Columns, columns_to_frame, frame_to_columns, kind_of
+from .params import block_params
+from .times import parse_datetimes as _parse_datetimes
 
 #: The format of :meth:`Pipeline.describe`'s graph.
 DESCRIBE_FORMAT = 1
@@ -269,8 +271,6 @@ class Pipeline(BaseEstimator):
         columns flow along it). Before fit the columns are the declared ones and the
         edges simply chain the steps.
         """
-        from .persist import block_params
-
         fitted = hasattr(self, "input_spec_")
         nodes: list[dict[str, Any]] = [{
             "id": "input", "kind": "input", "name": "input",
@@ -317,51 +317,3 @@ class Pipeline(BaseEstimator):
         return {"format": DESCRIBE_FORMAT, "fitted": fitted, "nodes": nodes, "edges": edges,
                 "resources": self.resources(),
                 "input_spec": self.input_spec() if fitted else None}
-
-
-def _parse_datetimes(block: str, column: str, values: Any) -> np.ndarray:
-    import datetime as dt
-
-    import pandas as pd
-
-    items = list(values)
-    refuse_relative_times(block, column, items)
-    # The one-row request path: naive datetimes, or ISO text without a zone, convert
-    # exactly (to the microsecond) in numpy; anything else goes to pandas' parser.
-    if all(isinstance(v, dt.datetime) and v.tzinfo is None
-           and getattr(v, "nanosecond", 0) == 0 for v in items):
-        return np.array(items, dtype="datetime64[us]")
-    if all(isinstance(v, str) and len(v) <= 26 and not v.endswith("Z") for v in items):
-        try:
-            return np.array(items, dtype="datetime64[us]")
-        except ValueError:
-            pass
-    try:
-        parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601")
-    except (ValueError, TypeError) as exc:
-        raise BlockInputError(block, column, "a datetime64 dtype (or ISO 8601 text)",
-                              f"holds text that is not a date-time ({first_line(exc)})"
-                              ) from None
-    if getattr(parsed.dtype, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.to_numpy()
-
-
-#: Words numpy's and pandas' date parsers turn into the wall clock at parse time.
-RELATIVE_TIMES = ("now", "today")
-
-
-def refuse_relative_times(block: str, column: str, items: Sequence[Any]) -> None:
-    """Raise ``BlockInputError`` for a ``"now"``/``"today"`` among ``items``: a
-    point-in-time result would silently depend on when it was computed."""
-    for row, v in enumerate(items):
-        if isinstance(v, str) and len(v) < 16 and v.strip().lower() in RELATIVE_TIMES:
-            raise BlockInputError(block, column, "a datetime64 dtype (or ISO 8601 text)",
-                                  f"holds {v!r} at row {row}, which names no instant")
-
-
-def first_line(exc: Exception) -> str:
-    """pandas' complaint without the advice to its programmer that follows it ("You
-    might want to try: - passing `format`..." over several lines)."""
-    text = str(exc).split(" You might want to try", 1)[0]
-    return (text.splitlines() or [type(exc).__name__])[0].strip()

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import BlockInputError, InvalidSpec
 from ..refs import parse_feature_ref, reading_stored_refs, stored_feature_ref
 from .base import Block, Columns
-from .core import first_line, refuse_relative_times
+from .times import first_line, refuse_relative_times
 
 _REPOS: dict[str, Any] = {}
 _LOCK = threading.Lock()

@@ -6,7 +6,7 @@ A pipeline becomes the registry's wrapper JSON plus files:
   constructor parameters as JSON and its fitted state (the public ``*_`` attributes):
   JSON values inline, numeric arrays as ``.npy`` files written with
   ``allow_pickle=False``, object arrays as JSON lists;
-- the learner through its own registry flavor (LightGBM text model) under
+- the learner through its own model flavor (LightGBM text model) under
   ``learner/``.
 
 The format is versioned twice: :data:`PIPELINE_FORMAT` for the layout and each
@@ -26,51 +26,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import IncompatibleFormat, IntegrityError, InvalidSpec
-from ..registry.flavors import (
-    PIPELINE_FLAVOR,
-    Dumped,
-    ModelInfo,
-    dump_model,
-    json_safe,
-    load_model,
-)
+from ..models.base import PIPELINE_FLAVOR, Dumped, ModelInfo
+from ..models.flavors import dump_model, flavor_for, load_model
 from .base import Block
 from .core import Pipeline
+from .params import _SCALARS, _json_exact, block_params, json_safe
 
 #: The layout this code writes; it reads any format up to this one.
 PIPELINE_FORMAT = 1
 FLAVOR = PIPELINE_FLAVOR
 
 Reader = Callable[[str], bytes]
-_SCALARS = (type(None), bool, int, float, str)
-
-
-def block_params(block: Block) -> dict[str, Any]:
-    """The block's constructor parameters as JSON data (tuples become lists).
-
-    Raises
-    ------
-    InvalidSpec
-        If a parameter cannot be stored as JSON (the message names it).
-    """
-    out = {}
-    for name, value in block._stored_params().items():
-        safe = json_safe(value)
-        if not _json_exact(value):
-            raise InvalidSpec(f"{block.block_name}: parameter {name}={value!r} cannot be stored "
-                              "as JSON; use plain numbers, strings, lists and dicts")
-        out[name] = safe
-    return out
-
-
-def _json_exact(value: Any) -> bool:
-    if isinstance(value, _SCALARS):
-        return True
-    if isinstance(value, list | tuple):
-        return all(_json_exact(v) for v in value)
-    if isinstance(value, Mapping):
-        return all(isinstance(k, str) and _json_exact(v) for k, v in value.items())
-    return False
 
 
 def _encode(value: Any, path: str, files: dict[str, bytes], what: str) -> Any:
@@ -248,8 +214,6 @@ def load_pipeline(wrapper: Mapping[str, Any], read: Reader) -> Pipeline:
 
 def info(pipe: Pipeline) -> ModelInfo:
     """What the registry records: the learner's task and params, the raw input columns."""
-    from ..registry.flavors import flavor_for
-
     _check_fitted(pipe)
     learner = flavor_for(pipe.learner).info(pipe.learner)
     return ModelInfo(

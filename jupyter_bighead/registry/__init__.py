@@ -10,10 +10,10 @@ Importing this package is light; LightGBM, pandas and psycopg are imported when 
 
 from __future__ import annotations
 
+from ..models.flavors import Flavor, register_flavor
 from .core import Registry
 from .default import default_registry
 from .domain import AliasEvent, ArtifactFile, ModelSummary, ModelVersion, Page
-from .flavors import Flavor, register_flavor
 from .protect import ProtectedAliasWarning
 from .store import Store, open_store
 

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from ..errors import InvalidSpec
+from ..models.base import PIPELINE_FLAVOR
 from .core import Registry
-from .flavors import PIPELINE_FLAVOR
 
 TREND_METRICS = ("roc_auc", "pr_auc", "log_loss", "brier", "f1_at_best_f1", "rmse", "mae", "r2")
 

@@ -185,8 +185,8 @@ class Registry:
             type that cannot be stored (the message lists the supported ones).
         """
         from ..evaluation.report import evaluate
+        from ..models import WRAPPER, dump_model, flavor_for, wrapper_bytes
         from . import lineage as L
-        from .flavors import WRAPPER, dump_model, flavor_for, wrapper_bytes
 
         check_name(name)
         tag_map = check_tags(tags)
@@ -297,7 +297,7 @@ class Registry:
         IntegrityError
             If an artifact is missing or was modified.
         """
-        from .flavors import load_model
+        from ..models import load_model
 
         wrapper, read = self._wrapper(name, version, alias)
         return load_model(wrapper, read)
@@ -311,7 +311,7 @@ class Registry:
 
     def _wrapper(self, name: str, version: int | None, alias: str | None
                  ) -> tuple[dict[str, Any], Callable[[str], bytes]]:
-        from .flavors import WRAPPER
+        from ..models import WRAPPER
 
         mv = self.get(name, version, alias=alias)
         folder = self.store.get_artifact_dir(mv.name, mv.version)
