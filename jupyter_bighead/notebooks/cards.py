@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .report import ReportSection, plotly_div
+from .sections import ReportSection, plotly_div
 
 if TYPE_CHECKING:
     from ..registry import ModelVersion, Registry

@@ -11,11 +11,8 @@ from __future__ import annotations
 import copy
 import getpass
 import html
-import json
 import re
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from ..gitinfo import git_state
 from ..templates import templates_root
 from .deps import cell_source
 from .productionize import read_notebook
+from .sections import ReportSection, plotly_div
 from .tags import is_prototype
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -34,18 +32,6 @@ _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")  # under a paragraph: "===" is H1, "---" H2
 _HTML_HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1\s*>", re.I | re.S)
 _HTML_ID = re.compile(r"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
-
-
-@dataclass(frozen=True)
-class ReportSection:
-    """An appendix section of the report (e.g. a model card), already rendered as HTML."""
-
-    title: str
-    html: str
-    anchor: str = ""
-
-    def anchor_id(self) -> str:
-        return self.anchor or "bighead-" + re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
 
 
 def heading_anchor(text: str) -> str:
@@ -106,19 +92,6 @@ def _anchor_html_headings(nb: Any) -> None:
     for cell in nb.cells:
         if cell.get("cell_type") == "markdown":
             cell["source"] = _HTML_HEADING.sub(add_id, cell_source(cell))
-
-
-def plotly_div(figure: dict[str, Any]) -> str:
-    """HTML that draws a Plotly figure spec with the inlined plotly.js."""
-    div_id = f"bighead-plot-{uuid.uuid4().hex[:12]}"
-    spec = json.dumps({"data": figure.get("data", []), "layout": figure.get("layout", {})})
-    # Never close the script early, nor open an HTML comment that swallows its end.
-    spec = spec.replace("</", "<\\/").replace("<!--", "<\\!--")
-    return (
-        f'<div id="{div_id}" class="bighead-plot" style="min-height:360px"></div>'
-        f'<script type="text/javascript">(function(){{var s={spec};'
-        f'Plotly.newPlot("{div_id}", s.data, s.layout, {{responsive: true}});}})();</script>'
-    )
 
 
 def _inline_plotly_outputs(nb: Any) -> bool:
