@@ -33,7 +33,6 @@ export namespace CommandIDs {
 /** The cell tag that marks prototype cells (in `cell.metadata.tags`). */
 export const PROTOTYPE_TAG = 'prototype';
 
-
 /** The typed client of the Bighead REST API, for other plugins. */
 export const IBigheadClient = new Token<BigheadClient>(
   'jupyter-bighead:IBigheadClient',
