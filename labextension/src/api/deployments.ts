@@ -7,14 +7,25 @@ import { AreaClient } from './client';
 export interface IDeployment {
   id: string;
   model: string;
-  version: number | null;
-  alias: string | null;
   target: string;
-  status: string;
-  url: string | null;
-  replicas: number;
+  /** The version being served. */
+  version: number | null;
+  /** The alias followed, if any. */
+  alias: string | null;
+  /** `name@alias` or `name:version`. */
+  ref?: string;
+  status: 'starting' | 'running' | 'unhealthy' | 'restarting' | 'failed' | 'stopped';
   reason?: string | null;
-  [key: string]: unknown;
+  url: string | null;
+  port?: number | null;
+  replicas: number;
+  resources?: { [resource: string]: unknown };
+  restarts?: number;
+  created?: string;
+  updated?: string;
+  user?: string | null;
+  /** Target-specific ids (namespace, object names). */
+  backend?: { [key: string]: unknown };
 }
 
 /** `POST deployments`: a version or an alias of a model, on a target. */
