@@ -29,6 +29,7 @@ from ..errors import InvalidSpec
 from . import engine
 from .cache import ResultCache, cache_key, spine_hash
 from .catalog import Catalog
+from .frames import as_frame, check_numeric, check_refs, shared_column, with_columns
 from .leakage import check_leakage, guard
 from .sources import (
     check_zones,
@@ -37,9 +38,8 @@ from .sources import (
     read_columns,
     release_arrow_memory,
     to_ticks,
-    value_column_line_error,
 )
-from .spec import NUMERIC_AGGS, EventSource, Feature
+from .spec import EventSource, Feature
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -231,15 +231,16 @@ class FeatureRepo:
         """
         started = time.perf_counter()
         stats = MaterializeStats()
-        frame = _as_frame(spine)
+        frame = as_frame(spine)
         refs = [refs] if isinstance(refs, str) else list(refs)
-        _check_refs(refs, frame)
+        check_refs(refs, frame)
         resolved = [
             (ref, feature, digest)
             for ref, (feature, digest, _) in zip(refs, self.catalog.resolve_many(refs), strict=True)
         ]
-        entity = entity or _shared([f.source.entity for _, f, _ in resolved], "entity")
-        timestamp = timestamp or _shared([f.source.timestamp for _, f, _ in resolved], "timestamp")
+        entity = entity or shared_column([f.source.entity for _, f, _ in resolved], "entity")
+        timestamp = timestamp or shared_column([f.source.timestamp for _, f, _ in resolved],
+                                               "timestamp")
         for role, name in (("entity", entity), ("timestamp", timestamp)):
             if name not in frame.columns:
                 raise InvalidSpec(
@@ -316,7 +317,7 @@ class FeatureRepo:
                             {"feature": ref, "def_hash": digest, "source": fp, "spine": s_hash},
                         )
                     report(f"computed {ref}")
-            result = _with_columns(frame, {ref: outputs[ref] for ref in refs})
+            result = with_columns(frame, {ref: outputs[ref] for ref in refs})
         finally:  # wait for the background cache writes (they overlap the work above)
             if writer is not None:
                 writer.close()
@@ -474,7 +475,7 @@ class FeatureRepo:
             if feature.column and feature.column not in prep.columns:
                 self._add_column(prep, source, feature, data[feature.column])
             elif feature.column:
-                _check_numeric(prep.columns[feature.column].numeric, source, feature, None)
+                check_numeric(prep.columns[feature.column].numeric, source, feature, None)
         if data:
             data.clear()  # the raw columns, possibly Arrow's buffers: hand them back now
             release_arrow_memory()
@@ -497,68 +498,5 @@ class FeatureRepo:
         numeric = bool(
             pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_datetime64_any_dtype(dtype)
         )
-        _check_numeric(numeric, source, feature, series)
+        check_numeric(numeric, source, feature, series)
         prep.add_column(str(feature.column), series, numeric=numeric)
-
-
-def _check_numeric(numeric: bool, source: EventSource, feature: Feature, series: Any) -> None:
-    if numeric or feature.agg not in NUMERIC_AGGS:
-        return
-    if series is not None and source.kind == "csv":
-        raise value_column_line_error(source, str(feature.column), series)
-    raise InvalidSpec(
-        f"feature {feature.name!r}: agg {feature.agg!r} needs a numeric column, but "
-        f"source {source.name!r} column {feature.column!r} is not numeric"
-    )
-
-
-def _with_columns(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
-    """``frame`` (not copied) plus ``columns``, built at once rather than column by column."""
-    import pandas as pd
-
-    if frame.columns.is_unique and not isinstance(frame.columns, pd.MultiIndex):
-        data: dict[Any, Any] = {name: frame[name] for name in frame.columns}
-        data.update(columns)
-        result = pd.DataFrame(data, index=frame.index, copy=False)
-        result.attrs = dict(frame.attrs)
-        return result
-    result = frame.copy(deep=False)
-    for name, values in columns.items():
-        result[name] = values
-    return result
-
-
-def _as_frame(spine: Any) -> pd.DataFrame:
-    import pandas as pd
-
-    if isinstance(spine, pd.DataFrame):
-        return spine
-    if hasattr(spine, "to_pandas"):
-        frame = spine.to_pandas()
-        if isinstance(frame, pd.DataFrame):
-            return frame
-    raise InvalidSpec(f"the spine must be a pandas DataFrame, not {type(spine).__name__}")
-
-
-def _check_refs(refs: list[str], frame: pd.DataFrame) -> None:
-    if not refs:
-        raise InvalidSpec("materialize needs at least one feature reference")
-    seen: set[str] = set()
-    for ref in refs:
-        if not isinstance(ref, str):
-            raise InvalidSpec(f"feature reference {ref!r} must be a string")
-        if ref in seen:
-            raise InvalidSpec(f"feature reference {ref!r} is requested twice")
-        if ref in frame.columns:
-            raise InvalidSpec(f"feature reference {ref!r} clashes with a spine column of that name")
-        seen.add(ref)
-
-
-def _shared(names: list[str], role: str) -> str:
-    distinct = sorted(set(names))
-    if len(distinct) != 1:
-        raise InvalidSpec(
-            f"the features' sources use different {role} columns ({', '.join(distinct)}): "
-            f"pass {role}= to name the spine column"
-        )
-    return distinct[0]
