@@ -8,13 +8,25 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Dict, Float, Int, List, Unicode, default, validate
 
+from jupyter_bighead import plugins
 from jupyter_bighead.config import BLOCK_PATHS_ENV, HOME_ENV, BigheadHome, default_home
 
 from .routes import ROUTES, url_pattern
-from .service import BigheadService
-from .threads import wait_ready, warm_up
+from .service import BigheadConfig, BigheadService
 
-EXECUTORS = ("local", "kubernetes")
+
+def plugin_name(family: str, value: object) -> str:
+    """``value`` as a name of ``family``; ValueError listing the known names otherwise.
+
+    Built-in names are checked without reading entry points (which costs start-up time).
+    """
+    name = str(value).strip()
+    if name in plugins.family(family).builtins:
+        return name
+    known = plugins.names(family)
+    if name not in known:
+        raise ValueError(f"c.BigheadApp.{family}={value!r} is not one of {', '.join(known)}")
+    return name
 
 
 class BigheadApp(ExtensionApp):
@@ -39,7 +51,18 @@ class BigheadApp(ExtensionApp):
     executor = Unicode(
         "local",
         config=True,
-        help=f"Default executor for jobs: one of {', '.join(EXECUTORS)}.",
+        help="Default executor for jobs: 'local', 'kubernetes', or an executor from the "
+             "jupyter_bighead.executors entry points.",
+    )
+
+    executor_options = Dict(
+        config=True,
+        help=(
+            "Keyword arguments for the executor's constructor, e.g. {'max_concurrent': 4}. "
+            "They are merged over what the backend-specific settings give the built-in "
+            "executors (max_local_jobs and local_gpus for 'local'; kubeconfig, "
+            "k8s_namespace and kernel_images for 'kubernetes'), which keep working."
+        ),
     )
 
     registry_url = Unicode(
@@ -65,6 +88,12 @@ class BigheadApp(ExtensionApp):
     kernel_images = Dict(
         config=True,
         help="Kernelspec name -> container image, so a remote run uses the notebook's kernel.",
+    )
+
+    registry_store_options = Dict(
+        config=True,
+        help="Keyword arguments for the registry store, which registry_url's scheme "
+             "chooses (sqlite, postgresql, or a jupyter_bighead.registry_stores entry point).",
     )
 
     kubeconfig = Unicode(
@@ -136,6 +165,12 @@ class BigheadApp(ExtensionApp):
             "'kubernetes': {'namespace': 'serving', 'image': 'org/serve:1', "
             "'volumes': [...], 'volume_mounts': [...]}}."
         ),
+    )
+
+    deploy_target_options = Dict(
+        config=True,
+        help="Options for the default deploy_target, merged over its entry in "
+             "deploy_options.",
     )
 
     deploy_supervise_seconds = Float(
@@ -216,22 +251,11 @@ class BigheadApp(ExtensionApp):
 
     @validate("deploy_target")
     def _validate_deploy_target(self, proposal: dict[str, Any]) -> str:
-        from jupyter_bighead.serving.deploy import target_names
-
-        value = str(proposal["value"]).strip()
-        if value not in target_names():
-            raise ValueError(f"c.BigheadApp.deploy_target={proposal['value']!r} is not one of "
-                             f"{', '.join(target_names())}")
-        return value
+        return plugin_name("deploy_target", proposal["value"])
 
     @validate("executor")
     def _validate_executor(self, proposal: dict[str, Any]) -> str:
-        value = str(proposal["value"]).strip().lower()
-        if value not in EXECUTORS:
-            raise ValueError(
-                f"c.BigheadApp.executor={proposal['value']!r} is not one of {', '.join(EXECUTORS)}"
-            )
-        return value
+        return plugin_name("executor", str(proposal["value"]).strip().lower())
 
     def initialize_settings(self) -> None:
         import os
@@ -251,57 +275,51 @@ class BigheadApp(ExtensionApp):
             known = [p for p in os.environ.get(BLOCK_PATHS_ENV, "").split(os.pathsep) if p]
             os.environ[BLOCK_PATHS_ENV] = os.pathsep.join(dict.fromkeys(folders + known))
         root_dir = Path(self.serverapp.root_dir if self.serverapp else ".").resolve()
-        self.settings["bighead"] = BigheadService(
-            home=home, executor=self.executor, root_dir=root_dir, registry_url=self.registry_url,
-            executor_options=self._executor_options(), deploy_target=self.deploy_target,
-            deploy_options={k: dict(v) for k, v in self.deploy_options.items()},
+        deploy_options = {k: dict(v) for k, v in self.deploy_options.items()}
+        if self.deploy_target_options:
+            deploy_options[self.deploy_target] = {**deploy_options.get(self.deploy_target, {}),
+                                                  **self.deploy_target_options}
+        config = BigheadConfig(
+            home=home, root_dir=root_dir, executor=self.executor,
+            profiles={n: dict(p) for n, p in self.profiles.items()},
+            executor_options=self._executor_options(), registry_url=self.registry_url,
+            registry_store_options=dict(self.registry_store_options),
+            deploy_target=self.deploy_target, deploy_options=deploy_options,
             block_paths=tuple(str(Path(p).expanduser().resolve()) for p in self.block_paths),
             job_functions=tuple(self.job_functions), max_body_bytes=self.max_body_bytes,
             max_deployments_per_user=self.max_deployments_per_user,
             max_deployments=self.max_deployments,
+            deploy_supervise_seconds=self.deploy_supervise_seconds,
         )
-        if self.deploy_supervise_seconds > 0:
-            self._start_supervisor(self.deploy_supervise_seconds)
-        if self.executor == "local":
-            # Schedules fire from the server: start checking them (cheap, a daemon thread).
-            self.settings["bighead"].jobs().start_scheduler()
-        warm_up()  # import the heavy libraries once, in the background
+        # Built here, started once the server's loop runs, stopped with the server. Nothing
+        # heavy is imported until the first Bighead request (see .threads).
+        self.settings["bighead"] = BigheadService(config)
         self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
 
-    def _start_supervisor(self, interval: float) -> None:
-        """Supervise deployments from a daemon thread (health checks block on sockets)."""
-        import threading
-        import time
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Start the background tasks (deployment supervisor, schedule checks)."""
+        self.settings["bighead"].start()
 
-        from jupyter_bighead.serving.deploy import supervise
+    async def stop_extension(self) -> None:
+        """Stop the background tasks and the executor's threads (jobs keep running)."""
+        service = self.settings.get("bighead")
+        if service is not None:
+            import asyncio
 
-        service = self.settings["bighead"]
-
-        def loop() -> None:
-            wait_ready()  # see .threads: no first import races with the handlers' threads
-            while True:
-                time.sleep(interval)
-                try:
-                    if any(True for _ in service.deployments().store.all()):
-                        supervise(service.deployments())
-                except Exception as exc:  # keep supervising through transient errors
-                    self.log.warning("jupyter-bighead: deployment supervisor: %s", exc)
-
-        threading.Thread(target=loop, name="bighead-deployments", daemon=True).start()
+            await asyncio.get_running_loop().run_in_executor(None, service.stop)
 
     def _executor_options(self) -> dict[str, Any]:
-        from jupyter_bighead.jobs.spec import DEFAULT_PROFILES, ComputeProfile
-
-        profiles = ({n: ComputeProfile.from_dict(n, p) for n, p in self.profiles.items()}
-                    or dict(DEFAULT_PROFILES))
-        options: dict[str, Any] = {"profiles": profiles}
+        """The executor's keyword arguments (but profiles): what the backend-specific traits
+        say for the built-in executors, then ``executor_options`` over them."""
+        options: dict[str, Any] = {}
         if self.executor == "local":
             options["max_concurrent"] = self.max_local_jobs
             if self.local_gpus is not None:
                 options["gpus"] = list(self.local_gpus)
-        else:
+        elif self.executor == "kubernetes":
             options.update(namespace=self.k8s_namespace, kubeconfig=self.kubeconfig or None,
                            kernel_images=dict(self.kernel_images))
+        options.update(self.executor_options)
         return options
 
     def initialize_handlers(self) -> None:

@@ -1,46 +1,237 @@
-"""The object handlers reach through ``self.settings["bighead"]``.
+"""The services handlers reach through ``self.settings["bighead"]``.
 
-It holds the configured core objects; handlers call its methods and never touch
-stores or executors directly.
+:class:`BigheadApp` builds one :class:`BigheadService` in ``initialize_settings``,
+starts its background tasks once the server runs and stops them in ``stop_extension``.
+The service owns the long-lived core objects (registry, executor, sweeps, deployments),
+each built on first use, so a server that never serves a Bighead request never imports
+them. Handlers call its methods and never touch stores or executors directly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from jupyter_bighead._io import is_within, safe_join
+from jupyter_bighead import plugins
 from jupyter_bighead.config import BigheadHome
 from jupyter_bighead.errors import Forbidden, InvalidSpec
 from jupyter_bighead.status import status_payload
 
-#: Long-lived objects per home (registry, executor, sweeps): one per server process.
-_CACHE: dict[tuple[str, ...], Any] = {}
+from .background import Periodic
+from .paths import ContentsPaths
+from .threads import CoreImports
+from .views import job_view, production_view
+
+T = TypeVar("T")
+
+#: Keys of a sweep body beyond those of its JobSpec.
+SWEEP_KEYS = frozenset({"space", "strategy", "n", "max_parallel", "metric", "mode", "model",
+                        "alias", "seed"})
+#: How often the server checks the local executor's schedules, in seconds.
+SCHEDULE_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
-class BigheadService:
-    home: BigheadHome
-    executor: str
-    root_dir: Path  # the server's contents root: API paths are relative to it
-    registry_url: str = ""  # empty: the embedded SQLite registry under home
-    executor_options: dict[str, Any] = field(default_factory=dict)
-    block_paths: tuple[str, ...] = ()  # c.BigheadApp.block_paths
+class BigheadConfig:
+    """What :class:`BigheadApp`'s traits resolve to: everything a service needs."""
 
+    home: BigheadHome
+    root_dir: Path  # the server's contents root: API paths are relative to it
+    executor: str = "local"
+    #: c.BigheadApp.profiles as configured (name -> dict); empty: the default profile.
+    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Keyword arguments of the executor's constructor besides home and profiles.
+    executor_options: Mapping[str, Any] = field(default_factory=dict)
+    registry_url: str = ""  # empty: the embedded SQLite registry under home
+    registry_store_options: Mapping[str, Any] = field(default_factory=dict)
     deploy_target: str = "local"
-    deploy_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Options per deploy target name.
+    deploy_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    block_paths: tuple[str, ...] = ()
     #: c.BigheadApp.job_functions: runnable through REST besides the built-in ones.
     job_functions: tuple[str, ...] = ()
     max_deployments_per_user: int = 0  # 0: no cap
     max_deployments: int = 0
-    max_body_bytes: int = 10 * 1024 * 1024  # c.BigheadApp.max_body_bytes
+    max_body_bytes: int = 10 * 1024 * 1024
+    deploy_supervise_seconds: float = 10.0  # 0: never
+    schedule_seconds: float = SCHEDULE_SECONDS
+
+
+def supports(plugin: Any, capability: str, *methods: str) -> bool:
+    """Whether ``plugin`` declares ``capability``.
+
+    A plugin written before capabilities existed declares none; it is taken at its
+    ``methods`` instead, as it was before.
+    """
+    if plugins.capabilities(plugin):
+        return plugins.has_capability(plugin, capability)
+    return bool(methods) and all(callable(getattr(plugin, m, None)) for m in methods)
+
+
+class BigheadService:
+    """The extension's services: built once per server, started and stopped with it."""
+
+    def __init__(self, config: BigheadConfig, imports: CoreImports | None = None) -> None:
+        self.config = config
+        self.paths = ContentsPaths(config.root_dir)
+        #: The one-time import of the core that the first Bighead request awaits.
+        self.imports = imports or CoreImports()
+        self._lock = threading.RLock()
+        self._built: dict[str, Any] = {}
+        self._tasks: list[Periodic] = []
+        self._stopped = False
+
+    # -- settings handlers read ---------------------------------------------------------
+    @property
+    def home(self) -> BigheadHome:
+        return self.config.home
+
+    @property
+    def root_dir(self) -> Path:
+        return self.config.root_dir
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.config.max_body_bytes
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the background tasks: the deployment supervisor and, for the local
+        executor, the schedule checks. Each pass first looks, cheaply, whether there is
+        anything to do; only then does it import the core."""
+        with self._lock:
+            if self._tasks or self._stopped:
+                return
+            if self.config.deploy_supervise_seconds > 0:
+                self._tasks.append(Periodic("bighead-deployments",
+                                            self.config.deploy_supervise_seconds,
+                                            self.supervise_deployments))
+            if self.config.executor == "local" and self.config.schedule_seconds > 0:
+                self._tasks.append(Periodic("bighead-schedules", self.config.schedule_seconds,
+                                            self.tick_schedules))
+            for task in self._tasks:
+                task.start()
+
+    def stop(self) -> None:
+        """Stop the background tasks and close the executor (its jobs keep running)."""
+        with self._lock:
+            self._stopped = True
+            tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.stop()
+        executor = self._built.get("executor")
+        close = getattr(executor, "close", None)
+        if callable(close):
+            close()
+
+    @property
+    def tasks(self) -> list[Periodic]:
+        """The running background tasks."""
+        return list(self._tasks)
+
+    def supervise_deployments(self) -> None:
+        """One supervisor pass: health checks, restarts, aliases rolled out."""
+        folder = self.home.root / "deployments"
+        if not folder.is_dir() or not any(p.is_dir() for p in folder.iterdir()):
+            return  # nothing deployed: no need to import anything
+        self.imports.wait()
+        from jupyter_bighead.serving.deploy import supervise
+
+        supervise(self.deployments())
+
+    def tick_schedules(self) -> None:
+        """Submit the local executor's runs that are due."""
+        folder = self.home.root / "schedules"
+        if not folder.is_dir() or not any(folder.glob("*.json")):
+            return
+        self.imports.wait()
+        self.jobs().tick()
+
+    def _once(self, key: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = build()
+            built: T = self._built[key]
+            return built
+
+    # -- core objects (built on first use, one per server) -------------------------------
+    def registry(self) -> Any:
+        """The registry (the SQLite and PostgreSQL stores are thread-safe)."""
+
+        def build() -> Any:
+            from jupyter_bighead.registry import Registry
+
+            # Passed only when set, so a Registry without store_options still works.
+            options: dict[str, Any] = (
+                {"store_options": dict(self.config.registry_store_options)}
+                if self.config.registry_store_options else {})
+            return Registry(self.config.registry_url or self.home.registry_uri,
+                            artifacts=self.home.artifacts, **options)
+
+        return self._once("registry", build)
+
+    def jobs(self) -> Any:
+        """The configured executor (its thread keeps queued jobs moving)."""
+
+        def build() -> Any:
+            from jupyter_bighead.jobs.spec import DEFAULT_PROFILES, ComputeProfile
+
+            profiles = ({n: ComputeProfile.from_dict(n, p)
+                         for n, p in self.config.profiles.items()} or dict(DEFAULT_PROFILES))
+            return plugins.create("executor", self.config.executor,
+                                  {"profiles": profiles, **self.config.executor_options},
+                                  home=self.home)
+
+        return self._once("executor", build)
+
+    def sweeps(self) -> Any:
+        def build() -> Any:
+            from jupyter_bighead.jobs.sweeps_service import SweepService
+
+            return SweepService(self.home.root / "sweeps", self.jobs())
+
+        return self._once("sweeps", build)
+
+    def deployments(self) -> Any:
+        """The :class:`~jupyter_bighead.serving.DeploymentService`."""
+
+        def build() -> Any:
+            from jupyter_bighead.serving.deploy import DeploymentService
+
+            options = {k: dict(v) for k, v in self.config.deploy_options.items()}
+            if self.config.registry_url:  # local servers must read the same registry
+                options.setdefault("local", {}).setdefault("registry", self.config.registry_url)
+            return DeploymentService(self.home, default_target=self.config.deploy_target,
+                                     registry=self.registry(), target_options=options,
+                                     max_per_user=self.config.max_deployments_per_user,
+                                     max_total=self.config.max_deployments)
+
+        return self._once("deployments", build)
+
+    def feature_repo(self) -> Any:
+        from jupyter_bighead.features import FeatureRepo
+
+        return FeatureRepo(self.home.features)
+
+    # -- status and catalogs --------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Version, home, stores and executor; no core import needed."""
+        payload = status_payload(self.home, self.config.executor)
+        if self.config.registry_url:
+            import re
+
+            payload["stores"]["registry"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@",
+                                                   self.config.registry_url)
+        return payload
 
     def blocks(self, search: str | None = None) -> dict[str, Any]:
         """The Blocks catalog: usable blocks, and the entries that failed to load."""
         from jupyter_bighead.pipeline.catalog import list_blocks
 
-        entries = list_blocks(self.block_paths)
+        entries = list_blocks(self.config.block_paths)
         needle = (search or "").strip().lower()
         blocks = [e for e in entries if e.get("error") is None and (
             not needle or any(needle in str(e.get(k) or "").lower()
@@ -49,55 +240,11 @@ class BigheadService:
                   for e in entries if e.get("error") is not None]
         return {"blocks": blocks, "errors": errors}
 
-    def feature_repo(self) -> Any:
-        from jupyter_bighead.features import FeatureRepo
-
-        return FeatureRepo(self.home.features)
-
-    def registry(self) -> Any:
-        """The registry (opened once; the SQLite and PostgreSQL stores are thread-safe)."""
-        cached = _CACHE.get((self.registry_url, str(self.home.root)))
-        if cached is None:
-            from jupyter_bighead.registry import Registry
-
-            cached = Registry(self.registry_url or self.home.registry_uri,
-                              artifacts=self.home.artifacts)
-            _CACHE[(self.registry_url, str(self.home.root))] = cached
-        return cached
-
-    def jobs(self) -> Any:
-        """The configured executor (one per server: its thread keeps queued jobs moving)."""
-        key = ("executor", self.executor, str(self.home.root))
-        cached = _CACHE.get(key)
-        if cached is None:
-            from jupyter_bighead.jobs import get_executor
-
-            cached = get_executor(self.executor, home=self.home, **self.executor_options)
-            _CACHE[key] = cached
-        return cached
-
+    # -- jobs, schedules, sweeps ----------------------------------------------------------
     def job_view(self, record: Any) -> dict[str, Any]:
-        """A job record for the UI: contents-relative output paths where possible."""
-        data = record.to_dict()
-        for key in ("pid", "pid_started"):
-            data.pop(key, None)
-        data["final"] = record.final
-        outputs = dict(data.get("outputs") or {})
-        for name, path in list(outputs.items()):
-            try:
-                outputs[f"{name}_contents_path"] = self.relative(path)
-            except (ValueError, TypeError):
-                outputs[f"{name}_contents_path"] = None
-        data["outputs"] = outputs
-        spec = data["spec"]
-        if spec.get("notebook"):
-            try:
-                spec["notebook"] = self.relative(spec["notebook"])
-            except ValueError:
-                pass
-        return data
+        return job_view(record, self.paths)
 
-    def _job_spec(self, body: dict[str, Any]) -> Any:
+    def _job_spec(self, body: Mapping[str, Any]) -> Any:
         """A JobSpec from a request body: paths resolved inside the root, functions
         only from the allow-list."""
         from jupyter_bighead.jobs import JobSpec
@@ -106,11 +253,11 @@ class BigheadService:
         productionize_first = bool(values.pop("productionize", False))
         notebook = values.get("notebook")
         if notebook is not None:
-            path = self.resolve(notebook)
+            path = self.paths.resolve(notebook)
             if productionize_first:
                 from jupyter_bighead.notebooks import productionize
 
-                path = productionize(path, out_dir=self.production_dir(path),
+                path = productionize(path, out_dir=self.paths.production_dir(path),
                                      force=True).notebook
             values["notebook"] = str(path)
         spec = JobSpec.from_dict(values)
@@ -121,14 +268,12 @@ class BigheadService:
         admin's ``job_functions``."""
         from jupyter_bighead.jobs.spec import BUILTIN_JOB_FUNCTIONS
 
-        return {**{name: () for name in self.job_functions}, **BUILTIN_JOB_FUNCTIONS}
+        return {**{name: () for name in self.config.job_functions}, **BUILTIN_JOB_FUNCTIONS}
 
     def _checked_function(self, spec: Any, *, relative_only: bool) -> Any:
         """Refuse a function outside the allow-list; resolve its path parameters inside
         the root (``relative_only``: as a request gives them; else absolute paths of an
         earlier run are accepted when they lie inside the root)."""
-        from dataclasses import replace
-
         if spec.function is None:
             return spec
         allowed = self.allowed_functions()
@@ -143,95 +288,56 @@ class BigheadService:
             if not isinstance(value, str) or not value.strip():
                 raise InvalidSpec(f"{spec.function} needs parameter {key!r}: a path "
                                   "relative to the server root")
-            if not relative_only and Path(value).is_absolute():
-                resolved = Path(value).resolve()
-                if not is_within(resolved, self.root_dir.resolve()):
-                    raise Forbidden(f"parameter {key!r} is outside the server root")
-                params[key] = str(resolved)
-            else:
-                params[key] = str(self.resolve(value))
+            resolved = (self.paths.resolve(value) if relative_only
+                        else self.paths.resolve_stored(value, f"parameter {key!r}"))
+            params[key] = str(resolved)
         return replace(spec, parameters=params)
+
+    def submit_job(self, body: Mapping[str, Any], user: str) -> dict[str, Any]:
+        return self.job_view(self.jobs().submit(self._job_spec(body), user=user))
 
     def rerun_job(self, job_id: str, user: str) -> dict[str, Any]:
         """Submit a job's spec again, under the same rules as a new submission."""
         executor = self.jobs()
         spec = executor.status(job_id).spec
         if spec.notebook is not None:
-            notebook = Path(spec.notebook).resolve()
-            if not is_within(notebook, self.root_dir.resolve()):
-                raise Forbidden("the job's notebook is outside the server root")
+            self.paths.check_inside(spec.notebook, "the job's notebook")
         spec = self._checked_function(spec, relative_only=False)
         return self.job_view(executor.submit(spec, user=user))
 
-    def submit_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
-        return self.job_view(self.jobs().submit(self._job_spec(body), user=user))
-
-    def sweeps(self) -> Any:
-        key = ("sweeps", self.executor, str(self.home.root))
-        cached = _CACHE.get(key)
-        if cached is None:
-            from jupyter_bighead.jobs.sweeps_service import SweepService
-
-            cached = SweepService(self.home.root / "sweeps", self.jobs())
-            _CACHE[key] = cached
-        return cached
-
-    def start_sweep(self, body: dict[str, Any], user: str) -> dict[str, Any]:
-        sweep_keys = {"space", "strategy", "n", "max_parallel", "metric", "mode", "model",
-                      "alias", "seed"}
-        spec = self._job_spec({k: v for k, v in body.items() if k not in sweep_keys})
-        result: dict[str, Any] = self.sweeps().start(spec, body, user)
+    def start_sweep(self, body: Mapping[str, Any], user: str) -> dict[str, Any]:
+        spec = self._job_spec({k: v for k, v in body.items() if k not in SWEEP_KEYS})
+        result: dict[str, Any] = self.sweeps().start(spec, dict(body), user)
         return result
 
-    def schedule_job(self, body: dict[str, Any], user: str) -> dict[str, Any]:
+    def schedules(self) -> dict[str, Any]:
+        """Every schedule of the configured executor (none when it has no schedules)."""
         executor = self.jobs()
-        if not hasattr(executor, "schedule"):
+        items = executor.schedules() if supports(executor, "schedules", "schedules") else []
+        return {"executor": executor.name, "items": items}
+
+    def schedule_job(self, body: Mapping[str, Any], user: str) -> dict[str, Any]:
+        executor = self.jobs()
+        if not supports(executor, "schedules", "schedule"):
             raise InvalidSpec(f"the {executor.name} executor cannot schedule jobs")
-        if not body.get("schedule"):
-            raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
         result: dict[str, Any] = executor.schedule(self._job_spec(body), user=user)
         return result
 
-    def deployments(self) -> Any:
-        """The :class:`~jupyter_bighead.serving.DeploymentService` (one per server)."""
-        key = ("deployments", self.deploy_target, str(self.home.root))
-        cached = _CACHE.get(key)
-        if cached is None:
-            from jupyter_bighead.serving.deploy import DeploymentService
+    def unschedule(self, name: str) -> None:
+        executor = self.jobs()
+        if not supports(executor, "schedules", "unschedule"):
+            raise InvalidSpec(f"the {executor.name} executor has no schedules")
+        executor.unschedule(name)
 
-            options = {k: dict(v) for k, v in self.deploy_options.items()}
-            if self.registry_url:  # local servers must read the same registry
-                options.setdefault("local", {}).setdefault("registry", self.registry_url)
-            cached = DeploymentService(self.home, default_target=self.deploy_target,
-                                       registry=self.registry(), target_options=options,
-                                       max_per_user=self.max_deployments_per_user,
-                                       max_total=self.max_deployments)
-            _CACHE[key] = cached
-        return cached
-
-    def create_deployment(self, body: dict[str, Any], user: str) -> Any:
-        """Validate a POST /deployments body and create the deployment."""
-        allowed = {"model", "version", "alias", "target", "replicas", "resources"}
-        unknown = sorted(set(body) - allowed)
-        if unknown:
-            raise InvalidSpec(f"unknown deployment keys {unknown}; use {sorted(allowed)}")
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            raise InvalidSpec("'model' must be a registered model's name")
+    # -- deployments ----------------------------------------------------------------------
+    def create_deployment(self, body: Mapping[str, Any], user: str) -> Any:
+        """Create the deployment a POST /deployments body asks for (its shape checked
+        against the OpenAPI schema: model a name, version an integer >= 1...)."""
         version = body.get("version")
-        if version is not None:
-            from jupyter_bighead.registry.api import parse_version
-
-            version = parse_version(version)
-        alias = body.get("alias")
-        if alias is not None and not isinstance(alias, str):
-            raise InvalidSpec("'alias' must be a string")
-        target = body.get("target")
-        if target is not None and not isinstance(target, str):
-            raise InvalidSpec("'target' must be a string")
-        return self.deployments().create(model, version, alias or None, target=target,
-                                         replicas=body.get("replicas"),
-                                         resources=body.get("resources"), user=user)
+        return self.deployments().create(
+            body["model"], None if version is None else int(version),
+            body.get("alias") or None, target=body.get("target"),
+            replicas=body.get("replicas"), resources=body.get("resources"), user=user)
 
     def predict_deployment(self, dep_id: str, body: bytes) -> tuple[int, bytes]:
         """Forward a KServe v1 body to the deployment's predict route."""
@@ -241,49 +347,29 @@ class BigheadService:
                                        body)
         return status, payload
 
-    def status(self) -> dict[str, Any]:
-        payload = status_payload(self.home, self.executor)
-        if self.registry_url:
-            import re
-
-            payload["stores"]["registry"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@",
-                                                   self.registry_url)
-        return payload
-
-    def resolve(self, path: Any) -> Path:
-        """A contents path (relative to the server root) as a real path; no traversal."""
-        if not isinstance(path, str) or not path.strip():
-            raise InvalidSpec("'path' must be a non-empty string relative to the server root")
-        return safe_join(self.root_dir, path.strip())
-
-    def production_dir(self, source: Path) -> Path:
-        """``<stem>_production/`` beside ``source``, refused (before anything is written)
-        when it is a symlink or anything else that leads outside the root."""
-        folder = source.parent / f"{source.stem}_production"
-        return safe_join(self.root_dir, self.relative_unresolved(folder))
-
-    def relative_unresolved(self, path: Path) -> str:
-        """``path`` (under the resolved root, last part not followed) relative to it."""
-        return path.relative_to(self.root_dir.resolve()).as_posix()
-
-    def relative(self, path: Path | str) -> str:
-        return Path(path).resolve().relative_to(self.root_dir.resolve()).as_posix()
-
+    # -- notebooks ------------------------------------------------------------------------
     def productionize(self, path: Any, *, force: bool = False, execute: bool = False,
-                      parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+                      parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
         from jupyter_bighead.notebooks import productionize
 
-        source = self.resolve(path)
-        result = productionize(source, out_dir=self.production_dir(source), force=force,
-                               execute=execute, parameters=parameters)
-        payload = result.to_dict()
-        for key in ("source", "notebook", "module", "manifest", "executed"):
-            if payload[key]:
-                payload[key] = self.relative(payload[key])
-        return payload
+        source = self.paths.resolve(path)
+        result = productionize(source, out_dir=self.paths.production_dir(source),
+                               force=force, execute=execute,
+                               parameters=dict(parameters or {}))
+        return production_view(result, self.paths)
 
     def report(self, path: Any, *, strip_prototype: bool = False) -> dict[str, Any]:
         from jupyter_bighead.notebooks.report import report
 
-        out = report(self.resolve(path), strip_prototype=strip_prototype)
-        return {"report": self.relative(out)}
+        out = report(self.paths.resolve(path), strip_prototype=strip_prototype)
+        return {"report": self.paths.relative(out)}
+
+    # -- kept for callers of the first version -------------------------------------------
+    def resolve(self, path: Any) -> Path:
+        return self.paths.resolve(path)
+
+    def relative(self, path: Path | str) -> str:
+        return self.paths.relative(path)
+
+    def production_dir(self, source: Path) -> Path:
+        return self.paths.production_dir(source)

@@ -1,12 +1,18 @@
-"""Running core calls off the event loop, safely.
+"""Importing the core on first use, and running core calls off the event loop, safely.
 
-Handlers call the core in worker threads. Two threads importing pandas, scikit-learn or
-plotly for the first time at once can trip Python's import deadlock detection, and one of
-them then sees a partially initialized module ("partially initialized module 'pandas'
-has no attribute 'Series'"). So the heavy libraries are imported once, in one background
-thread started with the server (which itself stays quick to start), and worker threads
-wait for that before running core code. The core's own modules are imported there too,
-as handlers import them lazily.
+A Jupyter server with the extension starts without importing pandas, scikit-learn,
+LightGBM or the core's modules: most servers never serve a Bighead request. The first
+request that needs the core pays for the imports, in one worker thread, and every
+concurrent first request awaits that same import (:class:`CoreImports`).
+
+One thread imports everything, in a fixed order, because two threads importing pandas,
+scikit-learn or plotly for the first time at once can trip Python's import deadlock
+detection, and one of them then sees a partially initialized module ("partially
+initialized module 'pandas' has no attribute 'Series'"). The core's own modules are
+imported there too: handlers import them lazily, and two threads importing a package and
+one of its submodules for the first time at once deadlock on the import locks; Python
+breaks that by handing one of them the partially initialized module ("cannot import name
+'EvaluationReport' from partially initialized module 'jupyter_bighead.evaluation.report'").
 """
 
 from __future__ import annotations
@@ -17,29 +23,22 @@ import importlib
 import logging
 import pkgutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-#: Imported in this order, one thread, at server start.
+#: Imported in this order, one thread, on first use.
 HEAVY = ("numpy", "pandas", "pyarrow.parquet", "sklearn.base", "lightgbm",
          "plotly.graph_objects", "nbformat", "nbconvert")
-#: Then every module of the core except these (kernel-side only): handlers import core
-#: modules lazily, and two threads importing a package and one of its submodules for the
-#: first time at once deadlock on the import locks; Python breaks that by handing one of
-#: them the partially initialized module ("cannot import name 'EvaluationReport' from
-#: partially initialized module 'jupyter_bighead.evaluation.report'").
+#: Then every module of the core except these (kernel-side only).
 CORE_SKIPPED = ("jupyter_bighead.widgets",)
 
 log = logging.getLogger(__name__)
-_READY = threading.Event()
-_LOCK = threading.Lock()
-_started = False
 
 
 def core_modules() -> list[str]:
-    """The core's modules the warm-up imports, parents before their submodules."""
+    """The core's modules the first use imports, parents before their submodules."""
     import jupyter_bighead
 
     return ["jupyter_bighead"] + [
@@ -48,56 +47,83 @@ def core_modules() -> list[str]:
         if not m.name.startswith(CORE_SKIPPED)]
 
 
+def default_modules() -> list[str]:
+    """What :class:`CoreImports` imports by default: :data:`HEAVY`, then the core."""
+    return [*HEAVY, *core_modules()]
+
+
 def _unimportable(name: str) -> None:
     log.debug("jupyter-bighead: could not preload %s", name)
 
 
-def _import_all() -> None:
-    try:
-        for name in (*HEAVY, *core_modules()):
-            try:
-                importlib.import_module(name)
-            except Exception as exc:  # an optional library: its users report the error
-                log.debug("jupyter-bighead: could not preload %s: %s", name, exc)
-    finally:
-        _READY.set()
+class CoreImports:
+    """The one-time import of the heavy libraries and the core, shared by every caller.
 
-
-def warm_up() -> None:
-    """Start importing the heavy libraries in a background thread (once)."""
-    global _started
-    with _LOCK:
-        if _started:
-            return
-        _started = True
-    threading.Thread(target=_import_all, name="bighead-imports", daemon=True).start()
-
-
-def wait_ready() -> None:
-    """Block until the heavy libraries are imported (starting that if needed)."""
-    if not _READY.is_set():
-        warm_up()
-        _READY.wait()
-
-
-def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    wait_ready()
-    return fn(*args, **kwargs)
-
-
-async def ready() -> None:
-    """Wait, without blocking the event loop, until the start-up imports are done.
-
-    A handler that imports a core module lazily on the event loop awaits this first, so
-    its import never races the background import thread (the partially initialized
-    module of :data:`CORE_SKIPPED`'s comment).
+    Nothing happens until :meth:`wait` (from a thread) or :meth:`ready` (from the event
+    loop) is first called; then one thread imports :func:`default_modules` and every
+    caller, first or concurrent, waits for that same thread. A module that fails to
+    import is skipped (its users report the error when they import it themselves).
     """
-    if not _READY.is_set():
-        await asyncio.get_running_loop().run_in_executor(None, wait_ready)
+
+    def __init__(self, modules: Callable[[], Iterable[str]] = default_modules) -> None:
+        self._modules = modules
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._waiter: asyncio.Future[bool] | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the imports have finished."""
+        return self._done.is_set()
+
+    @property
+    def started(self) -> bool:
+        """Whether the imports have begun (a Bighead request or task needed the core)."""
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Begin importing in a background thread (once; later calls do nothing)."""
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._import_all, name="bighead-imports",
+                                            daemon=True)
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the imports are done (starting them if needed); False on timeout."""
+        if not self._done.is_set():
+            self.start()
+        return self._done.wait(timeout)
+
+    async def ready(self) -> None:
+        """Wait, without blocking the event loop, until the imports are done.
+
+        Concurrent callers on one loop share one waiting worker thread.
+        """
+        if self._done.is_set():
+            return
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter
+        if waiter is None or waiter.get_loop() is not loop:
+            waiter = self._waiter = asyncio.ensure_future(
+                loop.run_in_executor(None, self.wait))
+        await asyncio.shield(waiter)
+
+    def _import_all(self) -> None:
+        try:
+            for name in self._modules():
+                try:
+                    importlib.import_module(name)
+                except Exception as exc:  # an optional library: its users report the error
+                    log.debug("jupyter-bighead: could not preload %s: %s", name, exc)
+        finally:
+            self._done.set()
 
 
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``fn`` in the default executor once the heavy imports are done.
+    """Run ``fn`` in the default executor (the caller has awaited the core imports).
 
     Unlike ``asyncio.to_thread`` the call does not inherit the handler's context
     variables: jupyter_core keeps "this thread's event loop" in one, so nbclient's
@@ -105,4 +131,4 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     and fail with "This event loop is already running".
     """
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, functools.partial(_call, fn, *args, **kwargs))
+    return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))

@@ -28,7 +28,6 @@ from jupyter_bighead.features import FeatureRepo
 from jupyter_bighead.registry import Registry
 from jupyter_bighead_server.handlers.base import MAX_MESSAGE_CHARS
 from jupyter_bighead_server.handlers.openapi import load_openapi
-from jupyter_bighead_server.threads import wait_ready
 
 from ..notebooks.helpers import code, write_nb
 
@@ -176,9 +175,9 @@ class Client:
 @pytest.fixture
 def client(jp_serverapp, jp_base_url, jp_http_port, jp_fetch):
     # (jp_fetch: its fixtures are what start the server listening on jp_http_port.)
-    # The server imports pandas, LightGBM... once, in the background; wait for that here
-    # rather than in the first request (a loaded machine takes a while).
-    wait_ready()
+    # The first Bighead request imports pandas, LightGBM...; do that here rather than
+    # in the first request (a loaded machine takes a while).
+    jp_serverapp.web_app.settings["bighead"].imports.wait()
     return Client(f"http://127.0.0.1:{jp_http_port}{jp_base_url.rstrip('/')}",
                   jp_serverapp.identity_provider.token)
 

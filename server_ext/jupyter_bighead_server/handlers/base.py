@@ -26,7 +26,7 @@ from jupyter_bighead.errors import (
     Unavailable,
 )
 
-from ..threads import ready
+from ..bodies import check_body
 
 if TYPE_CHECKING:
     from ..service import BigheadService
@@ -66,9 +66,21 @@ DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 def server_user() -> str:
     """Who owns this server: the JupyterHub user under JupyterHub, else the OS user."""
-    from jupyter_bighead.jobs.executor import current_user
+    from jupyter_bighead.identity import current_user
 
     return current_user()
+
+
+@functools.cache
+def _templates() -> dict[str, str]:
+    from ..routes import ROUTES  # the table imports every handler module
+
+    return {f"{r.handler.__module__}.{r.handler.__qualname__}": r.template for r in ROUTES}
+
+
+def route_template(handler: type) -> str | None:
+    """The OpenAPI path template ``handler`` serves (None for one outside the table)."""
+    return _templates().get(f"{handler.__module__}.{handler.__qualname__}")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -110,6 +122,10 @@ class BigheadHandler(APIHandler):
     """
 
     auth_resource = "bighead"
+    #: Whether the handler calls into the core: its first request then waits (off the
+    #: event loop) for the one-time import of the core. Status and the OpenAPI document
+    #: do not, so a lab that only asks for the status imports nothing.
+    needs_core = True
     _body: bytearray
     _body_size: int
 
@@ -123,10 +139,15 @@ class BigheadHandler(APIHandler):
         self._body = bytearray()
         self._body_size = 0
         await super().prepare()
-        # Handlers import core modules lazily, some on the event loop (building the
-        # registry or feature repo): never while the start-up import thread is halfway
-        # through the same modules (that hands out partially initialized modules).
-        await ready()
+        # The first Bighead request pays for importing the core, in one worker thread
+        # that concurrent first requests share (see ..threads). Handlers import core
+        # modules lazily, some on the event loop (building the registry or feature
+        # repo): never before that thread is done (it would hand out partially
+        # initialized modules), and never a heavy import on the loop itself. A request
+        # without credentials is refused by the verb's @web.authenticated: it imports
+        # nothing.
+        if self.needs_core and self.current_user is not None:
+            await self.bighead.imports.ready()
 
     def data_received(self, chunk: bytes) -> None:
         self._body_size += len(chunk)
@@ -157,7 +178,8 @@ class BigheadHandler(APIHandler):
         return str(getattr(user, "username", None) or getattr(user, "name", None) or "unknown")
 
     def get_json_object(self) -> dict[str, Any]:
-        """The request body as a JSON object; a 400 names the problem otherwise."""
+        """The request body as a JSON object of the shape the route's OpenAPI schema
+        documents (checked here, once: see ..bodies); a 400 names the problem otherwise."""
         try:
             body = json.loads(self.request.body or b"{}", parse_constant=_refuse_constant,
                               parse_float=_finite_float)
@@ -167,6 +189,9 @@ class BigheadHandler(APIHandler):
             raise web.HTTPError(400, "request body is nested too deeply") from None
         if not isinstance(body, dict):
             raise web.HTTPError(400, "request body must be a JSON object")
+        template = route_template(type(self))
+        if template is not None:
+            check_body(template, self.request.method or "POST", body)
         return body
 
     def int_argument(self, name: str, default: int | None) -> int | None:

@@ -58,13 +58,7 @@ class FeaturePreviewHandler(BigheadHandler):
         """Body ``{"features": [...], "entities": [...], "at": ISO|null}``: online values."""
         from jupyter_bighead.features.api import preview
 
-        body = self.get_json_object()
-        features, entities = body.get("features"), body.get("entities")
-        if not isinstance(features, list) or not isinstance(entities, list):
-            raise InvalidSpec("'features' and 'entities' must be JSON lists")
-        at = body.get("at")
-        if at is not None and not isinstance(at, str):
-            raise InvalidSpec("'at' must be an ISO date-time string or null")
-        result = await in_thread(preview, self.bighead.feature_repo(), features,
-                                 entities, at)
+        body = self.get_json_object()  # features and entities lists, at a string or null
+        result = await in_thread(preview, self.bighead.feature_repo(), body["features"],
+                                 body["entities"], body.get("at"))
         self.write_json(result)

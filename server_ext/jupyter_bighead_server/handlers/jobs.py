@@ -103,10 +103,7 @@ class SchedulesHandler(BigheadHandler):
     @authorized
     async def get(self) -> None:
         """Every schedule of the configured executor."""
-        executor = self.bighead.jobs()
-        items = await in_thread(executor.schedules) if hasattr(executor, "schedules") \
-            else []
-        self.write_json({"executor": executor.name, "items": items})
+        self.write_json(await in_thread(self.bighead.schedules))
 
     @web.authenticated
     @authorized
@@ -122,10 +119,7 @@ class ScheduleHandler(BigheadHandler):
     @authorized
     async def delete(self, name: str) -> None:
         """Delete the schedule; runs already submitted go on."""
-        executor = self.bighead.jobs()
-        if not hasattr(executor, "unschedule"):
-            raise InvalidSpec(f"the {executor.name} executor has no schedules")
-        await in_thread(executor.unschedule, name)
+        await in_thread(self.bighead.unschedule, name)
         self.write_json({"deleted": name})
 
 

@@ -9,6 +9,7 @@ from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
+from .. import views
 from ..threads import in_thread
 from .base import BigheadHandler
 
@@ -59,14 +60,7 @@ class VersionHandler(_ModelsBase):
 
         view = await in_thread(version_view, self.registry(), name,
                                parse_version(version))
-        notebook = (view["version"].get("lineage") or {}).get("notebook") or {}
-        if notebook.get("path"):
-            # Where the lab can open it: relative to the server root, when it is inside.
-            try:
-                notebook["contents_path"] = self.bighead.relative(notebook["path"])
-            except ValueError:
-                notebook["contents_path"] = None
-        self.write_json(view)
+        self.write_json(views.version_view(view, self.bighead.paths))
 
 
 class TrendHandler(_ModelsBase):
@@ -100,9 +94,7 @@ class AliasHandler(_ModelsBase):
     @authorized
     async def put(self, name: str, alias: str) -> None:
         """Body ``{"version": N}``: point the alias at version N (audited)."""
-        from jupyter_bighead.registry.api import parse_version
-
-        version = parse_version(self.get_json_object().get("version"))
+        version = int(self.get_json_object()["version"])  # the schema: an integer >= 1
         event = await in_thread(self.registry().set_alias, name, alias, version,
                                 user=self.username())
         self.write_json(event.to_dict())

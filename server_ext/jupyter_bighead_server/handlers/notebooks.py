@@ -5,8 +5,6 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_bighead.errors import InvalidSpec
-
 from ..threads import in_thread
 from .base import BigheadHandler
 
@@ -17,15 +15,12 @@ class ProductionizeHandler(BigheadHandler):
     async def post(self) -> None:
         """Body ``{"path", "force"?, "execute"?, "parameters"?}``; paths are server-relative."""
         body = self.get_json_object()
-        parameters = body.get("parameters") or {}
-        if not isinstance(parameters, dict):
-            raise InvalidSpec("'parameters' must be a JSON object")
         result = await in_thread(
             self.bighead.productionize,
             body.get("path"),
             force=bool(body.get("force", False)),
             execute=bool(body.get("execute", False)),
-            parameters=parameters,
+            parameters=body.get("parameters") or {},
         )
         self.write_json(result)
 

@@ -26,6 +26,8 @@ def load_openapi() -> dict[str, Any]:
 
 
 class OpenAPIHandler(BigheadHandler):
+    needs_core = False
+
     @web.authenticated
     @authorized
     async def get(self) -> None:

@@ -9,6 +9,8 @@ from .base import BigheadHandler
 
 
 class StatusHandler(BigheadHandler):
+    needs_core = False  # the lab asks on every start: no core import for it
+
     @web.authenticated
     @authorized
     async def get(self) -> None:

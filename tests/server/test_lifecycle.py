@@ -1,0 +1,86 @@
+"""The extension owns its services: built with the server, heavy imports on the first
+Bighead request, background tasks started and stopped through ExtensionApp's hooks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from jupyter_bighead_server.background import Periodic
+from jupyter_bighead_server.service import BigheadService
+
+
+def service_of(jp_serverapp) -> BigheadService:
+    service = jp_serverapp.web_app.settings["bighead"]
+    assert isinstance(service, BigheadService)
+    return service
+
+
+def bighead_threads() -> set[str]:
+    return {t.name for t in threading.enumerate()
+            if t.is_alive() and t.name in ("bighead-deployments", "bighead-schedules")}
+
+
+async def test_status_imports_nothing_and_the_first_core_request_pays_the_import(
+        jp_fetch, jp_serverapp):
+    service = service_of(jp_serverapp)
+    status = json.loads((await jp_fetch("bighead", "api", "status")).body)
+    assert status["executor"] == "local"
+    assert not service.imports.started  # the lab's status call imports nothing
+    page = json.loads((await jp_fetch("bighead", "api", "models")).body)
+    assert page["items"] == []
+    assert service.imports.done
+
+
+async def start_extensions(jp_serverapp) -> None:
+    """What ServerApp._post_start does once the loop runs (pytest-jupyter skips it)."""
+    await jp_serverapp.extension_manager.start_all_extensions()
+
+
+async def test_background_tasks_start_with_the_server_and_stop_with_it(jp_fetch,
+                                                                       jp_serverapp):
+    service = service_of(jp_serverapp)
+    assert service.tasks == []  # built in initialize_settings, not started yet
+    await start_extensions(jp_serverapp)
+    names = {task.name for task in service.tasks}
+    assert names == {"bighead-deployments", "bighead-schedules"}
+    assert all(task.running for task in service.tasks)
+    assert bighead_threads() >= names
+    tasks = service.tasks
+    await jp_serverapp.extension_manager.stop_all_extensions()
+    assert service.tasks == []
+    assert not any(task.running for task in tasks)
+    service.start()  # a stopped service stays stopped
+    assert service.tasks == []
+
+
+def test_periodic_tasks_run_and_stop_within_one_pass():
+    calls = []
+    task = Periodic("bighead-test", 0.05, lambda: calls.append(time.monotonic()))
+    task.start()
+    time.sleep(0.4)
+    started = time.monotonic()
+    task.stop()
+    assert time.monotonic() - started < 1.0
+    assert not task.running and len(calls) >= 2
+    count = len(calls)
+    time.sleep(0.2)
+    assert len(calls) == count
+
+
+def test_a_failing_pass_does_not_end_the_task():
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("transient")
+
+    task = Periodic("bighead-test", 0.05, flaky)
+    task.start()
+    deadline = time.monotonic() + 5
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    task.stop()
+    assert len(calls) >= 3
