@@ -46,6 +46,7 @@ __all__ = [
     "dump_model",
     "flavor_for",
     "load_model",
+    "refresh_installed",
     "register_flavor",
     "supported",
     "wrapper_bytes",
@@ -199,13 +200,18 @@ def load_model(wrapper: Mapping[str, Any], read: Reader) -> Any:
     return flavor.load(wrapper, read)
 
 
-def _reset_discovery() -> None:
-    """Forget the entry-point flavors (tests that install or remove one)."""
+def refresh_installed() -> None:
+    """Forget the entry-point flavors found so far; the next need looks again. For a
+    package that became importable after the first look (``pip install`` in a running
+    kernel, a test that puts one on ``sys.path``)."""
     global _DISCOVERED
     with _LOCK:
         _INSTALLED.clear()
         _BROKEN.clear()
         _DISCOVERED = False
+
+
+_reset_discovery = refresh_installed
 
 
 _builtin(LightGBMBoosterFlavor())

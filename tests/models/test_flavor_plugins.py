@@ -66,9 +66,9 @@ def entry_points(monkeypatch):
     real = plugins._entry_points
     monkeypatch.setattr(plugins, "_entry_points", lambda group: installed
                         if group == "jupyter_bighead.flavors" else real(group))
-    F._reset_discovery()
+    F.refresh_installed()
     yield installed
-    F._reset_discovery()
+    F.refresh_installed()
 
 
 def test_the_pipeline_flavor_is_installed_through_its_entry_point():
@@ -127,7 +127,7 @@ def test_a_pipeline_still_round_trips_through_its_installed_flavor():
     lightgbm = pytest.importorskip("lightgbm")
     from jupyter_bighead.pipeline import Impute, Pipeline
 
-    F._reset_discovery()
+    F.refresh_installed()
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
     X.loc[::7, "a"] = np.nan
