@@ -185,24 +185,39 @@ def load(family_name: str, name: str) -> Any:
 
 
 def create(family_name: str, name: str, options: Mapping[str, Any] | None = None,
-           **context: Any) -> Any:
-    """An instance: ``load(family, name)(**context, **options)``. ``context`` is what
-    the caller supplies (a home folder, say); ``options`` the admin's
-    ``c.BigheadApp.<family>_options``.
+           *args: Any, **context: Any) -> Any:
+    """An instance: ``load(family, name)(*args, **context, **options)``. ``args`` and
+    ``context`` are what the caller supplies (a store's URI, a home folder); ``options``
+    the admin's ``c.BigheadApp.<family>_options``.
 
     Raises
     ------
     InvalidSpec
-        For an unknown name, or options the plugin does not take (a ``TypeError`` from
-        its constructor becomes a message naming the plugin).
+        For an unknown name, or options the plugin does not take (the message names the
+        plugin and the options). Errors raised inside its constructor pass through.
     """
     cls = load(family_name, name)
     kwargs = {**context, **dict(options or {})}
+    check_arguments(cls, f"{family(family_name).kind} {name!r}", args, kwargs)
+    return cls(*args, **kwargs)
+
+
+def check_arguments(target: Any, what: str, args: tuple[Any, ...],
+                    kwargs: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidSpec` naming ``what`` if ``target(*args, **kwargs)`` does not
+    fit its signature (checked before calling, so a ``TypeError`` from inside the call
+    is not mistaken for a bad option)."""
+    import inspect
+
     try:
-        return cls(**kwargs)
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):  # no signature to check (a builtin): let the call say
+        return
+    try:
+        signature.bind(*args, **kwargs)
     except TypeError as exc:
-        raise InvalidSpec(f"{family(family_name).kind} {name!r} does not take these "
-                          f"options ({', '.join(sorted(kwargs)) or 'none'}): {exc}") from exc
+        raise InvalidSpec(f"{what} does not take these options "
+                          f"({', '.join(sorted(kwargs)) or 'none'}): {exc}") from None
 
 
 def capabilities(plugin: Any) -> frozenset[str]:

@@ -61,10 +61,11 @@ class Executor(ABC):
         """
         user = user or current_user()
         if spec.schedule is not None:
-            raise InvalidSpec(
-                f"submit runs a job once; a schedule ({spec.schedule!r}) needs "
-                "KubernetesExecutor.schedule() (local schedules are not supported yet)"
-            )
+            how = (f"{type(self).__name__}.schedule()"
+                   if plugins.has_capability(self, "schedules")
+                   else f"an executor with schedules (the {self.name} executor has none)")
+            raise InvalidSpec(f"submit runs a job once; a schedule ({spec.schedule!r}) "
+                              f"needs {how}")
         spec = self._resolve_notebook(spec)
         profile = self.profile(spec.profile)
         resources = check_within_profile(spec, profile)

@@ -171,14 +171,7 @@ def open_store(uri: str, **options: Any) -> Store:
             f"unsupported registry store URI {uri!r}: use a folder, 'sqlite:///path.db' "
             "or 'postgresql://user@host/db'" + (f" (or {', '.join(others)})" if others else "")
         )
-    cls = plugins.load("registry_store", scheme)
-    try:
-        store = cls(uri, **options)
-    except TypeError as exc:
-        if not options:
-            raise
-        raise InvalidSpec(f"registry store {scheme!r} does not take these options "
-                          f"({', '.join(sorted(options)) or 'none'}): {exc}") from exc
+    store = plugins.create("registry_store", scheme, options, uri)
     if not isinstance(store, Store):
         raise InvalidSpec(f"registry store {scheme!r} ({type(store).__name__}) is not a "
                           "jupyter_bighead.registry.store.Store")
