@@ -30,7 +30,7 @@ T = TypeVar("T")
 #: Keys of a sweep body beyond those of its JobSpec.
 SWEEP_KEYS = frozenset({"space", "strategy", "n", "max_parallel", "metric", "mode", "model",
                         "alias", "seed"})
-#: How often the server checks the local executor's schedules, in seconds.
+#: How often the server looks for schedules whose executor's scheduler must run, in s.
 SCHEDULE_SECONDS = 20.0
 
 
@@ -99,9 +99,9 @@ class BigheadService:
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the background tasks: the deployment supervisor and, for the local
-        executor, the schedule checks. Each pass first looks, cheaply, whether there is
-        anything to do; only then does it import the core."""
+        """Start the background tasks: the deployment supervisor, and the watch that
+        starts the executor's scheduler once there are schedules. Each pass first looks,
+        cheaply, whether there is anything to do; only then does it import the core."""
         with self._lock:
             if self._tasks or self._stopped:
                 return
@@ -109,9 +109,10 @@ class BigheadService:
                 self._tasks.append(Periodic("bighead-deployments",
                                             self.config.deploy_supervise_seconds,
                                             self.supervise_deployments))
-            if self.config.executor == "local" and self.config.schedule_seconds > 0:
-                self._tasks.append(Periodic("bighead-schedules", self.config.schedule_seconds,
-                                            self.tick_schedules))
+            if self.config.schedule_seconds > 0:
+                self._tasks.append(Periodic("bighead-schedule-watch",
+                                            self.config.schedule_seconds,
+                                            self.wake_scheduler))
             for task in self._tasks:
                 task.start()
 
@@ -142,13 +143,17 @@ class BigheadService:
 
         supervise(self.deployments())
 
-    def tick_schedules(self) -> None:
-        """Submit the local executor's runs that are due."""
+    def wake_scheduler(self) -> None:
+        """Start the executor's scheduler thread (idempotent) once schedules exist, for
+        an executor whose schedules fire only while it runs (capability "scheduler",
+        the local one). ``stop`` ends it with the executor's ``close()``."""
         folder = self.home.root / "schedules"
-        if not folder.is_dir() or not any(folder.glob("*.json")):
-            return
+        if self._stopped or not folder.is_dir() or not any(folder.glob("*.json")):
+            return  # no local schedules: no need to import anything
         self.imports.wait()
-        self.jobs().tick()
+        executor = self.jobs()
+        if supports(executor, "scheduler", "start_scheduler"):
+            executor.start_scheduler()
 
     def _once(self, key: str, build: Callable[[], T]) -> T:
         with self._lock:

@@ -19,7 +19,8 @@ def service_of(jp_serverapp) -> BigheadService:
 
 def bighead_threads() -> set[str]:
     return {t.name for t in threading.enumerate()
-            if t.is_alive() and t.name in ("bighead-deployments", "bighead-schedules")}
+            if t.is_alive() and t.name in ("bighead-deployments", "bighead-schedule-watch",
+                                           "bighead-schedules")}
 
 
 async def test_status_imports_nothing_and_the_first_core_request_pays_the_import(
@@ -44,15 +45,40 @@ async def test_background_tasks_start_with_the_server_and_stop_with_it(jp_fetch,
     assert service.tasks == []  # built in initialize_settings, not started yet
     await start_extensions(jp_serverapp)
     names = {task.name for task in service.tasks}
-    assert names == {"bighead-deployments", "bighead-schedules"}
+    assert names == {"bighead-deployments", "bighead-schedule-watch"}
     assert all(task.running for task in service.tasks)
-    assert bighead_threads() >= names
+    # The local executor's own scheduler thread (which a schedule created over REST
+    # starts) is stopped with the server too.
+    service.imports.wait()
+    service.jobs().start_scheduler()
+    assert bighead_threads() == names | {"bighead-schedules"}
     tasks = service.tasks
     await jp_serverapp.extension_manager.stop_all_extensions()
     assert service.tasks == []
     assert not any(task.running for task in tasks)
+    assert bighead_threads() == set()
     service.start()  # a stopped service stays stopped
     assert service.tasks == []
+
+
+def test_schedules_on_disk_wake_the_executors_scheduler(tmp_path):
+    from jupyter_bighead.config import BigheadHome
+    from jupyter_bighead_server.service import BigheadConfig
+
+    service = BigheadService(BigheadConfig(home=BigheadHome(tmp_path / "home").ensure(),
+                                           root_dir=tmp_path))
+    service.wake_scheduler()
+    assert not service.imports.started  # nothing scheduled: nothing imported or built
+    (tmp_path / "home" / "schedules").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "home" / "schedules" / "nightly.json").write_text("{}")
+    service.wake_scheduler()
+    executor = service.jobs()
+    try:
+        assert "bighead-schedules" in bighead_threads()
+    finally:
+        service.stop()
+    assert "bighead-schedules" not in bighead_threads()
+    assert executor is service.jobs()
 
 
 def test_periodic_tasks_run_and_stop_within_one_pass():

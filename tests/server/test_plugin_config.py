@@ -23,7 +23,7 @@ def jp_server_config(bighead_home):
 async def test_plugin_options_reach_the_executor_and_deploy_target(jp_fetch, jp_serverapp):
     await start_extensions(jp_serverapp)
     service = service_of(jp_serverapp)
-    assert [t.name for t in service.tasks] == ["bighead-schedules"]  # supervisor off
+    assert [t.name for t in service.tasks] == ["bighead-schedule-watch"]  # no supervisor
     assert service.config.deploy_options == {"local": {"workers": 2, "poll_seconds": 7}}
     service.imports.wait()
     executor = service.jobs()
