@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from jupyter_bighead._io import safe_join
 from jupyter_bighead.errors import NotFound
 
 #: Folder (beside the job's notebook) that opened executed notebooks are copied to.
@@ -39,12 +38,12 @@ def executed_copy(service: Any, job_id: str) -> dict[str, Any]:
     notebook = record.spec.notebook
     if notebook:
         try:
-            folder = f"{service.relative(Path(notebook).parent)}/{RUNS_FOLDER}"
+            folder = f"{service.paths.relative(Path(notebook).parent)}/{RUNS_FOLDER}"
         except ValueError:
             pass  # a job submitted from Python with its notebook outside the root
     # Joined like every body path: a `runs/` (or `bighead_runs/`) symlink that leads out
     # of the root is a Forbidden before anything is written.
-    target = safe_join(service.root_dir, f"{folder}/{record.id}.ipynb")
+    target = service.paths.join(f"{folder}/{record.id}.ipynb")
     copied = False
     # A copy made earlier may hold the user's own edits: it is never overwritten, and a
     # job's executed notebook no longer changes once the job is final.
@@ -57,7 +56,7 @@ def executed_copy(service: Any, job_id: str) -> dict[str, Any]:
         tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", "utf-8")
         tmp.replace(target)
         copied = True
-    return {"path": service.relative(target), "copied": copied, "final": record.final}
+    return {"path": service.paths.relative(target), "copied": copied, "final": record.final}
 
 
 def productionize_plan(service: Any, path: Any) -> dict[str, Any]:
@@ -76,7 +75,7 @@ def productionize_plan(service: Any, path: Any) -> dict[str, Any]:
     from jupyter_bighead.notebooks import productionize
     from jupyter_bighead.notebooks.productionize import MANIFEST
 
-    source = service.resolve(path)
+    source = service.paths.resolve(path)
     out = source.resolve().parent / f"{source.stem}_production"
     with tempfile.TemporaryDirectory(prefix="bighead-plan-") as tmp:
         fresh = productionize(source, out_dir=tmp, force=True)
@@ -88,9 +87,9 @@ def productionize_plan(service: Any, path: Any) -> dict[str, Any]:
             old = out / new.name
             if not old.exists():
                 continue
-            existing.append(service.relative(old))
+            existing.append(service.paths.relative(old))
             if new.name == MANIFEST or old.read_bytes() == new.read_bytes():
                 continue  # the manifest only records when and from what it was written
             if written_at is None or old.stat().st_mtime > written_at:
-                overwrites.append(service.relative(old))
+                overwrites.append(service.paths.relative(old))
     return {"outputs": existing, "overwrites": overwrites}

@@ -36,6 +36,16 @@ class ContentsPaths:
                               "root")
         return safe_join(self.root, path.strip())
 
+    def join(self, relative: str) -> Path:
+        """``relative`` (a path the server made, taken as is) under the root.
+
+        Raises
+        ------
+        Forbidden
+            It leads outside the root.
+        """
+        return safe_join(self.root, relative)
+
     def resolve_stored(self, path: str, what: str) -> Path:
         """A path an earlier run stored (absolute or relative), refused outside the root.
 

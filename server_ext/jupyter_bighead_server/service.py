@@ -368,13 +368,3 @@ class BigheadService:
 
         out = report(self.paths.resolve(path), strip_prototype=strip_prototype)
         return {"report": self.paths.relative(out)}
-
-    # -- kept for callers of the first version -------------------------------------------
-    def resolve(self, path: Any) -> Path:
-        return self.paths.resolve(path)
-
-    def relative(self, path: Path | str) -> str:
-        return self.paths.relative(path)
-
-    def production_dir(self, source: Path) -> Path:
-        return self.paths.production_dir(source)
