@@ -7,8 +7,6 @@ by the worker when it finishes; its presence is what makes a run final).
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import re
 import secrets
@@ -18,27 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write_text
-from ..errors import InvalidSpec, NotFound
+from ..errors import InvalidSpec
+from ..recordstore import RecordStore, load_json
 from .spec import JobSpec
+
+__all__ = ["FINAL", "STATES", "JobRecord", "JobStore", "load_json", "new_job_id", "now"]
 
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINAL = frozenset({"succeeded", "failed", "cancelled"})
 _JOB_ID = re.compile(r"[a-z0-9][a-z0-9-]{5,62}\Z")
-
-
-def _nonfinite_as_none(text: str) -> Any:
-    value = float(text)
-    return value if math.isfinite(value) else None
-
-
-def load_json(text: str) -> Any:
-    """Parse a stored record, reading NaN, Infinity and out-of-range numbers as null.
-
-    Such values are refused on the way in; a record written by an older version (or by
-    hand) must still never make a listing fail for everyone.
-    """
-    return json.loads(text, parse_constant=lambda _name: None, parse_float=_nonfinite_as_none)
 
 
 def now() -> str:
@@ -93,37 +79,31 @@ class JobRecord:
 
 
 class JobStore:
-    """Job folders under ``root`` (``BigheadHome.jobs``)."""
+    """Job folders under ``root`` (``BigheadHome.jobs``), one :class:`RecordStore`
+    record (``<id>/record.json``) each."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.records = RecordStore(self.root, kind="job", id_pattern=_JOB_ID, layout="folder")
 
     def folder(self, job_id: str) -> Path:
-        if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
-            raise InvalidSpec(f"{job_id!r} is not a job id")
-        return self.root / job_id
+        return self.records.folder(job_id)
 
     def save(self, record: JobRecord) -> JobRecord:
-        folder = self.folder(record.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / "record.json", json.dumps(record.to_dict(), indent=2))
+        self.folder(record.id).mkdir(parents=True, exist_ok=True)
+        self.records.write(record.id, record.to_dict())
         return record
 
     def load(self, job_id: str) -> JobRecord:
-        path = self.folder(job_id) / "record.json"
-        try:
-            return JobRecord.from_dict(load_json(path.read_text("utf-8")))
-        except FileNotFoundError:
-            raise NotFound(f"job {job_id!r} does not exist") from None
+        return JobRecord.from_dict(self.records.read(job_id))
 
     def all(self) -> Iterator[JobRecord]:
         """Every readable record, newest first."""
         records = []
-        for path in self.root.glob("*/record.json"):
+        for _, data in self.records.records():
             try:
-                records.append(JobRecord.from_dict(load_json(path.read_text("utf-8"))))
-            except (OSError, ValueError, KeyError, TypeError, InvalidSpec):
+                records.append(JobRecord.from_dict(data))
+            except (ValueError, KeyError, TypeError, InvalidSpec):
                 continue  # a half-created folder is not a job
         yield from sorted(records, key=lambda r: (r.created, r.id), reverse=True)
 

@@ -7,16 +7,14 @@ matches (each minute at most once, across restarts).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write_text
-from ..errors import Conflict, InvalidSpec, NotFound
-from .records import load_json
+from ..errors import Conflict, InvalidSpec
+from ..recordstore import RecordStore
 from .spec import CRON_DAYS, CRON_MONTHS, JobSpec, validate_cron
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
@@ -70,45 +68,43 @@ class Schedule:
 
 
 class ScheduleStore:
+    """Schedules as ``<root>/<name>.json`` (a :class:`RecordStore` of files)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+        self.records = RecordStore(
+            root, kind="schedule", id_pattern=_NAME, layout="file",
+            bad_id="schedule name {id!r} may use lowercase letters, digits and '-'")
 
     def path(self, name: str) -> Path:
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise InvalidSpec(f"schedule name {name!r} may use lowercase letters, digits and '-'")
-        return self.root / f"{name}.json"
+        return self.records.path(name)
 
     def create(self, name: str, spec: JobSpec, user: str) -> Schedule:
         if not spec.schedule:
             raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
-        path = self.path(name)
-        if path.exists():
-            raise Conflict(f"a schedule named {name!r} exists; unschedule it first")
-        now = datetime.now(UTC).replace(second=0, microsecond=0)
-        item = Schedule(name, spec, user, now.isoformat(), last_fired=now.isoformat())
-        self.save(item)
+        with self.records.locked(name):
+            if self.records.exists(name):
+                raise Conflict(f"a schedule named {name!r} exists; unschedule it first")
+            now = datetime.now(UTC).replace(second=0, microsecond=0)
+            item = Schedule(name, spec, user, now.isoformat(), last_fired=now.isoformat())
+            self.save(item)
         return item
 
     def save(self, item: Schedule) -> None:
-        atomic_write_text(self.path(item.name), json.dumps(item.to_dict(), indent=2))
+        self.records.write(item.name, item.to_dict())
 
     def all(self) -> list[Schedule]:
         out = []
-        for path in sorted(self.root.glob("*.json")):
+        for _, data in self.records.records():
             try:
-                data = load_json(path.read_text("utf-8"))
                 out.append(Schedule(data["name"], JobSpec.from_dict(data["spec"]), data["user"],
                                     data["created"], data.get("last_fired")))
-            except (OSError, ValueError, KeyError, TypeError, InvalidSpec):
+            except (ValueError, KeyError, TypeError, InvalidSpec):
                 continue
         return out
 
     def delete(self, name: str) -> None:
-        path = self.path(name)
-        if not path.exists():
-            raise NotFound(f"schedule {name!r} does not exist")
-        path.unlink()
+        self.records.delete(name)
 
 
 def due_minutes(item: Schedule, now: datetime, limit: int = 60) -> list[datetime]:

@@ -7,7 +7,6 @@ server stopped is marked interrupted when read).
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import threading
@@ -16,10 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write_text
-from ..errors import BigheadError, InvalidSpec, NotFound
+from ..errors import BigheadError, InvalidSpec
+from ..recordstore import RecordStore
 from .executor import Executor
-from .records import load_json
 from .spec import MAX_SPEC_BYTES, JobSpec, check_json_values, check_within_profile
 from .sweep import Trial, sweep, trial_dict, trial_parameters
 
@@ -31,12 +29,7 @@ class SweepService:
     def __init__(self, root: Path, executor: Executor) -> None:
         self.root = root
         self.executor = executor
-        root.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, sweep_id: str) -> Path:
-        if not _ID.match(sweep_id):
-            raise InvalidSpec(f"{sweep_id!r} is not a sweep id")
-        return self.root / f"{sweep_id}.json"
+        self.records = RecordStore(root, kind="sweep", id_pattern=_ID, layout="file")
 
     def start(self, spec: JobSpec, body: dict[str, Any], user: str) -> dict[str, Any]:
         """Validate and start a sweep in a background thread; return its first state."""
@@ -91,33 +84,21 @@ class SweepService:
         return state
 
     def get(self, sweep_id: str) -> dict[str, Any]:
-        try:
-            state = load_json(self._path(sweep_id).read_text("utf-8"))
-        except FileNotFoundError:
-            raise NotFound(f"sweep {sweep_id!r} does not exist") from None
-        if not isinstance(state, dict):
-            raise NotFound(f"sweep {sweep_id!r} has no readable record")
-        if state.get("state") == "running" and sweep_id not in _ALIVE:
-            state["state"] = "interrupted"  # its server stopped before it finished
-        return state
+        return _shown(sweep_id, self.records.read(sweep_id))
 
     def list(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """Sweeps, newest first: ``limit`` of them from ``offset`` on (unreadable
         records are left out)."""
-        names = sorted((p.stem for p in self.root.glob("sweep-*.json") if _ID.match(p.stem)),
-                       reverse=True)
-        out: list[dict[str, Any]] = []
-        for name in names[offset:]:
-            if len(out) >= limit:
-                break
-            try:
-                out.append(self.get(name))
-            except (OSError, ValueError, NotFound):
-                continue
-        return out
+        return [_shown(i, state) for i, state in self.records.page(limit, offset)]
 
     def _save(self, state: dict[str, Any]) -> None:
-        atomic_write_text(self._path(state["id"]), json.dumps(state, indent=2, default=str))
+        self.records.write(state["id"], state, default=str)
+
+
+def _shown(sweep_id: str, state: dict[str, Any]) -> dict[str, Any]:
+    if state.get("state") == "running" and sweep_id not in _ALIVE:
+        state["state"] = "interrupted"  # its server stopped before it finished
+    return state
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
