@@ -461,12 +461,14 @@ class KubernetesExecutor(Executor):
                 "api_version": version, "spec": spec.to_dict(), "user": user}
 
     def schedules(self) -> list[dict[str, Any]]:
-        """The CronJobs this executor created in its namespace."""
+        """The CronJobs this executor created in its namespace (not those being deleted:
+        a foreground delete keeps the CronJob until its Jobs are gone)."""
         resource, version = self._cronjob_resource()
         items = self._call(resource.get, namespace=self.namespace, label_selector=SELECTOR)
         return [{"name": i.metadata.name, "schedule": i.spec.schedule,
                  "namespace": self.namespace, "api_version": version,
-                 "suspended": bool(i.spec.suspend)} for i in items.items]
+                 "suspended": bool(i.spec.suspend)} for i in items.items
+                if not i.metadata.deletionTimestamp]
 
     def unschedule(self, name: str) -> None:
         """Delete schedule ``name`` (its CronJob, spec ConfigMap and running Jobs).
