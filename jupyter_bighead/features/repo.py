@@ -128,7 +128,7 @@ class FeatureRepo:
         return self.catalog.apply(list(features), owner=self.owner)
 
     def get(self, ref: str) -> Feature:
-        """The definition that ``ref`` (``name`` or ``name@N``) selects.
+        """The definition that ``ref`` (``name`` or ``name:N``) selects.
 
         Raises
         ------
@@ -202,7 +202,9 @@ class FeatureRepo:
         spine
             A DataFrame (or anything with ``to_pandas()``); it is not modified.
         refs
-            Feature references: ``name`` (latest version) or ``name@N``.
+            Feature references: ``name`` (latest version) or ``name:N`` (see
+            :mod:`jupyter_bighead.refs`; the old ``name@N`` still works, with a
+            ``DeprecationWarning``). Result columns are named as given.
         entity, timestamp
             Spine columns; default to the sources' column names when they all agree.
             Timestamps are datetime64 of any unit (naive or tz-aware) or integer

@@ -207,7 +207,8 @@ class Pipeline(BaseEstimator):
         return self.learner, self.transform(X)
 
     def feature_refs(self) -> list[str]:
-        """The feature-store features the fitted steps look up, as ``name@version``."""
+        """The feature-store features the fitted steps look up, pinned, in the stored
+        ``name@version`` form (see :func:`jupyter_bighead.refs.stored_feature_ref`)."""
         return [ref for step in self.steps for ref in getattr(step, "refs_", [])]
 
     # ---- declarations -------------------------------------------------------------

@@ -42,8 +42,9 @@ class FeatureLookup(Block):
     Parameters
     ----------
     features
-        Feature references (``name`` or ``name@N``). Fitting pins each to the version
-        that was current then, so a later feature version never changes a fitted model.
+        Feature references (``name`` or ``name:N``, see :mod:`jupyter_bighead.refs`).
+        Fitting pins each to the version that was current then, so a later feature
+        version never changes a fitted model.
     entity
         The column holding entity ids (must be non-null).
     timestamp
@@ -54,7 +55,7 @@ class FeatureLookup(Block):
     keep_keys
         Keep the entity and timestamp columns in the output (default: drop them).
 
-    Output columns are named after the features (without ``@N``).
+    Output columns are named after the features (without the version).
     """
 
     input_kind = "any"

@@ -165,7 +165,8 @@ class Registry:
         :func:`jupyter_bighead.evaluation.evaluate`): the headline metrics join
         ``metrics`` and the full report is stored for :meth:`evaluation`. ``params``
         are added to the model's own parameters. ``features`` are references like
-        ``"bookings_7d_sum@1"``. ``notebook`` is the source notebook (default: the
+        ``"bookings_7d_sum:1"`` (recorded as ``"bookings_7d_sum@1"``, the stored
+        form). ``notebook`` is the source notebook (default: the
         kernel's notebook, when Jupyter says which); the git state of its folder (or
         of the working directory) is recorded. ``evaluation`` is the report
         :func:`~jupyter_bighead.evaluation.evaluate` already computed for this model on
