@@ -7,6 +7,7 @@ from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
+from .. import views
 from ..threads import in_thread
 from .base import BigheadHandler
 
@@ -42,13 +43,11 @@ class FeatureDiffHandler(BigheadHandler):
     @authorized
     async def get(self, name: str) -> None:
         """``?a=1&b=2``: the fields that differ between two versions."""
-        from jupyter_bighead.features.api import json_safe
-
         a, b = self.int_argument("a", None), self.int_argument("b", None)
         if a is None or b is None:
             raise InvalidSpec("pass the two versions to compare as ?a=N&b=M")
         diff = await in_thread(self.bighead.feature_repo().diff, name, a, b)
-        self.write_json({"name": name, "a": a, "b": b, "changes": json_safe(diff)})
+        self.write_json(views.feature_diff_view(name, a, b, diff))
 
 
 class FeaturePreviewHandler(BigheadHandler):

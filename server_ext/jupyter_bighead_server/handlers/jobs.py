@@ -7,6 +7,7 @@ from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
+from .. import views
 from ..threads import in_thread
 from .base import BigheadHandler
 
@@ -19,9 +20,7 @@ class ProfilesHandler(BigheadHandler):
     @authorized
     async def get(self) -> None:
         """The compute profiles an admin configured (cpu, memory, gpu, image...)."""
-        executor = self.bighead.jobs()
-        self.write_json({"executor": executor.name,
-                         "profiles": [p.to_dict() for p in executor.profiles.values()]})
+        self.write_json(views.profiles_view(self.bighead.jobs()))
 
 
 class JobsHandler(BigheadHandler):
