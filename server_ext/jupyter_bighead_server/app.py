@@ -21,8 +21,8 @@ def plugin_name(family: str, value: object) -> str:
     Built-in names are checked without reading entry points (which costs start-up time).
     """
     name = str(value).strip()
-    if name in plugins.family(family).builtins:
-        return name
+    if name.lower() in plugins.family(family).builtins:  # 'Local' as ever
+        return name.lower()
     known = plugins.names(family)
     if name not in known:
         raise ValueError(f"c.BigheadApp.{family}={value!r} is not one of {', '.join(known)}")
@@ -255,7 +255,7 @@ class BigheadApp(ExtensionApp):
 
     @validate("executor")
     def _validate_executor(self, proposal: dict[str, Any]) -> str:
-        return plugin_name("executor", str(proposal["value"]).strip().lower())
+        return plugin_name("executor", proposal["value"])
 
     def initialize_settings(self) -> None:
         import os
