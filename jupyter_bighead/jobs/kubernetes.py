@@ -461,8 +461,7 @@ class KubernetesExecutor(Executor):
                 "api_version": version, "spec": spec.to_dict(), "user": user}
 
     def schedules(self) -> list[dict[str, Any]]:
-        """The CronJobs this executor created in its namespace (not those being deleted:
-        a foreground delete keeps the CronJob until its Jobs are gone)."""
+        """The CronJobs this executor created (not those a foreground delete keeps)."""
         resource, version = self._cronjob_resource()
         items = self._call(resource.get, namespace=self.namespace, label_selector=SELECTOR)
         return [{"name": i.metadata.name, "schedule": i.spec.schedule,
@@ -476,10 +475,13 @@ class KubernetesExecutor(Executor):
         Raises
         ------
         NotFound
-            No such schedule.
+            No such schedule (or one already being deleted).
         """
         resource, _ = self._cronjob_resource()
         try:
+            cron = self._call(resource.get, name=name, namespace=self.namespace)
+            if cron.metadata.deletionTimestamp:
+                raise NotFound(name)
             self._call(resource.delete, name=name, namespace=self.namespace,
                        body={"propagationPolicy": "Foreground"})
         except NotFound:

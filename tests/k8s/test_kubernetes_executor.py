@@ -140,27 +140,27 @@ def test_a_job_past_its_deadline_fails_with_a_clear_error(tmp_path, kube, notebo
 @k8s
 def test_a_schedule_is_a_cronjob_in_the_api_the_cluster_serves_and_can_be_removed(
         kex, kube, notebooks):
-    summary = kex.schedule(JobSpec(notebook=str(notebooks / "train.ipynb"), name="nightly",
+    summary = kex.schedule(JobSpec(notebook=str(notebooks / "train.ipynb"), name="k8s-nightly",
                                    schedule="0 3 * * *", profile="gpu"))
-    assert summary["name"] == "bighead-nightly"
+    assert summary["name"] == "bighead-k8s-nightly"
     # v1.20 lacks batch/v1 CronJob: the executor must have fallen back to v1beta1.
     assert summary["api_version"] == "batch/v1beta1"
     from kubernetes.dynamic import DynamicClient
 
     cronjobs = DynamicClient(kube.cluster.api_client()).resources.get(
         api_version="batch/v1beta1", kind="CronJob")
-    cron = cronjobs.get(name="bighead-nightly", namespace=kube.namespace).to_dict()
+    cron = cronjobs.get(name="bighead-k8s-nightly", namespace=kube.namespace).to_dict()
     assert cron["spec"]["schedule"] == "0 3 * * *"
     worker = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert worker["resources"]["limits"]["nvidia.com/gpu"] == "1"
-    cm = kube.core().read_namespaced_config_map("bighead-nightly-spec", kube.namespace)
+    cm = kube.core().read_namespaced_config_map("bighead-k8s-nightly-spec", kube.namespace)
     assert cm.metadata.owner_references[0].kind == "CronJob"
-    assert [s["name"] for s in kex.schedules()] == ["bighead-nightly"]
+    assert [s["name"] for s in kex.schedules()] == ["bighead-k8s-nightly"]
 
-    kex.unschedule("bighead-nightly")
+    kex.unschedule("bighead-k8s-nightly")
     assert kex.schedules() == []
-    with pytest.raises(NotFound, match="schedule 'bighead-nightly' does not exist"):
-        kex.unschedule("bighead-nightly")
+    with pytest.raises(NotFound, match="schedule 'bighead-k8s-nightly' does not exist"):
+        kex.unschedule("bighead-k8s-nightly")
 
 
 @k8s
