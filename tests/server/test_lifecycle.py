@@ -34,6 +34,34 @@ async def test_status_imports_nothing_and_the_first_core_request_pays_the_import
     assert service.imports.done
 
 
+async def test_other_requests_never_wait_for_the_first_bighead_import(jp_fetch,
+                                                                     jp_serverapp):
+    import asyncio
+
+    from jupyter_bighead_server.threads import CoreImports, default_modules
+
+    gate, runs = threading.Event(), []
+
+    def held_modules():
+        runs.append(1)
+        gate.wait(60)  # an import that takes long (a loaded machine)
+        return default_modules()
+
+    service = service_of(jp_serverapp)
+    service.imports = CoreImports(held_modules)
+    first = [asyncio.ensure_future(jp_fetch("bighead", "api", "models")) for _ in range(3)]
+    while not runs:
+        await asyncio.sleep(0.05)
+    # Jupyter's own API, and Bighead's status, answer while the import runs.
+    assert (await jp_fetch("api", "status")).code == 200
+    assert (await jp_fetch("bighead", "api", "status")).code == 200
+    assert not any(f.done() for f in first)
+    gate.set()
+    answers = await asyncio.gather(*first)
+    assert [a.code for a in answers] == [200, 200, 200]
+    assert runs == [1]  # the three first requests shared one import
+
+
 async def start_extensions(jp_serverapp) -> None:
     """What ServerApp._post_start does once the loop runs (pytest-jupyter skips it)."""
     await jp_serverapp.extension_manager.start_all_extensions()
