@@ -9,11 +9,18 @@ e.g. in a third party's ``pyproject.toml``::
     [project.entry-points."jupyter_bighead.executors"]
     slurm = "bighead_slurm:SlurmExecutor"
 
+How a plugin is picked depends on the family: executors and deploy targets by name
+(the server's ``c.BigheadApp.executor`` / ``deploy_target``, with keyword arguments in
+``executor_options`` / ``deploy_target_options``), registry stores by the scheme of the
+registry URL (``c.BigheadApp.registry_url``, options in ``registry_store_options``),
+feature sources by an event source's format, flavors by the model they can store, and
+blocks by name in the block catalog. A name an installed package declares never shadows
+a built-in one.
+
 A plugin says what it can do with a ``capabilities`` attribute (a set of strings, see
-:data:`CAPABILITIES`) instead of being probed with ``hasattr``. The server selects one by
-name with the same two settings for every family that has a default,
-``c.BigheadApp.<family>`` (a name) and ``c.BigheadApp.<family>_options`` (a dict of
-keyword arguments); ``jupyter_bighead.testing`` holds each family's contract suite.
+:data:`CAPABILITY_HELP`) instead of being probed with ``hasattr``;
+:mod:`jupyter_bighead.testing` holds each family's contract suite, for the built-ins and
+third parties alike.
 
 This module is in the bottom layer: it imports nothing from jupyter_bighead but errors.
 """
