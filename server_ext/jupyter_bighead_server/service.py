@@ -169,12 +169,9 @@ class BigheadService:
         def build() -> Any:
             from jupyter_bighead.registry import Registry
 
-            # Passed only when set, so a Registry without store_options still works.
-            options: dict[str, Any] = (
-                {"store_options": dict(self.config.registry_store_options)}
-                if self.config.registry_store_options else {})
             return Registry(self.config.registry_url or self.home.registry_uri,
-                            artifacts=self.home.artifacts, **options)
+                            artifacts=self.home.artifacts,
+                            store_options=dict(self.config.registry_store_options))
 
         return self._once("registry", build)
 
