@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidSpec, NotFound
+from ..models.predict import predict_frame  # the one prediction rule; old home too
 from ..refs import parse_feature_ref, parse_model_ref, reading_stored_refs
 
 __all__ = ["ScoreResult", "parse_model_ref", "predict_frame", "score", "score_job",
@@ -24,7 +25,7 @@ __all__ = ["ScoreResult", "parse_model_ref", "predict_frame", "score", "score_jo
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..registry import ModelVersion, Registry
+    from ..registry import Registry
     from .spec import JobSpec
 
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -66,19 +67,6 @@ def _rows(path: Path) -> int | None:
 
         return int(pq.ParquetFile(path).metadata.num_rows)
     return None
-
-
-def predict_frame(model: Any, mv: ModelVersion, frame: pd.DataFrame) -> Any:
-    """Predictions for ``frame`` in the model's input order (probability of the positive
-    class for classifiers)."""
-    names = [name for name, _dtype in mv.input_schema] or list(frame.columns)
-    missing = [n for n in names if n not in frame.columns]
-    if missing:
-        raise InvalidSpec(f"the input lacks the model's columns {missing}")
-    X = frame[names]
-    if hasattr(model, "predict_proba") and mv.task == "binary":
-        return model.predict_proba(X)[:, 1]
-    return model.predict(X)
 
 
 def score(
@@ -213,8 +201,8 @@ def score_job_spec(model_ref: str, input: str, output: str, *, registry: Registr
     recorded with the version; nothing extra for a plain model), so the executor sizes
     it as serving does; submitting it fails clearly if the profile gives less.
     """
+    from ..models.base import PIPELINE_FLAVOR
     from ..registry.api import pipeline_view
-    from ..registry.flavors import PIPELINE_FLAVOR
     from .spec import JobSpec
 
     name, version, alias = parse_model_ref(model_ref)

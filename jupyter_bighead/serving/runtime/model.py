@@ -1,6 +1,6 @@
 """A registered model ready to serve: loaded once, its request schema precomputed.
 
-Predictions are exactly those of batch scoring (:func:`..jobs.scoring.predict_frame`):
+Predictions are exactly those of batch scoring (:func:`...models.predict.predict_frame`):
 the probability of the positive class for a binary classifier, ``predict`` otherwise.
 For a LightGBM model on numeric inputs there is a fast path that skips pandas: the
 rows become one numpy array of the dtype LightGBM itself would convert the DataFrame
@@ -189,7 +189,7 @@ class ServedModel:
                 proba = model.predict_proba(frame)
                 return proba[:, 1] if getattr(proba, "ndim", 1) == 2 else proba
             return model.predict(frame)
-        from ...jobs.scoring import predict_frame
+        from ...models.predict import predict_frame
 
         return predict_frame(model, self.mv, frame)
 
