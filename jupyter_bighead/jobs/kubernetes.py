@@ -494,7 +494,6 @@ class KubernetesExecutor(Executor):
 
 
 def _condition(job: Any, kind: str) -> Any:
-    for cond in (job.status and job.status.conditions) or []:
-        if cond.type == kind and cond.status == "True":
-            return cond
-    return None
+    """The Job's condition ``kind`` if it is true, else None."""
+    return next((c for c in (job.status and job.status.conditions) or []
+                 if c.type == kind and c.status == "True"), None)
