@@ -176,7 +176,8 @@ def load(family_name: str, name: str) -> Any:
     Raises
     ------
     InvalidSpec
-        If nothing has that name; the message lists the known ones.
+        If nothing has that name (the message lists the known ones), or the package
+        that declares it fails to import (the message names the package and why).
     """
     fam = family(family_name)
     target = fam.builtins.get(name)
@@ -185,7 +186,12 @@ def load(family_name: str, name: str) -> Any:
         return getattr(importlib.import_module(module), attr)
     for ep in _entry_points(fam.group):
         if ep.name == name:
-            return ep.load()
+            try:
+                return ep.load()
+            except Exception as exc:  # the package's own error, named as what it is
+                dist = ep.dist.name if getattr(ep, "dist", None) is not None else ep.module
+                raise InvalidSpec(f"{fam.kind} {name!r} from {dist} ({ep.value}) failed to "
+                                  f"load: {type(exc).__name__}: {exc}") from exc
     known = names(family_name)
     raise InvalidSpec(f"unknown {fam.kind} {name!r}; {fam.kind}s: "
                       f"{', '.join(known) if known else '(none installed)'}")
