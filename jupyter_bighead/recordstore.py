@@ -136,12 +136,15 @@ class RecordStore:
 
     def delete(self, rid: str) -> None:
         """Remove record ``rid`` (its file; a folder's other files stay). ``NotFound``
-        if there is none."""
+        if there is none; a refused or missing id changes nothing on disk."""
+        missing = NotFound(f"{self.kind} {rid!r} does not exist")
+        if not self.exists(rid):
+            raise missing
         with self.locked(rid):
             try:
                 self.path(rid).unlink()
             except FileNotFoundError:
-                raise NotFound(f"{self.kind} {rid!r} does not exist") from None
+                raise missing from None
 
     @contextmanager
     def locked(self, rid: str) -> Iterator[None]:

@@ -35,6 +35,15 @@ def test_file_records_round_trip_and_say_what_is_wrong(tmp_path):
         store.delete("a-1")
 
 
+def test_refused_deletes_change_nothing_on_disk(tmp_path):
+    store = RecordStore(tmp_path, kind="thing", id_pattern=ID)
+    with pytest.raises(NotFound):
+        store.delete("a-1")
+    with pytest.raises(InvalidSpec):
+        store.delete("../b-2")
+    assert list(tmp_path.iterdir()) == []  # not even a lock file
+
+
 def test_folder_records_live_in_the_records_folder(tmp_path):
     store = RecordStore(tmp_path, kind="run", id_pattern=ID, layout="folder")
     store.write("r-1", {"id": "r-1"})
