@@ -41,7 +41,7 @@ function Preview(props: { client: FeaturesClient; name: string; version: number 
   const [at, setAt] = React.useState('');
   const [result, setResult] = React.useState<string | null>(null);
   const [error, setError] = React.useState<string | null>(null);
-  const ref = `${props.name}@${props.version}`;
+  const ref = `${props.name}:${props.version}`;
   const run = async (): Promise<void> => {
     setError(null);
     setResult(null);
