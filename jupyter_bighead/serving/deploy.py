@@ -34,9 +34,10 @@ from ..config import BigheadHome
 from ..errors import Conflict, ExecutionFailed, InvalidSpec, NotFound
 from ..identity import current_user
 
+# The environment variable that hands a server its admin token (the runtime reads it).
+from .runtime.holder import ADMIN_TOKEN_ENV as ADMIN_TOKEN_ENV
+
 ENTRY_POINT_GROUP = plugins.FAMILIES["deploy_target"].group
-#: The environment variable that hands a server its admin token.
-ADMIN_TOKEN_ENV = "BIGHEAD_SERVE_ADMIN_TOKEN"
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{2,62}\Z")
 STATUSES = ("starting", "running", "unhealthy", "restarting", "failed", "stopped")
 
