@@ -1,0 +1,127 @@
+"""The one Dask cluster setting: parsing, resolution order, sizing, and what
+``open_client`` starts and tears down."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_bighead import cluster
+from jupyter_bighead.errors import InvalidSpec, Unavailable
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "address"),
+    [
+        ("", "none", None),
+        ("none", "none", None),
+        (" None ", "none", None),
+        ("local", "local", None),
+        ("LOCAL", "local", None),
+        ("kubernetes", "kubernetes", None),
+        ("tcp://scheduler:8786", "address", "tcp://scheduler:8786"),
+        ("scheduler:8786", "address", "tcp://scheduler:8786"),
+        ("tls://10.0.0.1:8786", "address", "tls://10.0.0.1:8786"),
+        ("tcp://[::1]:8786", "address", "tcp://[::1]:8786"),
+    ],
+)
+def test_setting_strings_are_read_into_one_kind(text: str, kind: str, address: str | None) -> None:
+    setting = cluster.parse_setting(text)
+    assert (setting.kind, setting.address) == (kind, address)
+    assert setting.distributed is (kind != "none")
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("spark", "unknown cluster setting"),
+        ("scheduler", "unknown cluster setting"),  # a bare host name is no address
+        ("http://scheduler:8786", "unknown scheme 'http'"),
+        ("tcp://scheduler:70000", "valid port"),
+        ("tcp://sched uler:8786", "unknown cluster setting"),
+    ],
+)
+def test_bad_setting_is_invalid_spec_that_lists_the_valid_forms(text: str, says: str) -> None:
+    with pytest.raises(InvalidSpec, match=says) as info:
+        cluster.parse_setting(text)
+    assert "local" in info.value.message or "tcp://" in info.value.message
+
+
+def test_explicit_argument_wins_over_the_environment_which_wins_over_the_default() -> None:
+    env = {cluster.ENV: "tcp://from-env:8786"}
+    assert cluster.resolve("local", env=env).kind == "local"
+    from_env = cluster.resolve(None, env=env)
+    assert (from_env.kind, from_env.address, from_env.source) == (
+        "address", "tcp://from-env:8786", "env"
+    )
+    default = cluster.resolve(None, env={})
+    assert (default.kind, default.source) == ("none", "default")
+    assert cluster.resolve("none", env=env).kind == "none"  # "none" overrides the variable
+
+
+def test_a_bad_environment_variable_names_the_variable() -> None:
+    with pytest.raises(InvalidSpec, match=r"\$BIGHEAD_DASK: unknown cluster setting"):
+        cluster.resolve(None, env={cluster.ENV: "yes please"})
+
+
+def test_reads_the_process_environment_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cluster.ENV, "local")
+    assert cluster.resolve().kind == "local"
+    monkeypatch.delenv(cluster.ENV)
+    assert cluster.resolve().kind == "none"
+
+
+def test_a_wrong_argument_type_is_invalid_spec() -> None:
+    with pytest.raises(InvalidSpec, match="not int"):
+        cluster.resolve(4)
+
+
+def test_local_cluster_has_one_single_threaded_worker_per_core_and_a_fair_memory_share() -> None:
+    opts = cluster.local_cluster_options(cores=4, memory=24 * 2**30)
+    assert opts == {
+        "n_workers": 4, "threads_per_worker": 1, "processes": True, "memory_limit": 6 * 2**30
+    }
+    detected = cluster.local_cluster_options()
+    assert detected["n_workers"] >= 1 and detected["memory_limit"] > 0
+
+
+def test_none_yields_no_client_and_kubernetes_says_it_is_not_implemented() -> None:
+    with cluster.open_client("none") as client:
+        assert client is None
+    with pytest.raises(InvalidSpec, match=r"not implemented yet.*scheduler address"):
+        with cluster.open_client("kubernetes"):
+            pass
+
+
+def test_an_unreachable_scheduler_is_unavailable_and_says_what_to_do() -> None:
+    with pytest.raises(Unavailable, match=r"no Dask scheduler answered at tcp://127\.0\.0\.1:9"):
+        with cluster.open_client("tcp://127.0.0.1:9", timeout=1):
+            pass
+
+
+def test_open_client_tears_down_only_what_it_created(monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import Client, LocalCluster
+
+    # A small in-process cluster keeps this fast; the sizing is tested above.
+    monkeypatch.setattr(
+        cluster, "local_cluster_options",
+        lambda: {"n_workers": 1, "threads_per_worker": 1, "processes": False,
+                 "dashboard_address": None},
+    )
+    with cluster.open_client("local") as client:
+        assert client is not None
+        assert client.submit(sum, [1, 2]).result() == 3
+        made = client.cluster
+    assert client.status == "closed" and made.status.name == "closed"
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as mine:
+        with cluster.open_client(mine) as client:  # a cluster object: a client for it
+            assert client is not None and client.scheduler_info()["workers"]
+        assert client.status == "closed" and mine.status.name == "running"
+        with Client(mine, set_as_default=False) as own:
+            with cluster.open_client(own) as given:
+                assert given is own
+            assert own.status == "running"  # the caller's client stays open
+            with cluster.open_client(mine.scheduler_address) as by_address:
+                assert by_address is not None and by_address.submit(len, "ab").result() == 2
+            assert by_address.status == "closed" and own.status == "running"
+        assert cluster.describe(mine)["address"] == mine.scheduler_address
