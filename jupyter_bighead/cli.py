@@ -126,7 +126,8 @@ def _cmd_score(args: argparse.Namespace, _extra: list[str]) -> int:
         result = score(args.model, args.input, args.output, chunk_size=args.chunk_size,
                        entity=args.entity, timestamp=args.timestamp,
                        fetch_features=not args.no_features, force=args.force,
-                       progress=progress, registry=_registry(args) if args.registry else None)
+                       progress=progress, registry=_registry(args) if args.registry else None,
+                       cluster=args.cluster)
     finally:
         if bar is not None:
             bar.close()
@@ -307,7 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Score INPUT with MODEL_REF (name@alias, name:version or name for the latest) "
             "in chunks and write the input columns plus 'prediction' to OUTPUT (.parquet "
             "or .csv). When the input has only the entity and timestamp columns, the "
-            "model's features are fetched from the feature store, point in time."
+            "model's features are fetched from the feature store, point in time. INPUT "
+            "may be a folder of parquet files; with --cluster its row groups are scored on "
+            "Dask workers and OUT is a folder of parquet parts, equal to the "
+            "single-process output."
         ),
     )
     sc.add_argument("model", metavar="MODEL_REF")
@@ -320,6 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="never fetch features; the input must carry the model's columns")
     sc.add_argument("--force", action="store_true", help="overwrite OUT")
     sc.add_argument("--quiet", action="store_true", help="no progress bar")
+    sc.add_argument("--cluster", default=None, metavar="SETTING",
+                    help="score on Dask: 'none', 'local', or a scheduler address such as "
+                         "tcp://host:8786 (default: $BIGHEAD_DASK, else none); parquet only, "
+                         "and OUT becomes a folder of part files")
     _add_store_options(sc, registry=True)
     sc.set_defaults(func=_cmd_score, passthrough=False)
 

@@ -1,9 +1,11 @@
 """Batch scoring: ``jupyter bighead score MODEL_REF --input IN --output OUT``.
 
-Reads parquet or CSV in chunks, fetches the model's features from the feature store
-when the input carries only (entity, timestamp) columns, predicts with the registered
-model, and writes the input columns plus ``prediction`` to parquet or CSV. The output
-appears atomically, only when every chunk is done.
+Reads parquet or CSV (a file, or a folder of parquet files) in chunks, fetches the
+model's features from the feature store when the input carries only (entity,
+timestamp) columns, predicts with the registered model, and writes the input columns
+plus ``prediction`` to parquet or CSV. The output appears atomically, only when every
+chunk is done. With a Dask cluster (``cluster=``, ``--cluster``) the chunks are scored
+on the workers (:mod:`.scoring_dask`); the per-chunk code is :mod:`.scoring_chunk`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..models.predict import predict_frame  # the one prediction rule; old home too
-from ..refs import parse_feature_ref, parse_model_ref, reading_stored_refs
+from ..refs import parse_model_ref
+from .scoring_chunk import (
+    ChunkScorer,
+    check_replaceable,
+    chunk_table,
+    data_format,
+    parquet_files,
+    read_chunks,
+    remove_output,
+)
 
 __all__ = ["ScoreResult", "parse_model_ref", "predict_frame", "score", "score_job",
            "score_job_spec"]
@@ -25,7 +36,7 @@ __all__ = ["ScoreResult", "parse_model_ref", "predict_frame", "score", "score_jo
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..registry import Registry
+    from ..registry import ModelVersion, Registry
     from .spec import JobSpec
 
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -40,35 +51,6 @@ class ScoreResult:
     features_fetched: tuple[str, ...]
 
 
-def _format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix in (".csv", ".txt"):
-        return "csv"
-    raise InvalidSpec(f"{path.name}: use a .parquet or .csv file")
-
-
-def _chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
-    import pandas as pd
-
-    if _format(path) == "parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-            yield batch.to_pandas()
-    else:
-        yield from pd.read_csv(path, chunksize=chunk_size)
-
-
-def _rows(path: Path) -> int | None:
-    if _format(path) == "parquet":
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    return None
-
-
 def score(
     model_ref: str,
     input: str | os.PathLike[str],
@@ -81,39 +63,98 @@ def score(
     force: bool = False,
     registry: Registry | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    cluster: Any = None,
 ) -> ScoreResult:
     """Score ``input`` with the registered model ``model_ref`` into ``output``.
+
+    ``input`` is a parquet or CSV file, or a folder of parquet files (a partitioned
+    dataset, read in sorted path order). ``cluster`` is the Dask setting
+    (:mod:`jupyter_bighead.cluster`: ``None`` reads ``$BIGHEAD_DASK``, ``"none"``,
+    ``"local"``, a scheduler address, or a ``distributed.Client``). With a cluster, the
+    parquet input's row groups are scored on the workers by the same per-chunk code and
+    ``output`` is a folder of parquet files whose concatenation, in name order, equals
+    the single-process output bit for bit (see :mod:`.scoring_dask`). A cluster that
+    comes from ``$BIGHEAD_DASK`` is not used for CSV input or output.
 
     Raises
     ------
     NotFound
         Unknown model, version or alias, or a missing input file.
     InvalidSpec
-        A malformed reference or file type, or input lacking the model's columns (and
-        no way to fetch them).
+        A malformed reference or file type, input lacking the model's columns (and
+        no way to fetch them), a bad cluster setting, or CSV with an explicit cluster.
     Conflict
         ``output`` exists and ``force`` is false.
+    Unavailable
+        No Dask scheduler answers at the configured address.
     """
-    import pandas as pd
+    from ..cluster import resolve
 
     if chunk_size < 1:
         raise InvalidSpec("chunk_size must be at least 1")
     source, target = Path(input), Path(output)
-    if not source.is_file():
+    if not (source.is_file() or source.is_dir()):
         raise NotFound(f"input {source} does not exist")
-    out_format = _format(target)
-    if target.exists() and not force:
+    setting = resolve(cluster)
+    csv = (not source.is_dir() and data_format(source) == "csv") or (
+        target.suffix.lower() in (".csv", ".txt"))
+    if setting.distributed and csv:
+        if setting.source == "argument":
+            raise InvalidSpec("scoring on a Dask cluster reads and writes parquet only "
+                              "(a .parquet file or a folder of them)")
+        setting = resolve("none")  # $BIGHEAD_DASK: CSV stays single-process
+    if not setting.distributed:
+        data_format(target)
+    if (target.exists() or target.is_symlink()) and not force:
         raise Conflict(f"refusing to overwrite {target}; pass force=True (--force)")
+    check_replaceable(target)
     name, version, alias = parse_model_ref(model_ref)
     if registry is None:
         from ..registry.default import default_registry
 
         registry = default_registry()
     mv = registry.get(name, version, alias=alias)
-    model = registry.load(name, mv.version)
-    inputs = [n for n, _d in mv.input_schema]
+    features_path = None
+    if fetch_features and mv.features and setting.distributed:
+        from ..config import BigheadHome
 
-    total = _rows(source)
+        features_path = str(BigheadHome.resolve().features)  # the workers' repo
+    scorer = ChunkScorer(tuple(n for n, _d in mv.input_schema), tuple(mv.features),
+                         fetch_features, entity, timestamp, features_path)
+    if setting.distributed:
+        from .scoring_dask import score_on_cluster
+
+        rows, fetched = score_on_cluster(setting, registry, mv, scorer, source, target,
+                                         chunk_size=chunk_size, progress=progress)
+        return ScoreResult(mv.name, mv.version, rows, target, fetched)
+    rows, fetched = _score_here(registry.load(name, mv.version), mv, scorer, source, target,
+                                chunk_size, progress)
+    return ScoreResult(mv.name, mv.version, rows, target, fetched)
+
+
+def _input_chunks(source: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    for path in parquet_files(source) if source.is_dir() else [source]:
+        yield from read_chunks(path, chunk_size)
+
+
+def _input_rows(source: Path) -> int | None:
+    import pyarrow.parquet as pq
+
+    if source.is_dir():
+        return sum(int(pq.read_metadata(p).num_rows) for p in parquet_files(source))
+    if data_format(source) == "parquet":
+        return int(pq.read_metadata(source).num_rows)
+    return None
+
+
+def _score_here(model: Any, mv: ModelVersion, scorer: ChunkScorer, source: Path, target: Path,
+                chunk_size: int, progress: Callable[[int, int | None], None] | None,
+                ) -> tuple[int, tuple[str, ...]]:
+    """The single-process scorer: chunk by chunk into one file, renamed into place."""
+    import pandas as pd
+
+    out_format = data_format(target)
+    total = _input_rows(source)
     done = 0
     fetched: tuple[str, ...] = ()
     # A fresh, exclusively created temporary file: O_EXCL never follows a symlink a
@@ -123,38 +164,13 @@ def score(
                    "wb")
     writer = None
     try:
-        for chunk in _chunks(source, chunk_size):
-            absent = [n for n in inputs if n not in chunk.columns]
-            if absent and fetch_features and mv.features:
-                from ..features import FeatureRepo
-
-                # mv.features are stored references (the old name@N form): read quietly
-                names = {r: parse_feature_ref(r, warn=False).name for r in mv.features}
-                refs = [r for r in mv.features if names[r] in absent]
-                if refs:
-                    repo = FeatureRepo()
-                    with reading_stored_refs():
-                        ts_col = timestamp or repo.get(refs[0]).source.timestamp
-                    if ts_col in chunk.columns and (chunk[ts_col].dtype == object or
-                                                    pd.api.types.is_string_dtype(chunk[ts_col])):
-                        # CSV input: timestamps arrive as text.
-                        try:
-                            chunk[ts_col] = pd.to_datetime(chunk[ts_col])
-                        except (ValueError, TypeError) as exc:
-                            raise InvalidSpec(f"input column {ts_col!r} is not a date-time: "
-                                              f"{exc}") from exc
-                    with reading_stored_refs():
-                        chunk = repo.materialize(chunk, refs, entity=entity,
-                                                 timestamp=timestamp)
-                    chunk = chunk.rename(columns={r: names[r] for r in refs})
-                    fetched = tuple(refs)
-            out = chunk.copy()
-            out["prediction"] = predict_frame(model, mv, chunk)
+        for chunk in _input_chunks(source, chunk_size):
+            out, got = scorer.score(chunk, model, mv)
+            fetched = got or fetched
             if out_format == "parquet":
-                import pyarrow as pa
                 import pyarrow.parquet as pq
 
-                table = pa.Table.from_pandas(out, preserve_index=False)
+                table = chunk_table(out, None if writer is None else writer.schema)
                 if writer is None:
                     writer = pq.ParquetWriter(fh, table.schema)
                 writer.write_table(table)
@@ -173,13 +189,15 @@ def score(
             else:
                 empty.to_parquet(fh)
         fh.close()
+        if target.is_dir() and not target.is_symlink():  # force over a scored folder
+            remove_output(target)
         os.replace(tmp, target)
     finally:
         if writer is not None:
             writer.close()
         fh.close()
         tmp.unlink(missing_ok=True)
-    return ScoreResult(mv.name, mv.version, done, target, fetched)
+    return done, fetched
 
 
 def score_job(model_ref: str, input: str, output: str, **options: Any) -> dict[str, Any]:
