@@ -17,10 +17,13 @@ def service_of(jp_serverapp) -> BigheadService:
     return service
 
 
-def bighead_threads() -> set[str]:
+def bighead_threads(ignore: frozenset[threading.Thread] = frozenset()) -> set[str]:
+    """Names of the live background threads, leaving out ``ignore`` (threads that other
+    tests' servers and executors in this process left behind)."""
     return {t.name for t in threading.enumerate()
-            if t.is_alive() and t.name in ("bighead-deployments", "bighead-schedule-watch",
-                                           "bighead-schedules")}
+            if t.is_alive() and t not in ignore
+            and t.name in ("bighead-deployments", "bighead-schedule-watch",
+                           "bighead-schedules")}
 
 
 async def test_status_imports_nothing_and_the_first_core_request_pays_the_import(
@@ -71,6 +74,7 @@ async def test_background_tasks_start_with_the_server_and_stop_with_it(jp_fetch,
                                                                        jp_serverapp):
     service = service_of(jp_serverapp)
     assert service.tasks == []  # built in initialize_settings, not started yet
+    others = frozenset(threading.enumerate())
     await start_extensions(jp_serverapp)
     names = {task.name for task in service.tasks}
     assert names == {"bighead-deployments", "bighead-schedule-watch"}
@@ -79,12 +83,12 @@ async def test_background_tasks_start_with_the_server_and_stop_with_it(jp_fetch,
     # starts) is stopped with the server too.
     service.imports.wait()
     service.jobs().start_scheduler()
-    assert bighead_threads() == names | {"bighead-schedules"}
+    assert bighead_threads(others) == names | {"bighead-schedules"}
     tasks = service.tasks
     await jp_serverapp.extension_manager.stop_all_extensions()
     assert service.tasks == []
     assert not any(task.running for task in tasks)
-    assert bighead_threads() == set()
+    assert bighead_threads(others) == set()
     service.start()  # a stopped service stays stopped
     assert service.tasks == []
 
@@ -95,6 +99,7 @@ def test_schedules_on_disk_wake_the_executors_scheduler(tmp_path):
 
     service = BigheadService(BigheadConfig(home=BigheadHome(tmp_path / "home").ensure(),
                                            root_dir=tmp_path))
+    others = frozenset(threading.enumerate())
     service.wake_scheduler()
     assert not service.imports.started  # nothing scheduled: nothing imported or built
     (tmp_path / "home" / "schedules").mkdir(parents=True, exist_ok=True)
@@ -102,10 +107,10 @@ def test_schedules_on_disk_wake_the_executors_scheduler(tmp_path):
     service.wake_scheduler()
     executor = service.jobs()
     try:
-        assert "bighead-schedules" in bighead_threads()
+        assert "bighead-schedules" in bighead_threads(others)
     finally:
         service.stop()
-    assert "bighead-schedules" not in bighead_threads()
+    assert "bighead-schedules" not in bighead_threads(others)
     assert executor is service.jobs()
 
 
