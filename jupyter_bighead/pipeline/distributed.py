@@ -37,8 +37,13 @@ BLOCK_STATISTICS: Mapping[str, str] = {
     "Select": "exact (no statistics)",
     "Drop": "exact (no statistics)",
     "MinMaxScale": "exact (min and max of the non-null values)",
+    "DateParts": "exact (no statistics)",
     "Standardize": ("exact up to floating-point summation order (two passes: mean, "
                     "then the mean squared deviation; relative difference about 1e-15)"),
+    "Impute": ("strategy 'constant' and 'most_frequent' (value counts over all rows, same "
+               "tie rule): exact; 'mean': exact up to summation order; 'median' is "
+               "refused (Dask's quantiles are approximate)"),
+    "CategoryEncode": "exact (value counts over all rows, then min_count and sorting)",
 }
 
 _TASKS = ("binary", "regression")
@@ -104,9 +109,11 @@ def fit_pipeline(pipeline: Pipeline, X: Any, y: Any, *, cluster: Any = None,
     if pipeline.learner is None:
         raise InvalidSpec("fit_pipeline: the pipeline has no learner")
     unknown = [type(s).__name__ for s in pipeline.steps
-               if type(s).__name__ not in BLOCK_STATISTICS]
+               if type(s).__name__ not in BLOCK_STATISTICS
+               or (type(s).__name__ == "Impute" and getattr(s, "strategy", "") == "median")]
     if unknown:
-        raise InvalidSpec(f"fit_pipeline cannot fit {sorted(set(unknown))} on Dask yet; "
+        raise InvalidSpec(f"fit_pipeline cannot fit {sorted(set(unknown))} on Dask yet "
+                          f"(Impute(strategy='median') and Clip need exact quantiles); "
                           f"supported: {sorted(BLOCK_STATISTICS)}")
     first = X.get_partition(0).compute()
     if len(first) == 0:
@@ -149,9 +156,33 @@ def _refit_statistics(step: Any, data: Any, np: Any) -> None:
 
     name = type(step).__name__
     cols = list(step.columns_)
-    if name in ("Log1p", "Select", "Drop") or not cols:
+    if name in ("Log1p", "Select", "Drop", "DateParts") or not cols:
         return
+    if name == "CategoryEncode":
+        counts = dask.compute(*[data[c].value_counts(dropna=True) for c in cols])
+        step.categories_ = {c: _categories(step, data[c].dtype, n, np)
+                            for c, n in zip(cols, counts, strict=True)}
+        step._after_load()
+        return
+    if name == "Impute" and step.strategy != "mean":
+        if step.strategy == "most_frequent":
+            counts = dask.compute(*[data[c].value_counts(dropna=True) for c in cols])
+            stats = [_most_frequent(n, data[c].dtype)
+                     for c, n in zip(cols, counts, strict=True)]
+            numeric_all = all(data[c].dtype.kind in "biuf" for c in cols)
+            step.statistics_ = (np.asarray([float(v) for v in stats], dtype=np.float64)
+                                if numeric_all else np.asarray(
+                                    [float(v) if data[c].dtype.kind in "biuf" else v
+                                     for c, v in zip(cols, stats, strict=True)],
+                                    dtype=object))
+        return  # "constant": nothing learned from the data
     numeric = data[cols].astype("float64")
+    if name == "Impute":  # the mean of the non-null values
+        sums, counts = dask.compute(numeric.sum(skipna=True), numeric.count())
+        step.statistics_ = np.asarray(
+            [float(sums[c]) / int(counts[c]) if int(counts[c]) else 0.0 for c in cols],
+            dtype=np.float64)
+        return
     if name == "MinMaxScale":
         lo, hi = (float(v) for v in step.feature_range)
         vmin, vmax = dask.compute(numeric.min(skipna=True), numeric.max(skipna=True))
@@ -178,3 +209,30 @@ def _refit_statistics(step: Any, data: Any, np: Any) -> None:
             out_scale.append(std if std > 0 else 1.0)
         step.mean_ = np.asarray(out_mean, dtype=np.float64)
         step.scale_ = np.asarray(out_scale, dtype=np.float64)
+
+
+# The two helpers below apply the single-machine blocks' rules (blocks.py) to value
+# counts gathered over all rows; tests/pipeline/test_lightgbm_dask.py checks they agree.
+
+def _categories(step: Any, dtype: Any, counts: Any, np: Any) -> Any:
+    """``CategoryEncode``'s categories from a column's value counts."""
+    kept = counts.index[counts.to_numpy() >= int(step.min_count)].tolist()
+    try:
+        kept = sorted(kept)
+    except TypeError:  # mixed types: order by text, deterministic still
+        kept = sorted(kept, key=lambda v: (type(v).__name__, str(v)))
+    if dtype.kind in "biuf":
+        return np.asarray(kept, dtype=np.float64)
+    return [v.item() if hasattr(v, "item") else v for v in kept]
+
+
+def _most_frequent(counts: Any, dtype: Any) -> Any:
+    """``Impute(strategy="most_frequent")``'s fill value from a column's value counts."""
+    from .blocks import UNSEEN
+
+    if counts.empty:
+        return 0.0 if dtype.kind in "biuf" else UNSEEN
+    top = counts.max()
+    # Ties go to the smallest value, as in scikit-learn's SimpleImputer.
+    best = sorted(counts.index[counts.to_numpy() == top], key=lambda v: (str(type(v)), v))[0]
+    return best.item() if hasattr(best, "item") else best

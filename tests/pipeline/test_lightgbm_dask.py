@@ -13,7 +13,16 @@ from sklearn.metrics import roc_auc_score
 
 from jupyter_bighead.errors import InvalidSpec
 from jupyter_bighead.jobs.scoring import score
-from jupyter_bighead.pipeline import Impute, Log1p, MinMaxScale, Pipeline, Standardize
+from jupyter_bighead.pipeline import (
+    CategoryEncode,
+    Clip,
+    DateParts,
+    Impute,
+    Log1p,
+    MinMaxScale,
+    Pipeline,
+    Standardize,
+)
 from jupyter_bighead.pipeline.distributed import fit_lightgbm, fit_pipeline
 from jupyter_bighead.registry import Registry
 
@@ -115,11 +124,56 @@ def test_a_pipeline_fitted_on_a_dask_dataframe_matches_single_machine(client, da
                                   spread.predict_proba(test[FEATURES])[:, 1])
 
 
+def with_text_and_dates(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    out = frame.copy()
+    out.loc[rng.random(len(out)) < 0.1, "f0"] = np.nan
+    # A rare category that the first partition may not see; nulls; ties are unlikely.
+    city = rng.choice(["ams", "ber", "cph", "dub", "zrh"], p=[.4, .3, .2, .09, .01],
+                      size=len(out)).astype(object)
+    city[rng.random(len(out)) < 0.05] = None
+    city[city == "zrh"] = "ams"
+    city[-3:] = "zrh"  # rare, and only at the end (not in the first partition)
+    out["city"] = city
+    out["when"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        rng.integers(0, 365 * 24, size=len(out)), unit="h")
+    return out
+
+
+def test_impute_categories_and_dates_fit_on_dask_as_on_one_machine(client, data):
+    import lightgbm as lgb
+
+    train = with_text_and_dates(data[0].head(12_000), seed=3)
+    test = with_text_and_dates(data[1].head(2000), seed=4)
+    cols = [*FEATURES, "city", "when"]
+
+    def pipeline() -> Pipeline:
+        return Pipeline([Impute(columns=["f0"]),
+                         Impute(columns=["city"], strategy="most_frequent"),
+                         Impute(columns=["f1"], strategy="constant", fill_value=-1.0),
+                         CategoryEncode(columns=["city"]),
+                         DateParts(columns=["when"], parts=("month", "dayofweek", "hour"))],
+                        learner=lgb.LGBMClassifier(n_estimators=5, verbose=-1))
+
+    single = pipeline().fit(train[cols], train.label)
+    ddf = as_dask(train, partitions=6)
+    spread = fit_pipeline(pipeline(), ddf[cols], ddf.label, cluster=client)
+    np.testing.assert_allclose(spread.steps[0].statistics_, single.steps[0].statistics_,
+                               rtol=1e-12)
+    assert list(spread.steps[1].statistics_) == list(single.steps[1].statistics_) == ["ams"]
+    assert spread.steps[3].categories_ == single.steps[3].categories_
+    assert "zrh" in spread.steps[3].categories_["city"]  # seen in a later partition only
+    assert "zrh" not in set(ddf.get_partition(0).compute().city.dropna())
+    pd.testing.assert_frame_equal(spread.transform(test[cols]), single.transform(test[cols]),
+                                  rtol=1e-12)
+
+
 def test_a_block_without_dask_statistics_is_refused(data):
     import lightgbm as lgb
 
     train, _test = data
     ddf = as_dask(train.head(100), partitions=2)
-    with pytest.raises(InvalidSpec, match="Impute"):
-        fit_pipeline(Pipeline([Impute(columns=["f0"])], learner=lgb.LGBMClassifier()),
-                     ddf[FEATURES], ddf.label, cluster="none")
+    for block in (Impute(columns=["f0"], strategy="median"), Clip(columns=["f0"])):
+        with pytest.raises(InvalidSpec, match=type(block).__name__):
+            fit_pipeline(Pipeline([block], learner=lgb.LGBMClassifier()), ddf[FEATURES],
+                         ddf.label, cluster="none")
