@@ -3,6 +3,7 @@ single-process scorer's output bit for bit, and a failure leaves no output."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jupyter_bighead.errors import InvalidSpec
 from jupyter_bighead.jobs.scoring import score
@@ -162,3 +165,65 @@ def test_cli_score_takes_a_cluster_setting(client, model, tmp_path):
     assert json.loads(done.stdout)["rows"] == 100
     score("dasky", data, tmp_path / "one.parquet", registry=model, cluster="none")
     assert_identical(tmp_path / "one.parquet", tmp_path / "out")
+
+
+def test_features_fetched_on_the_workers_equal_the_single_process_lookup(client, tmp_path):
+    import lightgbm as lgb
+
+    from jupyter_bighead.config import BigheadHome
+    from jupyter_bighead.demo import create_demo_workspace
+    from jupyter_bighead.features import FeatureRepo
+
+    names = ["bookings_30d_count", "views_7d_count"]
+    ws = create_demo_workspace(tmp_path / "ws")
+    home = BigheadHome(ws.home).ensure()
+    repo = FeatureRepo(home.features)
+    labels = pd.read_parquet(ws.root / "data" / "labels.parquet")
+    training = repo.materialize(labels, names, entity="user_id", timestamp="ts")
+    fitted = lgb.LGBMClassifier(n_estimators=10, verbose=-1).fit(training[names],
+                                                                 training.label)
+    reg = Registry(home.registry_uri, artifacts=home.artifacts)
+    reg.register("fetcher", fitted, features=[f"{n}:1" for n in names])
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    spine = labels[["user_id", "ts"]]
+    cuts = [0, len(spine) // 5, len(spine) // 2, len(spine)]
+    for i, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+        part = spine.iloc[lo:hi]
+        part.to_parquet(keys / f"k{i}.parquet", row_group_size=max(1, len(part) // 2))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BIGHEAD_HOME", str(home.root))  # the client's home; workers get its path
+        one = score("fetcher", keys, tmp_path / "one.parquet", registry=reg, cluster="none",
+                    entity="user_id", timestamp="ts", chunk_size=400)
+        many = score("fetcher", keys, tmp_path / "many", registry=reg, cluster=client,
+                     entity="user_id", timestamp="ts", chunk_size=400)
+    assert one.features_fetched == many.features_fetched == tuple(f"{n}@1" for n in names)
+    assert_identical(tmp_path / "one.parquet", tmp_path / "many")
+    np.testing.assert_array_equal(pd.read_parquet(tmp_path / "many").prediction,
+                                  fitted.predict_proba(training[names])[:, 1])
+
+
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(files=st.lists(st.lists(st.integers(1, 60), min_size=1, max_size=5), min_size=1,
+                      max_size=6).filter(lambda f: 3 <= sum(map(len, f)) <= 17),
+       chunk_size=st.integers(1, 150), seed=st.integers(0, 2**16))
+def test_any_partitioning_scores_as_one_process(client, model, tmp_path_factory, files,
+                                                chunk_size, seed):
+    """3 to 17 row groups over 1 to 6 files of random sizes and any chunk size."""
+    folder = tmp_path_factory.mktemp("prop")
+    rng = np.random.default_rng(seed)
+    data = folder / "in"
+    data.mkdir()
+    schema = pa.Table.from_pandas(frame(rng, 10), preserve_index=False).schema
+    for i, groups in enumerate(files):
+        with pq.ParquetWriter(data / f"p{i:02d}.parquet", schema) as writer:
+            for rows in groups:  # one write, one row group
+                writer.write_table(pa.Table.from_pandas(frame(rng, rows), schema=schema,
+                                                        preserve_index=False))
+    score("dasky", data, folder / "one.parquet", registry=model, cluster="none",
+          chunk_size=chunk_size)
+    score("dasky", data, folder / "many", registry=model, cluster=client,
+          chunk_size=chunk_size)
+    assert len(list((folder / "many").iterdir())) == sum(map(len, files))
+    assert_identical(folder / "one.parquet", folder / "many")
