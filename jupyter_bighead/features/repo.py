@@ -29,7 +29,9 @@ from ..errors import InvalidSpec
 from . import engine
 from .cache import ResultCache, cache_key, spine_hash
 from .catalog import Catalog
-from .frames import as_frame, check_numeric, check_refs, shared_column, with_columns
+from .compute import add_columns, base_columns, compute_columns, prepare_events
+from .distributed import ClusterRun
+from .frames import as_frame, check_refs, shared_column, with_columns
 from .leakage import check_leakage, guard
 from .sources import (
     check_zones,
@@ -186,6 +188,9 @@ class FeatureRepo:
         strict: bool = True,
         cache: bool = True,
         progress: Progress | None = None,
+        cluster: Any = None,
+        partitions: int | None = None,
+        verbose: bool = False,
     ) -> pd.DataFrame:
         """Point-in-time feature values for every spine row.
 
@@ -215,7 +220,19 @@ class FeatureRepo:
         cache
             Read and write the result cache (one column per feature).
         progress
-            ``progress(done, total, message)``, called after each feature column.
+            ``progress(done, total, message)``, called after each feature column (and,
+            on a cluster, as partitions finish).
+        cluster
+            Where to compute: ``None`` (``$BIGHEAD_DASK``, else this process), ``"none"``,
+            ``"local"``, a scheduler address, a ``distributed.Client`` or a cluster; see
+            :mod:`jupyter_bighead.cluster`. On a cluster, the events of parquet sources
+            and the spine are partitioned by a stable hash of the entity and each
+            partition runs this same engine on a worker: the result is identical, bit
+            for bit (see :mod:`.distributed` for the one exception, and which sources
+            stay in this process).
+        partitions, verbose
+            On a cluster: how many entity partitions (default: from the events' size
+            and the workers), and whether to show Dask's progress bar.
 
         Returns
         -------
@@ -257,6 +274,7 @@ class FeatureRepo:
         t_ns = ticks.to_unit(1)
         if label_timestamp is not None:
             self._guard(frame, label_timestamp, ticks.zone, what, t_ns, timestamp, refs, strict)
+        run = ClusterRun(cluster, partitions=partitions, verbose=verbose)
         ents = frame[entity]
         n = len(frame)
         stats.rows = n
@@ -283,33 +301,20 @@ class FeatureRepo:
                     pending = self._from_cache(items, fp, s_hash, n, outputs, stats, report)
                 if not pending:
                     continue
-                prep, fp = self._prepare(source, fp, [f for _, f, _ in pending], stats)
-                if cache:  # SQL sources learn their fingerprint only now
-                    pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
-                if not pending:
-                    continue
-                q = engine.map_queries(
-                    prep, ents, t_ns, ticks.zone, what, f"spine column {entity!r}"
-                )
-                inverse: np.ndarray | None = None
-                batch = [
-                    (
-                        prep.columns.get(feature.column) if feature.column else None,
-                        feature.agg,
-                        feature.window_ns,
-                    )
-                    for _, feature, _ in pending
-                ]
-                computed = engine.aggregate_many(prep, q, batch)
-                for (ref, _, digest), values in zip(pending, computed, strict=True):
-                    if isinstance(values, np.ndarray):
-                        out = np.empty_like(values)
-                        out[q.order] = values
-                    else:
-                        if inverse is None:
-                            inverse = np.empty_like(q.order)
-                            inverse[q.order] = np.arange(len(q.order))
-                        out = values.take(inverse)
+                columns: Iterable[Any]
+                if fp is not None and run.takes(source):  # parquet on a cluster
+                    columns = run.compute(source, [f for _, f, _ in pending], ents, t_ns,
+                                          ticks.zone, what, entity, report)
+                    stats.sources_read.append(source.name)
+                else:
+                    prep, fp = self._prepare(source, fp, [f for _, f, _ in pending], stats)
+                    if cache:  # SQL sources learn their fingerprint only now
+                        pending = self._from_cache(pending, fp, s_hash, n, outputs, stats, report)
+                    if not pending:
+                        continue
+                    columns = compute_columns(prep, [f for _, f, _ in pending], ents, t_ns,
+                                              ticks.zone, what, f"spine column {entity!r}")
+                for (ref, _, digest), out in zip(pending, columns, strict=True):
                     outputs[ref] = out
                     stats.computed.append(ref)
                     if writer is not None:
@@ -321,6 +326,7 @@ class FeatureRepo:
                     report(f"computed {ref}")
             result = with_columns(frame, {ref: outputs[ref] for ref in refs})
         finally:  # wait for the background cache writes (they overlap the work above)
+            run.close()
             if writer is not None:
                 writer.close()
         stats.seconds = time.perf_counter() - started
@@ -436,48 +442,16 @@ class FeatureRepo:
             prep = self._prepared.get(fp) if fp is not None else None
             if prep is not None:
                 self._prepared.move_to_end(str(fp))
-        base = [source.entity, source.timestamp] + (
-            [source.created_at] if source.created_at else []
-        )
         if prep is None:
-            data = read_columns(source, base + needed)
+            data = read_columns(source, base_columns(source) + needed)
             stats.sources_read.append(source.name)
             if fp is None:
                 fp = content_fingerprint(source, data)
-            csv = source.kind == "csv"
-
-            keep = set(needed) | {name for name in base if base.count(name) > 1}
-
-            def take(name: str) -> Any:  # hand the column over unless used again
-                return data[name] if name in keep else data.pop(name)
-
-            owned: dict[str, Any] = {
-                "ts": to_ticks(
-                    take(source.timestamp),
-                    f"source {source.name!r} column {source.timestamp!r}",
-                    parse_lines=csv,
-                )
-            }
-            if source.created_at:
-                owned["created"] = to_ticks(
-                    take(source.created_at),
-                    f"source {source.name!r} column {source.created_at!r}",
-                    parse_lines=csv,
-                )
-            owned["entity"] = take(source.entity)
-            # prepare_owned empties ``owned``, freeing each raw key column once it is used
-            prep = engine.prepare_owned(owned, f"source {source.name!r}")
-            for name in base:
-                if name not in needed:
-                    data.pop(name, None)
+            prep = prepare_events(source, data, features)
         else:
             missing = [c for c in needed if c not in prep.columns]
             data = read_columns(source, missing) if missing else {}
-        for feature in features:
-            if feature.column and feature.column not in prep.columns:
-                self._add_column(prep, source, feature, data[feature.column])
-            elif feature.column:
-                check_numeric(prep.columns[feature.column].numeric, source, feature, None)
+            add_columns(prep, source, features, data)
         if data:
             data.clear()  # the raw columns, possibly Arrow's buffers: hand them back now
             release_arrow_memory()
@@ -489,16 +463,3 @@ class FeatureRepo:
                 while len(self._prepared) > self.keep_sources:
                     self._prepared.popitem(last=False)
         return prep, fp
-
-    @staticmethod
-    def _add_column(
-        prep: engine.Prepared, source: EventSource, feature: Feature, series: Any
-    ) -> None:
-        import pandas as pd
-
-        dtype = series.dtype
-        numeric = bool(
-            pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_datetime64_any_dtype(dtype)
-        )
-        check_numeric(numeric, source, feature, series)
-        prep.add_column(str(feature.column), series, numeric=numeric)
