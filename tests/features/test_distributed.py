@@ -1,10 +1,11 @@
 """Materialization on a Dask cluster equals the single-process engine, bit for bit.
 
-One ``LocalCluster`` (2 single-threaded worker processes) serves the whole module:
-starting one costs seconds on a small machine. The data is drawn like the
-point-in-time property tests' (an hourly grid, so ties, events at exactly the query
-time and at exactly ``t - window`` are common; nulls, unknown entities, duplicate spine
-rows, late rows), over parquet files and folders, integer and string entities.
+One ``LocalCluster`` (2 single-threaded worker processes, ``tests/dask_cluster.py``)
+serves every Dask test of a run: starting one costs seconds on a small machine. The
+data is drawn like the point-in-time property tests' (an hourly grid, so ties, events
+at exactly the query time and at exactly ``t - window`` are common; nulls, unknown
+entities, duplicate spine rows, late rows), over parquet files and folders, integer and
+string entities.
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ WINDOWS = ["1h", "3h", "1d", None]
 
 @pytest.fixture(scope="module")
 def dask_cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster:
-        yield cluster
+    """A ``distributed.Client`` on the run's shared LocalCluster (given as ``cluster=``)."""
+    from tests.dask_cluster import shared_client
+
+    return shared_client()
 
 
 def assert_identical(got: pd.DataFrame, want: pd.DataFrame) -> None:
@@ -195,7 +195,7 @@ def test_the_environment_setting_is_used_when_no_cluster_is_given(
     repo = FeatureRepo(fresh(tmp_path))
     repo.apply([Feature("n", source=src, agg="count")])
     spine = pd.DataFrame({"user_id": [2, 1], "ts": [HOUR_MS * 40, HOUR_MS * 40]})
-    monkeypatch.setenv("BIGHEAD_DASK", dask_cluster.scheduler_address)
+    monkeypatch.setenv("BIGHEAD_DASK", dask_cluster.cluster.scheduler_address)
     seen: list[str] = []
     out = repo.materialize(spine, ["n"], cache=False, progress=lambda d, t, m: seen.append(m))
     assert out["n"].tolist() == [2, 4]
