@@ -54,10 +54,15 @@ class RecordStore:
         ``"folder"`` (``<id>/record.json``) or ``"file"`` (``<id>.json``).
     bad_id
         The ``InvalidSpec`` message for a refused id, with ``{id!r}`` in it.
+    loads
+        How a record's text is parsed: :func:`load_json` (NaN and infinities read as
+        null) unless the store's records may hold them on purpose (deployments keep
+        ``json.loads``, as they always did).
     """
 
     def __init__(self, root: str | os.PathLike[str], *, kind: str, id_pattern: re.Pattern[str],
-                 layout: Literal["folder", "file"] = "file", bad_id: str | None = None) -> None:
+                 layout: Literal["folder", "file"] = "file", bad_id: str | None = None,
+                 loads: Callable[[str], Any] = load_json) -> None:
         if layout not in ("folder", "file"):
             raise InvalidSpec(f"layout must be 'folder' or 'file', not {layout!r}")
         self.root = Path(root)
@@ -65,7 +70,9 @@ class RecordStore:
         self.id_pattern = id_pattern
         self.layout = layout
         self.bad_id = bad_id or "{id!r} is not a " + kind + " id"
+        self.loads = loads
         self._lock = threading.RLock()
+        self._depth = 0  # how deep the thread holding _lock is inside locked()
         self.root.mkdir(parents=True, exist_ok=True)
 
     # -- where -----------------------------------------------------------------------
@@ -103,7 +110,7 @@ class RecordStore:
         """
         path = self.path(rid)
         try:
-            data = load_json(path.read_text("utf-8"))
+            data = self.loads(path.read_text("utf-8"))
         except FileNotFoundError:
             raise NotFound(f"{self.kind} {rid!r} does not exist") from None
         if not isinstance(data, dict):
@@ -150,9 +157,17 @@ class RecordStore:
     def locked(self, rid: str) -> Iterator[None]:
         """Hold the lock for writing record ``rid``: this process's threads and, on
         POSIX, other processes using the same root (an advisory lock on the store's
-        ``.records.lock``: one file, however many records come and go)."""
+        ``.records.lock``: one file, however many records come and go). Re-entrant:
+        a thread already holding it may take it again (for any id)."""
         self.check_id(rid)
         with self._lock:
+            if self._depth:  # this thread holds the file lock already
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
             try:
                 import fcntl
             except ImportError:  # pragma: no cover - not POSIX: the thread lock alone
@@ -160,9 +175,11 @@ class RecordStore:
                 return
             with (self.root / ".records.lock").open("a") as fh:
                 fcntl.flock(fh, fcntl.LOCK_EX)
+                self._depth = 1
                 try:
                     yield
                 finally:
+                    self._depth = 0
                     fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- many records ----------------------------------------------------------------

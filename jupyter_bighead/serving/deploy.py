@@ -23,16 +23,17 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from .. import plugins
-from .._io import atomic_write_text
 from ..config import BigheadHome
-from ..errors import Conflict, ExecutionFailed, InvalidSpec, NotFound
+from ..errors import Conflict, ExecutionFailed, InvalidSpec
 from ..identity import current_user
+from ..recordstore import RecordStore
 
 # The environment variable that hands a server its admin token (the runtime reads it).
 from .runtime.holder import ADMIN_TOKEN_ENV as ADMIN_TOKEN_ENV
@@ -100,42 +101,55 @@ class Deployment:
 
 
 class DeploymentStore:
-    """Deployment folders under ``root`` (``BIGHEAD_HOME/deployments``)."""
+    """Deployment folders under ``root`` (``BIGHEAD_HOME/deployments``): one
+    :class:`~jupyter_bighead.recordstore.RecordStore` record (``<id>/record.json``)
+    each, the files deployments always had. Records are read with ``json.loads``, so
+    a NaN a target put in its ``backend`` comes back as NaN, as it always did.
+
+    :meth:`locked` is the store's lock across threads and processes (a server and a
+    kernel share one home): :class:`DeploymentService` holds it around every
+    read-change-write of a record.
+    """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.records = RecordStore(self.root, kind="deployment", id_pattern=_ID,
+                                   layout="folder", loads=json.loads)
 
     def folder(self, dep_id: str) -> Path:
-        if not isinstance(dep_id, str) or not _ID.match(dep_id):
-            raise InvalidSpec(f"{dep_id!r} is not a deployment id")
-        return self.root / dep_id
+        return self.records.folder(dep_id)
+
+    def locked(self, dep_id: str) -> AbstractContextManager[None]:
+        """Hold the store's lock (re-entrant) while ``dep_id``'s record is changed."""
+        return self.records.locked(dep_id)
+
+    def exists(self, dep_id: str) -> bool:
+        return self.records.exists(dep_id)
 
     def save(self, record: Deployment) -> Deployment:
-        folder = self.folder(record.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / "record.json", json.dumps(record.to_dict(), indent=2))
+        with self.locked(record.id):
+            self.folder(record.id).mkdir(parents=True, exist_ok=True)
+            self.records.write(record.id, record.to_dict())
         return record
 
     def load(self, dep_id: str) -> Deployment:
-        try:
-            data = json.loads((self.folder(dep_id) / "record.json").read_text("utf-8"))
-        except FileNotFoundError:
-            raise NotFound(f"deployment {dep_id!r} does not exist") from None
-        return Deployment.from_dict(data)
+        """The record ``dep_id``. Raises ``NotFound`` (``InvalidSpec`` for a bad id)."""
+        return Deployment.from_dict(self.records.read(dep_id))
 
     def delete(self, dep_id: str) -> None:
+        """Remove the deployment's folder (record and ``serve.log``); no error if gone."""
         import shutil
 
-        shutil.rmtree(self.folder(dep_id), ignore_errors=True)
+        with self.locked(dep_id):
+            shutil.rmtree(self.folder(dep_id), ignore_errors=True)
 
     def all(self) -> Iterator[Deployment]:
         """Every readable record, newest first."""
         found = []
-        for path in self.root.glob("*/record.json"):
+        for _, data in self.records.records():
             try:
-                found.append(Deployment.from_dict(json.loads(path.read_text("utf-8"))))
-            except (OSError, ValueError, TypeError):
+                found.append(Deployment.from_dict(data))
+            except (ValueError, TypeError):
                 continue
         yield from sorted(found, key=lambda d: (d.created, d.id), reverse=True)
 
@@ -152,17 +166,6 @@ class DeployTarget(ABC):
     #: e.g. ``"resources"`` (places cpu, memory, gpu and replicas) and
     #: ``"follows_alias"`` (its servers follow their alias; else the supervisor redeploys).
     capabilities: ClassVar[frozenset[str]] = frozenset()
-    #: The first round's flags, kept for targets that still set them: a subclass that
-    #: sets one and declares no ``capabilities`` gets the matching capability.
-    uses_resources: ClassVar[bool] = False
-    follows_alias: ClassVar[bool] = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "capabilities" not in cls.__dict__:
-            legacy = {cap for cap, flag in (("resources", cls.uses_resources),
-                                            ("follows_alias", cls.follows_alias)) if flag}
-            cls.capabilities = frozenset(cls.capabilities | legacy)
 
     def __init__(self, home: BigheadHome | None = None) -> None:
         self.home = home or BigheadHome.resolve()
@@ -302,7 +305,7 @@ class DeploymentService:
                             admin_token=secrets.token_urlsafe(24), user=user or current_user())
         # Under the lock: the supervisor must not see the half-made record and "heal" it,
         # and two requests must not both pass the caps.
-        with self._lock:
+        with self._holding(record.id):
             self._check_caps(record.user)
             self.store.save(record)
             try:
@@ -376,7 +379,7 @@ class DeploymentService:
 
     def delete(self, dep_id: str) -> Deployment:
         """Stop the deployment and forget it; returns its last record."""
-        with self._lock:
+        with self._holding(dep_id):
             record = self.store.load(dep_id)
             self.target(record.target).stop(record)
             self.store.delete(dep_id)
@@ -390,7 +393,7 @@ class DeploymentService:
 
     def redeploy(self, dep_id: str, force: bool = False) -> Deployment:
         """Follow the alias: if it moved (or ``force``), serve the version it points at now."""
-        with self._lock:
+        with self._holding(dep_id):
             record = self.store.load(dep_id)
             version = self.registry().get(record.model, None if record.alias else
                                           record.version, alias=record.alias).version
@@ -414,7 +417,7 @@ class DeploymentService:
         changed: builtins.list[Deployment] = []
         for record in list(self.store.all()):
             try:
-                with self._lock:
+                with self._holding(record.id):
                     current = self.store.load(record.id)
                     healed = self.target(current.target).heal(current)
                     if healed != current:
@@ -429,9 +432,17 @@ class DeploymentService:
         return changed
 
     def _refresh(self, record: Deployment) -> Deployment:
-        with self._lock:
+        with self._holding(record.id):
             fresh = self.target(record.target).refresh(record)
-            return self.store.save(fresh) if fresh != record else record
+            if fresh == record or not self.store.exists(record.id):
+                return fresh  # unchanged, or deleted meanwhile: never write it back
+            return self.store.save(fresh)
+
+    @contextmanager
+    def _holding(self, dep_id: str) -> Iterator[None]:
+        """This service's lock, then the store's (other processes' services too)."""
+        with self._lock, self.store.locked(dep_id):
+            yield
 
 
 def supervise(service: DeploymentService) -> list[Deployment]:

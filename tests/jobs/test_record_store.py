@@ -109,3 +109,21 @@ def test_homes_written_before_the_record_store_still_load(tmp_path):
         "created": "2024-01-01T00:00:00+00:00", "last_fired": None}))
     [item] = ScheduleStore(tmp_path / "schedules").all()
     assert (item.name, item.user, item.spec.schedule) == ("nightly", "ann", "0 3 * * *")
+
+
+def test_the_lock_is_reentrant_and_loads_is_the_stores_choice(tmp_path):
+    store = RecordStore(tmp_path, kind="thing", id_pattern=ID)
+    done = []
+
+    def nested() -> None:
+        with store.locked("a-1"), store.locked("b-2"):
+            store.update("a-1", lambda r: {**r, "n": r["n"] + 1})
+            done.append(True)
+
+    store.write("a-1", {"n": 1, "x": float("nan")})
+    raw = RecordStore(tmp_path, kind="thing", id_pattern=ID, loads=json.loads)
+    assert raw.read("a-1")["x"] != raw.read("a-1")["x"]  # NaN kept
+    worker = threading.Thread(target=nested, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert done and store.read("a-1") == {"n": 2, "x": None}  # default: NaN read as null
