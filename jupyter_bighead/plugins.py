@@ -165,7 +165,10 @@ def discover(family_name: str, check: Callable[[Any], str | None] | None = None
 
 def names(family_name: str) -> list[str]:
     """Every name in a family: the built-ins and the entry points of its group."""
-    fam = family(family_name)
+    return _names(family(family_name))
+
+
+def _names(fam: Family) -> list[str]:
     return sorted(set(fam.builtins) | {ep.name for ep in _entry_points(fam.group)})
 
 
@@ -179,7 +182,10 @@ def load(family_name: str, name: str) -> Any:
         If nothing has that name (the message lists the known ones), or the package
         that declares it fails to import (the message names the package and why).
     """
-    fam = family(family_name)
+    return _load(family(family_name), name)
+
+
+def _load(fam: Family, name: str) -> Any:
     target = fam.builtins.get(name)
     if target is not None:
         module, attr = target.split(":")
@@ -192,7 +198,7 @@ def load(family_name: str, name: str) -> Any:
                 dist = ep.dist.name if getattr(ep, "dist", None) is not None else ep.module
                 raise InvalidSpec(f"{fam.kind} {name!r} from {dist} ({ep.value}) failed to "
                                   f"load: {type(exc).__name__}: {exc}") from exc
-    known = names(family_name)
+    known = _names(fam)
     raise InvalidSpec(f"unknown {fam.kind} {name!r}; {fam.kind}s: "
                       f"{', '.join(known) if known else '(none installed)'}")
 
@@ -243,20 +249,13 @@ def has_capability(plugin: Any, capability: str) -> bool:
     return capability in capabilities(plugin)
 
 
-# The names the first round used; kept for third-party code that imported them.
+# The names the first round used, kept for third-party code that imported them: the
+# same lookup as names() and load(), over the family the caller describes.
 def plugin_names(group: str, builtins: Mapping[str, str]) -> list[str]:
-    """Every name: the built-ins and the entry points of ``group``."""
-    return sorted(set(builtins) | {ep.name for ep in _entry_points(group)})
+    """Every name: the built-ins and the entry points of ``group`` (see :func:`names`)."""
+    return _names(Family(group, group, group, builtins))
 
 
 def load_plugin(group: str, builtins: Mapping[str, str], name: str, kind: str) -> Any:
-    """The class registered as ``name`` in ``group`` (see :func:`load`)."""
-    target = builtins.get(name)
-    if target is not None:
-        module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)
-    for ep in _entry_points(group):
-        if ep.name == name:
-            return ep.load()
-    raise InvalidSpec(f"unknown {kind} {name!r}; {kind}s: "
-                      f"{', '.join(plugin_names(group, builtins))}")
+    """The object registered as ``name`` in ``group`` (see :func:`load`)."""
+    return _load(Family(group, group, kind, builtins), name)

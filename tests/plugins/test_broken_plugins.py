@@ -48,6 +48,17 @@ def test_selecting_one_names_the_package_and_why(broken_package, family):
         plugins.load(family, "broken")
 
 
+def test_the_first_rounds_helpers_wrap_the_error_the_same_way(broken_package):
+    group = plugins.FAMILIES["executor"].group
+    builtins = plugins.FAMILIES["executor"].builtins
+    assert plugins.plugin_names(group, builtins) == plugins.names("executor")
+    with pytest.raises(InvalidSpec, match=r"executor 'broken' from broken-plugins "
+                                          r"\(broken_plugins:Thing\) failed to load"):
+        plugins.load_plugin(group, builtins, "broken", "executor")
+    with pytest.raises(InvalidSpec, match=r"unknown executor 'nope'; executors: .*broken"):
+        plugins.load_plugin(group, builtins, "nope", "executor")
+
+
 def test_every_way_in_reports_it_as_an_invalid_spec(broken_package, tmp_path):
     from jupyter_bighead.features import EventSource
     from jupyter_bighead.features.sources import read_columns
