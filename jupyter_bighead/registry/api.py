@@ -27,8 +27,11 @@ def figure_json(figure: Any) -> dict[str, Any]:
 
 
 def version_view(reg: Registry, name: str, version: int) -> dict[str, Any]:
-    """A version with its evaluation data and the figures built from it."""
-    mv = reg.get(name, version)
+    """A version with its evaluation data and the figures built from it (``name`` is
+    a model name, not a reference: REST paths give the version apart)."""
+    from .names import check_name
+
+    mv = reg.get(check_name(name), version)
     report = reg.evaluation(name, version)
     figures: dict[str, Any] = {}
     if report is not None:

@@ -33,6 +33,7 @@ from .names import (
     decode_cursor,
     encode_cursor,
     feature_refs,
+    split_reference,
 )
 from .protect import ProtectedAliasWarning, check_alias_move
 from .store import NewVersion, Store, open_store, store_scheme
@@ -263,7 +264,11 @@ class Registry:
 
     # ---- reading --------------------------------------------------------------------
 
-    def _resolve(self, name: str, version: int | str | None, alias: str | None) -> int:
+    def _resolve(self, name: str, version: int | str | None, alias: str | None
+                 ) -> tuple[str, int]:
+        """``(name, version)`` that ``name`` (a name or a reference, see
+        :mod:`jupyter_bighead.refs`), ``version`` and ``alias`` select."""
+        name, version, alias = split_reference(name, version, alias)
         check_name(name)
         if version is not None and alias is not None:
             raise InvalidSpec("pass version or alias, not both")
@@ -272,22 +277,28 @@ class Registry:
             found = self.store.aliases(name)
             if alias not in found:
                 raise NotFound(f"model {name!r} has no alias {alias!r}")
-            return found[alias]
+            return name, found[alias]
         if version is not None:
-            return check_version(version)
-        return self.store.get_model(name).latest_version
+            return name, check_version(version)
+        return name, self.store.get_model(name).latest_version
 
     def get(self, name: str, version: int | None = None, *, alias: str | None = None
             ) -> ModelVersion:
         """One version (by number or alias; the latest when neither is given).
 
-        Raises ``NotFound`` for an unknown name, version or alias.
+        ``name`` may be a reference instead (``"churn:3"``, ``"churn@production"``),
+        as everywhere models are named; given with ``version`` or ``alias``, the two
+        must say the same.
+
+        Raises ``NotFound`` for an unknown name, version or alias, ``InvalidSpec`` for
+        a reference that disagrees with ``version`` or ``alias``.
         """
-        return self.store.get_version(name, self._resolve(name, version, alias))
+        return self.store.get_version(*self._resolve(name, version, alias))
 
     def load(self, name: str, version: int | None = None, *, alias: str | None = None) -> Any:
         """The model of a version, ready to ``predict``; the latest when neither
-        ``version`` nor ``alias`` is given.
+        ``version`` nor ``alias`` is given. ``name`` may be a reference (``"churn:3"``,
+        ``"churn@production"``), as in :meth:`get`.
 
         Every file is checked against the sha256 recorded at registration.
 
@@ -320,24 +331,25 @@ class Registry:
 
         def read(path: str) -> bytes:
             if path not in recorded:
-                raise IntegrityError(f"{name} v{mv.version} has no recorded artifact {path!r}")
+                raise IntegrityError(f"{mv.name} v{mv.version} has no recorded artifact {path!r}")
             return self.artifacts.read(folder, recorded[path])
 
         try:
             wrapper = json.loads(read(WRAPPER))
         except ValueError as exc:
-            raise IntegrityError(f"{name} v{mv.version}: unreadable model wrapper") from exc
+            raise IntegrityError(f"{mv.name} v{mv.version}: unreadable model wrapper") from exc
         if not isinstance(wrapper, dict):
-            raise IntegrityError(f"{name} v{mv.version}: the model wrapper is not an object")
+            raise IntegrityError(f"{mv.name} v{mv.version}: the model wrapper is not an object")
         return wrapper, read
 
     def evaluation(self, name: str, version: int | None = None, *, alias: str | None = None
                    ) -> Any:
         """The :class:`~jupyter_bighead.evaluation.EvaluationReport` stored with a
-        version, or ``None`` if it was registered without validation data."""
+        version, or ``None`` if it was registered without validation data. ``name``
+        may be a reference, as in :meth:`get`."""
         from ..evaluation.report import EvaluationReport
 
-        data = self.store.get_evaluation(name, self._resolve(name, version, alias))
+        data = self.store.get_evaluation(*self._resolve(name, version, alias))
         return None if data is None else EvaluationReport.from_dict(data)
 
     def versions(self, name: str, *, limit: int | None = None, offset: int = 0,
@@ -472,6 +484,7 @@ class Registry:
         """
         from .compare import compare_versions
 
+        check_name(name)
         return compare_versions(self.get(name, a), self.get(name, b))
 
     def collect_garbage(self, older_than_s: float = 3600.0) -> list[str]:

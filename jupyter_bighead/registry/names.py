@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import InvalidSpec
-from ..refs import parse_feature_ref, stored_feature_ref
+from ..refs import parse_feature_ref, parse_model_ref, stored_feature_ref
 
 #: Letters, digits, ``.``, ``_`` and ``-``; starts with a letter or digit; at most 128.
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
@@ -29,6 +29,12 @@ TAG_KEY = re.compile(r"[A-Za-z0-9_.:/-]{1,128}\Z")
 def check_name(name: object) -> str:
     """Return ``name`` if it is a valid model name, else raise :class:`InvalidSpec`."""
     if not isinstance(name, str) or not MODEL_NAME.match(name) or ".." in name:
+        base = name.partition("@")[0].partition(":")[0] if isinstance(name, str) else ""
+        if base != name and MODEL_NAME.match(base) and ".." not in base:
+            raise InvalidSpec(
+                f"invalid model name {name!r}: that is a reference (see "
+                f"jupyter_bighead.refs); this takes the model's name, {base!r}, with the "
+                "version or alias given apart")
         raise InvalidSpec(
             f"invalid model name {name!r}: use 1-128 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit (no path separators)"
@@ -128,6 +134,30 @@ def feature_refs(features: Iterable[Any] | None, *, warn: bool = True) -> tuple[
             raise InvalidSpec(f"invalid feature reference {ref!r}: expected 'name:version'")
         refs.append(ref)
     return tuple(refs)
+
+
+def split_reference(name: str, version: int | str | None, alias: str | None
+                     ) -> tuple[str, int | str | None, str | None]:
+    """A reference in ``name`` (``m:3``, ``m@prod``) as ``(name, version, alias)``.
+
+    A plain name is returned as given (validated later). A reference with an explicit
+    ``version`` or ``alias`` is accepted only when both select the same thing.
+    """
+    if not isinstance(name, str) or (":" not in name and "@" not in name):
+        return name, version, alias
+    ref = parse_model_ref(name)
+    if ref.version is None and ref.alias is None:
+        return ref.name, version, alias
+    if version is None and alias is None:
+        return ref.name, ref.version, ref.alias
+    same_version = ref.version is not None and alias is None and \
+        check_version(version) == ref.version
+    same_alias = ref.alias is not None and version is None and alias == ref.alias
+    if not (same_version or same_alias):
+        given = f"version={version!r}" if version is not None else f"alias={alias!r}"
+        raise InvalidSpec(f"model reference {name!r} disagrees with {given}: pass the "
+                          "reference alone, or the name with version or alias")
+    return ref.name, ref.version, ref.alias
 
 
 def encode_cursor(value: Any) -> str:
