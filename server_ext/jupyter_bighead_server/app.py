@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, List, Unicode, default, validate
+from traitlets import Dict, Float, Int, List, TraitError, Unicode, default, validate
+from traitlets.config import Config
 
 from jupyter_bighead import plugins
 from jupyter_bighead.config import BLOCK_PATHS_ENV, HOME_ENV, BigheadHome, default_home
+from jupyter_bighead.errors import BigheadError
 
+from .checks import SettingError, check_plugins, masked
 from .routes import ROUTES, url_pattern
 from .service import BigheadConfig, BigheadService
 
 
 def plugin_name(family: str, value: object) -> str:
-    """``value`` as a name of ``family``; ValueError listing the known names otherwise.
+    """``value`` as a name of ``family``; :class:`SettingError` (a ``TraitError`` and a
+    ``ValueError``) listing the known names otherwise.
 
     Built-in names are checked without reading entry points (which costs start-up time).
     """
@@ -25,8 +31,21 @@ def plugin_name(family: str, value: object) -> str:
         return name.lower()
     known = plugins.names(family)
     if name not in known:
-        raise ValueError(f"c.BigheadApp.{family}={value!r} is not one of {', '.join(known)}")
+        raise SettingError(f"c.BigheadApp.{family}: {value!r} is not one of "
+                           f"{', '.join(known)}")
     return name
+
+
+@contextmanager
+def _refused(setting: str) -> Iterator[None]:
+    """Turn the core's InvalidSpec about a setting into a :class:`SettingError`, which
+    traitlets handles (it keeps the previous value)."""
+    try:
+        yield
+    except SettingError:
+        raise
+    except BigheadError as exc:
+        raise SettingError(f"c.BigheadApp.{setting}: {exc.message}") from exc
 
 
 class BigheadApp(ExtensionApp):
@@ -216,25 +235,28 @@ class BigheadApp(ExtensionApp):
     def _validate_job_functions(self, proposal: dict[str, Any]) -> list[str]:
         from jupyter_bighead.jobs.spec import JobSpec
 
-        for name in proposal["value"]:
-            JobSpec(function=name)  # raises InvalidSpec for a malformed name
+        with _refused("job_functions"):
+            for name in proposal["value"]:
+                JobSpec(function=name)  # raises InvalidSpec for a malformed name
         return list(proposal["value"])
 
     @validate("max_body_bytes", "max_deployments_per_user", "max_deployments")
     def _validate_non_negative(self, proposal: dict[str, Any]) -> int:
         least = 1 if proposal["trait"].name == "max_body_bytes" else 0
         if proposal["value"] < least:
-            raise ValueError(f"c.BigheadApp.{proposal['trait'].name} must be >= {least}")
+            raise SettingError(f"c.BigheadApp.{proposal['trait'].name}: "
+                               f"{proposal['value']!r} is not >= {least}")
         return int(proposal["value"])
 
     @validate("profiles")
     def _validate_profiles(self, proposal: dict[str, Any]) -> dict[str, Any]:
         from jupyter_bighead.jobs.spec import ComputeProfile
 
-        for name, spec in proposal["value"].items():
-            if not isinstance(spec, dict):
-                raise ValueError(f"c.BigheadApp.profiles[{name!r}] must be a dict")
-            ComputeProfile.from_dict(name, spec)  # raises InvalidSpec naming the problem
+        with _refused("profiles"):
+            for name, spec in proposal["value"].items():
+                if not isinstance(spec, dict):
+                    raise SettingError(f"c.BigheadApp.profiles: {name!r} must be a dict")
+                ComputeProfile.from_dict(name, spec)  # raises InvalidSpec naming the problem
         return dict(proposal["value"])
 
     @validate("local_gpus")
@@ -243,7 +265,32 @@ class BigheadApp(ExtensionApp):
 
         if proposal["value"] is None:
             return None
-        return [g.id for g in configured_gpus(proposal["value"])]  # InvalidSpec if malformed
+        with _refused("local_gpus"):
+            return [g.id for g in configured_gpus(proposal["value"])]  # InvalidSpec if bad
+
+    #: Settings refused while the config loaded, each ``"c.BigheadApp.<name>: why"``.
+    #: traitlets keeps the previous value of a refused one; ``initialize_settings`` logs
+    #: them as errors and the server answers Bighead requests with a 500 naming them.
+    setting_errors: tuple[str, ...] = ()
+
+    def update_config(self, config: Config) -> None:
+        """Load ``config``, recording a refused value in :attr:`setting_errors` instead of
+        raising (jupyter_server would log a warning, skip the rest of the extension's
+        linking and load it anyway, with traitlets' roll-back of every value loaded
+        together). The values that are fine are kept."""
+        try:
+            super().update_config(config)
+        except TraitError:
+            mine = self._find_my_config(config)
+            for name in list(mine):  # one at a time: each refusal rolls back only itself
+                try:
+                    self._load_config(Config({type(self).__name__: {name: mine[name]}}))
+                except TraitError as exc:
+                    text = str(exc)
+                    if not text.startswith("c.BigheadApp."):
+                        text = f"c.BigheadApp.{name}: {text}"
+                    self.setting_errors = tuple(dict.fromkeys((*self.setting_errors, text)))
+            self.config.merge(config)
 
     @default("home")
     def _default_home(self) -> str:
@@ -257,9 +304,31 @@ class BigheadApp(ExtensionApp):
     def _validate_executor(self, proposal: dict[str, Any]) -> str:
         return plugin_name("executor", proposal["value"])
 
+    def check_settings(self) -> tuple[str, ...]:
+        """Every problem with the settings: those refused as the config loaded, then the
+        plugin settings checked together (see .checks), each naming its setting."""
+        if any(e.startswith(("c.BigheadApp.executor:", "c.BigheadApp.deploy_target:"))
+               for e in self.setting_errors):
+            return self.setting_errors  # the options of a plugin not chosen are moot
+        return (*self.setting_errors, *check_plugins(
+            executor=self.executor, executor_options=self._executor_options(),
+            executor_context=("home", "profiles"),
+            deploy_target=self.deploy_target, deploy_options=dict(self.deploy_options),
+            deploy_target_options=dict(self.deploy_target_options),
+            registry_url=self.registry_url,
+            registry_store_options=dict(self.registry_store_options)))
+
     def initialize_settings(self) -> None:
         import os
 
+        problems = self.check_settings()
+        for problem in problems:
+            self.log.error("jupyter-bighead: server misconfigured: %s", masked(problem))
+        if problems:  # Bighead requests answer 500 naming them; nothing else is set up
+            self.settings["bighead"] = BigheadService(BigheadConfig(
+                home=BigheadHome.resolve(self.home), root_dir=Path("."),
+                executor=self.executor, misconfigured=tuple(map(masked, problems))))
+            return
         home = BigheadHome.resolve(self.home).ensure()
         # Kernels inherit the server's environment: make them use the same home.
         os.environ[HOME_ENV] = str(home.root)

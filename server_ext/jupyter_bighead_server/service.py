@@ -58,6 +58,9 @@ class BigheadConfig:
     max_body_bytes: int = 10 * 1024 * 1024
     deploy_supervise_seconds: float = 10.0  # 0: never
     schedule_seconds: float = SCHEDULE_SECONDS
+    #: Problems with the admin's settings (see .checks): when any, every Bighead request
+    #: answers 500 naming them and no background task starts.
+    misconfigured: tuple[str, ...] = ()
 
 
 def supports(plugin: Any, capability: str, *methods: str) -> bool:
@@ -103,7 +106,7 @@ class BigheadService:
         starts the executor's scheduler once there are schedules. Each pass first looks,
         cheaply, whether there is anything to do; only then does it import the core."""
         with self._lock:
-            if self._tasks or self._stopped:
+            if self._tasks or self._stopped or self.config.misconfigured:
                 return
             if self.config.deploy_supervise_seconds > 0:
                 self._tasks.append(Periodic("bighead-deployments",

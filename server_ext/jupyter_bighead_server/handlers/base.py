@@ -27,6 +27,7 @@ from jupyter_bighead.errors import (
 )
 
 from ..bodies import check_body
+from ..checks import Misconfigured
 
 if TYPE_CHECKING:
     from ..service import BigheadService
@@ -146,7 +147,12 @@ class BigheadHandler(APIHandler):
         # initialized modules), and never a heavy import on the loop itself. A request
         # without credentials is refused by the verb's @web.authenticated: it imports
         # nothing.
-        if self.needs_core and self.current_user is not None:
+        if self.current_user is None:
+            return  # the verb's @web.authenticated refuses it
+        problems = self.bighead.config.misconfigured
+        if problems:  # the admin's to fix, not the user's: a 500 naming the settings
+            raise Misconfigured("server misconfigured: " + "; ".join(problems))
+        if self.needs_core:
             await self.bighead.imports.ready()
 
     def data_received(self, chunk: bytes) -> None:
