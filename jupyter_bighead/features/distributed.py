@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["INPUT_ROWS", "PARTITION_ROWS", "ClusterRun", "entity_buckets"]
 
-INPUT_ROWS = 2_000_000
+INPUT_ROWS = 1_000_000
 """Events per input part (whole row groups, so a part may hold more)."""
 
 PARTITION_ROWS = 4_000_000
@@ -268,9 +268,9 @@ class ClusterRun:
         for b in wanted:
             rows_b = order[edges[b] : edges[b + 1]]
             pieces = [client.submit(operator.getitem, s, b, pure=False) for s in splits]
-            spine_part = client.scatter(
-                [ents.iloc[rows_b].reset_index(drop=True), t_ns[rows_b]], hash=False
-            )
+            # in the task itself, not scattered: a worker that dies (out of memory) takes
+            # scattered data with it, while a task can be run again elsewhere
+            spine_part = [ents.iloc[rows_b].reset_index(drop=True), t_ns[rows_b]]
             futures.append(client.submit(
                 _run_partition, pieces, spine_part, source, features, zone, what,
                 f"spine column {entity!r}", pure=False, key=f"bighead-partition-{tag}-{b}",
