@@ -9,7 +9,6 @@ Plotly figures stay interactive offline: plotly.js is inlined, never fetched.
 from __future__ import annotations
 
 import copy
-import getpass
 import html
 import re
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from urllib.parse import quote
 from .._io import atomic_write_text
 from ..errors import Conflict
 from ..gitinfo import git_state
+from ..identity import current_user
 from ..templates import templates_root
 from .deps import cell_source
 from .productionize import read_notebook
@@ -173,10 +173,7 @@ def _author(nb: Any) -> str:
     names = [a.get("name", "") if isinstance(a, dict) else str(a) for a in authors]
     if any(names):
         return ", ".join(n for n in names if n)
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover - no passwd entry
-        return "unknown"
+    return current_user()  # the JupyterHub user, else the OS user
 
 
 def render_report(

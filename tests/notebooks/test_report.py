@@ -153,3 +153,16 @@ def test_report_function_is_exported_from_the_package_and_the_module_still_impor
     module = importlib.import_module("jupyter_bighead.notebooks.report")
     assert module.report is notebooks.report
     assert callable(module.table_of_contents)
+
+
+def test_report_author_is_the_hub_user_like_everywhere_else(tmp_path, monkeypatch):
+    import html
+
+    from jupyter_bighead.identity import current_user
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "ada-from-the-hub")
+    page = html.unescape(report(report_notebook(tmp_path)).read_text())
+    assert "ada-from-the-hub" in page
+    monkeypatch.delenv("JUPYTERHUB_USER")
+    page = html.unescape(report(report_notebook(tmp_path), force=True).read_text())
+    assert current_user() in page and "ada-from-the-hub" not in page
