@@ -21,9 +21,10 @@ import asyncio
 import functools
 import importlib
 import logging
+import os
 import pkgutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -31,29 +32,42 @@ T = TypeVar("T")
 #: Imported in this order, one thread, on first use.
 HEAVY = ("numpy", "pandas", "pyarrow.parquet", "sklearn.base", "lightgbm",
          "plotly.graph_objects", "nbformat", "nbconvert")
-#: Then every module of the core except these (kernel-side only).
-CORE_SKIPPED = ("jupyter_bighead.widgets",)
+#: Then every module of the core except these, which the server never uses: what runs in
+#: kernels (widgets), in a job's own process (the worker) or in tools (the command line,
+#: the demo, and the contract suites, which import pytest).
+CORE_SKIPPED = ("jupyter_bighead.widgets", "jupyter_bighead.testing", "jupyter_bighead.cli",
+                "jupyter_bighead.demo", "jupyter_bighead.jobs.worker",
+                "jupyter_bighead.__main__")
 
 log = logging.getLogger(__name__)
 
 
 def core_modules() -> list[str]:
-    """The core's modules the first use imports, parents before their submodules."""
+    """The core's modules the first use imports, parents before their submodules.
+
+    Found on disk (``pkgutil.walk_packages`` would import every package to look inside,
+    the skipped ones too)."""
     import jupyter_bighead
 
-    return ["jupyter_bighead"] + [
-        m.name for m in pkgutil.walk_packages(jupyter_bighead.__path__, "jupyter_bighead.",
-                                              onerror=_unimportable)
-        if not m.name.startswith(CORE_SKIPPED)]
+    def walk(paths: Iterable[str], prefix: str) -> Iterator[str]:
+        for info in pkgutil.iter_modules(list(paths), prefix):
+            if _skipped(info.name):
+                continue
+            yield info.name
+            if info.ispkg:
+                yield from walk([os.path.join(p, info.name.rsplit(".", 1)[1])
+                                 for p in paths], info.name + ".")
+
+    return ["jupyter_bighead", *walk(jupyter_bighead.__path__, "jupyter_bighead.")]
+
+
+def _skipped(name: str) -> bool:
+    return any(name == s or name.startswith(s + ".") for s in CORE_SKIPPED)
 
 
 def default_modules() -> list[str]:
     """What :class:`CoreImports` imports by default: :data:`HEAVY`, then the core."""
     return [*HEAVY, *core_modules()]
-
-
-def _unimportable(name: str) -> None:
-    log.debug("jupyter-bighead: could not preload %s", name)
 
 
 class CoreImports:

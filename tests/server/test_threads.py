@@ -103,3 +103,26 @@ def test_in_thread_runs_off_the_loop_without_the_callers_context():
     name, seen = asyncio.run(main())
     assert name != threading.main_thread().name
     assert seen == "unset"
+
+
+def test_the_first_use_imports_what_the_server_needs_and_not_the_tools():
+    """Not the contract suites (they import pytest), the command line, the demo, the
+    widgets or the job worker: a fresh process imports the core as the first Bighead
+    request does, then looks."""
+    code = """
+import sys
+import jupyter_bighead
+from jupyter_bighead_server.threads import CoreImports, core_modules
+before = set(sys.modules)
+listed = core_modules()
+assert set(sys.modules) == before, sorted(set(sys.modules) - before)  # listing imports nothing
+assert "jupyter_bighead.registry.core" in listed and "jupyter_bighead.jobs.local" in listed
+assert CoreImports().wait(300)
+assert "jupyter_bighead.registry.core" in sys.modules
+tools = [m for m in sys.modules if m.split(".")[0] in ("pytest", "_pytest", "hypothesis")
+         or m.startswith(("jupyter_bighead.testing", "jupyter_bighead.cli",
+                          "jupyter_bighead.demo", "jupyter_bighead.widgets",
+                          "jupyter_bighead.jobs.worker"))]
+assert not tools, tools
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
