@@ -169,6 +169,16 @@ def _concat(parts: list[Any]) -> Any:
     return pd.concat([pd.Series(p, copy=False) for p in parts], ignore_index=True).array
 
 
+def _in_dask_worker() -> bool:
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
 def _show_progress(client: Client, futures: list[Future]) -> None:
     """Dask's progress bar: a widget in a notebook (shown at once), else text that ends
     when the partitions are done."""
@@ -195,6 +205,10 @@ class ClusterRun:
 
     def __init__(self, cluster: Any, *, partitions: int | None = None, verbose: bool = False):
         self.setting: ClusterSetting = resolve(cluster)
+        if self.setting.distributed and self.setting.source == "env" and _in_dask_worker():
+            # code already running on a worker (a scoring chunk, a pipeline's lookup)
+            # inherits $BIGHEAD_DASK: it computes in place rather than nest a cluster
+            self.setting = ClusterSetting("none", source="env")
         if partitions is not None and (
             isinstance(partitions, bool)
             or not isinstance(partitions, int | np.integer)

@@ -343,8 +343,9 @@ class FeatureRepo:
     ) -> pd.DataFrame:
         """Current (or as-of ``at``) feature values for a few entities.
 
-        Runs :meth:`materialize` (without the cache) on a spine with columns
-        ``entity`` and ``at``, so online and offline values agree by construction.
+        Runs :meth:`materialize` (without the cache, always in this process) on a spine
+        with columns ``entity`` and ``at``, so online and offline values agree by
+        construction.
         ``at=None`` means now (epoch milliseconds, compatible with naive and aware
         sources; the output ``at`` column is then a UTC timestamp). A datetime or
         ``pd.Timestamp`` is used as given; an integer is epoch milliseconds; a string
@@ -378,9 +379,8 @@ class FeatureRepo:
                 {"entity": ents, "at": pd.Series([stamp] * len(ents), dtype=object)}
             )
             spine["at"] = pd.to_datetime(spine["at"])
-        out = self.materialize(
-            spine, refs, entity="entity", timestamp="at", cache=False, progress=progress
-        )
+        out = self.materialize(spine, refs, entity="entity", timestamp="at", cache=False,
+                               progress=progress, cluster="none")
         if at is None:
             out["at"] = pd.to_datetime(out["at"], unit="ms", utc=True)
         return out

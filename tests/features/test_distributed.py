@@ -215,3 +215,34 @@ def test_entity_buckets_are_stable_and_agree_across_number_types():
     assert entity_buckets(ints, 1000).tolist() == [566, 525, 893, 519, 229, 0]
     assert entity_buckets(pd.Series(["a", "b", "user-17"]), 1000).tolist() == [504, 975, 226]
     assert set(entity_buckets(pd.Series(range(1000)), 5)) == {0, 1, 2, 3, 4}
+
+
+def _materialize_in_a_worker(repo_path: str, env: str) -> tuple[list[int], list[str]]:
+    """Run on a Dask worker: materialize with $BIGHEAD_DASK set there."""
+    import os
+
+    os.environ["BIGHEAD_DASK"] = env
+    try:
+        repo = FeatureRepo(repo_path)
+        spine = pd.DataFrame({"user_id": [2, 1], "ts": [HOUR_MS * 40, HOUR_MS * 40]})
+        seen: list[str] = []
+        out = repo.materialize(spine, ["n"], cache=False, progress=lambda d, t, m: seen.append(m))
+        return out["n"].tolist(), seen
+    finally:
+        del os.environ["BIGHEAD_DASK"]
+
+
+def test_code_on_a_worker_and_online_lookups_stay_in_their_process(
+    tmp_path, dask_cluster, events, monkeypatch
+):
+    src = EventSource("b", path=str(write_parquet(tmp_path, events)), entity="user_id",
+                      timestamp="ts")
+    repo = FeatureRepo(fresh(tmp_path))
+    repo.apply([Feature("n", source=src, agg="count")])
+    # a scoring chunk or a pipeline's lookup running on a worker inherits the variable
+    counts, seen = dask_cluster.submit(
+        _materialize_in_a_worker, str(repo.path), "tcp://127.0.0.1:9", pure=False
+    ).result()
+    assert counts == [2, 4] and not any("partitions" in m for m in seen)
+    monkeypatch.setenv("BIGHEAD_DASK", "tcp://127.0.0.1:9")  # nobody answers there
+    assert repo.online([1, 2], ["n"], at=HOUR_MS * 40)["n"].tolist() == [4, 2]
