@@ -16,7 +16,7 @@ from jupyter_bighead.config import BLOCK_PATHS_ENV, HOME_ENV, BigheadHome, defau
 from jupyter_bighead.errors import BigheadError
 
 from .checks import SettingError, check_plugins, masked
-from .routes import ROUTES, url_pattern
+from .routes import tornado_rules
 from .service import BigheadConfig, BigheadService
 
 
@@ -393,4 +393,4 @@ class BigheadApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         # ExtensionApp prefixes each pattern with the server's base_url.
-        self.handlers.extend((url_pattern(route.template), route.handler) for route in ROUTES)
+        self.handlers.extend(tornado_rules())

@@ -22,6 +22,8 @@ from typing import Any
 
 from jupyter_bighead.errors import InvalidSpec
 
+from .openapi import load_openapi
+
 #: The longest value quoted back in a message.
 MAX_QUOTED = 60
 
@@ -44,8 +46,6 @@ def _json_schema(node: Any, components: Mapping[str, Any]) -> Any:
 def _validator(template: str, verb: str) -> Any:
     """The compiled schema of a route's body, or None when it documents none."""
     from jsonschema import Draft7Validator
-
-    from .handlers.openapi import load_openapi
 
     spec = load_openapi()
     operation = spec["paths"].get(template, {}).get(verb, {})

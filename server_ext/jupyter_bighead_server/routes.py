@@ -109,3 +109,14 @@ def url_pattern(template: str) -> str:
     escaped = re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", escaped)
     return regex + "/?"
+
+
+def route_template(handler: type) -> str | None:
+    """The OpenAPI path template ``handler`` serves (None for one outside the table)."""
+    return next((r.template for r in ROUTES if r.handler is handler), None)
+
+
+def tornado_rules() -> list[tuple[str, type[RequestHandler], dict[str, str]]]:
+    """The route table as tornado rules: each handler gets its template (for the body
+    check, see ``BigheadHandler.initialize``)."""
+    return [(url_pattern(r.template), r.handler, {"openapi_path": r.template}) for r in ROUTES]

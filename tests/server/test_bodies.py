@@ -10,9 +10,8 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_bighead.errors import InvalidSpec
 from jupyter_bighead_server import bodies
-from jupyter_bighead_server.handlers.base import route_template
-from jupyter_bighead_server.handlers.openapi import load_openapi
-from jupyter_bighead_server.routes import ROUTES
+from jupyter_bighead_server.openapi import load_openapi
+from jupyter_bighead_server.routes import ROUTES, route_template
 
 from .routes import implemented_verbs
 

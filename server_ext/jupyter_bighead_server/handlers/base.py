@@ -72,18 +72,6 @@ def server_user() -> str:
     return current_user()
 
 
-@functools.cache
-def _templates() -> dict[str, str]:
-    from ..routes import ROUTES  # the table imports every handler module
-
-    return {f"{r.handler.__module__}.{r.handler.__qualname__}": r.template for r in ROUTES}
-
-
-def route_template(handler: type) -> str | None:
-    """The OpenAPI path template ``handler`` serves (None for one outside the table)."""
-    return _templates().get(f"{handler.__module__}.{handler.__qualname__}")
-
-
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -127,8 +115,14 @@ class BigheadHandler(APIHandler):
     #: event loop) for the one-time import of the core. Status and the OpenAPI document
     #: do not, so a lab that only asks for the status imports nothing.
     needs_core = True
+    #: The route's OpenAPI path template, which the route table passes to
+    #: :meth:`initialize` (see ..routes); request bodies are checked against its schema.
+    openapi_path: str | None = None
     _body: bytearray
     _body_size: int
+
+    def initialize(self, openapi_path: str | None = None) -> None:
+        self.openapi_path = openapi_path
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -195,9 +189,8 @@ class BigheadHandler(APIHandler):
             raise web.HTTPError(400, "request body is nested too deeply") from None
         if not isinstance(body, dict):
             raise web.HTTPError(400, "request body must be a JSON object")
-        template = route_template(type(self))
-        if template is not None:
-            check_body(template, self.request.method or "POST", body)
+        if self.openapi_path is not None:
+            check_body(self.openapi_path, self.request.method or "POST", body)
         return body
 
     def int_argument(self, name: str, default: int | None) -> int | None:

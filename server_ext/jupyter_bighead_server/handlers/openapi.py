@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
-from typing import Any
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_bighead import __version__
-
+from ..openapi import SPEC_PATH as SPEC_PATH
+from ..openapi import load_openapi
 from .base import BigheadHandler
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
-
-
-@cache
-def load_openapi() -> dict[str, Any]:
-    """The OpenAPI document, with ``info.version`` set to the installed version."""
-    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text("utf-8"))
-    spec["info"]["version"] = __version__
-    return spec
+__all__ = ["SPEC_PATH", "OpenAPIHandler", "load_openapi"]
 
 
 class OpenAPIHandler(BigheadHandler):
