@@ -125,7 +125,9 @@ def parse_feature_ref(ref: str, *, warn: bool = True) -> FeatureRef:
                           "999999999")
     if match.group("old") and warn and not _READING_STORED.get():
         deprecated(f"feature reference {ref!r}: write {name}:{version} "
-                   f"('{name}@{version}' is the old form; '@' now selects aliases)")
+                   f"('{name}@{version}' is the old form; '@' now selects aliases). "
+                   f"materialize names the column of {name}:{version} {name!r}; "
+                   f"the old form keeps the column name {ref!r}")
     return FeatureRef(name, version)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from .._json import json_safe
 from ..errors import InvalidSpec
+from .frames import result_column
 from .repo import FeatureRepo
 
 
@@ -77,6 +78,8 @@ def preview(
         if when.tzinfo is not None:
             when = when.tz_convert("UTC").tz_localize(None)
     frame = repo.online(list(entities), list(refs), at=when)
+    # Each value under the reference asked for (``name:N`` included), as before.
+    frame = frame.rename(columns={result_column(r): r for r in refs if result_column(r) != r})
     rows = [json_safe(dict(zip(frame.columns, row, strict=True)))
             for row in frame.itertuples(index=False, name=None)]
     return {"features": list(refs), "rows": rows}

@@ -12,7 +12,8 @@ from .spec import NUMERIC_AGGS, EventSource, Feature
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["as_frame", "check_numeric", "check_refs", "shared_column", "with_columns"]
+__all__ = ["as_frame", "check_numeric", "check_refs", "result_column", "shared_column",
+           "with_columns"]
 
 def check_numeric(numeric: bool, source: EventSource, feature: Feature, series: Any) -> None:
     if numeric or feature.agg not in NUMERIC_AGGS:
@@ -53,18 +54,36 @@ def as_frame(spine: Any) -> pd.DataFrame:
     raise InvalidSpec(f"the spine must be a pandas DataFrame, not {type(spine).__name__}")
 
 
+def result_column(ref: str) -> str:
+    """The result column :meth:`~.repo.FeatureRepo.materialize` names for ``ref``.
+
+    ``name`` and ``name:N`` give the feature's name (``bookings_7d_sum``): the column a
+    :class:`~jupyter_bighead.pipeline.FeatureLookup` makes and batch scoring fetches
+    into, and one LightGBM accepts (it refuses ``:`` in feature names). The old
+    ``name@N`` keeps the column name it always had, ``name@N``, so models trained on
+    such columns keep their inputs.
+    """
+    name, sep, version = ref.partition(":")
+    return name if sep and version.isdigit() and "@" not in name else ref
+
+
 def check_refs(refs: list[str], frame: pd.DataFrame) -> None:
     if not refs:
         raise InvalidSpec("materialize needs at least one feature reference")
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for ref in refs:
         if not isinstance(ref, str):
             raise InvalidSpec(f"feature reference {ref!r} must be a string")
-        if ref in seen:
+        if ref in seen.values():
             raise InvalidSpec(f"feature reference {ref!r} is requested twice")
-        if ref in frame.columns:
-            raise InvalidSpec(f"feature reference {ref!r} clashes with a spine column of that name")
-        seen.add(ref)
+        column = result_column(ref)
+        if column in seen:
+            raise InvalidSpec(f"feature references {seen[column]!r} and {ref!r} would both "
+                              f"be column {column!r}: materialize them in separate calls")
+        if column in frame.columns:
+            raise InvalidSpec(f"feature reference {ref!r} clashes with the spine column "
+                              f"{column!r}")
+        seen[column] = ref
 
 
 def shared_column(names: list[str], role: str) -> str:
