@@ -63,15 +63,10 @@ class BigheadConfig:
     misconfigured: tuple[str, ...] = ()
 
 
-def supports(plugin: Any, capability: str, *methods: str) -> bool:
-    """Whether ``plugin`` declares ``capability``.
-
-    A plugin written before capabilities existed declares none; it is taken at its
-    ``methods`` instead, as it was before.
-    """
-    if plugins.capabilities(plugin):
-        return plugins.has_capability(plugin, capability)
-    return bool(methods) and all(callable(getattr(plugin, m, None)) for m in methods)
+def supports(plugin: Any, capability: str) -> bool:
+    """Whether ``plugin`` declares ``capability`` (see ``plugins.CAPABILITY_HELP``). A
+    plugin that declares nothing can do nothing optional: its methods are never probed."""
+    return plugins.has_capability(plugin, capability)
 
 
 class BigheadService:
@@ -155,7 +150,7 @@ class BigheadService:
             return  # no local schedules: no need to import anything
         self.imports.wait()
         executor = self.jobs()
-        if supports(executor, "scheduler", "start_scheduler"):
+        if supports(executor, "scheduler"):
             executor.start_scheduler()
 
     def _once(self, key: str, build: Callable[[], T]) -> T:
@@ -318,19 +313,19 @@ class BigheadService:
     def schedules(self) -> dict[str, Any]:
         """Every schedule of the configured executor (none when it has no schedules)."""
         executor = self.jobs()
-        items = executor.schedules() if supports(executor, "schedules", "schedules") else []
+        items = executor.schedules() if supports(executor, "schedules") else []
         return {"executor": executor.name, "items": items}
 
     def schedule_job(self, body: Mapping[str, Any], user: str) -> dict[str, Any]:
         executor = self.jobs()
-        if not supports(executor, "schedules", "schedule"):
+        if not supports(executor, "schedules"):
             raise InvalidSpec(f"the {executor.name} executor cannot schedule jobs")
         result: dict[str, Any] = executor.schedule(self._job_spec(body), user=user)
         return result
 
     def unschedule(self, name: str) -> None:
         executor = self.jobs()
-        if not supports(executor, "schedules", "unschedule"):
+        if not supports(executor, "schedules"):
             raise InvalidSpec(f"the {executor.name} executor has no schedules")
         executor.unschedule(name)
 
