@@ -61,3 +61,31 @@ def test_missing_columns_are_named():
     with pytest.raises(InvalidSpec, match=r"lacks the model's columns \['b'\]"):
         predict_frame(Echo(), Spec((("a", "f"), ("b", "f")), "binary"),
                       pd.DataFrame({"a": [1.0]}))
+
+
+class Declared(Echo):
+    """Declares its inputs, as a pipeline does: ``b`` optional."""
+
+    def input_spec(self):
+        return [{"name": "a", "dtype": "float64", "required": True},
+                {"name": "b", "dtype": "float64", "required": False}]
+
+
+def test_a_model_that_declares_its_inputs_reads_them_optional_ones_when_present():
+    spec = Spec((("a", "float64"), ("b", "float64"), ("id", "int64")), "regression")
+    model = Declared()
+    predict_frame(model, spec, pd.DataFrame({"b": [0.5], "a": [0.1], "id": [3]}))
+    assert model.seen == ["a", "b"]
+    predict_frame(model, spec, pd.DataFrame({"a": [0.1]}))  # b may be absent, id unread
+    assert model.seen == ["a"]
+    with pytest.raises(InvalidSpec, match=r"lacks the model's columns \['a'\]"):
+        predict_frame(model, spec, pd.DataFrame({"b": [0.5]}))
+
+
+def test_a_one_column_probability_is_the_prediction():
+    class Flat(Echo):
+        def predict_proba(self, X):
+            return X.iloc[:, 0].to_numpy()
+
+    out = predict_frame(Flat(), Spec((("a", "float64"),), "binary"), pd.DataFrame({"a": [0.3]}))
+    np.testing.assert_allclose(out, [0.3])

@@ -182,16 +182,11 @@ class ServedModel:
         return pd.DataFrame(columns)
 
     def predict_frame(self, frame: Any) -> Any:
-        """Predictions for a DataFrame: what batch scoring computes."""
-        model = self.model
-        if callable(getattr(model, "input_spec", None)):  # a pipeline takes raw columns
-            if self.mv.task == "binary" and hasattr(model, "predict_proba"):
-                proba = model.predict_proba(frame)
-                return proba[:, 1] if getattr(proba, "ndim", 1) == 2 else proba
-            return model.predict(frame)
+        """Predictions for a DataFrame: what batch scoring computes (the one rule,
+        :func:`...models.predict.predict_frame`)."""
         from ...models.predict import predict_frame
 
-        return predict_frame(model, self.mv, frame)
+        return predict_frame(self.model, self.mv, frame)
 
     def predict_rows(self, rows: list[list[Any]]) -> list[Any]:
         """Predictions for checked rows, as plain JSON-able values."""
