@@ -180,16 +180,21 @@ class BigheadApp(ExtensionApp):
     deploy_options = Dict(
         config=True,
         help=(
-            "Options per deploy target, e.g. {'local': {'poll_seconds': 5, 'workers': 2}, "
-            "'kubernetes': {'namespace': 'serving', 'image': 'org/serve:1', "
-            "'volumes': [...], 'volume_mounts': [...]}}."
+            "Options per deploy target name, for every target users may pick (a deployment "
+            "can name a target other than the default), e.g. {'local': {'poll_seconds': 5, "
+            "'workers': 2}, 'kubernetes': {'namespace': 'serving', 'image': 'org/serve:1', "
+            "'volumes': [...], 'volume_mounts': [...]}}. For the default deploy_target, "
+            "deploy_target_options wins key by key over its entry here."
         ),
     )
 
     deploy_target_options = Dict(
         config=True,
-        help="Options for the default deploy_target, merged over its entry in "
-             "deploy_options.",
+        help=(
+            "Options for the default deploy_target (the same shape as executor_options). "
+            "Merged key by key over deploy_options[<deploy_target>]: a key set in both "
+            "takes this value. Other targets take their deploy_options entry only."
+        ),
     )
 
     deploy_supervise_seconds = Float(
