@@ -12,11 +12,19 @@ words). A small AST check reads every module of ``jupyter_bighead/`` (not the bu
   ``a/__init__`` and ``a/b/__init__``, so those count as imported too (except the
   importer's own packages, which are already running, and the facade, which rule (c)
   covers);
-- the **facade rule**: no ``from jupyter_bighead import name`` / ``from .. import name``
-  of anything that is not a submodule (``default_registry``, ``__version__``...).
+- the **facade rule**: no ``import jupyter_bighead`` (``as bh`` or not), and no
+  ``from jupyter_bighead import name`` / ``from .. import name`` of anything that is not
+  a submodule (``default_registry``, ``__version__``...), in any layer, the top included;
+- the **string-import rule**: no ``importlib.import_module("jupyter_bighead.x")``,
+  ``import_module("..x", __name__)`` or ``__import__("jupyter_bighead.x")`` outside
+  ``plugins.py`` (the rules above cannot see such an import; write a plain one, inside a
+  function if it must be lazy). A package's lazy re-export of its own submodules
+  (``import_module(".local", __name__)`` in a PEP 562 ``__getattr__``) stays inside its
+  package and is allowed.
 
 Plugins named by string (``"jupyter_bighead.jobs.local:LocalExecutor"``) and entry
-points are not imports: that is how a lower layer reaches a higher one's plugin.
+points are not imports: that is how a lower layer reaches a higher one's plugin, and
+``plugins.py`` is the one module that turns such a name into an import.
 """
 
 from __future__ import annotations
@@ -112,7 +120,9 @@ def imports(mods: dict[str, pathlib.Path], package: str) -> list[Import]:
         for node, tc in _walk(tree, False):
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    if alias.name == package or alias.name.startswith(package + "."):
+                    if alias.name == package:  # the facade itself, as a module object
+                        found.append(Import(name, package, node.lineno, tc, ""))
+                    elif alias.name.startswith(package + "."):
                         target = _existing(alias.name, mods)
                         found.append(Import(name, target, node.lineno, tc))
                 continue
@@ -167,14 +177,47 @@ def check(root: pathlib.Path, package: str, layers: list[tuple[str, ...]]
             bad.add((m, m, "unlisted"))
     for imp in found:
         if imp.facade_name is not None:
-            bad.add((imp.importer, f"{package}.{imp.facade_name}", "facade"))
+            shown = f"{package}.{imp.facade_name}" if imp.facade_name else package
+            bad.add((imp.importer, shown, "facade"))
             continue
         a, b = component(imp.importer, package), component(imp.target, package)
         if a in rank and b in rank and rank[b] > rank[a]:
             bad.add((imp.importer, imp.target, "upward"))
     for a, b in cycle_edges(mods, found, package):
         bad.add((a, b, "cycle"))
+    for m, path in mods.items():
+        if m != f"{package}.plugins":
+            bad.update((m, target, "string-import")
+                       for target in string_imports(path, package))
     return bad
+
+
+_IMPORT_FUNCTIONS = ("import_module", "__import__")
+
+
+def string_imports(path: pathlib.Path, package: str) -> list[str]:
+    """What ``import_module(...)`` / ``__import__(...)`` calls in ``path`` name inside
+    ``package`` beyond the caller's own package: an absolute name starting with it, or a
+    relative one going up (``..x``); an f-string counts by its text up to the first
+    placeholder."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"), filename=str(path))):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else \
+            func.attr if isinstance(func, ast.Attribute) else None
+        if called not in _IMPORT_FUNCTIONS:
+            continue
+        arg = node.args[0]
+        if isinstance(arg, ast.JoinedStr) and arg.values:
+            arg = arg.values[0]
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            continue  # a name known only at run time (a user's module): not ours to judge
+        text = arg.value
+        if text.startswith("..") or text == package or text.startswith(package + "."):
+            out.append(text)
+    return out
 
 
 def runtime_graph(mods: dict[str, pathlib.Path], found: list[Import], package: str
@@ -242,6 +285,8 @@ def describe(violations: set[tuple[str, str, str]]) -> str:
                   "from where it lives)",
         "unlisted": "belongs to no layer: add its component to LAYERS in tests/test_layers.py",
         "cycle": "is part of an import cycle (a runtime import, maybe inside a function)",
+        "string-import": "imports by string outside plugins.py, hidden from these rules "
+                         "(write a plain import, inside a function if it must be lazy)",
     }
     return "\n".join(f"  {a} -> {b}: {why[rule]}" for a, b, rule in sorted(
         violations, key=lambda v: (v[2], v[0], v[1])))
@@ -357,3 +402,38 @@ def test_a_module_the_build_writes_is_checked_by_its_own_name(tmp_path):
     assert check(root, "toy", [("base", "_generated"), ("low",), ("high",), ("",)]) == set()
     assert ("toy.base", "toy._generated", "upward") in check(
         root, "toy", [("base",), ("_generated",), ("low",), ("high",), ("",)])
+
+
+@pytest.mark.parametrize("where", ["high/c.py", "low/a.py", "top.py"])
+@pytest.mark.parametrize("source", ["import toy as bh\n", "import toy\n",
+                                    "def f():\n    import toy\n"])
+def test_importing_the_facade_module_is_flagged_in_every_layer(tmp_path, where, source):
+    root = _toy(tmp_path, {where: source, "top.py": source if where == "top.py" else ""})
+    layers = [("base",), ("low",), ("high",), ("top", "")]
+    importer = "toy." + where[:-3].replace("/", ".")
+    assert (importer, "toy", "facade") in check(root, "toy", layers)
+
+
+@pytest.mark.parametrize("source,target", [
+    ("import importlib\nimportlib.import_module('toy.high.c')\n", "toy.high.c"),
+    ("from importlib import import_module\ndef f():\n    import_module('toy.base')\n",
+     "toy.base"),
+    ("__import__('toy.high')\n", "toy.high"),
+    ("import importlib\nimportlib.import_module('..high.c', __name__)\n", "..high.c"),
+    ("import importlib\nimportlib.import_module(f'toy.high.{1}')\n", "toy.high."),
+])
+def test_string_imports_of_the_package_are_flagged_outside_plugins(tmp_path, source, target):
+    root = _toy(tmp_path, {"low/a.py": source, "high/c.py": "", "plugins.py": source})
+    layers = [("base", "plugins"), ("low",), ("high",), ("",)]
+    violations = check(root, "toy", layers)
+    assert violations == {("toy.low.a", target, "string-import")}, violations
+    assert "imports by string" in describe(violations)
+
+
+def test_string_imports_of_other_modules_or_run_time_names_are_not_flagged(tmp_path):
+    root = _toy(tmp_path, {"low/a.py": (
+        "import importlib\nimportlib.import_module('json')\n"
+        "def f(name):\n    return importlib.import_module(name)\n"
+        "X = {}\ndef g(n):\n    return importlib.import_module(f'.{X[n]}', __name__)\n"
+        "CODE = \"__import__('toy.high')\"\n")})
+    assert check(root, "toy", TOY_LAYERS) == set()
