@@ -12,7 +12,6 @@ runs the very same code on a spine of ``(entity, at)`` rows.
 
 from __future__ import annotations
 
-import getpass
 import itertools
 import json
 import threading
@@ -26,12 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidSpec
+from ..identity import current_user
 from . import engine
 from .cache import ResultCache, cache_key, spine_hash
 from .catalog import Catalog
 from .compute import add_columns, base_columns, compute_columns, prepare_events
 from .distributed import ClusterRun
-from .frames import as_frame, check_refs, shared_column, with_columns
+from .frames import as_frame, check_refs, result_column, shared_column, with_columns
 from .leakage import check_leakage, guard
 from .sources import (
     check_zones,
@@ -62,10 +62,8 @@ class MaterializeStats:
 
 
 def _default_owner() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
+    """The JupyterHub user, else the OS user (:func:`jupyter_bighead.identity.current_user`)."""
+    return current_user()
 
 
 class FeatureRepo:
@@ -209,7 +207,9 @@ class FeatureRepo:
         refs
             Feature references: ``name`` (latest version) or ``name:N`` (see
             :mod:`jupyter_bighead.refs`; the old ``name@N`` still works, with a
-            ``DeprecationWarning``). Result columns are named as given.
+            ``DeprecationWarning``). A result column is named by the feature's name
+            for ``name`` and ``name:N`` (``bookings_7d_sum``, what FeatureLookup and
+            batch scoring use); the old ``name@N`` keeps its column name ``name@N``.
         entity, timestamp
             Spine columns; default to the sources' column names when they all agree.
             Timestamps are datetime64 of any unit (naive or tz-aware) or integer
@@ -324,7 +324,7 @@ class FeatureRepo:
                             {"feature": ref, "def_hash": digest, "source": fp, "spine": s_hash},
                         )
                     report(f"computed {ref}")
-            result = with_columns(frame, {ref: outputs[ref] for ref in refs})
+            result = with_columns(frame, {result_column(ref): outputs[ref] for ref in refs})
         finally:  # wait for the background cache writes (they overlap the work above)
             run.close()
             if writer is not None:
@@ -354,7 +354,8 @@ class FeatureRepo:
         Returns
         -------
         pandas.DataFrame
-            Columns ``entity``, ``at`` and one per reference, one row per entity.
+            Columns ``entity``, ``at`` and one per reference (named as by
+            :meth:`materialize`), one row per entity.
         """
         import pandas as pd
 

@@ -202,7 +202,11 @@ class ChunkScorer:
         from ..features import FeatureRepo
 
         # The features are stored references (the old name@N form): read quietly.
-        names = {r: parse_feature_ref(r, warn=False).name for r in self.features}
+        # A model's column for a stored ref name@N: the feature's name (materialize of name
+        # or name:N, FeatureLookup) or, for models trained on the old form's columns,
+        # name@N itself.
+        names = {r: r if r in absent else parse_feature_ref(r, warn=False).name
+                 for r in self.features}
         refs = [r for r in self.features if names[r] in absent]
         if not refs:
             return chunk, ()
