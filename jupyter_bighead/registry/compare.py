@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..refs import format_ref, parse_feature_ref
 from .domain import ModelVersion
 
 
@@ -25,17 +24,14 @@ def _mapping_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _features(a: tuple[str, ...], b: tuple[str, ...]) -> dict[str, Any]:
-    """Feature differences; references shown in the documented ``name:N`` form (the
-    records keep the stored ``name@N``, see :mod:`jupyter_bighead.refs`)."""
-    va = {r.name: r.version for r in (parse_feature_ref(x, warn=False) for x in a)}
-    vb = {r.name: r.version for r in (parse_feature_ref(x, warn=False) for x in b)}
+    va = dict(ref.rsplit("@", 1) for ref in a)
+    vb = dict(ref.rsplit("@", 1) for ref in b)
     return {
-        "added": [format_ref(n, vb[n]) for n in sorted(vb.keys() - va.keys())],
-        "removed": [format_ref(n, va[n]) for n in sorted(va.keys() - vb.keys())],
-        "changed": [{"feature": n, "a": str(va[n]), "b": str(vb[n])}
+        "added": [f"{n}@{vb[n]}" for n in sorted(vb.keys() - va.keys())],
+        "removed": [f"{n}@{va[n]}" for n in sorted(va.keys() - vb.keys())],
+        "changed": [{"feature": n, "a": va[n], "b": vb[n]}
                     for n in sorted(va.keys() & vb.keys()) if va[n] != vb[n]],
-        "unchanged": [format_ref(n, va[n]) for n in sorted(va.keys() & vb.keys())
-                      if va[n] == vb[n]],
+        "unchanged": [f"{n}@{va[n]}" for n in sorted(va.keys() & vb.keys()) if va[n] == vb[n]],
     }
 
 

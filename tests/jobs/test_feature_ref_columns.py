@@ -29,19 +29,7 @@ def world(tmp_path_factory):
     return home, labels
 
 
-# Strict: each turns into a failure (XPASS) once its pending change lands; then drop
-# the mark. See FIX-CORE's requests in /tmp/agents/requests.md.
-PENDING_REPO = pytest.mark.xfail(strict=True, reason="features/repo.py: materialize names "
-                                 "the column of name:N by frames.result_column (requested)")
-PENDING_SCORING = pytest.mark.xfail(strict=True, reason="jobs/scoring_chunk.py: fetch into a "
-                                    "model's name@N columns as well (requested)")
-
-
-@pytest.mark.parametrize("form,column", [
-    ("{}", "{}"),
-    pytest.param("{}:1", "{}", marks=PENDING_REPO),
-    pytest.param("{}@1", "{}@1", marks=PENDING_SCORING),
-])
+@pytest.mark.parametrize("form,column", [("{}", "{}"), ("{}:1", "{}"), ("{}@1", "{}@1")])
 def test_scoring_fetches_features_into_the_columns_the_model_was_trained_on(
         world, tmp_path, monkeypatch, form, column):
     import lightgbm as lgb

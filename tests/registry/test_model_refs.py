@@ -71,12 +71,15 @@ def test_name_only_methods_say_a_reference_is_not_a_name(two_versions):
         reg.model("../x")
 
 
-def test_compare_shows_feature_references_in_the_documented_form(tmp_path, classifier):
+def test_compare_shows_feature_references_in_the_stored_form_like_the_record(tmp_path,
+                                                                            classifier):
+    # Views keep the stored name@N, as the version's record (REST "features") does; the
+    # RegistryStoreContract pins the same.
     reg = Registry(tmp_path / "reg")
     reg.register("churn", classifier, features=["b_cnt:1", "v_sum:2", "old:1"])
     reg.register("churn", classifier, features=["b_cnt:1", "v_sum:3", "new:4"])
-    assert reg.get("churn:1").features == ("b_cnt@1", "v_sum@2", "old@1")  # stored form
+    assert reg.get("churn:1").features == ("b_cnt@1", "v_sum@2", "old@1")
     diff = reg.compare("churn", 1, 2)["features"]
-    assert diff == {"added": ["new:4"], "removed": ["old:1"], "unchanged": ["b_cnt:1"],
+    assert diff == {"added": ["new@4"], "removed": ["old@1"], "unchanged": ["b_cnt@1"],
                     "changed": [{"feature": "v_sum", "a": "2", "b": "3"}]}
     reg.close()
