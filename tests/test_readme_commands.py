@@ -147,7 +147,15 @@ def check_productionize(cwd: Path, out: str, err: str) -> None:
 
 def check_score(cwd: Path, out: str, err: str) -> None:
     result = _json(out)
-    assert result["rows"] == 10_000 and (cwd / result["output"]).is_file()
+    output = cwd / result["output"]
+    assert result["rows"] == 10_000
+    if output.is_dir():  # --cluster: a folder of parts with all the rows
+        import pyarrow.parquet as pq
+
+        parts = sorted(output.glob("part-*.parquet"))
+        assert parts and sum(pq.read_metadata(p).num_rows for p in parts) == 10_000
+    else:
+        assert output.is_file()
 
 
 def check_predict(cwd: Path, out: str, err: str) -> None:
