@@ -22,9 +22,15 @@ block                     :class:`BlockContract`               ``block``
 feature_source            :class:`FeatureSourceContract`       ``write_source``
 ========================  ===================================  ====================
 
-Each contract also checks that the plugin declares only known ``capabilities`` and,
-where the family selects by name, that :mod:`jupyter_bighead.plugins` finds it. These
-modules import pytest: import them from tests only.
+Each contract also checks that the plugin declares only known ``capabilities`` and
+that :mod:`jupyter_bighead.plugins` lists and loads it under its registered name, the
+``plugin_name`` fixture: by default an executor's or deploy target's ``name``, a
+registry store's URI scheme, the entry point that installs a flavor or a block (``None``
+for the built-in ones, which their own catalogs keep: nothing to check), and for a
+feature source the kind its ``write_source`` gives. The executor contract builds a
+second executor (as after a restart) with the ``executor_factory`` fixture: override it
+when yours needs options beyond ``home`` and ``profiles``. These modules import pytest:
+import them from tests only.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import pytest
 from ..pipeline import Block
 from ..pipeline.catalog import describe, get_block, origin
 from ..pipeline.persist import dump_block, load_block
-from ._common import check_capabilities
+from ._common import check_capabilities, check_registered, entry_point_name
 
 
 def _same(a: Any, b: Any) -> None:
@@ -55,9 +55,17 @@ class BlockContract:
     def block_target(self, block_frame: pd.DataFrame) -> Any:
         return (np.arange(len(block_frame)) % 2).astype(np.int64)
 
+    @pytest.fixture
+    def plugin_name(self, block: Block) -> str | None:
+        """The entry-point name that installs the block (``jupyter_bighead.blocks``);
+        ``None`` for a built-in block (the catalog keeps those). Default: the entry
+        point whose object is the block's class, if one is."""
+        return entry_point_name("block", type(block))
+
     # -- the contract ----------------------------------------------------------------
-    def test_the_catalog_finds_and_describes_it(self, block):
+    def test_the_catalog_finds_and_describes_it(self, block, plugin_name):
         assert isinstance(block, Block)
+        check_registered("block", plugin_name, type(block))
         entry = origin(type(block))
         assert entry.error is None and get_block(entry.name) is type(block)
         described = describe(entry)

@@ -22,7 +22,7 @@ from ..config import BigheadHome
 from ..errors import NotFound
 from ..registry import Registry
 from ..serving.deploy import STATUSES, Deployment, DeploymentService, DeployTarget
-from ._common import check_capabilities
+from ._common import check_capabilities, check_registered
 
 
 @functools.cache
@@ -54,6 +54,12 @@ class DeployTargetContract:
         """The target under test, built on ``bighead_home``: override in the subclass."""
         raise NotImplementedError("override the `deploy_target` fixture in your "
                                   "DeployTargetContract")
+
+    @pytest.fixture
+    def plugin_name(self, deploy_target: DeployTarget) -> str:
+        """The name the target is registered under (built-in or entry point).
+        Default: its ``name``."""
+        return deploy_target.name
 
     def fresh_target(self, target: DeployTarget) -> DeployTarget:
         """A new object for the same target, as after a server restart (override if the
@@ -97,11 +103,11 @@ class DeployTargetContract:
         assert np.allclose(np.asarray(got, dtype=float), model.predict(X)), got
 
     # -- the contract ----------------------------------------------------------------
-    def test_it_is_found_by_its_name_and_declares_known_capabilities(self, deploy_target):
+    def test_it_is_found_by_its_name_and_declares_known_capabilities(self, deploy_target,
+                                                                     plugin_name):
         assert isinstance(deploy_target, DeployTarget)
         assert deploy_target.name != "abstract"
-        assert plugins.load("deploy_target", deploy_target.name) is type(deploy_target)
-        assert deploy_target.name in plugins.names("deploy_target")
+        check_registered("deploy_target", plugin_name, type(deploy_target))
         check_capabilities("deploy_target", deploy_target)
 
     def test_a_deployment_starts_serves_and_stops_for_good(self, service, deploy_target):

@@ -2,14 +2,17 @@
 
 Subclass :class:`ExecutorContract` and override the ``executor`` fixture; build the
 executor with the ``bighead_home`` and ``profiles`` fixtures (the tests rely on those
-profiles' limits). The suite runs real notebooks through the executor, so the machine
+profiles' limits). An executor that needs more than ``home`` and ``profiles`` to be
+built also overrides ``executor_factory`` (how a second one is made, as after a server
+restart); one registered under a name other than its ``name`` overrides
+``plugin_name``. The suite runs real notebooks through the executor, so the machine
 needs a ``python3`` Jupyter kernel.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from ..jobs import JobSpec
 from ..jobs.executor import Executor
 from ..jobs.records import JobRecord
 from ..jobs.spec import ComputeProfile
-from ._common import check_capabilities
+from ._common import check_capabilities, check_registered
 
 #: The profiles the suite's jobs use: a default one, and a "gpu" one that allows one
 #: active job per user.
@@ -90,6 +93,22 @@ class ExecutorContract:
         """The executor under test: override in the subclass."""
         raise NotImplementedError("override the `executor` fixture in your ExecutorContract")
 
+    @pytest.fixture
+    def executor_factory(self, executor: Executor) -> Callable[[BigheadHome], Executor]:
+        """Builds another executor like the one under test on a home, as after a server
+        restart. Default: ``type(executor)(home=home, profiles=executor.profiles)``;
+        override when the executor needs other options to be built."""
+        def build(home: BigheadHome) -> Executor:
+            return type(executor)(home=home, profiles=executor.profiles)
+
+        return build
+
+    @pytest.fixture
+    def plugin_name(self, executor: Executor) -> str:
+        """The name the executor is registered under (built-in or entry point).
+        Default: its ``name``."""
+        return executor.name
+
     def leftovers(self, executor: Executor, record: JobRecord) -> list[Any]:
         """What of a run is left outside this machine's processes (override for a
         remote backend: its cluster objects)."""
@@ -129,9 +148,11 @@ class ExecutorContract:
         assert_nothing_left(executor, record, lambda r: self.leftovers(executor, r))
 
     # -- the contract ----------------------------------------------------------------
-    def test_it_declares_known_capabilities_and_is_an_executor(self, executor):
+    def test_it_is_found_by_its_name_and_declares_known_capabilities(self, executor,
+                                                                     plugin_name):
         assert isinstance(executor, Executor)
         assert isinstance(executor.name, str) and executor.name != "abstract"
+        check_registered("executor", plugin_name, type(executor))
         check_capabilities("executor", executor)
 
     def test_submit_runs_a_real_notebook_to_completion_with_parameters(self, executor,
@@ -179,9 +200,9 @@ class ExecutorContract:
         with pytest.raises(NotFound):
             executor.status("no-such-job-123")
 
-    def test_state_survives_an_executor_restart(self, executor, notebooks):
+    def test_state_survives_an_executor_restart(self, executor, notebooks, executor_factory):
         record = executor.submit(JobSpec(notebook=str(notebooks / "train.ipynb")))
-        fresh = type(executor)(home=executor.home, profiles=executor.profiles)
+        fresh = executor_factory(executor.home)
         try:
             assert fresh.status(record.id).id == record.id
             assert fresh.wait(record.id, self.job_timeout).state == "succeeded"

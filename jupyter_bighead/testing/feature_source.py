@@ -48,14 +48,21 @@ class FeatureSourceContract:
         raise NotImplementedError("override the `write_source` fixture in your "
                                   "FeatureSourceContract")
 
+    @pytest.fixture
+    def plugin_name(self, write_source: WriteSource) -> str:
+        """The name the source is registered under: the kind (format) of the sources
+        ``write_source`` writes."""
+        kind = write_source(EVENTS, "events").kind
+        return "parquet" if kind == "parquet_dir" else kind
+
     # -- the contract ----------------------------------------------------------------
-    def test_its_kind_selects_it_and_it_declares_known_capabilities(self, write_source):
+    def test_its_kind_selects_it_and_it_declares_known_capabilities(self, write_source,
+                                                                    plugin_name):
         source = write_source(EVENTS, "events")
         reader = source_reader(source)
         assert isinstance(reader, FeatureSource)
-        kind = "parquet" if source.kind == "parquet_dir" else source.kind
-        assert isinstance(reader, plugins.load("feature_source", kind))
-        assert kind in plugins.names("feature_source")
+        assert isinstance(reader, plugins.load("feature_source", plugin_name))
+        assert plugin_name in plugins.names("feature_source")
         check_capabilities("feature_source", reader)
 
     def test_columns_come_back_as_written_in_row_order(self, write_source):

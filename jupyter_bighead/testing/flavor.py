@@ -26,7 +26,7 @@ from ..models import (
     load_model,
 )
 from ..registry import Registry
-from ._common import check_capabilities
+from ._common import check_capabilities, check_registered, entry_point_name
 
 TASKS = ("binary", "multiclass", "regression", "ranking", "unknown")
 
@@ -59,10 +59,18 @@ class FlavorContract:
     def flavor(self, flavor_model: Any) -> Flavor:
         return flavor_for(flavor_model)
 
+    @pytest.fixture
+    def plugin_name(self, flavor: Flavor) -> str | None:
+        """The entry-point name that installs the flavor (``jupyter_bighead.flavors``);
+        ``None`` for a built-in flavor or one added with ``register_flavor``. Default:
+        the entry point whose object is the flavor's class, if one is."""
+        return entry_point_name("flavor", type(flavor))
+
     # -- the contract ----------------------------------------------------------------
     def test_it_is_installed_handles_the_model_and_declares_known_capabilities(
-            self, flavor, flavor_model):
+            self, flavor, flavor_model, plugin_name):
         assert isinstance(flavor, Flavor)
+        check_registered("flavor", plugin_name, type(flavor))
         assert isinstance(flavor.name, str) and flavor.name
         assert flavor.name in [f.name for f in available_flavors()]
         assert flavor.handles(flavor_model)

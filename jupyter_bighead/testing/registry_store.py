@@ -4,7 +4,9 @@ store behaves the same whatever the store.
 Subclass :class:`RegistryStoreContract` and override ``store_uri`` (a fresh, empty
 store's URI; its scheme selects the store class through :mod:`jupyter_bighead.plugins`)
 and, if the store takes any, ``store_options``. The suite registers small LightGBM
-models, so it needs lightgbm and scikit-learn (dependencies of jupyter-bighead).
+models, so it needs lightgbm and scikit-learn (dependencies of jupyter-bighead). Writers
+race from threads, from other processes when the store declares ``shared``, and alias
+moves must form one audited chain when it declares ``transactions``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from .. import plugins
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..registry import Registry
 from ..registry.store import Store, open_store, store_scheme
-from ._common import check_capabilities
+from ._common import check_capabilities, check_registered
+from ._concurrency import ConcurrencyChecks
 
 
 def open_registry(uri: str, artifacts: Path, options: Mapping[str, Any]) -> Registry:
@@ -49,7 +51,7 @@ def _models() -> dict[str, Any]:
     }
 
 
-class RegistryStoreContract:
+class RegistryStoreContract(ConcurrencyChecks):
     """Versions, aliases, audit, paging, integrity and garbage collection, as every
     registry store must keep them."""
 
@@ -92,9 +94,14 @@ class RegistryStoreContract:
         return _models()["booster"]
 
     # -- the store as a plugin ---------------------------------------------------------
-    def test_its_scheme_selects_it_and_it_declares_known_capabilities(self, reg, store_uri):
+    @pytest.fixture
+    def plugin_name(self, store_uri: str) -> str:
+        """The name the store is registered under: the scheme of ``store_uri``."""
+        return store_scheme(store_uri)
+
+    def test_its_scheme_selects_it_and_it_declares_known_capabilities(self, reg, plugin_name):
         assert isinstance(reg.store, Store)
-        assert isinstance(reg.store, plugins.load("registry_store", store_scheme(store_uri)))
+        check_registered("registry_store", plugin_name, type(reg.store))
         check_capabilities("registry_store", reg.store)
 
     def test_options_it_does_not_take_are_refused_by_name(self, store_uri, store_options):
