@@ -62,7 +62,7 @@ def race(work: Callable[[int], Any], n: int = WRITERS) -> tuple[list[Any], list[
 def _register_in_process(uri: str, artifacts: str, options: Mapping[str, Any], count: int,
                          out: Any) -> None:
     """A child process: register ``count`` versions of ``m``, put the numbers on ``out``."""
-    from .registry_store import _models, open_registry
+    from ._registry import _models, open_registry
 
     reg = open_registry(uri, Path(artifacts), options)
     try:
@@ -81,7 +81,7 @@ class ConcurrencyChecks:
 
     def test_registrations_from_many_threads_get_distinct_versions(
             self, reg, booster, store_uri, store_options, artifacts_dir):
-        from .registry_store import open_registry
+        from ._registry import open_registry
 
         reg.register("m", booster)  # the store exists before the race
         # One registry each (as servers have), opened before the race starts.
@@ -97,7 +97,7 @@ class ConcurrencyChecks:
 
     def test_alias_moves_from_many_threads_form_one_audited_chain(
             self, reg, booster, store_uri, store_options, artifacts_dir):
-        from .registry_store import open_registry
+        from ._registry import open_registry
 
         if not plugins.has_capability(reg.store, "transactions"):
             pytest.skip("the store declares no transactions")
