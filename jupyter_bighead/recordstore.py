@@ -1,4 +1,4 @@
-"""One way to keep JSON records in a folder: jobs, schedules and sweeps use it.
+"""One way to keep JSON records in a folder: jobs, schedules, sweeps and deployments use it.
 
 A :class:`RecordStore` holds one record per id, either as ``<root>/<id>/record.json``
 (``layout="folder"``: the folder also holds the run's other files) or as
