@@ -26,7 +26,7 @@ function SidebarContent(props: {
         <bigheadIcon.react tag="span" className="jp-bighead-title-icon" />
         <h2>Bighead</h2>
       </header>
-      <StatusSection model={props.models.status} />
+      <StatusSection model={props.models.status} cluster={props.models.cluster} />
       <ModelsSection model={props.models.models} onOpen={props.openModel} />
       <FeaturesSection model={props.models.features} />
       <JobsSection model={props.models.jobs} poller={props.models.poller} openPath={props.openPath} />

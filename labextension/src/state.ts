@@ -8,11 +8,13 @@ import { DeploymentsModel } from './deployments/model';
 import { FeaturesModel } from './features/model';
 import { JobsModel } from './jobs/model';
 import { ModelsModel } from './models/model';
+import { ClusterModel } from './status/cluster';
 import { StatusModel } from './status/model';
 import { IBigheadModels } from './tokens';
 
 export class BigheadModels implements IBigheadModels {
   readonly status: StatusModel;
+  readonly cluster: ClusterModel;
   readonly models: ModelsModel;
   readonly features: FeaturesModel;
   readonly jobs: JobsModel;
@@ -25,12 +27,13 @@ export class BigheadModels implements IBigheadModels {
     readonly poller: Poller = new Poller()
   ) {
     this.status = new StatusModel(client);
+    this.cluster = new ClusterModel(client);
     this.models = new ModelsModel(client);
     this.features = new FeaturesModel(client);
     this.jobs = new JobsModel(client);
     this.deployments = new DeploymentsModel(client);
     this.blocks = new BlocksModel(client);
-    for (const area of [this.status, this.models, this.features, this.jobs, this.deployments, this.blocks]) {
+    for (const area of [this.status, this.cluster, this.models, this.features, this.jobs, this.deployments, this.blocks]) {
       poller.add(area);
     }
   }

@@ -11,6 +11,7 @@ import type { DeploymentsModel } from './deployments/model';
 import type { FeaturesModel } from './features/model';
 import type { JobsModel } from './jobs/model';
 import type { ModelsModel } from './models/model';
+import type { ClusterModel } from './status/cluster';
 import type { StatusModel } from './status/model';
 
 /** The plugin id; also the key of its settings in the lab settings registry. */
@@ -49,6 +50,8 @@ export interface IBigheadModels {
   readonly client: BigheadClient;
   readonly poller: Poller;
   readonly status: StatusModel;
+  /** The Dask cluster the server is set up for (shown in the Status section). */
+  readonly cluster: ClusterModel;
   readonly models: ModelsModel;
   readonly features: FeaturesModel;
   readonly jobs: JobsModel;

@@ -107,6 +107,7 @@ describe('the area clients', () => {
     await Promise.all([
       client.status.get(),
       client.status.openapi(),
+      client.status.cluster(),
       client.notebooks.productionize('a.ipynb', false),
       client.notebooks.plan('a.ipynb'),
       client.notebooks.report('a.ipynb'),

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BigheadClient,
   IBlockCatalog,
+  ICluster,
   IDeployment,
   IFeaturePage,
   IProductionResult,
@@ -49,6 +50,18 @@ const SHAPES: { [schema: string]: { [key: string]: 'required' | 'optional' } } =
     executor: 'required',
     python: 'optional'
   } satisfies Shape<IStatus>,
+  Cluster: {
+    setting: 'required',
+    kind: 'required',
+    address: 'required',
+    source: 'required',
+    state: 'required',
+    message: 'required',
+    workers: 'required',
+    threads: 'required',
+    memory: 'required',
+    dashboard: 'required'
+  } satisfies Shape<ICluster>,
   ProductionResult: {
     source: 'required',
     notebook: 'required',

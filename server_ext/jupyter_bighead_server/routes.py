@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tornado.web import RequestHandler
 
 from .handlers.blocks import BlocksHandler
+from .handlers.cluster import ClusterHandler
 from .handlers.deployments import (
     DeploymentHandler,
     DeploymentLogsHandler,
@@ -65,6 +66,7 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/status", StatusHandler),
     Route(f"{API_PREFIX}/openapi.json", OpenAPIHandler),
+    Route(f"{API_PREFIX}/cluster", ClusterHandler),
     Route(f"{API_PREFIX}/notebooks/productionize", ProductionizeHandler),
     Route(f"{API_PREFIX}/notebooks/productionize/plan", ProductionizePlanHandler),
     Route(f"{API_PREFIX}/notebooks/report", ReportHandler),

@@ -21,6 +21,7 @@ from jupyter_bighead.errors import Forbidden, InvalidSpec
 from jupyter_bighead.status import status_payload
 
 from .background import Periodic
+from .cluster_info import ClusterProbe
 from .paths import ContentsPaths
 from .threads import CoreImports
 from .views import job_view, production_view
@@ -58,6 +59,8 @@ class BigheadConfig:
     max_body_bytes: int = 10 * 1024 * 1024
     deploy_supervise_seconds: float = 10.0  # 0: never
     schedule_seconds: float = SCHEDULE_SECONDS
+    #: c.BigheadApp.dask, normalised; empty: the $BIGHEAD_DASK the server inherited.
+    dask: str = ""
     #: Problems with the admin's settings (see .checks): when any, every Bighead request
     #: answers 500 naming them and no background task starts.
     misconfigured: tuple[str, ...] = ()
@@ -81,6 +84,8 @@ class BigheadService:
         self._built: dict[str, Any] = {}
         self._tasks: list[Periodic] = []
         self._stopped = False
+        #: The Dask cluster as the lab's panel shows it (probed off the event loop).
+        self.cluster = ClusterProbe(config.dask)
 
     # -- settings handlers read ---------------------------------------------------------
     @property

@@ -17,6 +17,7 @@ export interface IRoute {
 export const ROUTES = {
   status: { method: 'GET', path: 'status' },
   openapi: { method: 'GET', path: 'openapi.json' },
+  cluster: { method: 'GET', path: 'cluster' },
 
   productionize: { method: 'POST', path: 'notebooks/productionize' },
   productionizePlan: { method: 'POST', path: 'notebooks/productionize/plan' },

@@ -12,10 +12,36 @@ export interface IStatus {
   python?: string;
 }
 
+/** What `GET /bighead/api/cluster` says of the cluster (`state`). */
+export type ClusterState = 'none' | 'per_call' | 'up' | 'unreachable' | 'not_implemented' | 'invalid';
+
+/** `GET /bighead/api/cluster`: the Dask cluster setting (`c.BigheadApp.dask`). */
+export interface ICluster {
+  /** none, local, kubernetes or the scheduler address. */
+  setting: string;
+  kind: 'none' | 'local' | 'address' | 'kubernetes';
+  address: string | null;
+  /** `server` (c.BigheadApp.dask), `env` (the server's $BIGHEAD_DASK) or `default`. */
+  source: 'server' | 'env' | 'default';
+  state: ClusterState;
+  message: string | null;
+  /** For a scheduler that answered: its workers, their threads and memory (bytes). */
+  workers: number | null;
+  threads: number | null;
+  memory: number | null;
+  /** The dashboard's status page, when the scheduler runs one. */
+  dashboard: string | null;
+}
+
 export class StatusClient extends AreaClient {
   /** `GET status`: version, home, stores and executor of the server. */
   get(): Promise<IStatus> {
     return this.call('status');
+  }
+
+  /** `GET cluster`: the cluster setting, a scheduler's workers and dashboard link. */
+  cluster(): Promise<ICluster> {
+    return this.call('cluster');
   }
 
   /** `GET openapi.json`: the API's own description. */

@@ -1,13 +1,43 @@
 /**
- * The Status section of the Bighead sidebar: version, home, stores and executor.
+ * The Status section of the Bighead sidebar: version, home, stores, executor and the
+ * Dask cluster.
  */
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { useSignal } from '../core/react';
+import { useArea, useSignal } from '../core/react';
+import { ClusterModel } from './cluster';
 import { StatusModel } from './model';
 
-export function StatusSection(props: { model: StatusModel }): JSX.Element {
+/** The Cluster line: the setting, a scheduler's workers and a link to its dashboard. */
+export function ClusterLine(props: { model: ClusterModel }): JSX.Element {
+  useArea(props.model);
+  const model = props.model;
+  const cluster = model.cluster;
+  const error = model.error;
+  return (
+    <>
+      <dt>Cluster</dt>
+      <dd
+        data-field="cluster"
+        data-state={cluster?.state ?? (error ? 'error' : 'loading')}
+        title={cluster?.message ?? error?.message ?? undefined}
+      >
+        {cluster !== null ? model.summary : error !== null ? 'unknown' : '…'}
+        {cluster?.dashboard && (
+          <>
+            {' '}
+            <a href={cluster.dashboard} target="_blank" rel="noopener noreferrer" data-field="cluster-dashboard">
+              Dashboard
+            </a>
+          </>
+        )}
+      </dd>
+    </>
+  );
+}
+
+export function StatusSection(props: { model: StatusModel; cluster?: ClusterModel }): JSX.Element {
   const { model } = props;
   useSignal(model.changed);
   const status = model.status;
@@ -20,7 +50,10 @@ export function StatusSection(props: { model: StatusModel }): JSX.Element {
           className="jp-bighead-icon-button"
           title="Refresh status"
           aria-label="Refresh status"
-          onClick={() => void model.refresh()}
+          onClick={() => {
+            void model.refresh();
+            void props.cluster?.refresh();
+          }}
           disabled={model.loading}
         >
           <refreshIcon.react tag="span" />
@@ -46,6 +79,7 @@ export function StatusSection(props: { model: StatusModel }): JSX.Element {
           </dd>
           <dt>Executor</dt>
           <dd data-field="executor">{status.executor}</dd>
+          {props.cluster && <ClusterLine model={props.cluster} />}
           {Object.entries(status.stores).map(([name, location]) => (
             <React.Fragment key={name}>
               <dt>{name[0].toUpperCase() + name.slice(1)}</dt>
