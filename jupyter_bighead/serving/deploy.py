@@ -34,6 +34,7 @@ from ..config import BigheadHome
 from ..errors import Conflict, ExecutionFailed, InvalidSpec
 from ..identity import current_user
 from ..recordstore import RecordStore
+from ..refs import parse_model_ref
 
 # The environment variable that hands a server its admin token (the runtime reads it).
 from .runtime.holder import ADMIN_TOKEN_ENV as ADMIN_TOKEN_ENV
@@ -292,6 +293,14 @@ class DeploymentService:
             The user already has ``max_per_user`` deployments, or there are
             ``max_total`` of them.
         """
+        if isinstance(model, str) and (":" in model or "@" in model):
+            # A model reference (m:3, m@prod): the registry refuses one that disagrees
+            # with version=/alias=; the record keeps the name and follows the alias.
+            self.registry().get(model, version, alias=alias)
+            ref = parse_model_ref(model)
+            model = ref.name
+            version = version if version is not None else ref.version
+            alias = alias or ref.alias
         target_name = target or self.default_target
         backend = self.target(target_name)
         mv = self.registry().get(model, version, alias=alias)
@@ -379,6 +388,7 @@ class DeploymentService:
 
     def delete(self, dep_id: str) -> Deployment:
         """Stop the deployment and forget it; returns its last record."""
+        self.store.load(dep_id)  # NotFound before any lock: a refused call changes nothing
         with self._holding(dep_id):
             record = self.store.load(dep_id)
             self.target(record.target).stop(record)
@@ -393,6 +403,7 @@ class DeploymentService:
 
     def redeploy(self, dep_id: str, force: bool = False) -> Deployment:
         """Follow the alias: if it moved (or ``force``), serve the version it points at now."""
+        self.store.load(dep_id)  # NotFound before any lock: a refused call changes nothing
         with self._holding(dep_id):
             record = self.store.load(dep_id)
             version = self.registry().get(record.model, None if record.alias else

@@ -141,3 +141,16 @@ def test_a_server_that_cannot_start_is_restarted_with_backoff_and_says_why(servi
     for _ in range(5):
         service.supervise()
     assert service.get(record.id).restarts == now.restarts  # no restart inside the wait
+
+
+def test_a_model_reference_deploys_like_its_name_plus_version_or_alias(service):
+    followed = service.create("clf@production")
+    assert (followed.model, followed.alias, followed.ref) == ("clf", "production",
+                                                              "clf@production")
+    assert followed.id.startswith("clf")
+    pinned = service.create("clf:2")
+    assert (pinned.model, pinned.version, pinned.alias) == ("clf", 2, None)
+    with pytest.raises(InvalidSpec):  # the reference and the fields disagree
+        service.create("clf:2", version=1)
+    for record in (followed, pinned):
+        service.delete(record.id)
