@@ -13,13 +13,9 @@ every machine, unlike Python's salted ``hash``):
 3. the client puts each partition's values back in spine order.
 
 All events of an entity land in one partition and the engine treats entities
-independently, so the values are those of one process: same dtypes, same order, bit
-for bit, with one caveat: the engine's window sums (``sum``, ``mean``) carry a
-compensated running sum across the entities of one sorted span, so a float sum can
-differ in its last bits when other entities' values precede it differently (the
-single-process result already varies that way with the machine's core count for
-sources of a million events or more). Counts, min/max, first/last, distinct counts,
-and sums of integers or other exactly representable values are identical.
+independently (window sums restart at each entity's first event, so a float sum does
+not depend on the other entities a partition holds), so the values are those of one
+process: same dtypes, same order, bit for bit.
 
 No step collects the events on the client: it reads only parquet footers. A partition
 must fit in a worker's memory (pick more ``partitions``); Dask spills finished pieces

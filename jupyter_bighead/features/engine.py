@@ -10,10 +10,12 @@ vis >= t`` inside the entity's segment; both are one ``np.searchsorted`` over th
 Every aggregation is then a function of ``(lo, hi)``:
 
 - ``count``: a prefix count of non-null values;
-- ``sum``/``mean``: a prefix sum, compensated by the exact rounding error of each
-  step (TwoSum), so a window sum is accurate to a few ulps of the window's own
+- ``sum``/``mean``: a prefix sum per entity (restarted at its first event, so a sum
+  depends on that entity's values only), compensated by the exact rounding error of
+  each step (TwoSum), so a window sum is accurate to a few ulps of the window's own
   magnitude even after ten million events. The prefix arrays are never stored: one
-  blockwise pass per column keeps their values at the query bounds of every window;
+  pass per column keeps their values at the query bounds of every window
+  (:mod:`.sums`);
 - ``min``/``max``: a sparse table built one level at a time (O(n) memory);
 - ``last``/``first``: prefix "last valid index" / suffix "first valid index";
 - ``count_distinct``: the number of ``i`` in ``[lo, hi)`` whose previous equal value
@@ -412,7 +414,7 @@ def aggregate_many(
                     windows.append(window_ns)
         for key, (sum_col, windows) in wanted.items():
             los = [q.lo(prep, w) for w in windows]
-            found = window_sums(sum_col, q.hi, los, q.tasks(prep))
+            found = window_sums(sum_col, q.hi, los, q.tasks(prep), prep.starts, q.code)
             for w, pair in zip(windows, found, strict=True):
                 totals[key, w] = pair
             del found
