@@ -148,20 +148,16 @@ def _segments(
         j = int(ends[np.argmin((cells + CHUNK_COST) / (total[ends] - total[i]))])
         chunks.append(by_length[i:j])
         i = j
-    # the queries of each chunk, grouped by one stable (radix) sort of chunk numbers
-    chunk_of = np.full(len(ents), len(chunks), dtype=np.int16 if len(chunks) < 2**15 else np.int64)
-    row_of = np.zeros(len(ents), dtype=np.int64)
-    for k, members in enumerate(chunks):
-        chunk_of[members] = k
-        row_of[members] = np.arange(len(members))
-    sizes = np.diff(q_edges)
-    per_query = np.repeat(chunk_of, sizes)
-    order = np.argsort(per_query, kind="stable")
-    q_cuts = np.searchsorted(per_query[order], np.arange(len(chunks) + 1), side="left")
-    order = order[: q_cuts[-1]]  # the queries of long, empty and unknown entities are done
-    row_q = np.repeat(row_of, sizes)[order]
-    start_q = np.repeat(starts[np.minimum(ents, len(starts) - 1)], sizes)[order]
-    order += q0
+    # the queries of each chunk, entity by entity: each entity's queries are one run
+    members_all = np.concatenate(chunks)
+    sizes = (q_edges[1:] - q_edges[:-1])[members_all]
+    per_chunk = np.array([len(c) for c in chunks])
+    ent_cuts = np.concatenate(([0], np.cumsum(per_chunk)))
+    q_cuts = np.concatenate(([0], np.cumsum(sizes)))[ent_cuts]
+    order = _ranges(q_edges[:-1][members_all], sizes, int(q_cuts[-1]))
+    rows_in_chunk = np.arange(len(members_all)) - np.repeat(ent_cuts[:-1], per_chunk)
+    row_q = np.repeat(rows_in_chunk, sizes)
+    start_q = np.repeat(starts[ents[members_all]], sizes)
     at_q = [p[order] - start_q for p in points]  # column of each bound in its entity's row
     found = [[np.empty(len(order)) for _ in points] for _ in range(2)]
     if len(out) > 2:
@@ -175,6 +171,15 @@ def _segments(
     for src, dst in zip(found, out, strict=False):
         for j in range(len(points)):
             dst[j][order] = src[j]
+
+
+def _ranges(heads: np.ndarray, sizes: np.ndarray, total: int) -> np.ndarray:
+    """The concatenation of ``arange(heads[i], heads[i] + sizes[i])`` (``sizes > 0``)."""
+    step = np.ones(total, dtype=np.int64)
+    step[0] = heads[0]
+    ends = np.cumsum(sizes)[:-1]
+    step[ends] = heads[1:] - (heads[:-1] + sizes[:-1] - 1)
+    return np.cumsum(step)
 
 
 def _chunk(
