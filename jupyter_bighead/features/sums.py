@@ -159,18 +159,12 @@ def _segments(
     row_q = np.repeat(rows_in_chunk, sizes)
     start_q = np.repeat(starts[ents[members_all]], sizes)
     at_q = [p[order] - start_q for p in points]  # column of each bound in its entity's row
-    found = [[np.empty(len(order)) for _ in points] for _ in range(2)]
-    if len(out) > 2:
-        found.append([np.empty(len(order), dtype=np.int64) for _ in points])
     for k, members in enumerate(chunks):
         sl = slice(int(q_cuts[k]), int(q_cuts[k + 1]))
         jobs.append(functools.partial(
             _chunk, col, starts[ents[members]], int(lens[members].max()) + 1,
-            row_q[sl], [a[sl] for a in at_q], [[f[sl] for f in g] for g in found]))
+            row_q[sl], [a[sl] for a in at_q], order[sl], out))
     _run_all(jobs, len(col.values))
-    for src, dst in zip(found, out, strict=False):
-        for j in range(len(points)):
-            dst[j][order] = src[j]
 
 
 def _ranges(heads: np.ndarray, sizes: np.ndarray, total: int) -> np.ndarray:
@@ -188,7 +182,8 @@ def _chunk(
     width: int,
     rows: np.ndarray,
     cols: list[np.ndarray],
-    found: list[list[np.ndarray]],
+    queries: np.ndarray,
+    out: list[list[np.ndarray]],
 ) -> None:
     """Sum the entities starting at ``first``, one per column (or row) of a matrix.
 
@@ -197,14 +192,15 @@ def _chunk(
     sequential sum from zero.
     Many short entities are summed one matrix row at a time, all entities at once; few
     long ones (fewer than :data:`WIDE` entities) one ``cumsum`` per entity instead.
-    For each query bound ``j``, ``found[.][j]`` gets the running sums (and the counts
-    when the column has nulls) at row ``cols[j]`` of column ``rows``.
+    For each query bound ``j``, ``out[.][j][queries]`` gets the running sums (and the
+    counts when the column has nulls) at row ``cols[j]`` of column ``rows``.
     """
     m = len(first)
     cells = m * width
     bufs: list[Any] = getattr(_BUFFERS, "bufs", [])  # reused by the thread's chunks
     if not bufs or len(bufs[0]) < cells:
-        bufs = [np.empty(cells) for _ in range(3)] + [np.empty(cells, dtype=np.int64)]
+        size = max(cells, 4 * BLOCK + 1)  # once per thread, whatever the chunks' order
+        bufs = [np.empty(size) for _ in range(3)] + [np.empty(size, dtype=np.int64)]
         _BUFFERS.bufs = bufs
     down = m >= WIDE  # (width, m): one add per row; else (m, width): one cumsum per entity
     shape = (width, m) if down else (m, width)
@@ -254,10 +250,10 @@ def _chunk(
         return
     for j, col_j in enumerate(cols):
         at = col_j * m + rows if down else rows * width + col_j
-        np.take(flat_s, at, out=found[0][j])
-        np.take(flat_x, at, out=found[1][j])
+        out[0][j][queries] = flat_s[at]
+        out[1][j][queries] = flat_x[at]
         if c is not None:
-            np.take(c, at, out=found[2][j])
+            out[2][j][queries] = c[at]
 
 
 def _run_all(jobs: list[Callable[[], None]], size: int) -> None:
