@@ -87,9 +87,10 @@ def cluster_report(setting: str, *, timeout: float = PROBE_TIMEOUT,
             info = client.scheduler_info(n_workers=-1)
     except BigheadError as exc:
         return {**report, "state": "unreachable", "message": exc.message}
-    except (OSError, TimeoutError) as exc:
+    except Exception as exc:  # a report, not a request that failed: say what went wrong
         return {**report, "state": "unreachable",
-                "message": f"the scheduler at {report['address']} did not answer: {exc}"}
+                "message": f"the scheduler at {report['address']} did not answer: "
+                           f"{type(exc).__name__}: {exc}"}
     workers = list((info.get("workers") or {}).values())
     return {**report, "state": "up", "message": None, "workers": len(workers),
             "threads": sum(int(w.get("nthreads") or 0) for w in workers),
