@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.k8s.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _bighead_environment_is_restored():
+    """Put every ``BIGHEAD_*`` variable back after each test.
+
+    A server extension started in this process (pytest_jupyter) exports its settings
+    to ``os.environ`` for the kernels it starts (``BIGHEAD_HOME``, ``BIGHEAD_DASK``, ...),
+    as a real server does; without this, one test's scheduler address or home would be
+    inherited by every later test.
+    """
+    before = {k: v for k, v in os.environ.items() if k.startswith("BIGHEAD_")}
+    yield
+    for key in [k for k in os.environ if k.startswith("BIGHEAD_")]:
+        if key not in before:
+            del os.environ[key]
+    os.environ.update(before)
 
 
 @pytest.fixture
