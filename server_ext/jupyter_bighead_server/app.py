@@ -158,6 +158,19 @@ class BigheadApp(ExtensionApp):
         ),
     )
 
+    dask = Unicode(
+        "",
+        config=True,
+        help=(
+            "Where heavy work (feature materialization, batch scoring, training) runs: "
+            "'none' (one process), 'local' (a LocalCluster sized to the machine, started "
+            "per call), or a Dask scheduler address such as 'tcp://host:8786' "
+            "('kubernetes' is not implemented yet). Kernels and local jobs the server "
+            "starts see it as $BIGHEAD_DASK, and the Bighead panel shows it. Empty (the "
+            "default): the $BIGHEAD_DASK the server inherited, else none."
+        ),
+    )
+
     block_paths = List(
         Unicode(),
         config=True,
@@ -264,6 +277,21 @@ class BigheadApp(ExtensionApp):
                 ComputeProfile.from_dict(name, spec)  # raises InvalidSpec naming the problem
         return dict(proposal["value"])
 
+    @validate("dask")
+    def _validate_dask(self, proposal: dict[str, Any]) -> str:
+        from jupyter_bighead import cluster
+
+        if not proposal["value"].strip():
+            return ""
+        with _refused("dask"):
+            setting = cluster.parse_setting(proposal["value"])  # InvalidSpec if bad
+        if setting.kind == cluster.KUBERNETES:
+            raise SettingError("c.BigheadApp.dask: the 'kubernetes' setting is not "
+                               "implemented yet; start a cluster yourself and give its "
+                               "scheduler address ('tcp://host:8786'), or use 'local' or "
+                               "'none'")
+        return str(setting)
+
     @validate("local_gpus")
     def _validate_local_gpus(self, proposal: dict[str, Any]) -> list[str] | None:
         from jupyter_bighead.jobs.gpus import configured_gpus
@@ -344,6 +372,10 @@ class BigheadApp(ExtensionApp):
             from jupyter_bighead.jobs.gpus import LOCAL_GPUS_ENV
 
             os.environ[LOCAL_GPUS_ENV] = ",".join(self.local_gpus) or "none"
+        if self.dask:  # and the Dask cluster their heavy work runs on
+            from jupyter_bighead.cluster import ENV as DASK_ENV
+
+            os.environ[DASK_ENV] = self.dask
         if self.block_paths:
             folders = [str(Path(p).expanduser().resolve()) for p in self.block_paths]
             known = [p for p in os.environ.get(BLOCK_PATHS_ENV, "").split(os.pathsep) if p]
@@ -363,12 +395,13 @@ class BigheadApp(ExtensionApp):
             job_functions=tuple(self.job_functions), max_body_bytes=self.max_body_bytes,
             max_deployments_per_user=self.max_deployments_per_user,
             max_deployments=self.max_deployments,
-            deploy_supervise_seconds=self.deploy_supervise_seconds,
+            deploy_supervise_seconds=self.deploy_supervise_seconds, dask=self.dask,
         )
         # Built here, started once the server's loop runs, stopped with the server. Nothing
         # heavy is imported until the first Bighead request (see .threads).
         self.settings["bighead"] = BigheadService(config)
-        self.log.info("jupyter-bighead: home=%s executor=%s", home.root, self.executor)
+        self.log.info("jupyter-bighead: home=%s executor=%s dask=%s", home.root, self.executor,
+                      self.dask or "(inherited)")
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Start the background tasks (deployment supervisor, schedule checks)."""

@@ -23,6 +23,8 @@ CASES = {
                  "c.BigheadApp.executor: 'nope' is not one of kubernetes, local"),
     "deploy_target": ({"deploy_target": "nowhere"},
                       "c.BigheadApp.deploy_target: 'nowhere' is not one of kubernetes, local"),
+    "dask": ({"dask": "tcp://scheduler:99999"}, "c.BigheadApp.dask: cluster address "
+             "'tcp://scheduler:99999' has no valid port"),
     "max_body_bytes": ({"max_body_bytes": 0}, "c.BigheadApp.max_body_bytes: 0 is not >= 1"),
     "executor_options": ({"executor_options": {"bogus": 1}},
                          "c.BigheadApp.executor_options: the executor 'local' does not take "
