@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import jupyter_bighead.evaluation.metrics as M
+
 from ..errors import InvalidSpec
-from . import metrics as M
 
 #: The report's own format version, stored with it.
 REPORT_FORMAT = 1

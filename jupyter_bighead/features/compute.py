@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import engine
+import jupyter_bighead.features.engine as engine
+
 from .frames import check_numeric
 from .sources import to_ticks
 from .spec import EventSource, Feature

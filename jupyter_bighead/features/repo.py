@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import jupyter_bighead.features.engine as engine
+
 from ..errors import InvalidSpec
 from ..identity import current_user
-from . import engine
 from .cache import ResultCache, cache_key, spine_hash
 from .catalog import Catalog
 from .compute import add_columns, base_columns, compute_columns, prepare_events

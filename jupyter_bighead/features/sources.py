@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from ..errors import InvalidSpec, NotFound
 from .spec import EventSource
 

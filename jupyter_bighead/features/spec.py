@@ -132,7 +132,7 @@ class EventSource:
         if self.format is not None and self.format not in _FORMATS:
             # A third-party reader (entry-point group ``jupyter_bighead.feature_sources``),
             # named by the format it reads; looked up only for a format not built in.
-            from .. import plugins
+            import jupyter_bighead.plugins as plugins
 
             others = sorted(set(plugins.names("feature_source")) - {*_FORMATS, "sql",
                                                                      "parquet_dir"})

@@ -16,7 +16,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..identity import current_user

@@ -37,11 +37,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+import jupyter_bighead.jobs.manifests as m
+
 from ..config import BigheadHome
 from ..errors import BigheadError, Conflict, InvalidSpec, NotFound, Unavailable
 from ..kube import DEFAULT_IMAGE, dns_name, kube_errors, make_api_client
 from ..registry.protect import protected_aliases
-from . import manifests as m
 from .executor import Executor, current_user
 from .manifests import JOB_ID, SCHEDULE, SELECTOR
 from .records import JobRecord, now

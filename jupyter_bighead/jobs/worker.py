@@ -30,7 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import _procs
+import jupyter_bighead._procs as _procs
+
 from .._io import atomic_write_text
 from ..registry.protect import JOB_ID_ENV
 from .metrics import METRICS_ENV, read_metrics

@@ -30,7 +30,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from ..errors import IntegrityError, InvalidSpec
 from .base import FORMAT, WRAPPER, Dumped, Flavor, ModelInfo, Reader, wrapper_bytes
 from .lgbm import LightGBMBoosterFlavor, LightGBMSklearnFlavor

@@ -14,7 +14,8 @@ brings it) nor pandas beyond what scikit-learn needs.
 
 from __future__ import annotations
 
-from . import catalog
+import jupyter_bighead.pipeline.catalog as catalog
+
 from .base import Block
 from .blocks import (
     UNSEEN,

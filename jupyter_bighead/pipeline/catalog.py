@@ -32,7 +32,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from .._json import json_safe
 from ..config import BLOCK_PATHS_ENV
 from ..errors import InvalidSpec, UnknownBlock
@@ -87,7 +88,9 @@ def block_folders(block_paths: Sequence[str | os.PathLike[str]] | None = None) -
 
 
 def _builtins() -> list[Found]:
-    from . import blocks, image, lookup
+    import jupyter_bighead.pipeline.blocks as blocks
+    import jupyter_bighead.pipeline.image as image
+    import jupyter_bighead.pipeline.lookup as lookup
 
     found = []
     for module in (blocks, image, lookup):

@@ -31,16 +31,16 @@ class PipelineFlavor(Flavor):
         return core is not None and isinstance(model, core.Pipeline)
 
     def info(self, model: Any) -> ModelInfo:
-        from . import persist
+        import jupyter_bighead.pipeline.persist as persist
 
         return persist.info(model)
 
     def dump(self, model: Any, prefix: str) -> Dumped:
-        from . import persist
+        import jupyter_bighead.pipeline.persist as persist
 
         return persist.dump_pipeline(model, prefix)
 
     def load(self, wrapper: Mapping[str, Any], read: Reader) -> Any:
-        from . import persist
+        import jupyter_bighead.pipeline.persist as persist
 
         return persist.load_pipeline(wrapper, read)

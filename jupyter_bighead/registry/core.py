@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from .._json import json_safe
 from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
 from ..identity import current_user
@@ -186,9 +187,10 @@ class Registry:
             model's features; labels a classifier cannot be evaluated on; or a model
             type that cannot be stored (the message lists the supported ones).
         """
+        import jupyter_bighead.registry.lineage as L
+
         from ..evaluation.report import evaluate
         from ..models import WRAPPER, dump_model, flavor_for, wrapper_bytes
-        from . import lineage as L
 
         check_name(name)
         tag_map = check_tags(tags)

@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from ..errors import InvalidSpec
 from .domain import AliasEvent, ArtifactFile, ModelSummary, ModelVersion
 

@@ -30,7 +30,7 @@ __all__ = ["DeployTarget", "Deployment", "DeploymentService", "supervise"]
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from . import deploy
+        import jupyter_bighead.serving.deploy as deploy
 
         return getattr(deploy, name)
     raise AttributeError(name)

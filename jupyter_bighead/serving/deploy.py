@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from ..config import BigheadHome
 from ..errors import Conflict, ExecutionFailed, InvalidSpec
 from ..identity import current_user

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
 
 
 def check_capabilities(family: str, plugin: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
 
 #: How many writers race (threads, and registrations spread over processes).
 WRITERS = 8

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from ..config import BigheadHome
 from ..errors import NotFound
 from ..registry import Registry

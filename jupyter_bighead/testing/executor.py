@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..jobs import JobSpec

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from .. import plugins
+import jupyter_bighead.plugins as plugins
+
 from ..errors import InvalidSpec
 from ..features import EventSource, Feature, FeatureRepo
 from ..features.sources import FeatureSource, fingerprint, read_columns, source_reader
