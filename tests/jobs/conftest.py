@@ -3,19 +3,9 @@ from __future__ import annotations
 import pytest
 
 from jupyter_bighead.config import BigheadHome
-from jupyter_bighead.jobs.spec import ComputeProfile
+from jupyter_bighead.testing.executor import PROFILES  # the contract suite's profiles
 
 from ..notebooks.helpers import code, write_nb
-
-PROFILES = {
-    "default": ComputeProfile("default", cpu="2", memory="4Gi", gpu=0,
-                              max_concurrent_per_user=3),
-    "gpu": ComputeProfile("gpu", cpu="8", memory="32Gi", gpu=1, image="bighead/gpu:latest",
-                          node_selector={"accelerator": "nvidia"},
-                          tolerations=({"key": "nvidia.com/gpu", "operator": "Exists",
-                                        "effect": "NoSchedule"},),
-                          max_concurrent_per_user=1),
-}
 
 
 def make_local(tmp_path, **kw):
