@@ -46,7 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
     # L0 base: values and helpers everyone uses; imports nothing above.
     ("_version", "_about", "errors", "_io", "_json", "refs", "resources", "identity",
      "config", "_procs", "kube", "plugins", "gitinfo", "templates", "recordstore",
-     "cluster"),
+     "cluster", "predlog"),
     ("features",),      # L1 feature definitions, point-in-time engine, catalog
     ("models",),        # L2 model flavors and the one prediction rule
     ("evaluation",),    # L3 metrics, curves, figures
@@ -55,7 +55,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("notebooks",),     # L6 tags, productionize, reports
     ("jobs",),          # L7 job specs, executors, scoring, sweeps
     ("serving",),       # L8 inference runtime and deploy targets
-    ("widgets", "status", "demo", "cli", "testing", ""),  # L9 entry points, facade
+    ("monitoring",),    # L9 drift, realized performance, monitors and alerts
+    ("widgets", "status", "demo", "cli", "testing", ""),  # L10 entry points, facade
 ]
 
 #: Violations that other work still has to remove, as (importer, imported, rule). The
