@@ -9,17 +9,24 @@ timestamps (the event must not count), exact window boundaries ``event.ts + wind
 event must count, the lower bound is closed), one millisecond either side of a boundary,
 unknown entities and duplicated rows. Spine rows are shuffled.
 
+Scale XL (100M events) is generated and written in chunks (:func:`write_events_chunked`),
+so it needs a few hundred MiB whatever the scale; the smaller scales keep their one-shot
+generator and so their data.
+
 Usage: ``python bench/features/generate.py --scale S`` writes ``bench/.data/S-seed0-v<N>/``.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from bench.features.workload import DAY_MS, WINDOWS_MS
 
@@ -36,6 +43,8 @@ class Scale:
     events: int
     queries: int
     entities: int
+    chunked: bool = False
+    """Generated and written in chunks (:func:`write_events_chunked`) instead of in one go."""
 
 
 SCALES = {
@@ -43,7 +52,15 @@ SCALES = {
     "S": Scale("S", 100_000, 10_000, 1_000),
     "M": Scale("M", 1_000_000, 100_000, 10_000),
     "L": Scale("L", 10_000_000, 1_000_000, 100_000),
+    # out of core (issue 15): 2.4 GB of events in memory; written chunk by chunk
+    "XL": Scale("XL", 100_000_000, 10_000_000, 1_000_000, chunked=True),
 }
+
+CHUNK_EVENTS = 4_000_000
+"""Events per generated chunk of a chunked scale (about 100 MiB of columns)."""
+
+ROW_GROUP = 1_000_000
+"""Rows per parquet row group of a chunked scale (what the Dask reader takes per part)."""
 
 
 def generate_events(scale: Scale, seed: int = 0) -> pd.DataFrame:
@@ -116,6 +133,97 @@ def generate_spine(events: pd.DataFrame, scale: Scale, seed: int = 0) -> pd.Data
     return pd.DataFrame({"entity_id": entity[order], "ts": ts[order]})
 
 
+def _chunk_sizes(total: int, chunk: int) -> list[int]:
+    return [min(chunk, total - start) for start in range(0, total, chunk)]
+
+
+def generate_events_chunks(
+    scale: Scale, seed: int = 0, chunk: int = CHUNK_EVENTS
+) -> Iterator[pd.DataFrame]:
+    """Yield ``scale.events`` events in chunks; ``(entity_id, ts)`` is unique over all.
+
+    The same distributions as :func:`generate_events`. Chunk ``k`` of ``K`` draws only
+    times with ``ts % K == k`` (a uniform lattice; all chunks together cover every
+    millisecond), so no two chunks can share an ``(entity, ts)`` and each chunk removes
+    its own duplicates, without any global set of keys.
+    """
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(2**40, size=scale.entities, replace=False).astype(np.int64)
+    weights = np.arange(1, scale.entities + 1, dtype=np.float64) ** -0.6
+    weights /= weights.sum()
+    sizes = _chunk_sizes(scale.events, chunk)
+    stride = len(sizes)
+    for k, size in enumerate(sizes):
+        n = size + size // 100 + 10
+        entity = ids[rng.choice(scale.entities, size=n, p=weights)]
+        ts = T0_MS + k + stride * rng.integers(0, SPAN_MS // stride, size=n, dtype=np.int64)
+        value = rng.lognormal(mean=3.0, sigma=1.5, size=n)
+        df = pd.DataFrame({"entity_id": entity, "ts": ts, "value": value})
+        df = df.drop_duplicates(["entity_id", "ts"]).iloc[:size].reset_index(drop=True)
+        assert len(df) == size
+        yield df
+
+
+class _Picker:
+    """Rows at given global positions of a stream of chunks (what the spine samples)."""
+
+    def __init__(self, picks: np.ndarray):
+        self.order = np.argsort(picks, kind="stable")
+        self.sorted = picks[self.order]
+        self.entity = np.empty(len(picks), dtype=np.int64)
+        self.ts = np.empty(len(picks), dtype=np.int64)
+        self.start = 0
+
+    def take(self, chunk: pd.DataFrame) -> None:
+        lo, hi = np.searchsorted(self.sorted, [self.start, self.start + len(chunk)])
+        local = self.sorted[lo:hi] - self.start
+        self.entity[self.order[lo:hi]] = chunk["entity_id"].to_numpy()[local]
+        self.ts[self.order[lo:hi]] = chunk["ts"].to_numpy()[local]
+        self.start += len(chunk)
+
+
+def write_events_chunked(
+    scale: Scale, events_path: Path, seed: int = 0, chunk: int = CHUNK_EVENTS
+) -> pd.DataFrame:
+    """Write the events of a chunked scale to ``events_path`` chunk by chunk and return
+    its spine (the same recipe as :func:`generate_spine`, sampling events as they pass)."""
+    rng = np.random.default_rng(seed + 1)
+    q = scale.queries
+    n_random, n_exact, n_boundary, n_near, n_unknown = (
+        int(q * 0.40), int(q * 0.20), int(q * 0.20), int(q * 0.10), int(q * 0.05)
+    )
+    n_dup = q - n_random - n_exact - n_boundary - n_near - n_unknown
+    kinds = [n_random, n_exact, n_boundary, n_near]
+    picker = _Picker(rng.integers(0, scale.events, size=sum(kinds)))
+    schema = pa.schema([("entity_id", pa.int64()), ("ts", pa.int64()), ("value", pa.float64())])
+    with pq.ParquetWriter(events_path, schema) as writer:
+        for df in generate_events_chunks(scale, seed, chunk):
+            picker.take(df)
+            writer.write_table(
+                pa.Table.from_pandas(df, schema=schema, preserve_index=False),
+                row_group_size=ROW_GROUP,
+            )
+    windows = np.array(list(WINDOWS_MS.values()), dtype=np.int64)
+    cut = np.cumsum(kinds)[:-1]
+    ents = np.split(picker.entity, cut)
+    times = np.split(picker.ts, cut)
+    parts_t = [
+        T0_MS + rng.integers(0, SPAN_MS + 31 * DAY_MS, size=n_random, dtype=np.int64),
+        times[1],
+        times[2] + rng.choice(windows, size=n_boundary),
+        times[3] + rng.choice(windows, size=n_near) + rng.choice([-1, 1], size=n_near),
+        T0_MS + rng.integers(0, SPAN_MS, size=n_unknown, dtype=np.int64),
+    ]
+    parts_e = [*ents, rng.integers(2**40, 2**41, size=n_unknown, dtype=np.int64)]
+    entity = np.concatenate(parts_e)
+    ts = np.concatenate(parts_t)
+    dup = rng.integers(0, len(entity), size=n_dup)
+    entity = np.concatenate([entity, entity[dup]])
+    ts = np.concatenate([ts, ts[dup]])
+    order = rng.permutation(len(entity))
+    return pd.DataFrame({"entity_id": entity[order], "ts": ts[order]})
+
+
 def data_dir(scale: str, root: Path = DATA_DIR, seed: int = 0) -> Path:
     return root / f"{scale}-seed{seed}-v{GENERATOR_VERSION}"
 
@@ -128,10 +236,14 @@ def ensure(scale: str, root: Path = DATA_DIR, seed: int = 0) -> tuple[Path, Path
         return events_path, spine_path
     out.mkdir(parents=True, exist_ok=True)
     sc = SCALES[scale]
-    events = generate_events(sc, seed)
-    spine = generate_spine(events, sc, seed)
     # Write under a temporary name first so an interrupted run never leaves half a dataset.
-    events.to_parquet(out / "events.tmp.parquet", index=False)
+    if sc.chunked:
+        spine = write_events_chunked(sc, out / "events.tmp.parquet", seed)
+    else:
+        events = generate_events(sc, seed)
+        spine = generate_spine(events, sc, seed)
+        events.to_parquet(out / "events.tmp.parquet", index=False)
+        del events
     spine.to_parquet(out / "spine.tmp.parquet", index=False)
     (out / "events.tmp.parquet").rename(events_path)
     (out / "spine.tmp.parquet").rename(spine_path)
