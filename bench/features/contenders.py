@@ -189,6 +189,126 @@ def polars_asof(events_path: Path, spine: pd.DataFrame) -> pd.DataFrame:
     return out.to_pandas()
 
 
+def _probe_offsets() -> list[tuple[str | None, int]]:
+    """The probe boundaries of one query: ``t`` itself (tag 0) and ``t - w`` per window."""
+    return [(None, 0), *WINDOWS_MS.items()]
+
+
+def polars_probe(events_path: Path, spine: pd.DataFrame) -> pd.DataFrame:
+    """Polars, one ``join_asof`` of a probe frame sorted by ``(entity, probe time)``.
+
+    Each query ``i`` becomes four probe rows, ``t``, ``t - 1d``, ``t - 7d`` and ``t - 30d``,
+    tagged ``r = k * n + i`` (``k`` is the boundary). Sorted by ``(entity, probe time)``, they
+    meet the events sorted by ``(entity, ts)`` with per-entity running sums ``cs`` and counts
+    ``cn`` in ONE ``join_asof(by=entity, strategy="backward", allow_exact_matches=False)``:
+    the match is the last event strictly before the probe time, so ``C(b)`` excludes events
+    at ``b``. A window is ``C(t) - C(t - w)``, and ``last`` is the value matched at ``t``.
+    Sorting by entity first keeps each entity's events and probes together in memory.
+    """
+    import polars as pl
+
+    n = len(spine)
+    ev = (
+        pl.read_parquet(events_path, columns=[ENTITY, TIMESTAMP, VALUE])
+        .sort(ENTITY, TIMESTAMP)
+        .with_columns(
+            cs=pl.col(VALUE).cum_sum().over(ENTITY),
+            cn=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(ENTITY),
+        )
+    )
+    q = pl.from_pandas(spine[[ENTITY, TIMESTAMP]])
+    probes = pl.concat(
+        [
+            q.select(
+                ENTITY,
+                pt=pl.col(TIMESTAMP) - ms,
+                r=pl.int_range(k * n, (k + 1) * n, dtype=pl.Int64),
+            )
+            for k, (_, ms) in enumerate(_probe_offsets())
+        ]
+    ).sort(ENTITY, "pt")
+    hit = (
+        probes.join_asof(
+            ev.select(ENTITY, TIMESTAMP, "cs", "cn", VALUE),
+            left_on="pt",
+            right_on=TIMESTAMP,
+            by=ENTITY,
+            strategy="backward",
+            allow_exact_matches=False,
+            check_sortedness=False,
+        )
+        .sort("r")
+        .select(cs=pl.col("cs").fill_null(0.0), cn=pl.col("cn").fill_null(0), last=pl.col(VALUE))
+    )
+    up = hit.slice(0, n)
+    cols = {ENTITY: q[ENTITY], TIMESTAMP: q[TIMESTAMP]}
+    for k, (w, _) in enumerate(_probe_offsets()):
+        if w is None:
+            continue
+        lo = hit.slice(k * n, n)
+        s = up["cs"] - lo["cs"]
+        c = up["cn"] - lo["cn"]
+        cols[f"v_{w}_sum"] = s
+        cols[f"v_{w}_count"] = c
+        cols[f"v_{w}_mean"] = pl.select(pl.when(c > 0).then(s / c).otherwise(None)).to_series()
+    cols["v_last"] = up["last"]
+    out = pl.DataFrame({name: series.alias(name) for name, series in cols.items()})
+    return out.select(ENTITY, TIMESTAMP, *NAMES).to_pandas()
+
+
+def duckdb_probe(events_path: Path, spine: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB, the probe idea of :func:`polars_probe`: ONE ``ASOF LEFT JOIN``.
+
+    The probe rows (``t`` and each ``t - w``, tagged with the query id and the boundary)
+    are a ``UNION ALL`` of the spine; one ASOF join on ``(entity, p.pt > ev.ts)`` finds the
+    running sum and count strictly before each probe, and a ``GROUP BY qid`` with
+    ``FILTER`` per boundary turns the four rows of a query back into one.
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    q = spine[[ENTITY, TIMESTAMP]].assign(qid=np.arange(len(spine), dtype=np.int64))
+    con.register("spine", q)
+    probes = "\n      UNION ALL\n      ".join(
+        f"SELECT qid, {ENTITY}, {TIMESTAMP} - {ms} AS pt, {k} AS k FROM spine"
+        for k, (_, ms) in enumerate(_probe_offsets())
+    )
+    picks = [
+        "any_value(coalesce(cs, 0.0)) FILTER (WHERE k = 0) AS cs0",
+        "any_value(coalesce(cn, 0)) FILTER (WHERE k = 0) AS cn0",
+        "any_value(v) FILTER (WHERE k = 0) AS last_v",
+    ]
+    sums = []
+    for k, (w, _) in enumerate(_probe_offsets()):
+        if w is None:
+            continue
+        picks.append(f"any_value(coalesce(cs, 0.0)) FILTER (WHERE k = {k}) AS cs{k}")
+        picks.append(f"any_value(coalesce(cn, 0)) FILTER (WHERE k = {k}) AS cn{k}")
+        sums.append(f"cs0 - cs{k} AS s{w}, cn0 - cn{k} AS c{w}")
+    sql = f"""
+    WITH ev AS (
+      SELECT {ENTITY}, {TIMESTAMP}, {VALUE}::DOUBLE AS v,
+        sum({VALUE}) OVER (PARTITION BY {ENTITY} ORDER BY {TIMESTAMP}
+                           ROWS UNBOUNDED PRECEDING) AS cs,
+        row_number() OVER (PARTITION BY {ENTITY} ORDER BY {TIMESTAMP}) AS cn
+      FROM read_parquet('{events_path}')
+    ), p AS (
+      {probes}
+    ), j AS (
+      SELECT p.qid, p.k, ev.cs, ev.cn, ev.v
+      FROM p ASOF LEFT JOIN ev ON p.{ENTITY} = ev.{ENTITY} AND p.pt > ev.{TIMESTAMP}
+    ), g AS (
+      SELECT qid, {", ".join(picks)} FROM j GROUP BY qid
+    ), w AS (
+      SELECT qid, {", ".join(sums)}, last_v FROM g
+    )
+    SELECT spine.{ENTITY}, spine.{TIMESTAMP},
+      {_mean_and_fill_sql("s", "c")}
+    FROM spine JOIN w USING (qid) ORDER BY qid
+    """
+    return _duckdb_frame(con, sql, spine)
+
+
 def ours_repo(events_path: Path, repo_dir: Path | None = None):
     """Our engine: a fresh ``FeatureRepo`` with the ten features applied (nothing computed)."""
     from jupyter_bighead.features import EventSource, Feature, FeatureRepo
@@ -212,7 +332,9 @@ def cleanup_repo(repo_dir: Path) -> None:
 CONTENDERS: dict[str, Callable[[Path, pd.DataFrame], pd.DataFrame]] = {
     "duckdb": duckdb_window,
     "duckdb-asof": duckdb_asof,
+    "duckdb-probe": duckdb_probe,
     "polars": polars_asof,
+    "polars-probe": polars_probe,
 }
 
 

@@ -29,6 +29,8 @@ LIBRARIES = {
     "ours": "jupyter_bighead.features",
     "duckdb": "duckdb",
     "duckdb-asof": "duckdb",
+    "duckdb-probe": "duckdb",
+    "polars-probe": "polars",
     "polars": "polars",
 }
 
