@@ -1,0 +1,253 @@
+"""One monitoring check of a model version: drift, realized performance, alert.
+
+:func:`run_check` resolves a model reference, reads the version's reference profile
+(stored at registration as the artifact
+:data:`jupyter_bighead.evaluation.profiles.PROFILE_FILE`), loads the window of logged
+predictions, compares the two (:mod:`.drift`), joins labels when given
+(:mod:`.performance`), and when the drift crosses a threshold stores an alert
+(:class:`.alerts.AlertStore`) and posts it to the model's webhook. Per-model settings
+(thresholds, webhook URL, window) live in :class:`MonitorSettings` records; arguments
+given to :func:`run_check` win over them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jupyter_bighead.config as config
+import jupyter_bighead.evaluation.profiles as P
+import jupyter_bighead.predlog as predlog
+import jupyter_bighead.recordstore as recordstore
+
+from ..errors import IntegrityError, InvalidSpec
+from .alerts import AlertStore, WebhookResult, send_webhook
+from .drift import DriftReport, Thresholds, compare
+from .performance import join_labels, realized_metrics
+
+_MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def predictions_root(home: str | os.PathLike[str] | None = None) -> Path:
+    """Where prediction logs go by default: ``<home>/predictions``."""
+    return config.BigheadHome.resolve(home).root / "predictions"
+
+
+def monitoring_root(home: str | os.PathLike[str] | None = None) -> Path:
+    """Where monitor settings and alerts live: ``<home>/monitoring``."""
+    return config.BigheadHome.resolve(home).root / "monitoring"
+
+
+class MonitorSettings:
+    """Per-model monitor settings: ``thresholds`` (see :class:`.drift.Thresholds`),
+    ``webhook_url`` and ``window``, one record per model under ``root``."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.records = recordstore.RecordStore(root, kind="monitor", id_pattern=_MODEL)
+
+    def get(self, model: str) -> dict[str, Any]:
+        """The model's settings (``{}`` when it has none)."""
+        return self.records.read(model) if self.records.exists(model) else {}
+
+    def set(self, model: str, *, thresholds: dict[str, Any] | None = None,
+            webhook_url: str | None = None, window: str | None = None) -> dict[str, Any]:
+        """Change the given settings of ``model``; returns them all.
+
+        Raises ``InvalidSpec`` for bad thresholds, a window pandas cannot read or a
+        webhook URL that is not http(s)."""
+        if thresholds is not None:
+            Thresholds.from_mapping(thresholds)
+        if window is not None:
+            parse_window(window)
+        if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
+            raise InvalidSpec(f"a webhook URL must be http(s)://..., not {webhook_url!r}")
+        new = {k: v for k, v in (("thresholds", thresholds), ("webhook_url", webhook_url),
+                                 ("window", window)) if v is not None}
+        with self.records.locked(model):
+            merged = {**self.get(model), **new}
+            self.records.write(model, merged)
+        return merged
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check found. ``status`` is ``"alert"``, ``"warn"``, ``"ok"``,
+    ``"no_reference"`` (the version was registered without validation data) or
+    ``"no_data"`` (nothing logged in the window)."""
+
+    model: str
+    version: int
+    start: str
+    end: str
+    status: str
+    n_rows: int
+    drift: DriftReport | None = None
+    performance: list[dict[str, Any]] = field(default_factory=list)
+    alert_id: str | None = None
+    webhook: WebhookResult | None = None
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "version": self.version, "start": self.start,
+                "end": self.end, "status": self.status, "n_rows": self.n_rows,
+                "message": self.message,
+                "drift": None if self.drift is None else self.drift.to_dict(),
+                "performance": self.performance, "alert_id": self.alert_id,
+                "webhook": None if self.webhook is None else self.webhook.to_dict()}
+
+
+def parse_window(window: Any) -> Any:
+    """A window (``"1d"``, ``"6h"``, ``"30min"``, a timedelta) as a ``pd.Timedelta``.
+
+    Raises ``InvalidSpec`` for anything else or a window that is not positive."""
+    import pandas as pd
+
+    try:
+        out = pd.Timedelta(window)
+    except (TypeError, ValueError) as exc:
+        raise InvalidSpec(f"{window!r} is not a window such as 1d, 6h or 30min") from exc
+    if out <= pd.Timedelta(0):
+        raise InvalidSpec(f"a window must be positive, not {window!r}")
+    return out
+
+
+def _attached(monitor_root: Path, name: str, version: int) -> Path:
+    return monitor_root / "references" / name / f"{int(version)}.json"
+
+
+def attach_reference(registry: Any, model_ref: str, profile: dict[str, Any], *,
+                     home: str | os.PathLike[str] | None = None,
+                     monitor_root: str | os.PathLike[str] | None = None) -> Path:
+    """Give a version registered without a profile one (e.g. built with
+    :func:`~jupyter_bighead.evaluation.profiles.profile_for_model` from its validation
+    data), kept beside the monitor's records since registered artifacts never change.
+    A profile stored at registration still wins. Returns the file.
+
+    Raises ``NotFound`` for an unknown version, ``IncompatibleFormat`` for a profile
+    this version cannot read."""
+    from .._io import atomic_write_text
+
+    mv = registry.get(model_ref)
+    base = Path(monitor_root) if monitor_root is not None else monitoring_root(home)
+    path = _attached(base, mv.name, mv.version)
+    atomic_write_text(path, json.dumps(P.check_profile(profile)))
+    return path
+
+
+def reference_profile(registry: Any, name: str, version: int, *,
+                      monitor_root: str | os.PathLike[str] | None = None
+                      ) -> dict[str, Any] | None:
+    """The reference profile of a version: the one stored at registration, else one
+    attached later (:func:`attach_reference`), else ``None``.
+
+    Raises ``IntegrityError`` if a stored file was modified or is unreadable."""
+    found = [a for a in registry.get(name, version).artifacts if a.path == P.PROFILE_FILE]
+    if not found:
+        path = _attached(Path(monitor_root) if monitor_root is not None else monitoring_root(),
+                         name, version)
+        if not path.is_file():
+            return None
+        try:
+            return P.check_profile(json.loads(path.read_text("utf-8")))
+        except ValueError as exc:
+            raise IntegrityError(f"{name} v{version}: unreadable reference profile") from exc
+    folder = registry.store.get_artifact_dir(name, version)
+    try:
+        return P.check_profile(json.loads(registry.artifacts.read(folder, found[0])))
+    except ValueError as exc:
+        raise IntegrityError(f"{name} v{version}: unreadable reference profile") from exc
+
+
+def _utc(value: Any) -> Any:
+    import pandas as pd
+
+    stamp = pd.Timestamp(value if value is not None else datetime.now(UTC))
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
+              home: str | os.PathLike[str] | None = None,
+              log_root: str | os.PathLike[str] | None = None,
+              monitor_root: str | os.PathLike[str] | None = None, now: Any = None,
+              thresholds: Thresholds | dict[str, Any] | None = None,
+              webhook_url: str | None = None, labels: Any = None,
+              label_columns: dict[str, str] | None = None, label_tolerance: Any = "7D",
+              freq: str = "1D", alert: bool = True) -> CheckResult:
+    """Check ``model_ref`` (``NAME``, ``NAME:N``, ``NAME@ALIAS``) over the ``window``
+    (default: the model's setting, else one day) that ends at ``now`` (default: now).
+
+    ``labels`` (a DataFrame with entity, ts, label and optionally arrived_at columns,
+    renamed through ``label_columns``, e.g. ``{"entity": "user_id"}``) adds realized
+    performance per ``freq`` window; only labels that had arrived by ``now`` count.
+    With ``alert`` a drift ``alert`` is stored and sent to the webhook (the argument,
+    else the model's setting).
+
+    Raises
+    ------
+    NotFound
+        For an unknown model, version or alias.
+    InvalidSpec
+        For a bad window, thresholds or webhook URL.
+    """
+    from ..registry.default import default_registry
+
+    reg = registry if registry is not None else default_registry()
+    mv = reg.get(model_ref)
+    base = Path(monitor_root) if monitor_root is not None else monitoring_root(home)
+    settings = MonitorSettings(base / "monitors").get(mv.name)
+    span = parse_window(window if window is not None else settings.get("window", "1d"))
+    end = _utc(now)
+    start = end - span
+    t = thresholds if thresholds is not None else settings.get("thresholds")
+    limits = t if isinstance(t, Thresholds) else Thresholds.from_mapping(t)
+    where: dict[str, Any] = dict(model=mv.name, version=mv.version, start=start.isoformat(),
+                                 end=end.isoformat())
+    profile = reference_profile(reg, mv.name, mv.version, monitor_root=base)
+    if profile is None:
+        return CheckResult(**where, status="no_reference", n_rows=0, message=(
+            f"{mv.name} v{mv.version} has no reference profile: it was registered without "
+            "validation data (or before profiles existed)"))
+    root = log_root if log_root is not None else predictions_root(home)
+    logged = predlog.read_predictions(root, mv.name, mv.version, start=start, end=end)
+    performance: list[dict[str, Any]] = []
+    if labels is not None:
+        names = {"entity": "entity", "ts": "ts", "label": "label", "arrived_at": "arrived_at",
+                 **(label_columns or {})}
+        history = predlog.read_predictions(
+            root, mv.name, mv.version, start=start - parse_window(label_tolerance), end=end)
+        joined = join_labels(history, labels, entity=names["entity"], timestamp=names["ts"],
+                             label=names["label"], tolerance=label_tolerance, as_of=end,
+                             arrived_at=names["arrived_at"]
+                             if names["arrived_at"] in labels.columns else None)
+        joined = joined[(joined["ts"] >= start) & (joined["ts"] < end)]
+        performance = realized_metrics(joined, mv.task, freq=freq)
+    if len(logged) == 0:
+        return CheckResult(**where, status="no_data", n_rows=0, performance=performance,
+                           message=f"no predictions of {mv.name} v{mv.version} were logged "
+                                   "in the window")
+    report = compare(profile, logged, logged[predlog.SCORE], limits)
+    status = report.severity
+    alert_id = None
+    delivery = None
+    flagged = report.flagged("alert")
+    message = (f"drift in {', '.join(flagged)}" if flagged else
+               "the score drifted" if status == "alert" else f"no drift alert ({status})")
+    if alert and status == "alert":
+        payload = {"kind": "drift", **where, "severity": status, "features": flagged,
+                   "message": f"{mv.name} v{mv.version}: {message}",
+                   "psi": {f.feature: f.psi for f in report.features if f.feature in flagged},
+                   "score_psi": None if report.score is None else report.score.psi,
+                   "n_rows": report.n_rows}
+        url = webhook_url if webhook_url is not None else settings.get("webhook_url")
+        if url:
+            delivery = send_webhook(url, payload)
+        alert_id = AlertStore(base / "alerts").add(mv.name, {
+            **payload, "webhook": None if delivery is None else delivery.to_dict()})
+    return CheckResult(**where, status=status, n_rows=report.n_rows, drift=report,
+                       performance=performance, alert_id=alert_id, webhook=delivery,
+                       message=message)

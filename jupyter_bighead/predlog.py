@@ -1,0 +1,403 @@
+"""Prediction logs: what a served version was asked and what it answered.
+
+:class:`PredictionLog` takes batches of request features and scores from the serving
+path and writes them, from one background thread, as parquet files partitioned by UTC
+date::
+
+    <root>/<model>/<version>/date=YYYY-MM-DD/part-<ns>-<uid>.parquet
+
+Each part is written to a hidden temporary file and renamed into place, so a reader
+sees whole parts only. :meth:`PredictionLog.log` never blocks beyond a sampling draw, a
+rate check and an append to a bounded queue, and never raises for I/O: when the queue
+is full or over the rate cap the batch is dropped and counted, and a write that fails
+(full disk, unwritable folder) is counted, logged and remembered in :meth:`stats`,
+which the model server reports in ``/metrics``.
+
+Rows carry the reserved columns :data:`META_COLUMNS` (request id, timestamp, entity,
+score) next to the feature columns, which keep their names; a feature may therefore
+not be named like a reserved column. :func:`read_predictions` loads a time window.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ._io import atomic_write_bytes
+from .errors import InvalidSpec
+
+log = logging.getLogger("jupyter_bighead.predlog")
+
+REQUEST_ID, TS, ENTITY, SCORE = "_request_id", "_ts", "_entity", "_score"
+META_COLUMNS = (REQUEST_ID, TS, ENTITY, SCORE)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_DATE_DIR = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
+
+
+@dataclass
+class _Batch:
+    columns: Sequence[str] | None
+    rows: Any  # list of row lists / dicts, or a DataFrame
+    scores: Any
+    request_ids: Any
+    entity: Any
+    timestamps: Any
+    now: float
+    merged: bool = False  # built by _merge_small: plain lists, one per part
+
+
+class PredictionLog:
+    """Buffered, sampled, rate-capped parquet log of one model version's predictions.
+
+    Parameters
+    ----------
+    root
+        The folder of all prediction logs (e.g. ``<home>/predictions``).
+    model, version
+        Whose predictions these are.
+    columns
+        The feature names of rows given as lists (a DataFrame or dicts name their own).
+    sample_rate
+        The share of :meth:`log` calls kept (a call is one request: its rows are kept
+        or dropped together).
+    max_rows_per_second
+        A cap on logged rows per second (a token bucket holding one second's worth);
+        rows over it are dropped and counted. ``None``: no cap.
+    max_queue
+        Batches waiting for the writer; a batch arriving when it is full is dropped
+        and counted.
+    flush_rows, flush_seconds
+        The writer writes a part when this many rows wait, or this long after the
+        oldest waiting one arrived.
+
+    Raises
+    ------
+    InvalidSpec
+        For a bad model name or version, a rate outside ``[0, 1]``, or a column named
+        like a reserved column.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], model: str, version: int | str, *,
+                 columns: Sequence[str] | None = None, sample_rate: float = 1.0,
+                 max_rows_per_second: float | None = 10_000.0, max_queue: int = 1024,
+                 flush_rows: int = 20_000, flush_seconds: float = 5.0) -> None:
+        if not _NAME.fullmatch(str(model)) or not _NAME.fullmatch(str(version)):
+            raise InvalidSpec(f"cannot log predictions of {model!r} version {version!r}")
+        if not 0.0 <= sample_rate <= 1.0:
+            raise InvalidSpec(f"sample_rate must be in [0, 1], not {sample_rate!r}")
+        if max_rows_per_second is not None and max_rows_per_second <= 0:
+            raise InvalidSpec("max_rows_per_second must be positive (or None)")
+        _check_columns(columns)
+        self.folder = Path(root) / str(model) / str(version)
+        self.model, self.version = str(model), str(version)
+        self.columns = list(columns) if columns is not None else None
+        self.sample_rate = float(sample_rate)
+        self.max_rows_per_second = max_rows_per_second
+        self.flush_rows, self.flush_seconds = int(flush_rows), float(flush_seconds)
+        self._queue: queue.Queue[_Batch | threading.Event | None] = queue.Queue(max_queue)
+        self._lock = threading.Lock()
+        self._tokens = float(max_rows_per_second or 0.0)
+        self._refilled = time.monotonic()
+        self._counts = {"logged": 0, "written": 0, "sampled_out": 0, "rate_limited": 0,
+                        "dropped_full": 0, "write_errors": 0, "parts": 0}
+        self.last_error: str | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=f"predlog-{model}-{version}",
+                                        daemon=True)
+        self._thread.start()
+
+    # -- the caller's side: cheap, never raises for I/O ------------------------------
+    def log(self, rows: Any, scores: Any, request_ids: Any = None, entity: Any = None,
+            timestamps: Any = None) -> bool:
+        """Queue one request's ``rows`` (a DataFrame, row lists in ``columns`` order, or
+        dicts) with their ``scores``. ``request_ids`` (one per row, or one string for
+        all rows; default: a random id per call, suffixed ``-<row>``), ``entity`` (one
+        per row) and ``timestamps`` (one per row, default now) are optional. Returns
+        whether the batch was queued; a dropped one is counted in :meth:`stats`. The
+        objects are kept until written: do not change them afterwards.
+        """
+        if self._closed:
+            return False
+        n = len(rows)
+        if n == 0:
+            return True
+        if self.sample_rate < 1.0 and random.random() >= self.sample_rate:
+            with self._lock:
+                self._counts["sampled_out"] += n
+            return False
+        now = time.time()
+        with self._lock:
+            if self.max_rows_per_second is not None:
+                tick = time.monotonic()
+                cap = self.max_rows_per_second
+                self._tokens = min(cap, self._tokens + (tick - self._refilled) * cap)
+                self._refilled = tick
+                if n > self._tokens:
+                    self._counts["rate_limited"] += n
+                    return False
+                self._tokens -= n
+            try:
+                self._queue.put_nowait(_Batch(self.columns, rows, scores, request_ids,
+                                              entity, timestamps, now))
+            except queue.Full:
+                self._counts["dropped_full"] += n
+                return False
+            self._counts["logged"] += n
+        return True
+
+    def stats(self) -> dict[str, Any]:
+        """Row counts (logged, written, sampled_out, rate_limited, dropped_full),
+        write_errors, parts written, and the last write error (``None`` if none)."""
+        with self._lock:
+            return {**self._counts, "last_error": self.last_error}
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Write everything queued before this call; ``False`` on timeout."""
+        if not self._thread.is_alive():
+            return self._queue.empty()
+        done = threading.Event()
+        self._queue.put(done, timeout=timeout)
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Flush and stop the writer; later :meth:`log` calls are ignored."""
+        if self._closed:
+            return
+        self._closed = True
+        self.flush(timeout)
+        self._queue.put(None, timeout=timeout)
+        self._thread.join(timeout)
+
+    def __enter__(self) -> PredictionLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the writer thread ------------------------------------------------------------
+    def _run(self) -> None:
+        pending: list[_Batch] = []
+        rows = 0
+        oldest = 0.0
+        while True:
+            wait = None if not pending else max(0.0, oldest + self.flush_seconds - time.monotonic())
+            item: _Batch | threading.Event | bool | None
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                item = False  # the oldest batch is due
+            if isinstance(item, _Batch):
+                if not pending:
+                    oldest = time.monotonic()
+                pending.append(item)
+                rows += len(item.rows)
+                if rows < self.flush_rows:
+                    continue
+            self._write(pending)
+            pending, rows = [], 0
+            if isinstance(item, threading.Event):
+                item.set()
+            elif item is None:
+                return
+
+    def _write(self, batches: list[_Batch]) -> None:
+        if not batches:
+            return
+        frames: list[Any] = []
+        for batch in _merge_small(batches):  # a batch that does not fit is dropped alone
+            try:
+                frames.append(_batch_frame(batch))
+            except Exception as exc:
+                self._failed(len(batch.rows), exc)
+        if not frames:
+            return
+        n = sum(len(f) for f in frames)
+        try:
+            import pandas as pd
+
+            frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            for day, part in frame.groupby(frame[TS].dt.strftime("%Y-%m-%d"), sort=True):
+                self._write_part(str(day), part)
+        except Exception as exc:  # never into the caller; counted and reported
+            self._failed(n, exc)
+            return
+        with self._lock:
+            self._counts["written"] += n
+
+    def _failed(self, n: int, exc: Exception) -> None:
+        with self._lock:
+            self._counts["write_errors"] += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"
+        log.warning("prediction log of %s v%s: %d rows not written: %s",
+                    self.model, self.version, n, self.last_error)
+
+    def _write_part(self, day: str, part: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(part.reset_index(drop=True), preserve_index=False)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        name = f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
+        atomic_write_bytes(self.folder / f"date={day}" / name, sink.getvalue().to_pybytes(),
+                           durable=False)
+        with self._lock:
+            self._counts["parts"] += 1
+
+
+def _check_columns(columns: Sequence[str] | None) -> None:
+    if columns is not None:
+        clash = sorted(set(map(str, columns)) & set(META_COLUMNS))
+        if clash:
+            raise InvalidSpec(f"feature columns may not be named {clash}: reserved for the log")
+
+
+def _per_row(value: Any, n: int, what: str) -> list[Any]:
+    values = list(value)
+    if len(values) != n:
+        raise InvalidSpec(f"{len(values)} {what} for {n} rows")
+    return values
+
+
+def _batch_frame(b: _Batch) -> Any:
+    """One batch as a DataFrame: feature columns, then the reserved ones.
+
+    Raises ``InvalidSpec`` when its parts do not fit together."""
+    import pandas as pd
+
+    n = len(b.rows)
+    if isinstance(b.rows, pd.DataFrame):
+        features = b.rows.reset_index(drop=True).copy()
+        features.columns = [str(c) for c in features.columns]
+    elif n and isinstance(b.rows[0], dict):
+        features = pd.DataFrame.from_records(list(b.rows))
+    else:
+        if b.columns is None:
+            raise InvalidSpec("rows given as lists need the log's columns")
+        features = pd.DataFrame.from_records(list(b.rows), columns=list(b.columns))
+    _check_columns(list(features.columns))
+    if b.request_ids is None:
+        rid = uuid.uuid4().hex
+        ids = [f"{rid}-{i}" for i in range(n)]
+    elif isinstance(b.request_ids, str):
+        ids = [b.request_ids if n == 1 else f"{b.request_ids}-{i}" for i in range(n)]
+    else:
+        ids = [str(i) for i in _per_row(b.request_ids, n, "request ids")]
+    if b.timestamps is None:
+        ts = pd.Series(pd.Timestamp(b.now, unit="s", tz="UTC"), index=range(n))
+    else:
+        ts = pd.to_datetime(pd.Series(_per_row(b.timestamps, n, "timestamps")), utc=True)
+    features[REQUEST_ID] = ids
+    features[TS] = ts.reset_index(drop=True).dt.as_unit("us")
+    features[ENTITY] = None if b.entity is None else _per_row(b.entity, n, "entities")
+    features[SCORE] = pd.Series(_per_row(b.scores, n, "scores"), dtype="float64").to_numpy()
+    return features
+
+
+def _as_lists(b: _Batch) -> _Batch | None:
+    """``b`` (row lists, default times) as a batch of plain lists that others can join;
+    ``None`` for another kind or parts that do not fit (converted, or refused, alone)."""
+    if not isinstance(b.rows, list) or b.columns is None or b.timestamps is not None or \
+            isinstance(b.request_ids, str) or (b.rows and isinstance(b.rows[0], dict)):
+        return None
+    n = len(b.rows)
+    try:
+        scores = list(b.scores)
+        ids = None if b.request_ids is None else [str(i) for i in b.request_ids]
+        entity = None if b.entity is None else list(b.entity)
+    except TypeError:
+        return None
+    if any(x is not None and len(x) != n for x in (scores, ids, entity)):
+        return None
+    if ids is None:
+        rid = uuid.uuid4().hex
+        ids = [f"{rid}-{i}" for i in range(n)]
+    return _Batch(b.columns, list(b.rows), scores, ids, entity,
+                  [datetime.fromtimestamp(b.now, UTC)] * n, b.now, merged=True)
+
+
+def _merge_small(batches: list[_Batch]) -> list[_Batch]:
+    """Consecutive row-list batches (the serving path: a few rows per request) joined
+    into one, so the writer builds one DataFrame for many requests."""
+    out: list[_Batch] = []
+    for b in batches:
+        part = _as_lists(b)
+        last = out[-1] if out else None
+        if part is None:
+            out.append(b)
+        elif last is not None and last.merged and last.columns == part.columns and \
+                (last.entity is None) == (part.entity is None):
+            last.rows.extend(part.rows)
+            last.scores.extend(part.scores)
+            last.request_ids.extend(part.request_ids)
+            last.timestamps.extend(part.timestamps)
+            if part.entity is not None:
+                last.entity.extend(part.entity)
+        else:
+            out.append(part)
+    return out
+
+
+def _as_utc(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    import pandas as pd
+
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def read_predictions(root: str | os.PathLike[str], model: str, version: int | str | None = None,
+                     *, start: Any = None, end: Any = None) -> Any:
+    """The logged rows of ``model`` (one ``version``, or all) with ``start <= ts < end``
+    (either bound may be ``None``; naive times are UTC), sorted by time. Only the
+    date partitions that can hold such rows are read; parts being written are not seen.
+    An empty DataFrame (with the reserved columns) when nothing was logged.
+    """
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    lo, hi = _as_utc(start), _as_utc(end)
+    base = Path(root) / str(model)
+    versions = [base / str(version)] if version is not None else sorted(
+        p for p in base.glob("*") if p.is_dir())
+    frames = []
+    for vdir in versions:
+        for ddir in sorted(vdir.glob("date=*")):
+            m = _DATE_DIR.fullmatch(ddir.name)
+            if not m:
+                continue
+            day = datetime.strptime(m.group(1), "%Y-%m-%d").replace(tzinfo=UTC)
+            if (hi is not None and day >= hi) or (lo is not None and day + timedelta(days=1) <= lo):
+                continue
+            for part in sorted(ddir.glob("part-*.parquet")):
+                frame = pq.read_table(part).to_pandas()
+                frame.insert(0, "_version", vdir.name)
+                frames.append(frame)
+    if not frames:
+        return pd.DataFrame({c: [] for c in ("_version", *META_COLUMNS)})
+    data = pd.concat(frames, ignore_index=True)
+    data[TS] = pd.to_datetime(data[TS], utc=True)
+    keep = pd.Series(True, index=data.index)
+    if lo is not None:
+        keep &= data[TS] >= lo
+    if hi is not None:
+        keep &= data[TS] < hi
+    return data[keep].sort_values(TS, kind="stable").reset_index(drop=True)
+
+
+def feature_columns(frame: Any) -> list[str]:
+    """The feature columns of a frame :func:`read_predictions` returned."""
+    return [c for c in frame.columns if c not in META_COLUMNS and c != "_version"]

@@ -1,0 +1,162 @@
+"""Drift against a reference profile: shifted features are flagged, stable ones are not,
+and every number equals an independent computation or scipy's."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from jupyter_bighead.errors import InvalidSpec
+from jupyter_bighead.evaluation import profiles as P
+from jupyter_bighead.monitoring import drift, simulate
+
+SHIFTED = ("amount", "channel")
+
+
+def independent_psi_numeric(reference: np.ndarray, current: np.ndarray, bins: int = 10) -> float:
+    """PSI written out from its definition, sharing no code with the package."""
+    ref = reference[~np.isnan(reference)]
+    cur = current[~np.isnan(current)]
+    cuts = sorted(set(np.quantile(ref, [k / bins for k in range(1, bins)]).tolist()))
+    if len(set(ref.tolist())) <= bins:
+        cuts = sorted(set(ref.tolist()))
+    bounds = [-math.inf, *cuts, math.inf]
+    total = 0.0
+    for lo, hi in itertools.pairwise(bounds):
+        r = max(sum(1 for v in ref if lo <= v < hi) / len(ref), 1e-4)
+        c = max(sum(1 for v in cur if lo <= v < hi) / len(cur), 1e-4)
+        total += (c - r) * math.log(c / r)
+    return total
+
+
+def independent_psi_categorical(reference: pd.Series, current: pd.Series) -> float:
+    ref = reference.dropna().value_counts(normalize=True).to_dict()
+    cur = current.dropna().value_counts(normalize=True).to_dict()
+    other_cur = sum(v for k, v in cur.items() if k not in ref)
+    total = 0.0
+    for key, r_share in ref.items():
+        r, c = max(r_share, 1e-4), max(cur.get(key, 0.0), 1e-4)
+        total += (c - r) * math.log(c / r)
+    r, c = 1e-4, max(other_cur, 1e-4)  # the reference had no "other"
+    return total + (c - r) * math.log(c / r)
+
+
+@pytest.fixture(scope="module")
+def data():
+    reference = simulate.reference_frame(800, seed=0)
+    traffic = simulate.shifted_traffic(4000, shifted=SHIFTED, seed=1)
+    profile = P.build_profile(reference, sample_size=1000)
+    return reference, traffic, profile
+
+
+def test_shifted_features_are_flagged_and_stable_ones_are_not(data):
+    _reference, traffic, profile = data
+    after = drift.compare(profile, traffic.iloc[2000:])
+    assert set(after.flagged("alert")) == set(SHIFTED)
+    assert after.severity == "alert"
+    # alerts come first, then by PSI
+    assert [f.feature for f in after.features[:2]] == sorted(
+        SHIFTED, key=lambda n: -next(f.psi for f in after.features if f.feature == n))
+    before = drift.compare(profile, traffic.iloc[:2000])
+    assert before.flagged("alert") == []
+    for f in before.features:
+        assert f.psi is not None and f.psi < 0.1, f
+
+
+def test_psi_matches_an_independent_computation_within_1e_9(data):
+    reference, traffic, profile = data
+    current = traffic.iloc[2000:]
+    report = {f.feature: f for f in drift.compare(profile, current).features}
+    for name in simulate.NUMERIC:
+        expected = independent_psi_numeric(reference[name].to_numpy(dtype=float),
+                                           current[name].to_numpy(dtype=float))
+        assert abs(report[name].psi - expected) <= 1e-9, name
+    for name in simulate.CATEGORICAL:
+        expected = independent_psi_categorical(reference[name], current[name])
+        assert abs(report[name].psi - expected) <= 1e-9, name
+    assert report["amount"].psi > 0.2 and report["sessions"].psi < 0.1
+
+
+def test_ks_statistics_equal_scipy_on_the_reference_rows(data):
+    reference, traffic, profile = data
+    current = traffic.iloc[2000:]
+    report = {f.feature: f for f in drift.compare(profile, current).features}
+    for name in simulate.NUMERIC:
+        cur = current[name].to_numpy(dtype=float)
+        expected = stats.ks_2samp(reference[name].to_numpy(dtype=float), cur[~np.isnan(cur)])
+        assert report[name].test == "ks"
+        assert report[name].statistic == expected.statistic
+        assert report[name].p_value == expected.pvalue
+
+
+def test_chi_squared_and_jensen_shannon_equal_scipy(data):
+    reference, traffic, profile = data
+    current = traffic.iloc[2000:]
+    report = {f.feature: f for f in drift.compare(profile, current).features}
+    for name in simulate.CATEGORICAL:
+        ref = reference[name].value_counts()
+        cats = list(ref.index)
+        cur = current[name].value_counts()
+        table = np.array([[ref[c] for c in cats] + [0],
+                          [cur.get(c, 0) for c in cats] + [cur[~cur.index.isin(cats)].sum()]])
+        table = table[:, table.sum(axis=0) > 0]
+        expected = stats.chi2_contingency(table)
+        assert report[name].test == "chi2"
+        assert report[name].statistic == pytest.approx(expected.statistic, rel=1e-12)
+        assert report[name].p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+    amount = report["amount"]
+    r = np.array(amount.reference_shares)
+    c = np.array(amount.current_shares)
+    assert amount.js == pytest.approx(jensenshannon(r, c, base=2), abs=1e-12)
+
+
+def test_a_window_from_a_large_reference_tests_against_the_bounded_sample():
+    reference = simulate.reference_frame(20_000, seed=5)
+    profile = P.build_profile(reference, sample_size=500)
+    current = simulate.shifted_traffic(1000, shifted=(), seed=6)
+    got = {f.feature: f for f in drift.compare(profile, current).features}["tenure_days"]
+    sample = np.array(profile["features"]["tenure_days"]["sample"])
+    assert len(sample) == 500
+    assert got.statistic == stats.ks_2samp(sample, current["tenure_days"]).statistic
+
+
+def test_null_rate_changes_and_unseen_categories_alert():
+    reference = pd.DataFrame({"x": np.arange(1000, dtype=float), "c": ["a", "b"] * 500})
+    profile = P.build_profile(reference)
+    current = pd.DataFrame({"x": np.where(np.arange(500) % 5 == 0, np.nan, np.arange(500.0)),
+                            "c": ["a", "b", "new", "b", "a"] * 100})
+    report = {f.feature: f for f in drift.compare(profile, current).features}
+    assert report["x"].severity == "alert"
+    assert report["x"].null_rate_reference == 0.0 and report["x"].null_rate_current == 0.2
+    assert any("null rate" in r for r in report["x"].reasons)
+    assert report["c"].unseen == ("new",) and report["c"].severity == "alert"
+
+
+def test_score_drift_missing_features_and_small_windows():
+    rng = np.random.default_rng(0)
+    reference = pd.DataFrame({"x": rng.normal(size=2000), "y": rng.normal(size=2000)})
+    profile = P.build_profile(reference, scores=rng.beta(2, 5, size=2000))
+    current = pd.DataFrame({"x": rng.normal(size=50)})
+    report = drift.compare(profile, current, scores=rng.beta(5, 2, size=50),
+                           thresholds={"min_rows": 10})
+    assert report.score is not None and report.score.severity == "alert"
+    by = {f.feature: f for f in report.features}
+    assert by["y"].severity == "unknown" and by["y"].reasons == ("not in the logged rows",)
+    small = drift.compare(profile, current)  # default min_rows 100
+    assert {f.severity for f in small.features} == {"unknown"}
+    as_json = report.to_dict()
+    assert as_json["severity"] == "alert" and as_json["score"]["test"] == "ks"
+
+
+def test_thresholds_refuse_unknown_fields_and_negative_values():
+    assert drift.Thresholds.from_mapping({"psi_alert": 0.3}).psi_alert == 0.3
+    with pytest.raises(InvalidSpec):
+        drift.Thresholds.from_mapping({"psi": 0.3})
+    with pytest.raises(InvalidSpec):
+        drift.Thresholds.from_mapping({"psi_alert": -1})
