@@ -30,10 +30,17 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make ``bench`` importable
+    sys.path.insert(0, str(ROOT))
+
+from bench import offline_env  # noqa: E402
+
 MLFLOW_PY = HERE.parent / ".venv-mlflow" / "bin" / "python"
 
 MLFLOW_SCRIPT = r"""
-import json, sys, time, tempfile, warnings
+import json, os, sys, time, tempfile, warnings
+assert os.environ.get("MLFLOW_DISABLE_TELEMETRY") == "true", "run through bench.offline_env"
 warnings.filterwarnings("ignore")
 import lightgbm as lgb, mlflow, pandas as pd
 data = sys.argv[1]; trees = int(sys.argv[2])
@@ -172,7 +179,8 @@ def main() -> None:
             # cwd: MLflow puts its ./mlruns artifact folder there, not in the checkout.
             done = subprocess.run([str(MLFLOW_PY), "-c", MLFLOW_SCRIPT, str(data),
                                    str(args.trees)], capture_output=True, text=True,
-                                  timeout=900, cwd=str(root))
+                                  timeout=900, cwd=str(root),
+                                  env=offline_env({"PYTHONPATH": ""}))
             if done.returncode == 0:
                 results["mlflow"] = json.loads(done.stdout.strip().splitlines()[-1])
             else:

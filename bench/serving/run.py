@@ -1,80 +1,76 @@
-"""Serving benchmark: our server vs ``mlflow models serve`` vs a bare tornado handler.
+"""Serving benchmark: our server against ``mlflow models serve`` and a bare tornado handler.
 
-    python bench/serving/run.py [--duration 10] [--trees 200] [--mlflow-python PATH]
+    python bench/serving/run.py [--rounds 3] [--duration 10] [--trees 200] [--no-mlflow]
 
-The model: a LightGBM binary classifier, 200 trees, 31 leaves, 20 numeric features.
-Three servers on loopback, one process each, the same booster:
+The model: a LightGBM binary classifier, 200 trees, 31 leaves, 20 numeric features. Six
+servers on loopback (:mod:`.servers`), the same booster, one and two processes each:
 
-* ours: ``jupyter bighead serve bench@production`` (registry in a temporary folder);
-* MLflow: ``mlflow models serve --env-manager local`` on the same booster saved with
-  ``mlflow.lightgbm.save_model``, from its own virtualenv (``bench/.venv-mlflow``;
-  MLflow pins its own dependencies). Its body is ``dataframe_records``, ours and the
-  bare handler's ``instances``: the same rows, each server's native shape;
-* bare: ``bench/serving/bare.py``, tornado + ``booster.predict`` and nothing else.
+* ``ours`` / ``ours-2w``: ``jupyter bighead serve bench@production --workers 1|2``;
+* ``bare`` / ``bare-2p``: :mod:`.bare`, tornado + ``booster.predict`` and nothing else,
+  the two-process one on ``SO_REUSEPORT`` sockets: the practical ceiling;
+* ``mlflow`` / ``mlflow-2w``: ``mlflow models serve --env-manager local -w 1|2`` on the
+  same booster saved with ``mlflow.lightgbm.save_model``, from its own virtualenv
+  (``bench/.venv-mlflow``, with ``uvicorn[standard]`` for its workers).
 
-Before loading them, the harness checks that all three return the same predictions.
-Every server runs with ``OMP_NUM_THREADS=1`` (the same for all three). Load comes
-from wrk (Debian package ``wrk``) with a Lua script for the POST body:
-single-row throughput at 8 connections, p99 latency at 1 connection, and a
-1,000-row request at 1 connection. Targets: throughput >= 2x MLflow and >= 60% of
-bare; p99 <= half of MLflow's.
+Fairness: every server gets ``OMP_NUM_THREADS=1`` and the offline environment
+(:func:`bench.offline_env`: no telemetry). Before any timing the harness checks that
+every server returns the same predictions in every request format it accepts, then
+sends each the fastest of its formats (a short wrk probe per format, for one row and
+for 1,000 rows separately). The contenders then run round-robin, ``--rounds`` times (the
+order rotates each round); each round runs, per server, single-row throughput at 8
+connections, single-row latency at 1 connection and a 1,000-row request at 1
+connection. The report gives each measure's range (min-max) and best over the rounds,
+and each ratio both from the bests and per round (the two servers of a round ran
+minutes apart at most).
+
+Targets: ours >= 2x MLflow's throughput and p99 <= half of MLflow's; ours-2w >= 80% of
+bare-2p's throughput at c=8; ours' c=1 p99 <= 1.5x bare's; a 1,000-row request <= 1.2x
+bare's time (the last two for one and for two processes).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-MLFLOW_PY = HERE.parent / ".venv-mlflow" / "bin" / "python"
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make ``bench.serving`` importable
+    sys.path.insert(0, str(ROOT))
 
-SAVE_MLFLOW = """
-import sys, lightgbm as lgb, mlflow.lightgbm
-mlflow.lightgbm.save_model(lgb.Booster(model_file=sys.argv[1]), sys.argv[2])
-"""
+from bench.serving.servers import (  # noqa: E402
+    MLFLOW_PY,
+    Contender,
+    bodies,
+    contenders,
+    launch,
+    post,
+    save_mlflow_model,
+    stop,
+    wait_ready,
+)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def post(port: int, path: str, body: bytes, timeout: float = 30) -> tuple[int, Any]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        return resp.status, json.loads(resp.read() or b"null")
-    finally:
-        conn.close()
-
-
-def wait_ready(port: int, path: str, body: bytes, proc: subprocess.Popen[bytes],
-               timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server on {port} exited with {proc.returncode}")
-        try:
-            if post(port, path, body, timeout=5)[0] == 200:
-                return
-        except (OSError, http.client.HTTPException, ValueError):
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"server on {port} never answered {path}")
+ALL = ["ours", "bare", "mlflow", "ours-2w", "bare-2p", "mlflow-2w"]
+MEASURES = ("rps_c8", "p50_ms_c1", "p99_ms_c1", "rows1000_ms")
+#: (ours, baseline, measure, target, higher is better)
+TARGETS = [
+    ("ours", "mlflow", "rps_c8", 2.0, True),
+    ("ours", "mlflow", "p99_ms_c1", 0.5, False),
+    ("ours-2w", "mlflow-2w", "rps_c8", 2.0, True),
+    ("ours", "bare", "rps_c8", 0.6, True),
+    ("ours-2w", "bare-2p", "rps_c8", 0.8, True),
+    ("ours", "bare", "p99_ms_c1", 1.5, False),
+    ("ours-2w", "bare-2p", "p99_ms_c1", 1.5, False),
+    ("ours", "bare", "rows1000_ms", 1.2, False),
+    ("ours-2w", "bare-2p", "rows1000_ms", 1.2, False),
+    ("ours", "mlflow", "rows1000_ms", None, False),
+]
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
@@ -99,17 +95,6 @@ def parse_wrk(text: str) -> dict[str, float]:
     return out
 
 
-def run_wrk(url: str, body: bytes, connections: int, duration: float, tmp: Path,
-            threads: int | None = None) -> tuple[dict[str, float], list[str]]:
-    script = tmp / f"post-{abs(hash(body))}.lua"
-    script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                      f"wrk.body = {json.dumps(body.decode())}\n")
-    cmd = ["wrk", f"-t{threads or min(connections, 2)}", f"-c{connections}",
-           f"-d{max(1, int(duration))}s", "--latency", "-s", str(script), url]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return parse_wrk(done.stdout), cmd
-
-
 def make_model(trees: int, features: int, rows: int = 20_000) -> tuple[Any, Any, list[str]]:
     import lightgbm as lgb
     import numpy as np
@@ -123,22 +108,54 @@ def make_model(trees: int, features: int, rows: int = 20_000) -> tuple[Any, Any,
     return model, X, cols
 
 
-def start(cmd: list[str], log: Path, env: dict[str, str] | None = None
-          ) -> subprocess.Popen[bytes]:
-    # One OpenMP thread for every server: single-row predictions gain nothing from
-    # more, and spinning OpenMP threads would steal the cores wrk and the event loop use.
-    env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
-    with log.open("wb") as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
+def run_wrk(url: str, body: bytes, connections: int, duration: float, tmp: Path,
+            threads: int | None = None) -> dict[str, float]:
+    script = tmp / f"post-{abs(hash(body))}.lua"
+    script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                      f"wrk.body = {json.dumps(body.decode())}\n")
+    cmd = ["wrk", f"-t{threads or min(connections, 2)}", f"-c{connections}",
+           f"-d{max(1, round(duration))}s", "--latency", "-s", str(script), url]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return parse_wrk(done.stdout)
+
+
+def pick_formats(c: Contender, tmp: Path, probe: float) -> dict[str, str]:
+    """The fastest of ``c``'s accepted formats for one row and for 1,000 rows."""
+    url = f"http://127.0.0.1:{c.port}{c.path}"
+    if len(c.formats) == 1:
+        only = next(iter(c.formats))
+        return {"single": only, "bulk": only}
+    speed: dict[str, dict[str, float]] = {"single": {}, "bulk": {}}
+    for name, (single, bulk) in c.formats.items():
+        speed["single"][name] = run_wrk(url, single, 1, probe, tmp, threads=1)["rps"]
+        speed["bulk"][name] = run_wrk(url, bulk, 1, probe, tmp, threads=1)["rps"]
+    return {k: max(v, key=lambda n: v[n]) for k, v in speed.items()}
+
+
+def one_round(c: Contender, tmp: Path, duration: float, concurrency: int) -> dict[str, float]:
+    url = f"http://127.0.0.1:{c.port}{c.path}"
+    single = c.formats[c.chosen["single"]][0]
+    bulk = c.formats[c.chosen["bulk"]][1]
+    c8 = run_wrk(url, single, concurrency, duration, tmp)
+    c1 = run_wrk(url, single, 1, duration, tmp, threads=1)
+    big = run_wrk(url, bulk, 1, duration, tmp, threads=1)
+    return {"rps_c8": c8["rps"], "p50_ms_c1": c1.get("p50_ms", 0.0),
+            "p99_ms_c1": c1.get("p99_ms", 0.0), "rps_c1": c1["rps"],
+            "rows1000_ms": big.get("mean_ms", 0.0),
+            "errors": c8["non_2xx"] + c1["non_2xx"] + big["non_2xx"]
+            + c8["timeouts"] + c1["timeouts"] + big["timeouts"]}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3, help="round-robin rounds")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
+    parser.add_argument("--probe", type=float, default=1.0,
+                        help="seconds per wrk run when choosing a server's request format")
     parser.add_argument("--trees", type=int, default=200)
     parser.add_argument("--features", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--only", default=",".join(ALL), help="comma-separated contenders")
     parser.add_argument("--mlflow-python", default=str(MLFLOW_PY))
     parser.add_argument("--no-mlflow", action="store_true")
     parser.add_argument("--json", default=None, help="also write the results here")
@@ -149,108 +166,123 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from jupyter_bighead.registry import Registry
 
     model, X, cols = make_model(args.trees, args.features)
-    row = {c: float(v) for c, v in X.iloc[0].items()}
-    rows = [{c: float(v) for c, v in r.items()} for r in X.iloc[:1000].to_dict("records")]
-    bodies = {
-        "ours": (json.dumps({"instances": [row]}).encode(),
-                 json.dumps({"instances": rows}).encode()),
-        "bare": (json.dumps({"instances": [row]}).encode(),
-                 json.dumps({"instances": rows}).encode()),
-        "mlflow": (json.dumps({"dataframe_records": [row]}).encode(),
-                   json.dumps({"dataframe_records": rows}).encode()),
-    }
+    shapes = bodies(X, cols)
+    names = [n for n in args.only.split(",") if n]
+    mlflow_py = Path(args.mlflow_python)
     results: dict[str, Any] = {"trees": args.trees, "features": args.features,
-                               "duration_s": args.duration, "commands": {}}
-    procs: list[subprocess.Popen[bytes]] = []
+                               "duration_s": args.duration, "rounds": args.rounds,
+                               "commands": {}, "formats": {}}
+    if args.no_mlflow or not mlflow_py.exists():
+        if not args.no_mlflow and any(n.startswith("mlflow") for n in names):
+            results["mlflow"] = f"skipped: {mlflow_py} does not exist (see bench/README.md)"
+        names = [n for n in names if not n.startswith("mlflow")]
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         reg = Registry(tmp / "registry")
         mv = reg.register("bench", model, X_valid=X[:2000], y_valid=model.predict(X[:2000]))
         reg.set_alias("bench", "production", mv.version)
         model.booster_.save_model(str(tmp / "model.txt"))
-        servers: dict[str, tuple[int, str]] = {}
+        use_mlflow = any(n.startswith("mlflow") for n in names)
+        if use_mlflow:
+            save_mlflow_model(mlflow_py, tmp / "model.txt", tmp / "mlflow-model")
+        servers = contenders(tmp, cols, shapes, mlflow_py if use_mlflow else None, names)
         try:
-            port = free_port()
-            env = {"PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-            cmd = [sys.executable, "-m", "jupyter_bighead.cli", "serve", "bench@production",
-                   "--registry", str(tmp / "registry"), "--port", str(port)]
-            procs.append(start(cmd, tmp / "ours.log", env))
-            servers["ours"] = (port, "/v1/models/bench:predict")
-            results["commands"]["ours"] = "jupyter bighead serve bench@production --port P"
-            port = free_port()
-            procs.append(start([sys.executable, str(HERE / "bare.py"), str(tmp / "model.txt"),
-                                json.dumps(cols), str(port)], tmp / "bare.log"))
-            servers["bare"] = (port, "/predict")
-            results["commands"]["bare"] = "python bench/serving/bare.py model.txt COLS P"
-            mlflow_py = Path(args.mlflow_python)
-            if not args.no_mlflow and mlflow_py.exists():
-                subprocess.run([str(mlflow_py), "-c", SAVE_MLFLOW, str(tmp / "model.txt"),
-                                str(tmp / "mlflow-model")], check=True, capture_output=True)
-                port = free_port()
-                mlflow_bin = mlflow_py.parent / "mlflow"
-                cmd = [str(mlflow_bin), "models", "serve", "-m", str(tmp / "mlflow-model"),
-                       "-p", str(port), "-h", "127.0.0.1", "--env-manager", "local", "-w", "1"]
-                procs.append(start(cmd, tmp / "mlflow.log",
-                                   {"PATH": f"{mlflow_py.parent}:{os.environ['PATH']}",
-                                    "PYTHONPATH": ""}))
-                servers["mlflow"] = (port, "/invocations")
-                results["commands"]["mlflow"] = ("mlflow models serve -m MODEL -p P "
-                                                 "--env-manager local -w 1")
-            elif not args.no_mlflow:
-                results["mlflow"] = f"skipped: {mlflow_py} does not exist (see bench/README.md)"
-            for name, (port, path) in servers.items():
-                wait_ready(port, path, bodies[name][0], procs[list(servers).index(name)])
-            # The same predictions from every server, before any timing.
-            answers = {}
-            for name, (port, path) in servers.items():
-                _s, got = post(port, path, bodies[name][1])
-                answers[name] = got["predictions"]
+            for c in servers:
+                launch(c, tmp)
+                results["commands"][c.name] = c.label
+            for c in servers:
+                wait_ready(c, next(iter(c.formats.values()))[0])
+            # The same predictions from every server in every accepted format, first.
             expected = model.predict_proba(X.iloc[:1000])[:, 1].tolist()
-            results["same_predictions"] = {n: a == expected for n, a in answers.items()}
-            for name, (port, path) in servers.items():
-                url = f"http://127.0.0.1:{port}{path}"
-                single, bulk = bodies[name]
-                run_wrk(url, single, args.concurrency, 1, tmp)  # warm-up
-                c8, wrk_cmd = run_wrk(url, single, args.concurrency, args.duration, tmp)
-                c1, _ = run_wrk(url, single, 1, args.duration, tmp, threads=1)
-                big, _ = run_wrk(url, bulk, 1, args.duration, tmp, threads=1)
-                results[name] = {"rps_c8": c8["rps"], "p99_ms_c1": c1.get("p99_ms"),
-                                 "p50_ms_c1": c1.get("p50_ms"), "rps_c1": c1["rps"],
-                                 "rows1000_ms": big.get("mean_ms"),
-                                 "errors": c8["non_2xx"] + c1["non_2xx"] + big["non_2xx"]}
-            results["wrk"] = " ".join([*wrk_cmd[:-3], "-s", "post.lua", "URL"])
+            same: dict[str, bool] = {}
+            for c in servers:
+                for fmt, (_one, bulk) in list(c.formats.items()):
+                    status, got = post(c.port, c.path, bulk)
+                    if status != 200:  # a shape this server does not take: never timed
+                        results.setdefault("rejected_formats", {})[
+                            f"{c.name}/{fmt}"] = status
+                        del c.formats[fmt]
+                        continue
+                    same[f"{c.name}/{fmt}"] = got.get("predictions") == expected
+                if not c.formats:
+                    raise RuntimeError(f"{c.name} accepted none of its request formats")
+            results["same_predictions"] = same
+            if not all(same.values()):
+                raise RuntimeError(f"a server returned other predictions: {same}")
+            for c in servers:
+                c.chosen = pick_formats(c, tmp, args.probe)
+                results["formats"][c.name] = c.chosen
+                single = c.formats[c.chosen["single"]][0]
+                run_wrk(f"http://127.0.0.1:{c.port}{c.path}", single, args.concurrency, 1, tmp)
+            for r in range(args.rounds):
+                k = r % len(servers)
+                for c in servers[k:] + servers[:k]:
+                    results.setdefault(c.name, {"rounds": []})["rounds"].append(
+                        one_round(c, tmp, args.duration, args.concurrency))
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            for c in servers:
+                if c.proc is not None:
+                    stop(c.proc)
+    summarize(results)
     report(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return results
 
 
+def summarize(r: dict[str, Any]) -> None:
+    """Best and range of each measure; ratios from the bests and per round."""
+    for name in ALL:
+        x = r.get(name)
+        if not isinstance(x, dict):
+            continue
+        rounds = x["rounds"]
+        x["errors"] = sum(z["errors"] for z in rounds)
+        for m in MEASURES:
+            vals = [z[m] for z in rounds]
+            x[m] = {"min": min(vals), "max": max(vals),
+                    "best": max(vals) if m.startswith("rps") else min(vals)}
+    ratios = []
+    for ours, base, m, target, higher in TARGETS:
+        if not (isinstance(r.get(ours), dict) and isinstance(r.get(base), dict)):
+            continue
+        a, b = r[ours], r[base]
+        per_round = [x[m] / y[m] for x, y in zip(a["rounds"], b["rounds"], strict=True) if y[m]]
+        best = a[m]["best"] / b[m]["best"] if b[m]["best"] else float("nan")
+        met = None if target is None else (best >= target if higher else best <= target)
+        ratios.append({"ours": ours, "baseline": base, "measure": m, "best": best,
+                       "per_round": per_round, "target": target, "higher_is_better": higher,
+                       "met": met})
+    r["ratios"] = ratios
+
+
 def report(r: dict[str, Any]) -> None:
-    names = [n for n in ("ours", "mlflow", "bare") if isinstance(r.get(n), dict)]
+    names = [n for n in ALL if isinstance(r.get(n), dict)]
     print(f"\nLightGBM binary, {r['trees']} trees, {r['features']} features; "
-          f"{r['duration_s']:.0f} s per run; same predictions: {r.get('same_predictions')}")
-    print(f"{'server':8} {'rps c=8':>10} {'p50 c=1':>10} {'p99 c=1':>10} {'1000 rows':>10}")
+          f"{r['rounds']} rounds of {r['duration_s']:.0f} s per wrk run; every server gave "
+          f"the expected predictions: {all(r.get('same_predictions', {}).values())}")
+    print("request formats (one row / 1000 rows): "
+          + "; ".join(f"{n} {f['single']}/{f['bulk']}" for n, f in r["formats"].items()))
+    print(f"{'server':10} {'rps c=8 best (range)':>24} {'p50 c=1':>18} {'p99 c=1':>20}"
+          f" {'1000 rows':>20} errors")
     for n in names:
         x = r[n]
-        print(f"{n:8} {x['rps_c8']:10.0f} {x['p50_ms_c1'] or 0:9.2f}ms {x['p99_ms_c1'] or 0:9.2f}ms"
-              f" {x['rows1000_ms'] or 0:9.2f}ms")
-    ours = r.get("ours")
-    if ours and isinstance(r.get("mlflow"), dict):
-        m = r["mlflow"]
-        print(f"throughput vs MLflow: {ours['rps_c8'] / m['rps_c8']:.2f}x (target >= 2x); "
-              f"p99 vs MLflow: {ours['p99_ms_c1'] / m['p99_ms_c1']:.2f} (target <= 0.5); "
-              f"1000 rows vs MLflow: {ours['rows1000_ms'] / m['rows1000_ms']:.2f}")
-    if ours and isinstance(r.get("bare"), dict):
-        print(f"throughput vs bare tornado: {ours['rps_c8'] / r['bare']['rps_c8']:.2f} "
-              "(target >= 0.6)")
+        cells = []
+        for m, unit in zip(MEASURES, ("", "ms", "ms", "ms"), strict=True):
+            v = x[m]
+            fmt = "{:.0f}" if m.startswith("rps") else "{:.2f}"
+            cells.append(f"{fmt.format(v['best'])}{unit} ({fmt.format(v['min'])}-"
+                         f"{fmt.format(v['max'])})")
+        print(f"{n:10} {cells[0]:>24} {cells[1]:>18} {cells[2]:>20} {cells[3]:>20}"
+              f" {x['errors']:.0f}")
+    for q in r["ratios"]:
+        pr = q["per_round"]
+        rng = f"{min(pr):.2f}-{max(pr):.2f}" if pr else "n/a"
+        goal = ("" if q["target"] is None else
+                f"target {'>=' if q['higher_is_better'] else '<='} {q['target']}: "
+                f"{'MET' if q['met'] else 'MISSED'}")
+        print(f"{q['measure']:12} {q['ours']} / {q['baseline']}: {q['best']:.2f} from the bests,"
+              f" per round {rng}  {goal}")
 
 
 if __name__ == "__main__":

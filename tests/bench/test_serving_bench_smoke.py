@@ -1,12 +1,16 @@
 """Smoke test of the serving benchmark's harness: behaviour only, never timings.
 
 A tiny model, one-second wrk runs, no MLflow: the servers start, agree on the
-predictions, answer every request with a 2xx, and the wrk output is parsed.
+predictions, answer every request with a 2xx, run round-robin for every round, and the
+wrk output is parsed. Every server the harness starts (MLflow's included) runs with
+telemetry off.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import OFFLINE_ENV  # noqa: E402
 from bench.serving.run import main, parse_wrk  # noqa: E402
+from bench.serving.servers import MLFLOW_PY, server_env, start, stop  # noqa: E402
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:1/x
   2 threads and 8 connections
@@ -41,11 +47,43 @@ def test_wrk_output_is_parsed_in_milliseconds():
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
-def test_the_harness_runs_both_servers_and_they_agree(tmp_path):
-    results = main(["--duration", "1", "--trees", "5", "--no-mlflow",
-                    "--json", str(tmp_path / "r.json")])
-    assert results["same_predictions"] == {"ours": True, "bare": True}
-    for name in ("ours", "bare"):
-        assert results[name]["rps_c8"] > 0 and results[name]["errors"] == 0
-        assert results[name]["rows1000_ms"] > 0
-    assert (tmp_path / "r.json").exists()
+def test_the_harness_runs_every_server_round_robin_and_they_agree(tmp_path):
+    results = main(["--duration", "1", "--rounds", "2", "--trees", "5", "--no-mlflow",
+                    "--probe", "1", "--json", str(tmp_path / "r.json")])
+    names = ["ours", "bare", "ours-2w", "bare-2p"]
+    assert set(results["commands"]) == set(names)
+    assert results["same_predictions"] and all(results["same_predictions"].values())
+    for name in names:
+        x = results[name]
+        assert len(x["rounds"]) == 2 and x["errors"] == 0
+        assert 0 < x["rps_c8"]["min"] <= x["rps_c8"]["best"] == x["rps_c8"]["max"]
+        assert 0 < x["rows1000_ms"]["best"] == x["rows1000_ms"]["min"]
+        assert set(results["formats"][name].values()) <= {"instances", "inputs_columns"}
+    pairs = {(q["ours"], q["baseline"], q["measure"]) for q in results["ratios"]}
+    assert ("ours-2w", "bare-2p", "rps_c8") in pairs and ("ours", "bare", "p99_ms_c1") in pairs
+    assert all(len(q["per_round"]) == 2 for q in results["ratios"])
+    assert json.loads((tmp_path / "r.json").read_text())["rounds"] == 2
+
+
+def test_every_server_the_harness_starts_runs_with_telemetry_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "false")  # even against the caller's
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    assert OFFLINE_ENV["MLFLOW_DISABLE_TELEMETRY"] == "true" and OFFLINE_ENV["DO_NOT_TRACK"] == "1"
+    log = tmp_path / "env.log"
+    proc = start([sys.executable, "-c", "import json, os; print(json.dumps(dict(os.environ)))"],
+                 log, {"MLFLOW_DISABLE_TELEMETRY": "false"})
+    proc.wait(30)
+    stop(proc)
+    seen = json.loads(log.read_text())
+    for key, value in OFFLINE_ENV.items():
+        assert seen[key] == value
+    assert seen["OMP_NUM_THREADS"] == "1"
+
+
+@pytest.mark.skipif(not MLFLOW_PY.exists(), reason="bench/.venv-mlflow is not installed")
+def test_mlflow_itself_sees_its_telemetry_disabled_in_the_harness_environment():
+    probe = "from mlflow.telemetry.utils import is_telemetry_disabled as d; print(d())"
+    env = {**server_env(), "PYTHONPATH": ""}
+    got = subprocess.run([str(MLFLOW_PY), "-c", probe], env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert got.stdout.strip().splitlines()[-1] == "True"

@@ -11,9 +11,11 @@ import time
 import numpy as np
 import pandas as pd
 import psutil
+import pytest
 
 from jupyter_bighead.serving.runtime.model import ServedModel
 from jupyter_bighead.serving.runtime.schema import Schema, fields_from
+from jupyter_bighead.serving.runtime.workers import HAS_REUSEPORT
 
 from .conftest import instances, serve_process, training_frame
 
@@ -74,6 +76,50 @@ def test_workers_share_the_port_restart_and_reload_together(registry, tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
     assert proc.returncode == 0
+
+
+@pytest.mark.skipif(not HAS_REUSEPORT, reason="the platform has no SO_REUSEPORT")
+def test_two_workers_listen_on_sockets_of_their_own_and_both_get_connections(
+        registry, tmp_path):
+    X, _y = training_frame()
+    body = json.dumps({"instances": instances(X[:1])})
+    log = tmp_path / "log"
+    proc, port = serve_process(["clf@production", "--registry", registry.store.uri,
+                                "--workers", "2"], log)
+    conns = []
+    try:
+        _until(lambda: len(psutil.Process(proc.pid).children()) == 2, log=log)
+        workers = psutil.Process(proc.pid).children()
+        _until(lambda: all(_listening(w.pid, port) for w in workers), log=log)
+        # One listening socket per worker (the kernel balances between them), not one
+        # socket inherited by both; the parent's reserved socket never listens.
+        inodes = [_listening(w.pid, port) for w in workers]
+        assert len(inodes[0] | inodes[1]) == 2 and not inodes[0] & inodes[1]
+        assert not _listening(proc.pid, port)
+        for _ in range(24):  # 24 connections held open at once: each lands on a worker
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("POST", "/v1/models/clf:predict", body=body)
+            assert conn.getresponse().read() and conn.sock is not None
+            conns.append(conn)
+        per_worker = [sum(1 for c in w.net_connections(kind="tcp")
+                          if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port)
+                      for w in workers]
+        assert sum(per_worker) == 24 and min(per_worker) >= 3, per_worker
+    finally:
+        for conn in conns:
+            conn.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+    assert proc.returncode == 0
+
+
+def _listening(pid, port):
+    """Inodes of the sockets ``pid`` listens on at ``port``."""
+    found = set()
+    for c in psutil.Process(pid).net_connections(kind="tcp"):
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == port:
+            found.add(os.stat(f"/proc/{pid}/fd/{c.fd}").st_ino)
+    return found
 
 
 class FakePipeline:

@@ -63,7 +63,7 @@ from .holder import (  # ServeOptions and ModelHolder are imported from here too
 )
 from .model import pin_lightgbm_threads
 from .schema import EXTRA_POLICIES, RequestError
-from .workers import fork_workers
+from .workers import HAS_REUSEPORT, fork_workers, listen_own, reserve_port
 
 log = logging.getLogger("jupyter_bighead.serving")
 
@@ -147,13 +147,18 @@ async def _run(holder: ModelHolder, sockets: list[socket.socket]) -> None:
 
 
 def serve(options: ServeOptions, *, on_listening: Callable[[int], None] | None = None) -> None:
-    """Run the server until SIGTERM/SIGINT. ``--workers N`` forks N processes that
-    share the listening socket; each loads the model itself (after the fork, so no
-    process inherits LightGBM's OpenMP threads)."""
+    """Run the server until SIGTERM/SIGINT. ``--workers N`` forks N processes on the
+    port, each with its own ``SO_REUSEPORT`` listening socket where the platform has it
+    (else one shared socket; see :mod:`.workers`); each loads the model itself (after
+    the fork, so no process inherits LightGBM's OpenMP threads)."""
     if options.extra_features not in EXTRA_POLICIES:
         raise RequestError("invalid_option", f"--extra-features must be one of {EXTRA_POLICIES}")
     holder = _load_at_start(options)
-    sockets = bind_sockets(options.port, options.host, reuse_port=False)
+    own_sockets = options.workers > 1 and HAS_REUSEPORT
+    if own_sockets:
+        sockets = reserve_port(options.port, options.host)
+    else:
+        sockets = bind_sockets(options.port, options.host, reuse_port=False)
     port = sockets[0].getsockname()[1]
     print(f"[bighead serve] {options.model_ref} on http://{options.host}:{port} "
           f"({options.workers} worker{'s' if options.workers > 1 else ''})", flush=True)
@@ -161,6 +166,8 @@ def serve(options: ServeOptions, *, on_listening: Callable[[int], None] | None =
         on_listening(port)
     if options.workers > 1:
         fork_workers(options.workers)
+        if own_sockets:
+            sockets = listen_own(sockets, options.host)
     asyncio.run(_run(holder or ModelHolder(options), sockets))
 
 
