@@ -19,6 +19,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+import jupyter_bighead.models.lgbm_fast as lgbm_fast
+
 from .._json import json_safe
 from ..errors import BlockInputError, InvalidSpec
 from .base import Block, Columns, columns_to_frame, frame_to_columns, kind_of
@@ -178,20 +180,42 @@ class Pipeline(BaseEstimator):
         cols, index = self._transform_columns(X)
         return columns_to_frame(cols, index)
 
-    def _learner_input(self, X: Any) -> Any:
+    def _learn(self, X: Any, proba: bool) -> Any:
+        """The learner's ``predict_proba`` (or ``predict``) of the transformed ``X``.
+
+        A LightGBM learner takes the array path of :mod:`...models.lgbm_fast`: the
+        transformed columns go to its booster as one float matrix, categorical codes
+        mapped as LightGBM maps them, the same bits as its DataFrame path without the
+        DataFrame. Whenever that path's preconditions do not hold (another learner, a
+        subclass, a column LightGBM would refuse, categories it cannot remap) the
+        learner gets the DataFrame, as before.
+        """
         if self.learner is None:
             raise InvalidSpec("this pipeline has no learner; use transform()")
-        return self.transform(X)
+        cols, index = self._transform_columns(X)
+        out = lgbm_fast.predict_columns(self.learner, list(cols.values()), proba=proba)
+        if out is not None:
+            return out
+        frame = columns_to_frame(cols, index)
+        return self.learner.predict_proba(frame) if proba else self.learner.predict(frame)
 
     def predict(self, X: Any) -> Any:
-        """The learner's predictions for ``X`` (raw input, as at fit)."""
-        return self.learner.predict(self._learner_input(X))
+        """The learner's predictions for ``X`` (raw input, as at fit).
+
+        For a LightGBM learner, the transformed columns reach its booster without a
+        DataFrame, with the same result (see :meth:`_learn`).
+        """
+        return self._learn(X, proba=False)
 
     def predict_proba(self, X: Any) -> Any:
-        """The learner's class probabilities for ``X`` (classifiers only)."""
+        """The learner's class probabilities for ``X`` (classifiers only).
+
+        For a LightGBM learner, the transformed columns reach its booster without a
+        DataFrame, with the same result (see :meth:`_learn`).
+        """
         if not hasattr(self.learner, "predict_proba"):
             raise InvalidSpec(f"the learner {type(self.learner).__name__} has no predict_proba")
-        return self.learner.predict_proba(self._learner_input(X))
+        return self._learn(X, proba=True)
 
     @property
     def classes_(self) -> Any:
