@@ -31,6 +31,8 @@ from .drift import DriftReport, Thresholds, compare
 from .performance import join_labels, realized_metrics
 
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_WINDOW = re.compile(r"(-?\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)")
+_UNIT_S = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def predictions_root(home: str | os.PathLike[str] | None = None) -> Path:
@@ -102,13 +104,16 @@ class CheckResult:
 
 
 def parse_window(window: Any) -> Any:
-    """A window (``"1d"``, ``"6h"``, ``"30min"``, a timedelta) as a ``pd.Timedelta``.
+    """A window (``"1d"``, ``"6h"``, ``"30m"`` or ``"30min"``, ``"2w"``, a timedelta or
+    anything else ``pd.Timedelta`` reads) as a ``pd.Timedelta``.
 
     Raises ``InvalidSpec`` for anything else or a window that is not positive."""
     import pandas as pd
 
+    match = _WINDOW.fullmatch(window.strip().lower()) if isinstance(window, str) else None
     try:
-        out = pd.Timedelta(window)
+        out = (pd.Timedelta(float(match.group(1)) * _UNIT_S[match.group(2)], unit="s")
+               if match else pd.Timedelta(window))
     except (TypeError, ValueError) as exc:
         raise InvalidSpec(f"{window!r} is not a window such as 1d, 6h or 30min") from exc
     if out <= pd.Timedelta(0):

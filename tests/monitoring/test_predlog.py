@@ -101,7 +101,7 @@ def test_rate_cap_and_sampling_drop_and_count(tmp_path):
     none.close()
     assert none.stats()["sampled_out"] == 1 and none.stats()["written"] == 0
     half = predlog.PredictionLog(tmp_path, "m", 3, columns=["x"], sample_rate=0.5,
-                                 max_rows_per_second=None)
+                                 max_queue=5000, max_rows_per_second=None)
     kept = sum(half.log([[1]], [0.0]) for _ in range(2000))
     half.close()
     assert 850 < kept < 1150 and half.stats()["sampled_out"] == 2000 - kept

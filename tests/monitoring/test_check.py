@@ -1,0 +1,108 @@
+"""One monitoring check end to end: a registered model, logged shifted traffic, late
+labels, an alert stored and posted to a webhook that fails first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_bighead import predlog
+from jupyter_bighead.errors import InvalidSpec
+from jupyter_bighead.evaluation import profiles as P
+from jupyter_bighead.monitoring import MonitorSettings, attach_reference, run_check, simulate
+from jupyter_bighead.monitoring.alerts import AlertStore
+from jupyter_bighead.monitoring.check import parse_window
+from jupyter_bighead.registry import Registry
+
+from .test_alerts import Hook
+
+NUMERIC = list(simulate.NUMERIC)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A registered classifier on the simulator's numeric features, its reference
+    attached, and two days of traffic logged (amount shifts on the second day)."""
+    lightgbm = pytest.importorskip("lightgbm")
+    root = tmp_path_factory.mktemp("monitor")
+    reference = simulate.reference_frame(3000, seed=0)[NUMERIC]
+    rng = np.random.default_rng(0)
+    y = (rng.random(len(reference)) < simulate.true_probability(
+        simulate.reference_frame(3000, seed=0))).astype(int)
+    model = lightgbm.LGBMClassifier(n_estimators=20, verbose=-1).fit(reference, y)
+    reg = Registry(root / "registry")
+    mv = reg.register("shop", model, X_valid=reference, y_valid=y, alias="production")
+    traffic = simulate.shifted_traffic(4000, shifted=("amount",), span="2D", seed=1)
+    scores = model.predict_proba(traffic[NUMERIC])[:, 1]
+    with predlog.PredictionLog(root / "predictions", "shop", mv.version,
+                               max_rows_per_second=None) as log:
+        for lo in range(0, len(traffic), 50):
+            part = traffic.iloc[lo:lo + 50]
+            log.log(part[NUMERIC], scores[lo:lo + 50], entity=part["entity"],
+                    timestamps=part["ts"])
+    attach_reference(reg, "shop:1", P.profile_for_model(model, reference, task="binary"),
+                     monitor_root=root / "monitoring")
+    return {"root": root, "reg": reg, "mv": mv, "model": model, "reference": reference,
+            "traffic": traffic, "y": y}
+
+
+def check(s, **kw):
+    return run_check("shop@production", registry=s["reg"], log_root=s["root"] / "predictions",
+                     monitor_root=s["root"] / "monitoring", **kw)
+
+
+def test_a_version_without_a_reference_says_so(served):
+    s = served
+    mv = s["reg"].register("bare", s["model"])  # no validation data: no profile
+    assert P.PROFILE_FILE not in {a.path for a in mv.artifacts}
+    got = run_check("bare", registry=s["reg"], log_root=s["root"] / "predictions",
+                    monitor_root=s["root"] / "monitoring", now="2024-03-03")
+    assert got.status == "no_reference" and "no reference profile" in got.message
+    assert got.alert_id is None
+
+
+def test_the_shifted_day_alerts_naming_only_the_shifted_feature(served):
+    s = served
+    hook = Hook([500, 502])
+    try:
+        MonitorSettings(s["root"] / "monitoring" / "monitors").set(
+            "shop", webhook_url=hook.url, window="24h")
+        quiet = check(s, now="2024-03-02")  # the first day: no shift yet
+        assert quiet.status in ("ok", "warn") and quiet.alert_id is None
+        assert quiet.n_rows == 2000 and quiet.drift is not None
+        assert quiet.drift.flagged("alert") == []
+        loud = check(s, now="2024-03-03")
+    finally:
+        hook.close()
+    assert loud.status == "alert" and loud.drift is not None
+    assert loud.drift.flagged("alert") == ["amount"]
+    assert loud.webhook is not None and loud.webhook.ok and loud.webhook.attempts == 3
+    body = hook.bodies[-1]["body"]
+    assert body["features"] == ["amount"] and body["model"] == "shop" and body["version"] == 1
+    stored = AlertStore(s["root"] / "monitoring" / "alerts").list("shop")
+    assert [a["id"] for a in stored] == [loud.alert_id]
+    assert stored[0]["webhook"]["attempts"] == 3
+    assert loud.to_dict()["drift"]["alerts"] == ["amount"]
+
+
+def test_a_check_with_late_labels_reports_realized_performance(served):
+    s = served
+    labels = simulate.late_labels(s["traffic"], late_share=0.5, late_delay="3D")
+    got = check(s, now="2024-03-03", window="2d", labels=labels, alert=False)
+    seen = labels[labels["arrived_at"] <= pd.Timestamp("2024-03-03", tz="UTC")]
+    assert sum(w["n"] for w in got.performance) == len(seen) < len(labels)
+    assert all(0.5 < w["roc_auc"] < 1 for w in got.performance)
+
+
+def test_an_empty_window_and_bad_settings(served):
+    got = check(served, now="2025-01-01", alert=False)
+    assert got.status == "no_data" and got.n_rows == 0
+    assert parse_window("30m") == pd.Timedelta(minutes=30) == parse_window("30min")
+    assert parse_window("1d") == pd.Timedelta(days=1) == parse_window("24H")
+    with pytest.raises(InvalidSpec):
+        check(served, window="soon")
+    with pytest.raises(InvalidSpec):
+        parse_window("-1d")
+    with pytest.raises(InvalidSpec):
+        MonitorSettings(served["root"] / "m").set("shop", thresholds={"nope": 1})
