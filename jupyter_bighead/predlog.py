@@ -162,6 +162,23 @@ class PredictionLog:
         with self._lock:
             return {**self._counts, "last_error": self.last_error}
 
+    def prometheus(self) -> list[str]:
+        """The counters of :meth:`stats` as Prometheus exposition lines (for a model
+        server's ``/metrics``): ``bighead_prediction_log_rows_total`` by outcome and
+        ``bighead_prediction_log_write_errors_total``."""
+        stats = self.stats()
+        who = f'model="{_label(self.model)}",version="{_label(self.version)}"'
+        lines = ["# HELP bighead_prediction_log_rows_total Prediction-log rows by outcome.",
+                 "# TYPE bighead_prediction_log_rows_total counter"]
+        lines += [f'bighead_prediction_log_rows_total{{{who},outcome="{key}"}} {stats[key]}'
+                  for key in ("logged", "written", "sampled_out", "rate_limited",
+                              "dropped_full")]
+        lines += ["# HELP bighead_prediction_log_write_errors_total Prediction-log parts "
+                  "that could not be written (full disk, unwritable folder).",
+                  "# TYPE bighead_prediction_log_write_errors_total counter",
+                  f"bighead_prediction_log_write_errors_total{{{who}}} {stats['write_errors']}"]
+        return lines
+
     def flush(self, timeout: float = 30.0) -> bool:
         """Write everything queued before this call; ``False`` on timeout."""
         if not self._thread.is_alive():
@@ -254,6 +271,10 @@ class PredictionLog:
                            durable=False)
         with self._lock:
             self._counts["parts"] += 1
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def _check_columns(columns: Sequence[str] | None) -> None:

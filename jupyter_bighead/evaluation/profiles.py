@@ -48,9 +48,9 @@ MAX_SAMPLE_VALUES = 200_000
 MAX_PROFILE_ROWS = 200_000
 
 __all__ = [
-    "FORMAT", "FORMAT_VERSION", "PROFILE_FILE", "bin_numeric", "build_profile",
-    "categorical_counts", "check_profile", "is_categorical", "profile_for_model",
-    "profile_values",
+    "FORMAT", "FORMAT_VERSION", "PROFILE_FILE", "ProfileWarning", "bin_numeric",
+    "build_profile", "categorical_counts", "check_profile", "is_categorical", "profile_file",
+    "profile_for_model", "profile_values",
 ]
 
 
@@ -205,6 +205,31 @@ def profile_for_model(model: Any, X: Any, *, task: str | None = None,
     else:
         scores = np.asarray(model.predict(frame))
     return build_profile(frame, scores, task=task, **options)
+
+
+def profile_file(model: Any, X: Any, *, task: str | None = None) -> dict[str, bytes]:
+    """``{PROFILE_FILE: JSON bytes}`` of :func:`profile_for_model` for a registration's
+    artifact files; ``{}`` (with a :class:`ProfileWarning`) when ``X`` is no DataFrame
+    or the profile cannot be built: a version registers with or without a profile,
+    never fails for lack of one."""
+    import json
+    import warnings
+
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        return {}
+    try:
+        data = profile_for_model(model, X, task=task)
+        return {PROFILE_FILE: json.dumps(data, allow_nan=False).encode("utf-8")}
+    except Exception as exc:  # the profile is optional; the registration is not
+        warnings.warn(f"no reference profile stored: {type(exc).__name__}: {exc}",
+                      ProfileWarning, stacklevel=2)
+        return {}
+
+
+class ProfileWarning(UserWarning):
+    """A registration stored no reference profile (monitoring will say so)."""
 
 
 def check_profile(data: Any) -> dict[str, Any]:

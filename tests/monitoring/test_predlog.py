@@ -135,3 +135,17 @@ def test_a_batch_that_does_not_fit_is_counted_as_a_write_error(tmp_path):
         log.flush()
     assert log.stats()["write_errors"] == 1 and log.stats()["written"] == 1
     assert list(predlog.read_predictions(tmp_path, "m", 1)["x"]) == [3.0]
+
+
+def test_counters_are_exposed_as_prometheus_lines(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    log = predlog.PredictionLog(blocker, "m", 2, columns=["x"], max_rows_per_second=1)
+    log.log([[1.0]], [0.5])
+    log.log([[1.0]], [0.5])  # over the cap
+    log.close()
+    lines = log.prometheus()
+    assert 'bighead_prediction_log_rows_total{model="m",version="2",outcome="logged"} 1' in lines
+    assert ('bighead_prediction_log_rows_total{model="m",version="2",outcome="rate_limited"} 1'
+            in lines)
+    assert 'bighead_prediction_log_write_errors_total{model="m",version="2"} 1' in lines

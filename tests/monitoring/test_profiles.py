@@ -92,3 +92,17 @@ def test_profile_for_model_scores_the_validation_rows_like_predict_proba():
     prof = P.profile_for_model(model, X, task="binary")
     expected = P.profile_values(model.predict_proba(X)[:, 1], categorical=False)
     assert prof["score"] == expected
+
+
+def test_profile_file_is_json_for_a_frame_and_empty_otherwise():
+    lightgbm = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.normal(size=200)})
+    y = (X["a"] > 0).astype(int)
+    model = lightgbm.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, y)
+    files = P.profile_file(model, X, task="binary")
+    assert list(files) == [P.PROFILE_FILE]
+    assert P.check_profile(json.loads(files[P.PROFILE_FILE]))["n_rows"] == 200
+    assert P.profile_file(model, X.to_numpy(), task="binary") == {}
+    with pytest.warns(P.ProfileWarning):
+        assert P.profile_file(model, pd.DataFrame({"other": ["x"] * 5}), task="binary") == {}
