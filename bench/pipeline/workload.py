@@ -109,3 +109,64 @@ def as_matrix(out: pd.DataFrame) -> np.ndarray:
         cols.append(codes)
     cols += [out[f"ts__{p}"].to_numpy() for p in PARTS]
     return np.column_stack(cols)
+
+
+# ---- one-row prediction: five blocks and a LightGBM learner --------------------------
+#: The learner both contenders use. One thread: what a serving process runs (it pins
+#: LightGBM to one OpenMP thread), and on a shared machine a second thread's spin-wait
+#: costs more than a one-row prediction.
+LEARNER = {"n_estimators": 100, "num_leaves": 31, "learning_rate": 0.1, "n_jobs": 1,
+           "verbose": -1, "random_state": 0}
+
+
+def make_target(frame: pd.DataFrame, seed: int = 1) -> np.ndarray:
+    """A binary label that depends on numeric, categorical and date columns."""
+    rng = np.random.default_rng(seed)
+    code = frame["c0"].astype(object).str[1:].astype(float).to_numpy()
+    score = (np.nan_to_num(frame["n0"].to_numpy()) - 0.5 * np.nan_to_num(frame["n1"].to_numpy())
+             + 0.04 * (code - 25) + 0.05 * (frame["ts"].dt.hour.to_numpy() - 12)
+             + np.log1p(frame["p0"].to_numpy()) * 0.3 + rng.normal(0, 1, len(frame)))
+    return (score > np.median(score)).astype(int)
+
+
+def ours_model() -> Any:
+    """Five blocks (imputation, clipping, standardisation, category encoding, date parts;
+    ``p0``/``p1`` pass through) and an ``LGBMClassifier``."""
+    from lightgbm import LGBMClassifier
+
+    from jupyter_bighead.pipeline import (
+        CategoryEncode,
+        Clip,
+        DateParts,
+        Impute,
+        Pipeline,
+        Standardize,
+    )
+
+    return Pipeline([
+        Impute(columns=NUM, strategy="median"),
+        Clip(columns=NUM, lower=0.01, upper=0.99),
+        Standardize(columns=NUM),
+        CategoryEncode(columns=CAT),
+        DateParts(columns=TS, parts=PARTS),
+    ], learner=LGBMClassifier(**LEARNER))
+
+
+def sklearn_model() -> Any:
+    """The scikit-learn equivalent: a ``ColumnTransformer`` with the same steps, columns
+    in the same order, then the same ``LGBMClassifier`` told which columns are
+    categorical (fit it with :func:`sklearn_fit_params`)."""
+    from lightgbm import LGBMClassifier
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline as SkPipeline
+
+    full = sklearn_pipeline()
+    num, _pos, cat, date = full.transformers
+    prep = ColumnTransformer([num, ("pos", "passthrough", POS), cat, date])
+    return SkPipeline([("prep", prep), ("lgbm", LGBMClassifier(**LEARNER))])
+
+
+def sklearn_fit_params() -> dict[str, Any]:
+    """The categorical columns' positions in the ``ColumnTransformer``'s output."""
+    first = len(NUM) + len(POS)
+    return {"lgbm__categorical_feature": list(range(first, first + len(CAT)))}

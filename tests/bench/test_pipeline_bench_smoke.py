@@ -39,3 +39,22 @@ def test_the_runner_runs_at_a_tiny_size():
                           "--rows", "2000", "--repeat", "1", "--calls", "20"],
                          capture_output=True, text=True, timeout=300, check=True).stdout
     assert '"batch_ratio"' in out and "one-row transform" in out
+
+
+def test_one_row_prediction_contenders_give_the_same_probabilities():
+    # five blocks + LGBMClassifier vs ColumnTransformer + the same LGBMClassifier
+    from bench.pipeline.predict_row import TOLERANCE, check_agreement, fit_both
+
+    ours, theirs = fit_both(3000, seed=2)
+    held_out = workload.make_frame(500, seed=9)
+    assert check_agreement(ours, theirs, held_out) <= TOLERANCE
+    assert len(ours.steps) == 5
+    assert set(workload.CAT) <= set(ours.steps[3].columns_)  # a categorical column
+    assert ours.steps[4].columns_ == workload.TS  # and a date column
+
+
+def test_the_prediction_runner_runs_at_a_tiny_size():
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline" / "predict_row.py"),
+                          "--train-rows", "2000", "--rounds", "1", "--calls", "5"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert '"ratio_ours_vs_sklearn"' in out and "one-row predict_proba" in out
