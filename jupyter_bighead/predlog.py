@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import random
 import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,16 +44,9 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _DATE_DIR = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
 
 
-@dataclass
-class _Batch:
-    columns: Sequence[str] | None
-    rows: Any  # list of row lists / dicts, or a DataFrame
-    scores: Any
-    request_ids: Any
-    entity: Any
-    timestamps: Any
-    now: float
-    merged: bool = False  # built by _merge_small: plain lists, one per part
+#: One queued request: (rows, scores, request_ids, entity, timestamps, time.time()).
+_Batch = tuple[Any, Any, Any, Any, Any, float]
+_STOP = object()
 
 
 class PredictionLog:
@@ -75,8 +67,8 @@ class PredictionLog:
         A cap on logged rows per second (a token bucket holding one second's worth);
         rows over it are dropped and counted. ``None``: no cap.
     max_queue
-        Batches waiting for the writer; a batch arriving when it is full is dropped
-        and counted.
+        About how many requests may wait for the writer; one arriving when that many
+        wait is dropped and counted.
     flush_rows, flush_seconds
         The writer writes a part when this many rows wait, or this long after the
         oldest waiting one arrived.
@@ -90,8 +82,8 @@ class PredictionLog:
 
     def __init__(self, root: str | os.PathLike[str], model: str, version: int | str, *,
                  columns: Sequence[str] | None = None, sample_rate: float = 1.0,
-                 max_rows_per_second: float | None = 10_000.0, max_queue: int = 1024,
-                 flush_rows: int = 20_000, flush_seconds: float = 5.0) -> None:
+                 max_rows_per_second: float | None = 10_000.0, max_queue: int = 100_000,
+                 flush_rows: int = 50_000, flush_seconds: float = 5.0) -> None:
         if not _NAME.fullmatch(str(model)) or not _NAME.fullmatch(str(version)):
             raise InvalidSpec(f"cannot log predictions of {model!r} version {version!r}")
         if not 0.0 <= sample_rate <= 1.0:
@@ -104,13 +96,19 @@ class PredictionLog:
         self.columns = list(columns) if columns is not None else None
         self.sample_rate = float(sample_rate)
         self.max_rows_per_second = max_rows_per_second
+        self.max_queue = int(max_queue)
         self.flush_rows, self.flush_seconds = int(flush_rows), float(flush_seconds)
-        self._queue: queue.Queue[_Batch | threading.Event | None] = queue.Queue(max_queue)
+        # A deque: append and popleft are atomic and far cheaper than queue.Queue's
+        # condition variable; the writer polls it (and is woken early by flush/close).
+        self._queue: deque[Any] = deque()
+        self._wake = threading.Event()
         self._lock = threading.Lock()
         self._tokens = float(max_rows_per_second or 0.0)
         self._refilled = time.monotonic()
         self._counts = {"logged": 0, "written": 0, "sampled_out": 0, "rate_limited": 0,
                         "dropped_full": 0, "write_errors": 0, "parts": 0}
+        self._prefix = uuid.uuid4().hex[:16]  # default request ids: <prefix>-<row number>
+        self._seq = 0
         self.last_error: str | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._run, name=f"predlog-{model}-{version}",
@@ -122,10 +120,11 @@ class PredictionLog:
             timestamps: Any = None) -> bool:
         """Queue one request's ``rows`` (a DataFrame, row lists in ``columns`` order, or
         dicts) with their ``scores``. ``request_ids`` (one per row, or one string for
-        all rows; default: a random id per call, suffixed ``-<row>``), ``entity`` (one
-        per row) and ``timestamps`` (one per row, default now) are optional. Returns
-        whether the batch was queued; a dropped one is counted in :meth:`stats`. The
-        objects are kept until written: do not change them afterwards.
+        all rows: suffixed ``-<row>`` when there are several; default: the log's
+        random prefix and a row number), ``entity`` (one per row) and ``timestamps``
+        (one per row, default now) are optional. Returns whether the batch was queued;
+        a dropped one is counted in :meth:`stats`. The objects are kept until
+        written: do not change them afterwards.
         """
         if self._closed:
             return False
@@ -133,12 +132,10 @@ class PredictionLog:
         if n == 0:
             return True
         if self.sample_rate < 1.0 and random.random() >= self.sample_rate:
-            with self._lock:
-                self._counts["sampled_out"] += n
+            self._count("sampled_out", n)
             return False
-        now = time.time()
-        with self._lock:
-            if self.max_rows_per_second is not None:
+        if self.max_rows_per_second is not None:
+            with self._lock:
                 tick = time.monotonic()
                 cap = self.max_rows_per_second
                 self._tokens = min(cap, self._tokens + (tick - self._refilled) * cap)
@@ -147,18 +144,20 @@ class PredictionLog:
                     self._counts["rate_limited"] += n
                     return False
                 self._tokens -= n
-            try:
-                self._queue.put_nowait(_Batch(self.columns, rows, scores, request_ids,
-                                              entity, timestamps, now))
-            except queue.Full:
-                self._counts["dropped_full"] += n
-                return False
-            self._counts["logged"] += n
+        if len(self._queue) >= self.max_queue:
+            self._count("dropped_full", n)
+            return False
+        self._queue.append((rows, scores, request_ids, entity, timestamps, time.time()))
         return True
 
+    def _count(self, key: str, n: int) -> None:
+        with self._lock:
+            self._counts[key] += n
+
     def stats(self) -> dict[str, Any]:
-        """Row counts (logged, written, sampled_out, rate_limited, dropped_full),
-        write_errors, parts written, and the last write error (``None`` if none)."""
+        """Row counts (logged: taken by the writer, written, sampled_out, rate_limited,
+        dropped_full), write_errors, parts written, and the last write error (``None``
+        if none)."""
         with self._lock:
             return {**self._counts, "last_error": self.last_error}
 
@@ -182,9 +181,10 @@ class PredictionLog:
     def flush(self, timeout: float = 30.0) -> bool:
         """Write everything queued before this call; ``False`` on timeout."""
         if not self._thread.is_alive():
-            return self._queue.empty()
+            return not self._queue
         done = threading.Event()
-        self._queue.put(done, timeout=timeout)
+        self._queue.append(done)
+        self._wake.set()
         return done.wait(timeout)
 
     def close(self, timeout: float = 30.0) -> None:
@@ -192,8 +192,8 @@ class PredictionLog:
         if self._closed:
             return
         self._closed = True
-        self.flush(timeout)
-        self._queue.put(None, timeout=timeout)
+        self._queue.append(_STOP)
+        self._wake.set()
         self._thread.join(timeout)
 
     def __enter__(self) -> PredictionLog:
@@ -207,36 +207,57 @@ class PredictionLog:
         pending: list[_Batch] = []
         rows = 0
         oldest = 0.0
+        poll = min(0.05, self.flush_seconds)
         while True:
-            wait = None if not pending else max(0.0, oldest + self.flush_seconds - time.monotonic())
-            item: _Batch | threading.Event | bool | None
-            try:
-                item = self._queue.get(timeout=wait)
-            except queue.Empty:
-                item = False  # the oldest batch is due
-            if isinstance(item, _Batch):
-                if not pending:
-                    oldest = time.monotonic()
-                pending.append(item)
-                rows += len(item.rows)
-                if rows < self.flush_rows:
+            self._wake.wait(poll)
+            self._wake.clear()
+            markers: list[Any] = []
+            while True:
+                try:
+                    item = self._queue.popleft()
+                except IndexError:
+                    break
+                if isinstance(item, tuple):
+                    if not pending:
+                        oldest = time.monotonic()
+                    pending.append(item)
+                    rows += len(item[0])
                     continue
-            self._write(pending)
-            pending, rows = [], 0
-            if isinstance(item, threading.Event):
-                item.set()
-            elif item is None:
-                return
+                markers.append(item)
+                break  # write what came before the marker first
+            if pending and (markers or rows >= self.flush_rows
+                            or time.monotonic() - oldest >= self.flush_seconds):
+                self._write(pending)
+                pending, rows = [], 0
+            for marker in markers:
+                if marker is _STOP:
+                    return
+                marker.set()
+            if markers:
+                self._wake.set()  # more may wait behind the marker
 
     def _write(self, batches: list[_Batch]) -> None:
         if not batches:
             return
+        with self._lock:
+            self._counts["logged"] += sum(len(b[0]) for b in batches)
         frames: list[Any] = []
-        for batch in _merge_small(batches):  # a batch that does not fit is dropped alone
+        simple: list[_Batch] = []
+        other: list[_Batch] = []
+        lists = self.columns is not None
+        for b in batches:  # row lists, default times, no single string id: serving's
+            if lists and b[4] is None and type(b[0]) is list and not isinstance(b[2], str) \
+                    and not isinstance(b[0][0], dict):
+                simple.append(b)
+            else:
+                other.append(b)
+        if simple:
+            frames += self._rows_frame(simple)
+        for b in other:  # a batch that does not fit is dropped alone
             try:
-                frames.append(_batch_frame(batch))
+                frames.append(self._batch_frame(b))
             except Exception as exc:
-                self._failed(len(batch.rows), exc)
+                self._failed(len(b[0]), exc)
         if not frames:
             return
         n = sum(len(f) for f in frames)
@@ -244,13 +265,14 @@ class PredictionLog:
             import pandas as pd
 
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-            for day, part in frame.groupby(frame[TS].dt.strftime("%Y-%m-%d"), sort=True):
-                self._write_part(str(day), part)
+            # the UTC day of each row, from the integer microseconds (strftime is slow)
+            days = frame[TS].to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
+            for day, part in frame.groupby(days, sort=True):
+                self._write_part(str(day)[:10], part)
         except Exception as exc:  # never into the caller; counted and reported
             self._failed(n, exc)
             return
-        with self._lock:
-            self._counts["written"] += n
+        self._count("written", n)
 
     def _failed(self, n: int, exc: Exception) -> None:
         with self._lock:
@@ -269,8 +291,100 @@ class PredictionLog:
         name = f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
         atomic_write_bytes(self.folder / f"date={day}" / name, sink.getvalue().to_pybytes(),
                            durable=False)
-        with self._lock:
-            self._counts["parts"] += 1
+        self._count("parts", 1)
+
+    # -- turning batches into frames (writer thread only) -------------------------------
+    def _ids(self, n: int) -> list[str]:
+        first, self._seq = self._seq, self._seq + n
+        return [f"{self._prefix}-{i}" for i in range(first, first + n)]
+
+    def _rows_frame(self, batches: list[_Batch]) -> list[Any]:
+        """Many requests' row lists as one DataFrame (a batch that does not fit is
+        dropped alone). Per request this only checks lengths; the columns are built
+        once for all of them."""
+        import numpy as np
+        import pandas as pd
+
+        rows: list[Any] = []
+        scores: list[Any] = []
+        ids: list[Any] = []  # per batch: its ids, or a count of ids to make
+        entity: list[Any] = []
+        nows: list[float] = []
+        counts: list[int] = []
+        any_ids = any_entity = False
+        for b in batches:
+            got, score, rid, ent, _stamps, now = b
+            n = len(got)
+            try:
+                if len(score) != n or (rid is not None and len(rid) != n) or (
+                        ent is not None and len(ent) != n):
+                    raise InvalidSpec(f"{n} rows with {len(score)} scores, "
+                                      f"{'no' if rid is None else len(rid)} ids, "
+                                      f"{'no' if ent is None else len(ent)} entities")
+            except Exception as exc:
+                self._failed(n, exc)
+                continue
+            any_ids = any_ids or rid is not None
+            any_entity = any_entity or ent is not None
+            rows.extend(got)
+            scores.append(score)
+            ids.append(rid if rid is not None else n)
+            entity.append(ent if ent is not None else n)
+            nows.append(now)
+            counts.append(n)
+        if not rows:
+            return []
+        assert self.columns is not None
+        frame = pd.DataFrame.from_records(rows, columns=self.columns)
+        if any_ids:
+            frame[REQUEST_ID] = [str(i) for part in ids for i in (
+                self._ids(part) if isinstance(part, int) else part)]
+        else:
+            frame[REQUEST_ID] = self._ids(len(rows))
+        stamps = pd.to_datetime(np.repeat(np.asarray(nows), counts), unit="s", utc=True)
+        frame[TS] = stamps.as_unit("us")
+        frame[ENTITY] = [e for part in entity for e in (
+            [None] * part if isinstance(part, int) else part)] if any_entity else None
+        try:  # 1-d arrays or lists: one C loop
+            joined = np.concatenate(scores)
+        except ValueError:  # mixed shapes, e.g. (n, 1) arrays
+            joined = np.concatenate([np.ravel(s) for s in scores])
+        frame[SCORE] = joined.astype(np.float64).reshape(-1)
+        return [frame]
+
+    def _batch_frame(self, b: _Batch) -> Any:
+        """One batch of another kind (a DataFrame, dicts, own times) as a DataFrame.
+
+        Raises ``InvalidSpec`` when its parts do not fit together."""
+        import pandas as pd
+
+        rows, scores, request_ids, entity, timestamps, now = b
+        n = len(rows)
+        if isinstance(rows, pd.DataFrame):
+            features = rows.reset_index(drop=True).copy()
+            features.columns = [str(c) for c in features.columns]
+        elif isinstance(rows[0], dict):
+            features = pd.DataFrame.from_records(list(rows))
+        else:
+            if self.columns is None:
+                raise InvalidSpec("rows given as lists need the log's columns")
+            features = pd.DataFrame.from_records(list(rows), columns=list(self.columns))
+        _check_columns(list(features.columns))
+        if request_ids is None:
+            ids = self._ids(n)
+        elif isinstance(request_ids, str):
+            ids = [request_ids if n == 1 else f"{request_ids}-{i}" for i in range(n)]
+        else:
+            ids = [str(i) for i in _per_row(request_ids, n, "request ids")]
+        if timestamps is None:
+            ts = pd.Series(pd.Timestamp(now, unit="s", tz="UTC"), index=range(n))
+        else:
+            ts = pd.to_datetime(pd.Series(_per_row(timestamps, n, "timestamps")), utc=True)
+        features[REQUEST_ID] = ids
+        features[TS] = ts.reset_index(drop=True).dt.as_unit("us")
+        features[ENTITY] = None if entity is None else _per_row(entity, n, "entities")
+        features[SCORE] = pd.Series(_per_row(scores, n, "scores"), dtype="float64").to_numpy()
+        return features
 
 
 def _label(value: str) -> str:
@@ -289,85 +403,6 @@ def _per_row(value: Any, n: int, what: str) -> list[Any]:
     if len(values) != n:
         raise InvalidSpec(f"{len(values)} {what} for {n} rows")
     return values
-
-
-def _batch_frame(b: _Batch) -> Any:
-    """One batch as a DataFrame: feature columns, then the reserved ones.
-
-    Raises ``InvalidSpec`` when its parts do not fit together."""
-    import pandas as pd
-
-    n = len(b.rows)
-    if isinstance(b.rows, pd.DataFrame):
-        features = b.rows.reset_index(drop=True).copy()
-        features.columns = [str(c) for c in features.columns]
-    elif n and isinstance(b.rows[0], dict):
-        features = pd.DataFrame.from_records(list(b.rows))
-    else:
-        if b.columns is None:
-            raise InvalidSpec("rows given as lists need the log's columns")
-        features = pd.DataFrame.from_records(list(b.rows), columns=list(b.columns))
-    _check_columns(list(features.columns))
-    if b.request_ids is None:
-        rid = uuid.uuid4().hex
-        ids = [f"{rid}-{i}" for i in range(n)]
-    elif isinstance(b.request_ids, str):
-        ids = [b.request_ids if n == 1 else f"{b.request_ids}-{i}" for i in range(n)]
-    else:
-        ids = [str(i) for i in _per_row(b.request_ids, n, "request ids")]
-    if b.timestamps is None:
-        ts = pd.Series(pd.Timestamp(b.now, unit="s", tz="UTC"), index=range(n))
-    else:
-        ts = pd.to_datetime(pd.Series(_per_row(b.timestamps, n, "timestamps")), utc=True)
-    features[REQUEST_ID] = ids
-    features[TS] = ts.reset_index(drop=True).dt.as_unit("us")
-    features[ENTITY] = None if b.entity is None else _per_row(b.entity, n, "entities")
-    features[SCORE] = pd.Series(_per_row(b.scores, n, "scores"), dtype="float64").to_numpy()
-    return features
-
-
-def _as_lists(b: _Batch) -> _Batch | None:
-    """``b`` (row lists, default times) as a batch of plain lists that others can join;
-    ``None`` for another kind or parts that do not fit (converted, or refused, alone)."""
-    if not isinstance(b.rows, list) or b.columns is None or b.timestamps is not None or \
-            isinstance(b.request_ids, str) or (b.rows and isinstance(b.rows[0], dict)):
-        return None
-    n = len(b.rows)
-    try:
-        scores = list(b.scores)
-        ids = None if b.request_ids is None else [str(i) for i in b.request_ids]
-        entity = None if b.entity is None else list(b.entity)
-    except TypeError:
-        return None
-    if any(x is not None and len(x) != n for x in (scores, ids, entity)):
-        return None
-    if ids is None:
-        rid = uuid.uuid4().hex
-        ids = [f"{rid}-{i}" for i in range(n)]
-    return _Batch(b.columns, list(b.rows), scores, ids, entity,
-                  [datetime.fromtimestamp(b.now, UTC)] * n, b.now, merged=True)
-
-
-def _merge_small(batches: list[_Batch]) -> list[_Batch]:
-    """Consecutive row-list batches (the serving path: a few rows per request) joined
-    into one, so the writer builds one DataFrame for many requests."""
-    out: list[_Batch] = []
-    for b in batches:
-        part = _as_lists(b)
-        last = out[-1] if out else None
-        if part is None:
-            out.append(b)
-        elif last is not None and last.merged and last.columns == part.columns and \
-                (last.entity is None) == (part.entity is None):
-            last.rows.extend(part.rows)
-            last.scores.extend(part.scores)
-            last.request_ids.extend(part.request_ids)
-            last.timestamps.extend(part.timestamps)
-            if part.entity is not None:
-                last.entity.extend(part.entity)
-        else:
-            out.append(part)
-    return out
 
 
 def _as_utc(value: Any) -> datetime | None:

@@ -47,6 +47,11 @@ def test_frames_and_dicts_are_logged_with_default_ids_and_times(tmp_path):
     ids = list(got[predlog.REQUEST_ID])
     assert ids[0].endswith("-0") and ids[1].endswith("-1") and ids[0][:-2] == ids[1][:-2]
     assert ids[2] == "req-1"
+    with predlog.PredictionLog(tmp_path, "m", 2, columns=["x"]) as log:
+        log.log([[1.0], [2.0]], [0.1, 0.2])
+        log.log([[3.0]], [0.3])
+    other = list(predlog.read_predictions(tmp_path, "m", 2)[predlog.REQUEST_ID])
+    assert len(set(other + ids)) == 6  # unique across calls and logs
     assert (got[predlog.TS] >= before.floor("us")).all()
 
 
@@ -149,3 +154,14 @@ def test_counters_are_exposed_as_prometheus_lines(tmp_path):
     assert ('bighead_prediction_log_rows_total{model="m",version="2",outcome="rate_limited"} 1'
             in lines)
     assert 'bighead_prediction_log_write_errors_total{model="m",version="2"} 1' in lines
+
+
+def test_waiting_rows_are_written_after_flush_seconds_without_a_flush(tmp_path):
+    log = predlog.PredictionLog(tmp_path, "m", 1, columns=["x"], flush_seconds=0.2)
+    log.log([[1.0]], [0.5])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and log.stats()["written"] == 0:
+        time.sleep(0.05)
+    assert log.stats()["written"] == 1  # no flush() or close() asked for it
+    assert list(predlog.read_predictions(tmp_path, "m", 1)["x"]) == [1.0]
+    log.close()
