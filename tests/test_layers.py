@@ -46,7 +46,7 @@ LAYERS: list[tuple[str, ...]] = [
     # L0 base: values and helpers everyone uses; imports nothing above.
     ("_version", "_about", "errors", "_io", "_json", "refs", "resources", "identity",
      "config", "_procs", "kube", "plugins", "gitinfo", "templates", "recordstore",
-     "cluster", "predlog"),
+     "cluster", "predlog", "roles"),
     ("features",),      # L1 feature definitions, point-in-time engine, catalog
     ("models",),        # L2 model flavors and the one prediction rule
     ("evaluation",),    # L3 metrics, curves, figures

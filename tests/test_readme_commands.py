@@ -51,6 +51,8 @@ NOT_RUN = {
 #: Python examples the test does not run (matched by their first line), and why. Every
 #: other ``python`` block runs, as written, on the demo workspace the commands made.
 PYTHON_NOT_RUN = {
+    "c.BigheadApp.roles = {":
+        "a jupyter_server_config.py fragment: tests/server/test_roles.py loads it into BigheadApp",
     "from jupyter_bighead.features import EventSource, Feature, FeatureRepo":
         "a sketch: `labels` and data/bookings.parquet's columns are the reader's own",
     "import jupyter_bighead as bh":

@@ -14,7 +14,9 @@ from traitlets.config import Config
 from jupyter_bighead import plugins
 from jupyter_bighead.config import BLOCK_PATHS_ENV, HOME_ENV, BigheadHome, default_home
 from jupyter_bighead.errors import BigheadError
+from jupyter_bighead.roles import RoleMap
 
+from .authz import RoleAuthorizer
 from .checks import SettingError, check_plugins, masked
 from .routes import tornado_rules
 from .service import BigheadConfig, BigheadService
@@ -140,6 +142,20 @@ class BigheadApp(ExtensionApp):
             "code passes force_protected=True: the version still registers and a warning "
             "says the alias stayed. Kernels, local jobs and Kubernetes job pods see the same "
             "list (as $BIGHEAD_PROTECTED_ALIASES). [] protects none."
+        ),
+    )
+
+    roles = Dict(
+        default_value={},
+        config=True,
+        help=(
+            "Who holds which role (see Team set-up): a mapping of 'user:NAME', "
+            "'group:NAME' (a JupyterHub group), '*' (everyone signed in) or a bare user "
+            "name to a role or a list of roles: 'viewer', 'data_scientist', 'reviewer', "
+            "'admin'. A user holds every role given to them, their groups and '*'. Every "
+            "REST route needs a permission (read, write, review or admin); a refusal is "
+            "403 naming the missing role. Empty (the default, one user): everyone holds "
+            "every role."
         ),
     )
 
@@ -292,6 +308,14 @@ class BigheadApp(ExtensionApp):
                                "'none'")
         return str(setting)
 
+    @validate("roles")
+    def _validate_roles(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        from jupyter_bighead.roles import RoleMap
+
+        with _refused("roles"):
+            RoleMap.from_config(proposal["value"])  # InvalidSpec naming a bad entry
+        return dict(proposal["value"])
+
     @validate("local_gpus")
     def _validate_local_gpus(self, proposal: dict[str, Any]) -> list[str] | None:
         from jupyter_bighead.jobs.gpus import configured_gpus
@@ -396,10 +420,14 @@ class BigheadApp(ExtensionApp):
             max_deployments_per_user=self.max_deployments_per_user,
             max_deployments=self.max_deployments,
             deploy_supervise_seconds=self.deploy_supervise_seconds, dask=self.dask,
+            roles=RoleMap.from_config(self.roles),
         )
         # Built here, started once the server's loop runs, stopped with the server. Nothing
         # heavy is imported until the first Bighead request (see .threads).
         self.settings["bighead"] = BigheadService(config)
+        # Bighead handlers ask this authorizer: the server's own first, then the roles.
+        self.settings["bighead_authorizer"] = RoleAuthorizer(
+            config.roles, parent=self, log=self.log)
         self.log.info("jupyter-bighead: home=%s executor=%s dask=%s", home.root, self.executor,
                       self.dask or "(inherited)")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from tornado.web import RequestHandler
 
+from .authz import API_PREFIX
 from .handlers.blocks import BlocksHandler
 from .handlers.cluster import ClusterHandler
 from .handlers.deployments import (
@@ -53,8 +54,6 @@ from .handlers.models import (
 from .handlers.notebooks import ProductionizeHandler, ReportHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.status import StatusHandler
-
-API_PREFIX = "/bighead/api"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from jupyter_bighead import plugins
 from jupyter_bighead.config import BigheadHome
 from jupyter_bighead.errors import Forbidden, InvalidSpec
+from jupyter_bighead.roles import RoleMap
 from jupyter_bighead.status import status_payload
 
 from .background import Periodic
@@ -61,6 +62,8 @@ class BigheadConfig:
     schedule_seconds: float = SCHEDULE_SECONDS
     #: c.BigheadApp.dask, normalised; empty: the $BIGHEAD_DASK the server inherited.
     dask: str = ""
+    #: c.BigheadApp.roles, checked; RoleMap() (none configured): everyone holds every role.
+    roles: RoleMap = field(default_factory=RoleMap)
     #: Problems with the admin's settings (see .checks): when any, every Bighead request
     #: answers 500 naming them and no background task starts.
     misconfigured: tuple[str, ...] = ()
@@ -91,6 +94,10 @@ class BigheadService:
     @property
     def home(self) -> BigheadHome:
         return self.config.home
+
+    @property
+    def roles(self) -> RoleMap:
+        return self.config.roles
 
     @property
     def root_dir(self) -> Path:

@@ -26,6 +26,8 @@ CASES = {
     "dask": ({"dask": "tcp://scheduler:99999"}, "c.BigheadApp.dask: cluster address "
              "'tcp://scheduler:99999' has no valid port"),
     "max_body_bytes": ({"max_body_bytes": 0}, "c.BigheadApp.max_body_bytes: 0 is not >= 1"),
+    "roles": ({"roles": {"ana": "superuser"}}, "c.BigheadApp.roles: roles['ana']: unknown "
+              "role 'superuser'; known: viewer, data_scientist, reviewer, admin"),
     "executor_options": ({"executor_options": {"bogus": 1}},
                          "c.BigheadApp.executor_options: the executor 'local' does not take "
                          "bogus (it takes max_concurrent, gpus)"),
@@ -112,7 +114,7 @@ async def test_a_wrong_setting_is_an_error_at_start_and_a_500_naming_it(
     assert refused.value.code == 403 and b"c.BigheadApp" not in refused.value.response.body
 
 
-@pytest.mark.parametrize("name", ["executor", "deploy_target", "max_body_bytes"])
+@pytest.mark.parametrize("name", ["executor", "deploy_target", "max_body_bytes", "roles"])
 def test_traitlets_does_not_keep_a_refused_value(name):
     values, expected = CASES[name]
     app = BigheadApp()

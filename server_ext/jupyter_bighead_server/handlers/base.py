@@ -26,6 +26,7 @@ from jupyter_bighead.errors import (
     Unavailable,
 )
 
+from ..authz import REFUSAL_ATTR, user_groups
 from ..bodies import check_body
 from ..checks import Misconfigured
 
@@ -160,6 +161,26 @@ class BigheadHandler(APIHandler):
                    or DEFAULT_MAX_BODY_BYTES)
 
     @property
+    def authorizer(self) -> Any:
+        """The role-checking authorizer (see ..authz), which asks the server's first."""
+        return self.settings.get("bighead_authorizer") or super().authorizer
+
+    def groups(self) -> tuple[str, ...]:
+        """The user's JupyterHub groups (none outside JupyterHub)."""
+        return user_groups(self.current_user)
+
+    def require(self, permission: str, *, doing: str) -> None:
+        """Refuse (403 naming the missing role) unless the user may ``permission``: for
+        checks that depend on the object, e.g. another user's job or a protected alias."""
+        self.bighead.roles.require(self.username(), permission, self.groups(), doing=doing)
+
+    def require_owner(self, owner: str | None, *, doing: str) -> None:
+        """Allow the owner of a thing; anyone else needs the admin permission."""
+        if owner is not None and owner == self.username():
+            return
+        self.require("admin", doing=f"{doing} of {owner or 'another user'}")
+
+    @property
     def bighead(self) -> BigheadService:
         service: BigheadService = self.settings["bighead"]
         return service
@@ -228,6 +249,8 @@ class BigheadHandler(APIHandler):
         elif isinstance(exc, web.HTTPError):
             code = _HTTP_CODES.get(status_code, "http_error")
             message = exc.log_message % exc.args if exc.log_message else (exc.reason or message)
+            if status_code == 403 and getattr(self, REFUSAL_ATTR, None):
+                message = getattr(self, REFUSAL_ATTR)  # the role the user lacks
         elif exc is not None:
             code, message = "internal_error", f"internal error: {type(exc).__name__}: {exc}"
         if len(message) > MAX_MESSAGE_CHARS:  # never echo an unbounded input back

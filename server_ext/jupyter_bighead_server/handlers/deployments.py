@@ -28,7 +28,16 @@ class DeploymentsHandler(BigheadHandler):
         self.write_json(record.view(), status=201)
 
 
-class DeploymentHandler(BigheadHandler):
+class _OwnedDeployment(BigheadHandler):
+    async def _require_owner(self, dep_id: str, doing: str) -> None:
+        """Its owner or an admin: 404 for an unknown id, 403 naming the role otherwise."""
+        if not self.bighead.roles.configured:
+            return  # one user, every role: no need to read the record first
+        record = await in_thread(self.bighead.deployments().get, dep_id)
+        self.require_owner(record.user, doing=f"{doing} {dep_id}")
+
+
+class DeploymentHandler(_OwnedDeployment):
     @web.authenticated
     @authorized
     async def get(self, dep_id: str) -> None:
@@ -40,6 +49,7 @@ class DeploymentHandler(BigheadHandler):
     @authorized
     async def delete(self, dep_id: str) -> None:
         """Stop the deployment and remove everything it created."""
+        await self._require_owner(dep_id, "delete the deployment")
         record = await in_thread(self.bighead.deployments().delete, dep_id)
         self.write_json(record.view())
 
@@ -57,12 +67,13 @@ class DeploymentLogsHandler(BigheadHandler):
         self.write_json({"text": text, "offset": new_offset})
 
 
-class DeploymentRedeployHandler(BigheadHandler):
+class DeploymentRedeployHandler(_OwnedDeployment):
     @web.authenticated
     @authorized
     async def post(self, dep_id: str) -> None:
         """Serve the version the alias points at now (``?force=1``: reload regardless)."""
         force = self.get_argument("force", "") in ("1", "true")
+        await self._require_owner(dep_id, "redeploy the deployment")
         record = await in_thread(self.bighead.deployments().redeploy, dep_id, force)
         self.write_json(record.view())
 

@@ -18,6 +18,13 @@ class _ModelsBase(BigheadHandler):
     def registry(self) -> Any:
         return self.bighead.registry()
 
+    def require_alias_move(self, alias: str) -> None:
+        """A protected alias (c.BigheadApp.protected_aliases) moves only for an admin."""
+        from jupyter_bighead.registry.protect import protected_aliases
+
+        if alias in protected_aliases():
+            self.require("admin", doing=f"move the protected alias {alias!r}")
+
     def page_args(self) -> dict[str, Any]:
         return {"limit": self.int_argument("limit", 50), "offset": self.int_argument("offset", 0),
                 "cursor": self.get_argument("cursor", None) or None}
@@ -95,6 +102,7 @@ class AliasHandler(_ModelsBase):
     async def put(self, name: str, alias: str) -> None:
         """Body ``{"version": N}``: point the alias at version N (audited)."""
         version = int(self.get_json_object()["version"])  # the schema: an integer >= 1
+        self.require_alias_move(alias)
         event = await in_thread(self.registry().set_alias, name, alias, version,
                                 user=self.username())
         self.write_json(event.to_dict())
@@ -103,6 +111,7 @@ class AliasHandler(_ModelsBase):
     @authorized
     async def delete(self, name: str, alias: str) -> None:
         """Remove the alias (audited)."""
+        self.require_alias_move(alias)
         event = await in_thread(self.registry().delete_alias, name, alias,
                                 user=self.username())
         self.write_json(event.to_dict())
@@ -113,6 +122,7 @@ class AliasRollbackHandler(_ModelsBase):
     @authorized
     async def post(self, name: str, alias: str) -> None:
         """Undo the alias's last move."""
+        self.require_alias_move(alias)
         event = await in_thread(self.registry().rollback, name, alias, user=self.username())
         self.write_json(event.to_dict())
 

@@ -1,0 +1,168 @@
+"""Roles: who may do what on a team's shared stores.
+
+Four roles, from least to most:
+
+- ``viewer`` reads models, features, reports and jobs;
+- ``data_scientist`` also registers models, defines features, runs jobs (within their
+  profiles' quotas), deploys to aliases that are not protected and cancels their own jobs;
+- ``reviewer`` is a viewer who also approves or rejects reviews;
+- ``admin`` does everything: manages profiles, kernel images and quotas, moves any alias,
+  cancels anyone's job.
+
+An admin assigns them with ``c.BigheadApp.roles``, a mapping from a *subject* to a role
+or a list of roles. A subject is ``user:NAME``, ``group:NAME`` (a JupyterHub group),
+``*`` (everyone signed in) or a bare ``NAME`` (a user). A user holds every role given to
+them, to any of their groups and to ``*``.
+
+Without a mapping (the default, one user on one machine) everyone holds every role, so
+single-user mode behaves as before.
+
+This module is in the bottom layer: it imports only :mod:`jupyter_bighead.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .errors import Forbidden, InvalidSpec
+
+VIEWER = "viewer"
+DATA_SCIENTIST = "data_scientist"
+REVIEWER = "reviewer"
+ADMIN = "admin"
+#: Every role, least to most.
+ROLES: tuple[str, ...] = (VIEWER, DATA_SCIENTIST, REVIEWER, ADMIN)
+
+#: What a role may do. ``read``: look at anything shared; ``write``: create and change
+#: one's own work (register, define features, run jobs, deploy to unprotected aliases);
+#: ``review``: approve or reject reviews; ``admin``: manage the platform and act on
+#: anyone's work (protected aliases, others' jobs and deployments).
+PERMISSIONS: tuple[str, ...] = ("read", "write", "review", "admin")
+GRANTS: Mapping[str, frozenset[str]] = {
+    VIEWER: frozenset({"read"}),
+    DATA_SCIENTIST: frozenset({"read", "write"}),
+    REVIEWER: frozenset({"read", "review"}),
+    ADMIN: frozenset(PERMISSIONS),
+}
+
+#: Bounds on the admin's mapping, so a config mistake cannot grow without limit.
+MAX_SUBJECTS = 10_000
+MAX_NAME_CHARS = 256
+
+
+class MissingRole(Forbidden):
+    """The user lacks the role an action needs; the message names it."""
+
+
+def roles_granting(permission: str) -> tuple[str, ...]:
+    """The roles that grant ``permission``, least first (``write`` -> data_scientist, admin)."""
+    if permission not in PERMISSIONS:
+        raise InvalidSpec(f"unknown permission {permission!r}; known: {', '.join(PERMISSIONS)}")
+    return tuple(r for r in ROLES if permission in GRANTS[r])
+
+
+def _as_roles(subject: str, value: object) -> frozenset[str]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple, set, frozenset)) or not items:
+        raise InvalidSpec(f"roles[{subject!r}] must be a role or a non-empty list of roles, "
+                          f"one of: {', '.join(ROLES)}")
+    unknown = [str(r)[:40] for r in items if r not in ROLES]
+    if unknown:
+        raise InvalidSpec(f"roles[{subject!r}]: unknown role {unknown[0]!r}; "
+                          f"known: {', '.join(ROLES)}")
+    return frozenset(str(r) for r in items)
+
+
+def _subject_key(subject: object) -> tuple[str, str]:
+    if not isinstance(subject, str) or not subject.strip():
+        raise InvalidSpec("a roles key must be a non-empty string: 'user:NAME', "
+                          "'group:NAME', '*' or a user name")
+    if len(subject) > MAX_NAME_CHARS:
+        raise InvalidSpec(f"a roles key is longer than {MAX_NAME_CHARS} characters")
+    subject = subject.strip()
+    if subject == "*":
+        return ("*", "")
+    kind, sep, name = subject.partition(":")
+    if sep and kind in ("user", "group"):
+        if not name:
+            raise InvalidSpec(f"roles key {subject!r} names no {kind}")
+        return (kind, name)
+    if sep:
+        raise InvalidSpec(f"roles key {subject!r}: the prefix must be 'user:' or 'group:'")
+    return ("user", subject)
+
+
+@dataclass(frozen=True)
+class RoleMap:
+    """The admin's role assignment, checked once; answers which roles a user holds.
+
+    ``RoleMap()`` (no mapping) is single-user mode: everyone holds every role.
+    """
+
+    users: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    everyone: frozenset[str] = frozenset()
+    configured: bool = False
+
+    @classmethod
+    def from_config(cls, mapping: Mapping[str, object] | None) -> RoleMap:
+        """Build from ``c.BigheadApp.roles``; :class:`InvalidSpec` names a bad entry."""
+        if not mapping:
+            return cls()
+        if not isinstance(mapping, Mapping):
+            raise InvalidSpec("roles must be a mapping of 'user:NAME'/'group:NAME'/'*' to roles")
+        if len(mapping) > MAX_SUBJECTS:
+            raise InvalidSpec(f"roles has {len(mapping)} entries; at most {MAX_SUBJECTS}")
+        users: dict[str, frozenset[str]] = {}
+        groups: dict[str, frozenset[str]] = {}
+        everyone: frozenset[str] = frozenset()
+        for subject, value in mapping.items():
+            kind, name = _subject_key(subject)
+            roles = _as_roles(str(subject), value)
+            if kind == "*":
+                everyone |= roles
+            elif kind == "group":
+                groups[name] = groups.get(name, frozenset()) | roles
+            else:
+                users[name] = users.get(name, frozenset()) | roles
+        return cls(users=users, groups=groups, everyone=everyone, configured=True)
+
+    def roles_of(self, user: str, groups: Iterable[str] = ()) -> frozenset[str]:
+        """Every role ``user`` holds, directly, through ``groups`` or through ``*``."""
+        if not self.configured:
+            return frozenset(ROLES)
+        held = set(self.everyone) | set(self.users.get(user, ()))
+        for group in groups:
+            held |= self.groups.get(group, frozenset())
+        return frozenset(held)
+
+    def permissions_of(self, user: str, groups: Iterable[str] = ()) -> frozenset[str]:
+        """What ``user``'s roles allow, as :data:`PERMISSIONS` names."""
+        out: set[str] = set()
+        for role in self.roles_of(user, groups):
+            out |= GRANTS[role]
+        return frozenset(out)
+
+    def allows(self, user: str, permission: str, groups: Iterable[str] = ()) -> bool:
+        return permission in self.permissions_of(user, groups)
+
+    def require(self, user: str, permission: str, groups: Iterable[str] = (), *,
+                doing: str = "") -> None:
+        """Raise :class:`MissingRole` unless ``user`` may ``permission``.
+
+        The message names the user, what they tried (``doing``, e.g. "cancel another
+        user's job") and the roles that would allow it.
+        """
+        if self.allows(user, permission, groups):
+            return
+        raise MissingRole(refusal(user, permission, self.roles_of(user, groups), doing=doing))
+
+
+def refusal(user: str, permission: str, held: Iterable[str], *, doing: str = "") -> str:
+    """The one wording of a refusal: who, what, which role is missing, what they hold."""
+    needed = " or ".join(roles_granting(permission))
+    what = doing or f"{permission} here"
+    have = ", ".join(sorted(held)) or "no role"
+    return (f"{user} may not {what}: that needs the role {needed} "
+            f"({user} has {have}; an admin assigns roles with c.BigheadApp.roles)")
