@@ -90,6 +90,8 @@ CAPABILITY_HELP: dict[str, dict[str, str]] = {
         "scheduler": "its schedules fire only while start_scheduler() runs in this process",
         "gpus": "jobs may ask for GPUs",
         "remote": "jobs run away from this machine (a cluster)",
+        "dask_cluster": "a JobSpec may ask for a Dask cluster (cluster={'workers': N, "
+                        "'profile': P}) that lives and dies with the job",
     },
     "deploy_target": {
         "resources": "places cpu, memory and gpu requests (the model's declared ones by default)",
