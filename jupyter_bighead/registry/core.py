@@ -8,7 +8,6 @@ and sha256 verification on load.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import warnings
@@ -23,6 +22,7 @@ from .._json import json_safe
 from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
 from ..identity import current_user
 from .artifacts import ArtifactStore
+from .beside import beside
 from .domain import AliasEvent, ModelSummary, ModelVersion, Page
 from .names import (
     MAX_VERSION,
@@ -222,11 +222,28 @@ class Registry:
 
         if evaluation is not None:
             report = _given_evaluation(evaluation, X_valid)
-        else:
-            report = evaluate(model, X_valid, y_valid, task=info.task) \
-                if X_valid is not None else None
+        elif X_valid is None:
+            report = None
         dumped = dump_model(model)
         files = {**dumped.files, WRAPPER: wrapper_bytes(dumped.wrapper)}
+        all_params = {**info.params, **json_safe(dict(params or {}), style="params")}
+        schema = L.input_schema(X_valid, info.feature_names)
+
+        def record() -> tuple[Any, Any, tuple[str, Any]]:
+            # Files first, then the row: a crash in between leaves only an unreferenced
+            # folder, which no reader can reach (see artifacts.py).
+            facts = (L.lineage(notebook), None if X_valid is None
+                     else L.dataset_fingerprint(X_valid, y_valid))
+            return (*facts, self.artifacts.publish(name, files))
+
+        if evaluation is None and X_valid is not None:
+            # The evaluation (LightGBM's predict, off the GIL) and the waiting on git and
+            # the disk overlap; nothing recorded depends on the order.
+            report, (lineage, dataset, (folder, recorded)) = beside(
+                lambda: evaluate(model, X_valid, y_valid, task=info.task), record,
+                lambda done: self.artifacts.discard(done[2][0]))
+        else:
+            lineage, dataset, (folder, recorded) = record()
         new = NewVersion(
             name=name,
             created_at=_now(),
@@ -234,24 +251,20 @@ class Registry:
             flavor=info.flavor,
             model_class=info.model_class,
             task=info.task,
-            params={**info.params, **json_safe(dict(params or {}), style="params")},
+            params=all_params,
             metrics={**(dict(report.metrics) if report else {}), **user_metrics},
             tags=tag_map,
             features=refs,
-            input_schema=L.input_schema(X_valid, info.feature_names),
-            dataset=None if X_valid is None else L.dataset_fingerprint(X_valid, y_valid),
-            lineage=L.lineage(notebook),
+            input_schema=schema,
+            dataset=dataset,
+            lineage=lineage,
             description=description,
             evaluation=None if report is None else report.to_dict(),
-            artifact_dir="",
-            artifacts=(),
+            artifact_dir=folder,
+            artifacts=recorded,
         )
-        # Files first, then the row: a crash in between leaves only an unreferenced
-        # folder, which no reader can reach (see artifacts.py).
-        folder, recorded = self.artifacts.publish(name, files)
         try:
-            mv = self.store.create_version(
-                dataclasses.replace(new, artifact_dir=folder, artifacts=recorded))
+            mv = self.store.create_version(new)
         except BaseException:
             self.artifacts.discard(folder)
             raise
