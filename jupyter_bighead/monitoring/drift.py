@@ -176,7 +176,9 @@ def compare_feature(name: str, profile: Mapping[str, Any], values: Any,
     kind = profile["kind"]
     unseen: list[str] = []
     if kind == "numeric":
-        floats = series.to_numpy(dtype=np.float64, na_value=np.nan) if n_all else np.array([])
+        # numbers logged as text (a raw request) are read; anything else counts as null
+        numbers = pd.to_numeric(series, errors="coerce")
+        floats = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         present = floats[np.isfinite(floats)]
         ref_counts = np.asarray(profile["counts"], dtype=np.int64)
         cur_counts = P.bin_numeric(profile, present)

@@ -160,3 +160,11 @@ def test_thresholds_refuse_unknown_fields_and_negative_values():
         drift.Thresholds.from_mapping({"psi": 0.3})
     with pytest.raises(InvalidSpec):
         drift.Thresholds.from_mapping({"psi_alert": -1})
+
+
+def test_numbers_logged_as_text_are_compared_as_numbers():
+    reference = pd.DataFrame({"x": np.arange(500, dtype=float)})
+    profile = P.build_profile(reference)
+    as_text = pd.DataFrame({"x": [str(v) for v in range(500)]})
+    got = drift.compare(profile, as_text).features[0]
+    assert got.psi == pytest.approx(0.0, abs=1e-12) and got.null_rate_current == 0.0
