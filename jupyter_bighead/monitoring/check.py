@@ -27,7 +27,7 @@ import jupyter_bighead.recordstore as recordstore
 
 from ..errors import IntegrityError, InvalidSpec
 from .alerts import AlertStore, WebhookResult, send_webhook
-from .drift import DriftReport, Thresholds, compare
+from .drift import DriftReport, Thresholds, compare, drift_series
 from .performance import join_labels, realized_metrics
 
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -90,6 +90,7 @@ class CheckResult:
     n_rows: int
     drift: DriftReport | None = None
     performance: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # PSI per window of the check
     alert_id: str | None = None
     webhook: WebhookResult | None = None
     message: str = ""
@@ -99,7 +100,8 @@ class CheckResult:
                 "end": self.end, "status": self.status, "n_rows": self.n_rows,
                 "message": self.message,
                 "drift": None if self.drift is None else self.drift.to_dict(),
-                "performance": self.performance, "alert_id": self.alert_id,
+                "performance": self.performance, "history": self.history,
+                "alert_id": self.alert_id,
                 "webhook": None if self.webhook is None else self.webhook.to_dict()}
 
 
@@ -182,13 +184,14 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
               thresholds: Thresholds | dict[str, Any] | None = None,
               webhook_url: str | None = None, labels: Any = None,
               label_columns: dict[str, str] | None = None, label_tolerance: Any = "7D",
-              freq: str = "1D", alert: bool = True) -> CheckResult:
+              freq: str = "1D", history_freq: str = "1h", alert: bool = True) -> CheckResult:
     """Check ``model_ref`` (``NAME``, ``NAME:N``, ``NAME@ALIAS``) over the ``window``
     (default: the model's setting, else one day) that ends at ``now`` (default: now).
 
     ``labels`` (a DataFrame with entity, ts, label and optionally arrived_at columns,
     renamed through ``label_columns``, e.g. ``{"entity": "user_id"}``) adds realized
     performance per ``freq`` window; only labels that had arrived by ``now`` count.
+    ``history`` holds the PSI of every feature and the score per ``history_freq``.
     With ``alert`` a drift ``alert`` is stored and sent to the webhook (the argument,
     else the model's setting).
 
@@ -236,6 +239,8 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
                            message=f"no predictions of {mv.name} v{mv.version} were logged "
                                    "in the window")
     report = compare(profile, logged, logged[predlog.SCORE], limits)
+    history = drift_series(profile, logged, timestamps=logged[predlog.TS],
+                           scores=logged[predlog.SCORE], freq=history_freq)
     status = report.severity
     alert_id = None
     delivery = None
@@ -254,5 +259,5 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
         alert_id = AlertStore(base / "alerts").add(mv.name, {
             **payload, "webhook": None if delivery is None else delivery.to_dict()})
     return CheckResult(**where, status=status, n_rows=report.n_rows, drift=report,
-                       performance=performance, alert_id=alert_id, webhook=delivery,
-                       message=message)
+                       performance=performance, history=history, alert_id=alert_id,
+                       webhook=delivery, message=message)

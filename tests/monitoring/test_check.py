@@ -84,6 +84,10 @@ def test_the_shifted_day_alerts_naming_only_the_shifted_feature(served):
     assert [a["id"] for a in stored] == [loud.alert_id]
     assert stored[0]["webhook"]["attempts"] == 3
     assert loud.to_dict()["drift"]["alerts"] == ["amount"]
+    # hourly PSI (about 83 rows an hour): every shifted hour above every quiet one
+    assert len(loud.history) == len(quiet.history) == 24
+    assert min(h["psi"]["amount"] for h in loud.history) > 0.5 > max(
+        h["psi"]["amount"] for h in quiet.history)
 
 
 def test_a_check_with_late_labels_reports_realized_performance(served):

@@ -168,3 +168,15 @@ def test_numbers_logged_as_text_are_compared_as_numbers():
     as_text = pd.DataFrame({"x": [str(v) for v in range(500)]})
     got = drift.compare(profile, as_text).features[0]
     assert got.psi == pytest.approx(0.0, abs=1e-12) and got.null_rate_current == 0.0
+
+
+def test_psi_over_time_rises_when_the_shift_starts(data):
+    _reference, traffic, profile = data
+    series = drift.drift_series(profile, traffic, timestamps=traffic["ts"], freq="12h")
+    assert [w["n"] for w in series] == [1000] * 4
+    by_window = [w["psi"] for w in series]
+    assert all(w["amount"] < 0.1 for w in by_window[:2])
+    assert all(w["amount"] > 0.2 and w["channel"] > 0.2 for w in by_window[2:])
+    assert all(w["sessions"] < 0.1 for w in by_window)
+    report = {f.feature: f.psi for f in drift.compare(profile, traffic.iloc[3000:]).features}
+    assert by_window[3]["amount"] == report["amount"]  # the same PSI on the same rows
