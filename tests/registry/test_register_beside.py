@@ -1,0 +1,66 @@
+"""Registration overlaps its evaluation with writing the files and capturing lineage
+(:mod:`jupyter_bighead.registry.beside`): the record is the same, and a failure on
+either side leaves nothing behind and reports the same error as one after the other."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from jupyter_bighead.errors import InvalidSpec
+from jupyter_bighead.registry import Registry
+from jupyter_bighead.registry.beside import beside
+
+
+def _model_folders(reg: Registry) -> list[str]:
+    return sorted(str(p.relative_to(reg.artifacts.root)) for p in reg.artifacts.root.glob("*/*")
+                  if p.is_dir())
+
+
+def test_a_registration_whose_evaluation_fails_leaves_no_files_and_no_version(
+        tmp_path, classifier, data):
+    X, y = data
+    reg = Registry(tmp_path / "reg")
+    with pytest.raises(InvalidSpec, match="binary"):
+        reg.register("m", classifier, X_valid=X, y_valid=y.replace({1: 7}))
+    assert _model_folders(reg) == []
+    mv = reg.register("m", classifier, X_valid=X, y_valid=y)
+    assert mv.version == 1 and len(_model_folders(reg)) == 1
+
+
+def test_the_overlapped_record_equals_the_evaluation_computed_alone(tmp_path, classifier,
+                                                                     data):
+    from jupyter_bighead.evaluation import evaluate
+
+    X, y = data
+    reg = Registry(tmp_path / "reg")
+    mv = reg.register("m", classifier, X_valid=X, y_valid=y)
+    alone = evaluate(classifier, X, y).to_dict()
+    assert reg.evaluation("m", mv.version).to_dict() == alone
+    assert mv.dataset["rows"] == len(X) and mv.lineage["packages"]["lightgbm"]
+    assert reg.load("m", mv.version).predict_proba(X).tolist() == \
+        classifier.predict_proba(X).tolist()
+
+
+def test_beside_runs_both_at_once_and_keeps_the_sequential_error_order():
+    both = threading.Barrier(2, timeout=10)  # each side waits for the other: concurrency
+    undone = []
+    assert beside(lambda: (both.wait(), "main")[1], lambda: (both.wait(), "side")[1],
+                  undone.append) == ("main", "side")
+
+    def boom():
+        raise ValueError("main failed")
+
+    with pytest.raises(ValueError, match="main failed"):
+        beside(boom, lambda: "written", undone.append)
+    assert undone == ["written"]  # main's error wins; what the side did is undone
+
+    def side_boom():
+        raise KeyError("side failed")
+
+    with pytest.raises(ValueError, match="main failed"):
+        beside(boom, side_boom, undone.append)
+    with pytest.raises(KeyError, match="side failed"):
+        beside(lambda: "main", side_boom, undone.append)
+    assert undone == ["written"]
