@@ -1,0 +1,99 @@
+"""The lab start-up harness (bench/lab): its bundle check fails on an eager plotly.js, its
+baseline really leaves our labextension out, and its deltas are paired per round."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.lab import bundle, run  # noqa: E402
+
+PLOTLY_CODE = b'!function(){var t={};t.newPlot=function(r,i,n,o){return r};' \
+              b'var s="plotly.js-style-"+1;}();'
+OUR_CODE = b'React.createElement(PlotlyChart,{mime:"application/vnd.plotly.v1+json"});'
+
+
+def fake_bundle(folder: Path, files: dict[str, bytes]) -> Path:
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (folder / "remoteEntry.abc.js.map").write_bytes(PLOTLY_CODE)  # maps are never loaded
+    return folder
+
+
+def test_the_check_fails_when_plotly_is_in_the_remote_entry(tmp_path):
+    static = fake_bundle(tmp_path / "static", {
+        "remoteEntry.abc.js": b"var entry=1;" + PLOTLY_CODE, "lib_index_js.1.js": OUR_CODE,
+    })
+    report = bundle.analyse(static, fetched=["remoteEntry.abc.js", "lib_index_js.1.js"])
+    assert report.plotly_eager == ["remoteEntry.abc.js"]
+
+
+def test_the_check_fails_when_a_plotly_chunk_is_fetched_at_start(tmp_path):
+    static = fake_bundle(tmp_path / "static", {
+        "remoteEntry.abc.js": b"var entry=1;", "lib_index_js.1.js": OUR_CODE,
+        "vendors-plotly.2.js": PLOTLY_CODE,
+    })
+    eager = bundle.analyse(static, fetched=["lib_index_js.1.js", "vendors-plotly.2.js"])
+    assert eager.plotly_eager == ["vendors-plotly.2.js"]
+    lazy = bundle.analyse(static, fetched=["lib_index_js.1.js"])
+    assert lazy.plotly_eager == []
+    assert lazy.plotly_files == ["vendors-plotly.2.js"]
+    assert lazy.lazy == ["vendors-plotly.2.js"]
+    assert lazy.initial == ["lib_index_js.1.js", "remoteEntry.abc.js"]  # remoteEntry: always
+    assert lazy.initial_bytes == len(OUR_CODE) + len(b"var entry=1;")
+    assert not bundle.has_plotly(static / "lib_index_js.1.js")  # naming plotly is not plotly
+
+
+def test_our_built_bundle_holds_no_plotly_js_at_all():
+    static = ROOT / "jupyter_bighead" / "labextension" / "static"
+    if not list(static.glob("remoteEntry.*.js")):
+        pytest.skip("the labextension is not built (jlpm build)")
+    everything = [p.name for p in bundle.js_files(static)]
+    report = bundle.analyse(static, fetched=everything)  # as if all loaded at start
+    assert report.plotly_eager == [] and report.plotly_files == []
+
+
+def test_the_baseline_lab_does_not_know_the_left_out_extensions(tmp_path, monkeypatch):
+    installed = {}
+    for name in ("jupyter-bighead", "jupyterlab-plotly", "@scope/widgets"):
+        folder = tmp_path / "installed" / name
+        folder.mkdir(parents=True)
+        (folder / "package.json").write_text(json.dumps({"name": name}))
+        installed[name] = folder
+    monkeypatch.setattr(run, "installed_labextensions", lambda: installed)
+    out = run.labextensions_without(tmp_path / "labext", ("jupyter-bighead",))
+    assert not (out / "jupyter-bighead").exists()
+    assert (out / "jupyterlab-plotly" / "package.json").exists()
+    assert (out / "@scope" / "widgets" / "package.json").exists()
+
+
+def test_the_real_labextensions_are_found_with_ours_among_them():
+    found = run.installed_labextensions()
+    assert run.OURS in found and (found[run.OURS] / "package.json").exists()
+
+
+def test_deltas_are_paired_per_round_and_the_target_is_read_from_their_median():
+    def visit(restored: float, panel: float | None = None) -> dict:
+        phase = {"restored_ms": restored, "panel_ms": panel, "js_bytes": 100}
+        return {"cold": dict(phase), "warm": dict(phase)}
+
+    runs = {
+        "full": [visit(1030, 1100), visit(2040, 2100), visit(1500, 1600)],
+        "no-bighead": [visit(1000), visit(2000), visit(1480)],
+        "no-bighead-no-plotly": [visit(900), visit(1900), visit(1400)],
+    }
+    s = run.summarize(runs)
+    assert s["delta"]["cold"]["restored_ms"] == {"median": 30, "min": 20, "max": 40}
+    assert s["delta"]["cold"]["panel_ready_vs_baseline_restored_ms"]["median"] == 100
+    assert s["target_met"] is True
+    runs["full"][1] = visit(2100, 2200)
+    runs["full"][2] = visit(1560, 1600)
+    assert run.summarize(runs)["target_met"] is False  # median 80 ms > 50 ms
