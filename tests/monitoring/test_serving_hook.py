@@ -1,0 +1,52 @@
+"""The model server's prediction logging feeds the monitor (active once the serving
+runtime has the hook requested in #16: ServeOptions.prediction_log)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from jupyter_bighead import predlog
+from jupyter_bighead.evaluation import profiles as P
+from jupyter_bighead.monitoring import attach_reference, reference_profile, run_check, simulate
+from jupyter_bighead.registry import Registry
+from jupyter_bighead.serving.runtime.holder import ModelHolder, ServeOptions
+
+NUMERIC = list(simulate.NUMERIC)
+
+pytestmark = pytest.mark.skipif(
+    "prediction_log" not in {f.name for f in dataclasses.fields(ServeOptions)},
+    reason="the serving runtime does not log predictions yet (#16 hook)")
+
+
+def test_served_traffic_that_shifts_halfway_raises_an_alert_naming_the_shifted_feature(tmp_path):
+    lightgbm = pytest.importorskip("lightgbm")
+    reference = simulate.reference_frame(2000, seed=0)[NUMERIC]
+    y = (reference["amount"] > reference["amount"].median()).astype(int)
+    model = lightgbm.LGBMClassifier(n_estimators=10, verbose=-1).fit(reference, y)
+    reg = Registry(tmp_path / "registry")
+    mv = reg.register("shop", model, X_valid=reference, y_valid=y, alias="production")
+    monitor_root = tmp_path / "monitoring"
+    if reference_profile(reg, "shop", mv.version, monitor_root=monitor_root) is None:
+        attach_reference(reg, "shop:1", P.profile_for_model(model, reference, task="binary"),
+                         monitor_root=monitor_root)
+    holder = ModelHolder(ServeOptions(  # type: ignore[call-arg]
+        model_ref="shop@production", registry=str(tmp_path / "registry"),
+        prediction_log=str(tmp_path / "predictions"), log_max_rows_per_second=1e9))
+    assert holder.reload()["reloaded"]
+    served = holder.current
+    assert served is not None
+    traffic = simulate.shifted_traffic(2000, shifted=("amount",), span="2h", seed=1)
+    rows = traffic[NUMERIC].to_numpy().tolist()
+    for lo in range(0, len(rows), 10):
+        served.predict_rows(rows[lo:lo + 10])
+    served.log.close()
+    assert served.log.stats()["written"] == 2000
+    logged = predlog.read_predictions(tmp_path / "predictions", "shop", 1)
+    assert len(logged) == 2000
+    end = logged[predlog.TS].max() + (logged[predlog.TS].max() - logged[predlog.TS].min())
+    result = run_check("shop@production", "1d", registry=reg, log_root=tmp_path / "predictions",
+                       monitor_root=monitor_root, now=end)
+    assert result.status == "alert" and result.drift is not None
+    assert result.drift.flagged("alert") == ["amount"]
