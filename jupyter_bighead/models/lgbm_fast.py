@@ -45,7 +45,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["predict_columns"]
+__all__ = ["predict_columns", "predict_dataframe"]
 
 _CLASSES = ("LGBMClassifier", "LGBMRegressor", "LGBMRanker")
 #: Remappings kept per learner (one per categories object seen); beyond this the cache
@@ -56,11 +56,12 @@ _MAX_MAPPINGS = 256
 class _State:
     """What one learner's fast path keeps between calls."""
 
-    __slots__ = ("attrs", "mappings", "params")
+    __slots__ = ("mappings", "params")
 
     def __init__(self) -> None:
-        self.attrs: tuple[Any, ...] | None = None
-        self.params: dict[str, Any] | None = None
+        # (the learner's attributes, the params they gave): one tuple, replaced whole,
+        # so that a thread never pairs one call's attributes with another's params
+        self.params: tuple[tuple[Any, ...], dict[str, Any]] | None = None
         # (id(categories), id(stored)) -> (categories, stored, mapping or None)
         self.mappings: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
@@ -103,10 +104,10 @@ def _predict_params(learner: Any, state: _State) -> dict[str, Any] | None:
 
     attrs = tuple(vars(learner).items())
     cached = state.params
-    if (cached is not None and state.attrs is not None and len(attrs) == len(state.attrs)
+    if (cached is not None and len(attrs) == len(cached[0])
             and all(k1 == k2 and v1 is v2
-                    for (k1, v1), (k2, v2) in zip(attrs, state.attrs, strict=True))):
-        return cached
+                    for (k1, v1), (k2, v2) in zip(attrs, cached[0], strict=True))):
+        return cached[1]
     try:
         from lightgbm.basic import _choose_param_value, _ConfigAliases
 
@@ -122,7 +123,7 @@ def _predict_params(learner: Any, state: _State) -> dict[str, Any] | None:
     # A RandomState/Generator seed is drawn afresh by every predict(): never cached.
     if not isinstance(getattr(learner, "random_state", None),
                       np.random.RandomState | np.random.Generator):
-        state.attrs, state.params = attrs, params
+        state.params = (attrs, params)
     return params
 
 
@@ -237,3 +238,28 @@ def predict_columns(learner: Any, columns: Sequence[Any], *, proba: bool,
     if proba or raw_score:
         return result
     return learner._le.inverse_transform(np.argmax(result, axis=1))
+
+
+def predict_dataframe(learner: Any, frame: Any, *, proba: bool) -> Any:
+    """:func:`predict_columns` for a DataFrame's columns (in its order): the same as
+    ``learner.predict_proba(frame)`` / ``learner.predict(frame)``, or ``None`` (take the
+    DataFrame path) for anything but a LightGBM estimator, a frame with duplicate column
+    names, or a column whose dtype is not a plain numpy number or ``category``
+    (LightGBM converts nullable ``Int64``/``boolean`` columns its own way)."""
+    if type(learner).__name__ not in _CLASSES or not hasattr(frame, "dtypes"):
+        return None
+    if frame.columns.has_duplicates or frame.shape[1] == 0:
+        return None
+    import numpy as np
+
+    columns = []
+    for i, dtype in enumerate(frame.dtypes.tolist()):
+        if isinstance(dtype, np.dtype):
+            if dtype.kind not in "biuf":
+                return None
+            columns.append(frame.iloc[:, i].to_numpy())
+        elif getattr(dtype, "name", "") == "category":
+            columns.append(frame.iloc[:, i].array)
+        else:
+            return None
+    return predict_columns(learner, columns, proba=proba)

@@ -5,13 +5,17 @@ A registered version records the columns the model was trained on (its input sch
 and its task. Predictions use exactly those columns, in that order (a model that
 declares its own inputs, as a pipeline does with ``input_spec()``, reads those, its
 optional ones only when present), and a binary classifier's prediction is the
-probability of the positive class.
+probability of the positive class. A LightGBM estimator gets the frame's columns as
+arrays (:mod:`.lgbm_fast`: the same bits as its DataFrame path, without converting the
+DataFrame), a pipeline's learner likewise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
+
+import jupyter_bighead.models.lgbm_fast as lgbm_fast
 
 from ..errors import InvalidSpec
 
@@ -83,6 +87,9 @@ def predict_frame(model: Any, spec: ModelSpec, frame: pd.DataFrame) -> Any:
     columns = input_columns(spec, frame, model)
     X = frame if list(frame.columns) == columns else frame[columns]
     if spec.task == "binary" and hasattr(model, "predict_proba"):
-        proba = model.predict_proba(X)
+        proba = lgbm_fast.predict_dataframe(model, X, proba=True)
+        if proba is None:
+            proba = model.predict_proba(X)
         return proba[:, 1] if getattr(proba, "ndim", 1) == 2 else proba
-    return model.predict(X)
+    out = lgbm_fast.predict_dataframe(model, X, proba=False)
+    return model.predict(X) if out is None else out

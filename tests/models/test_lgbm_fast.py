@@ -251,3 +251,42 @@ def test_wrong_number_of_columns_raises_as_lightgbm_does(binary, data):
         predict_columns(binary, numeric, proba=True)
     with pytest.raises(lgb.basic.LightGBMError):
         binary.predict_proba(X[["x", "big", "city", "level"]])
+
+
+class Spec:
+    def __init__(self, task: str, X: pd.DataFrame) -> None:
+        self.task = task
+        self.input_schema = tuple((c, str(t)) for c, t in X.dtypes.items())
+
+
+def test_the_prediction_rule_gives_plain_models_the_array_path(binary, data, monkeypatch):
+    # models.predict.predict_frame: batch scoring and the model server call it
+    from jupyter_bighead.models.predict import predict_frame
+
+    X, _ = data
+    frames = (X, requests(X), X.iloc[[5]], X[list(reversed(X.columns))].iloc[:30])
+    expected = [binary.predict_proba(f[list(X.columns)])[:, 1] for f in frames]
+    built = []
+    real = lgb.basic._data_from_pandas
+    monkeypatch.setattr(lgb.basic, "_data_from_pandas",
+                        lambda *a, **k: built.append(1) or real(*a, **k))
+    for frame, want in zip(frames, expected, strict=True):
+        same(predict_frame(binary, Spec("binary", X), frame), want)
+    assert built == []
+    # a nullable integer column: LightGBM's own conversion, through its DataFrame path
+    nullable = X.assign(big=X["big"].astype("Int64"))
+    same(predict_frame(binary, Spec("binary", X), nullable), expected[0])
+    assert built == [1]
+
+
+def test_the_prediction_rule_for_multiclass_labels(data):
+    from jupyter_bighead.models.lgbm_fast import predict_dataframe
+    from jupyter_bighead.models.predict import predict_frame
+
+    X, _ = data
+    y = np.array(["low", "mid", "high"])[target(X, classes=3)]
+    model = lgb.LGBMClassifier(n_estimators=10, verbose=-1).fit(X, y)
+    same(predict_frame(model, Spec("multiclass", X), X), model.predict(X))
+    assert predict_dataframe(model, X.assign(when=pd.Timestamp("2020-01-01")), proba=True) is None
+    assert predict_dataframe(model, X.rename(columns={"big": "x"}), proba=True) is None
+    assert predict_dataframe(object(), X, proba=True) is None

@@ -184,3 +184,27 @@ def test_other_learners_still_get_the_dataframe(frame, frames_built):
     assert frames_built == [1]  # the subclass's own predict_proba ran, on a DataFrame
     same(out, reference(sub, X.iloc[[1]]))
     assert float(out.sum()) == pytest.approx(0.5)
+
+
+def test_a_served_pipeline_takes_the_array_path(fitted, frame, frames_built, tmp_path):
+    # the model server: rows checked against the schema (unseen countries are fine, nulls
+    # are refused there), a DataFrame, the serving rule
+    from jupyter_bighead.registry import Registry
+    from jupyter_bighead.serving.runtime.model import ServedModel
+
+    X, y = frame
+    reg = Registry(tmp_path / "registry")
+    reg.register("pipe", fitted, X_valid=X.iloc[:200], y_valid=y[:200])
+    served = ServedModel.load(reg, "pipe")
+    requests = X.iloc[:8].copy()
+    requests["country"] = pd.Series(["zz", "mx", "us", "de", "fr", "jp", "us", "zz"],
+                                    dtype=object, index=requests.index)
+    records = [{k: (v.isoformat() if isinstance(v, pd.Timestamp) else v)
+                for k, v in r.items()} for r in requests.to_dict(orient="records")]
+    rows = served.schema.rows_from_instances(records)
+    expected = reference(fitted, requests)[:, 1]
+    for i in range(len(rows)):
+        frames_built.clear()
+        assert served.predict_rows(rows[i:i + 1]) == expected[i:i + 1].tolist()
+        assert frames_built == []
+    assert served.predict_rows(rows) == expected.tolist()
