@@ -143,6 +143,24 @@ def passing_peers(by: dict[str, dict]) -> list[dict]:
     ]
 
 
+def spread(ours: dict, peers: list[dict]) -> str:
+    """Two load-robust views of the ratio (informative; the targets use the best runs).
+
+    The median of each contender's runs, and its least CPU time (all threads), each
+    against the lowest such figure among the passing peers.
+    """
+    lines = []
+    for key, what in (("median_seconds", "median wall"), ("min_cpu_seconds", "least CPU")):
+        theirs = [(p[key], p["label"]) for p in peers if p.get(key)]
+        if ours.get(key) and theirs:
+            value, label = min(theirs)
+            lines.append(
+                f"{what}: ours {ours[key]:.3f} s, best peer {label} {value:.3f} s "
+                f"({ours[key] / value:.2f}x)"
+            )
+    return "\n".join(lines)
+
+
 def fmt_ratio(a: float | None, b: float | None) -> str:
     if a is None or b is None or b == 0:
         return "-"
@@ -314,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         if done:
             best["peak_mib"] = max(r["peak_mib"] for r in done)
             best["runs_seconds"] = [r["seconds"] for r in done]
+            best["median_seconds"] = float(np.median(best["runs_seconds"]))
+            cpu = [r["cpu_seconds"] for r in done if "cpu_seconds" in r]
+            if cpu:
+                best["min_cpu_seconds"] = min(cpu)
             if any(not r.get("check", {}).get("ok") for r in done):
                 best["check"] = next(r["check"] for r in done if not r["check"]["ok"])
         best["label"] = name
@@ -347,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"best peer: {best_peer['label']} (fastest of all DuckDB/Polars variants that passed)"
         )
+    if ours_s is not None and good_peers:
+        print(spread(ours, good_peers))
     if "feast" in by and by["feast"].get("check"):
         print(
             "feast: only v_last is checked (Feast cannot aggregate a window ending at the "

@@ -150,3 +150,16 @@ def test_best_peer_is_the_fastest_passing_variant():
     peers = run.passing_peers(by)
     assert [p["seconds"] for p in peers] == [0.3, 0.4]
     assert set(run.PEERS) >= {"duckdb", "duckdb-asof", "duckdb-probe", "polars", "polars-probe"}
+
+
+def test_spread_reports_median_and_cpu_ratios_against_the_best_peer():
+    from bench.features import run
+
+    ours = {"label": "ours", "median_seconds": 0.2, "min_cpu_seconds": 0.1}
+    peers = [
+        {"label": "polars", "median_seconds": 0.5, "min_cpu_seconds": 0.4},
+        {"label": "polars-probe", "median_seconds": 0.8, "min_cpu_seconds": 0.25},
+    ]
+    text = run.spread(ours, peers)
+    assert "median wall: ours 0.200 s, best peer polars 0.500 s (0.40x)" in text
+    assert "least CPU: ours 0.100 s, best peer polars-probe 0.250 s (0.40x)" in text
