@@ -165,6 +165,25 @@ def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
+def _cmd_monitor(args: argparse.Namespace, _extra: list[str]) -> int:
+    from .monitoring import run_check
+    from .registry.default import default_registry
+
+    _check_reading(args)
+    reg = _registry(args) if args.registry else default_registry()
+    result = run_check(args.model, args.window, registry=reg, home=args.home_choice.path,
+                       now=args.end, alert=not args.no_alert)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        print(f"{result.model} v{result.version} {result.start} .. {result.end}: "
+              f"{result.status} ({result.n_rows} rows) {result.message}")
+        for f in (result.drift.features if result.drift else ()):
+            psi = "-" if f.psi is None else f"{f.psi:.3f}"
+            print(f"  {f.severity:7} {f.feature:30} PSI {psi:>7}  {'; '.join(f.reasons)}")
+    return 3 if result.status == "alert" else 0
+
+
 def _cmd_status(args: argparse.Namespace, _extra: list[str]) -> int:
     from .status import status_payload
 
@@ -365,6 +384,27 @@ def build_parser() -> argparse.ArgumentParser:
                           "it is closed")
     _add_store_options(srv, registry=True)
     srv.set_defaults(func=_cmd_serve, passthrough=False)
+
+    mon = sub.add_parser(
+        "monitor",
+        help="check a model's logged traffic for drift against its reference",
+        description=("Compare the predictions of MODEL_REF logged in the last --window with "
+                     "the reference profile stored when the version was registered (PSI, JS "
+                     "distance, KS / chi-squared, null rates, unseen categories). A drift "
+                     "alert is stored and posted to the model's webhook. Exit status 3 on an "
+                     "alert."),
+    )
+    mon.add_argument("model", metavar="MODEL_REF")
+    mon.add_argument("--window", default=None, help="how far back (1d, 6h, 30m; default: the "
+                     "model's monitor setting, else 1d)")
+    mon.add_argument("--end", default=None, metavar="TIME",
+                     help="when the window ends, e.g. 2024-03-03 or 2024-03-03T12:00Z "
+                          "(default: now)")
+    mon.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    mon.add_argument("--no-alert", action="store_true",
+                     help="report only: store and send nothing")
+    _add_store_options(mon, registry=True)
+    mon.set_defaults(func=_cmd_monitor, passthrough=False)
 
     status = sub.add_parser(
         "status",
