@@ -22,7 +22,7 @@ from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..identity import current_user
 from .records import FINAL, JobRecord, JobStore, new_job_id
-from .spec import DEFAULT_PROFILES, ComputeProfile, JobSpec, check_within_profile
+from .spec import DEFAULT_PROFILES, ComputeProfile, JobSpec, check_within_profile, cluster_plan
 
 ENTRY_POINT_GROUP = plugins.FAMILIES["executor"].group
 
@@ -70,6 +70,7 @@ class Executor(ABC):
         spec = self._resolve_notebook(spec)
         profile = self.profile(spec.profile)
         resources = check_within_profile(spec, profile)
+        cluster = self.cluster_plan(spec)
         with self._submit_lock:
             active = [r for r in self.list(limit=10_000) if not r.final and r.user == user
                       and r.spec.profile == profile.name]
@@ -77,7 +78,7 @@ class Executor(ABC):
                 raise Conflict(f"{user} already has {len(active)} active job(s) on profile "
                                f"{profile.name!r} (limit {profile.max_concurrent_per_user})")
             record = JobRecord(id=new_job_id(spec), spec=spec, executor=self.name, user=user,
-                               resources=resources)
+                               resources=resources, cluster=cluster)
             self.store.save(record)
         return self._launch(record, profile)
 
@@ -154,6 +155,28 @@ class Executor(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Stop the executor's own threads (a scheduler, a watcher); jobs keep running.
         The server calls it when it stops. Idempotent."""
+
+    def cluster_plan(self, spec: JobSpec) -> dict[str, Any]:
+        """The Dask cluster ``spec`` asks for, resolved against the profiles (``{}`` for
+        none).
+
+        Raises
+        ------
+        InvalidSpec
+            An unknown cluster profile, or an executor that cannot start clusters.
+        """
+        if not spec.cluster:
+            return {}
+        if not plugins.has_capability(self, "dask_cluster"):
+            raise InvalidSpec(f"the {self.name} executor cannot start a Dask cluster for a "
+                              "job; leave out 'cluster' or use the local or kubernetes executor")
+        name = spec.cluster.get("profile") or spec.profile
+        try:
+            profile = self.profiles[name]
+        except KeyError:
+            raise InvalidSpec(f"unknown compute profile {name!r} for the job's cluster; "
+                              f"profiles: {', '.join(sorted(self.profiles))}") from None
+        return cluster_plan(spec, profile)
 
     def profile(self, name: str) -> ComputeProfile:
         try:

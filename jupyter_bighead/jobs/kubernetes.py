@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+import jupyter_bighead.jobs.k8s_cluster as dask_k8s
 import jupyter_bighead.jobs.manifests as m
 
 from ..config import BigheadHome
@@ -89,11 +90,15 @@ class KubernetesExecutor(Executor):
         of hanging.
     delete_timeout
         How long ``cancel`` waits for the Job's pods to be gone.
+    dask
+        The Dask setting job pods see as ``$BIGHEAD_DASK`` when it is a scheduler
+        address (default: this process's ``$BIGHEAD_DASK``); a job that asks for its own
+        cluster (``JobSpec.cluster``) gets that cluster's scheduler instead.
     """
 
     name: ClassVar[str] = "kubernetes"
     capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"cancel", "logs", "schedules", "gpus", "remote"})
+        {"cancel", "logs", "schedules", "gpus", "remote", "dask_cluster"})
 
     def __init__(
         self,
@@ -111,6 +116,7 @@ class KubernetesExecutor(Executor):
         volume_mounts: Sequence[Mapping[str, Any]] = (),
         request_timeout: float = 5.0,
         delete_timeout: float = 30.0,
+        dask: str | None = None,
     ) -> None:
         super().__init__(home, profiles)
         if backoff_limit < 0:
@@ -129,6 +135,7 @@ class KubernetesExecutor(Executor):
         self.volume_mounts = [dict(m) for m in volume_mounts]
         self.request_timeout = request_timeout
         self.delete_timeout = delete_timeout
+        self.dask = dask
         self._client: Any = None
         self._lock = threading.RLock()
         self._stopping: set[str] = set()
@@ -210,9 +217,12 @@ class KubernetesExecutor(Executor):
         (folder / "spec.json").write_text(spec_json, "utf-8")
         labels = m.job_labels(record.spec, record.user, **{JOB_ID: record.id})
         configmap = f"{record.id}-spec"
+        dask_env = dask_k8s.job_env(record, self.dask if self.dask is not None
+                                    else os.environ.get(dask_k8s.ENV))
         template = self.pod_template(record.spec, profile, record.resources, labels,
-                                     configmap, str(folder))
+                                     configmap, str(folder), dask_env)
         job = m.job_manifest(record.id, labels, self.job_spec(template))
+        cluster = record.cluster
         try:
             core, batch = self._core(), self._batch()
             self._call(core.create_namespaced_config_map, self.namespace,
@@ -223,6 +233,8 @@ class KubernetesExecutor(Executor):
                 # collector) even when the executor is not around to clean up.
                 self._call(core.patch_namespaced_config_map, configmap, self.namespace,
                            m.owner_patch("batch/v1", "Job", record.id, created.metadata.uid))
+                if cluster:  # the job's own Dask cluster, owned by the Job too
+                    cluster = dask_k8s.create(self, record, labels, created.metadata.uid)
             except BigheadError:
                 self._delete_objects(self.namespace, record.id, configmap)
                 raise
@@ -232,7 +244,7 @@ class KubernetesExecutor(Executor):
         image = template["spec"]["containers"][0]["image"]
         record = self.store.save(record.evolve(
             backend={"namespace": self.namespace, "job": record.id, "configmap": configmap,
-                     "image": image, "pods": []},
+                     "image": image, "pods": []}, cluster=cluster,
             environment={"image": image, "kernel": notebook_kernel(record.spec)}))
         self._ensure_watch()
         return record
@@ -263,7 +275,10 @@ class KubernetesExecutor(Executor):
 
     def cancel(self, job_id: str) -> JobRecord:
         with self._lock:  # the watch thread must not refresh a job half-way cancelled
-            return super().cancel(job_id)
+            record = super().cancel(job_id)
+            if record.cluster.get("state") in ("starting", "running"):
+                record = self.store.save(record.evolve(cluster=dask_k8s.stopped(record.cluster)))
+            return record
 
     # -- reconciliation --------------------------------------------------------------
     def _reconcile(self, record: JobRecord) -> JobRecord:
@@ -273,8 +288,8 @@ class KubernetesExecutor(Executor):
         if job is None:
             return self._fail(record, f"the Kubernetes Job {ns}/{name} was deleted before the "
                                       "worker finished")
-        pods = self._call(self._core().list_namespaced_pod, ns,
-                          label_selector=f"{JOB_ID}={record.id}").items
+        pods = self._call(self._core().list_namespaced_pod, ns,  # not the Dask pods
+                          label_selector=f"{JOB_ID}={record.id},!{m.DASK_ROLE}").items
         failure = _condition(job, "Failed")
         if failure is not None:
             return self._fail(record, self._explain_failure(record, failure, pods))
@@ -301,6 +316,9 @@ class KubernetesExecutor(Executor):
                                       "(deleted, or its node went away); the run is not "
                                       "retried")
         changes: dict[str, Any] = {}
+        cluster = dask_k8s.refresh(self, record)
+        if cluster is not None:
+            changes["cluster"] = cluster
         if set(live) - set(seen):
             changes["backend"] = {**record.backend, "pods": sorted(set(seen) | set(live))}
         running = [p for p in live.values() if p.status and p.status.phase == "Running"]
@@ -333,7 +351,8 @@ class KubernetesExecutor(Executor):
 
     def _finish(self, record: JobRecord, result: Mapping[str, Any]) -> JobRecord:
         environment = {**record.environment, **(result.get("environment") or {})}
-        done = self._finish_from_result(record, {**result, "environment": environment})
+        done = self._finish_from_result(record.evolve(cluster=dask_k8s.stopped(record.cluster)),
+                                        {**result, "environment": environment})
         self._cleanup(done)
         return done
 
@@ -341,7 +360,8 @@ class KubernetesExecutor(Executor):
         result = self.store.result(record.id)  # the worker may have finished meanwhile
         if result is not None:
             return self._finish(record, result)
-        done = self.store.save(record.evolve(state="failed", finished=now(), error=error))
+        done = self.store.save(record.evolve(state="failed", finished=now(), error=error,
+                                             cluster=dask_k8s.stopped(record.cluster)))
         self._cleanup(done)
         return done
 
@@ -362,15 +382,18 @@ class KubernetesExecutor(Executor):
                 self._call(fn, name, ns, body=body)
             except NotFound:
                 pass
+        dask_k8s.delete(self, ns, job)
 
     def leftovers(self, job_id: str, namespace: str | None = None) -> list[str]:
-        """``kind/name`` of every Job, Pod or ConfigMap still labelled with ``job_id``."""
+        """``kind/name`` of every Job, Pod, ConfigMap or Service still labelled with
+        ``job_id``."""
         ns = namespace or self.namespace
         selector = f"{JOB_ID}={job_id}"
         core, batch = self._core(), self._batch()
         found = []
         for kind, fn in (("job", batch.list_namespaced_job), ("pod", core.list_namespaced_pod),
-                         ("configmap", core.list_namespaced_config_map)):
+                         ("configmap", core.list_namespaced_config_map),
+                         ("service", core.list_namespaced_service)):
             found += [f"{kind}/{o.metadata.name}"
                       for o in self._call(fn, ns, label_selector=selector).items]
         return found
@@ -429,6 +452,9 @@ class KubernetesExecutor(Executor):
         cron = spec.schedule
         if not cron:
             raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
+        if spec.cluster:
+            raise InvalidSpec("a schedule on Kubernetes cannot start a Dask cluster per run "
+                              "yet; leave out 'cluster' or give the job a scheduler address")
         user = user or current_user()
         spec = self._resolve_notebook(spec)
         profile = self.profile(spec.profile)

@@ -26,6 +26,7 @@ from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, InvalidSpec
 from .executor import Executor
 from .gpus import GpuQueue, GpuRequest, detect_gpus, gpu_env
+from .job_cluster import PLAN_ENV, read_state
 from .records import JobRecord, now
 from .schedules import ScheduleStore, due_minutes
 from .spec import ComputeProfile, JobSpec, check_within_profile
@@ -44,7 +45,7 @@ class LocalExecutor(Executor):
 
     name: ClassVar[str] = "local"
     capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"cancel", "logs", "schedules", "scheduler", "gpus"})
+        {"cancel", "logs", "schedules", "scheduler", "gpus", "dask_cluster"})
 
     def __init__(
         self,
@@ -83,6 +84,7 @@ class LocalExecutor(Executor):
             record = self.store.load(record.id)  # another thread may have moved it on
             if record.final:
                 return record
+            record = self._cluster_seen(record)
             result = self.store.result(record.id)
             if result is not None:
                 self._reap(record.id)
@@ -95,12 +97,31 @@ class LocalExecutor(Executor):
                 result = self.store.result(record.id)  # it may have finished just now
                 if result is not None:
                     return self._finish_from_result(record, result)
-                return self.store.save(record.evolve(
+                return self.store.save(_cluster_stopped(record.evolve(
                     state="failed", finished=now(),
                     error="the worker process disappeared before finishing (crash, kill or "
                           "server restart)",
-                ))
+                )))
             return record
+
+    def _cluster_seen(self, record: JobRecord) -> JobRecord:
+        """``record`` with what its cluster's ``cluster.json`` says (saved if changed)."""
+        if not record.cluster or record.state != "running":
+            return record
+        seen = read_state(self.store.folder(record.id))
+        live = {k: seen[k] for k in ("state", "address", "dashboard") if k in seen}
+        if not live or all(record.cluster.get(k) == v for k, v in live.items()):
+            return record
+        return self.store.save(record.evolve(cluster={**record.cluster, **live}))
+
+    def _finish_from_result(self, record: JobRecord, result: Mapping[str, Any]) -> JobRecord:
+        done = super()._finish_from_result(record, result)
+        if not done.cluster:
+            return done
+        seen = read_state(self.store.folder(record.id))
+        return self.store.save(_cluster_stopped(done.evolve(
+            cluster={**done.cluster, **{k: seen[k] for k in ("state", "address", "dashboard")
+                                        if k in seen}})))
 
     # -- schedules (the same API as KubernetesExecutor) --------------------------------
     def schedule(self, spec: JobSpec, user: str | None = None,
@@ -123,6 +144,7 @@ class LocalExecutor(Executor):
             raise InvalidSpec("a schedule needs a cron expression in 'schedule'")
         spec = self._resolve_notebook(spec)
         check_within_profile(spec, self.profile(spec.profile))
+        self.cluster_plan(spec)
         name = name or re.sub(r"[^a-z0-9]+", "-",
                               spec.display_name.lower().removesuffix(".ipynb")).strip("-")
         item = self.schedule_store.create(name or "schedule", spec, user or current_user())
@@ -188,6 +210,8 @@ class LocalExecutor(Executor):
             record = super().cancel(job_id)
             if "queue_position" in record.backend:  # cancelled while queued
                 record = self.store.save(_dequeued(record))
+            if record.cluster and record.cluster.get("state") not in ("stopped", "failed"):
+                record = self.store.save(_cluster_stopped(record))
             return record
 
     def _stop(self, record: JobRecord) -> None:
@@ -225,6 +249,9 @@ class LocalExecutor(Executor):
         env["PYTHONUNBUFFERED"] = "1"
         if _held_ids(record) or self.gpu_queue.total:  # only the GPUs it holds, maybe none
             env.update(gpu_env(_held_ids(record)))
+        env.pop(PLAN_ENV, None)
+        if record.cluster:  # the worker starts it, as its own child processes
+            env[PLAN_ENV] = json.dumps(record.cluster)
         mark = job_mark(record.id)
 
         def exited(proc: subprocess.Popen[bytes]) -> None:
@@ -345,6 +372,13 @@ def _one_scheduler(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _cluster_stopped(record: JobRecord) -> JobRecord:
+    """``record`` with its Dask cluster (if any) marked stopped: a final job has none."""
+    if not record.cluster or record.cluster.get("state") in ("stopped", "failed"):
+        return record
+    return record.evolve(cluster={**record.cluster, "state": "stopped"})
 
 
 def _gpus_wanted(record: JobRecord) -> int:

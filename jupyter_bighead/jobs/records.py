@@ -57,6 +57,11 @@ class JobRecord:
     metrics: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     backend: dict[str, Any] = field(default_factory=dict)  # executor-specific ids
+    #: The job's Dask cluster (``JobSpec.cluster``): what it is made of (``workers``,
+    #: ``profile``, ``threads``, ``cpu``, ``memory``, ``image``), and once started its
+    #: ``state`` ("starting", "running", "stopped", "failed"), ``address`` and
+    #: ``dashboard``; ``{}`` for a job without one.
+    cluster: dict[str, Any] = field(default_factory=dict)
 
     @property
     def final(self) -> bool:

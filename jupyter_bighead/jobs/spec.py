@@ -164,6 +164,7 @@ class JobSpec:
     name: str | None = None
     kernel: str | None = None
     resources: Mapping[str, Any] = field(default_factory=dict)
+    cluster: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for key in ("notebook", "function", "schedule", "name", "kernel"):
@@ -203,6 +204,8 @@ class JobSpec:
         unknown = set(self.resources) - {"cpu", "memory", "gpu"}
         if unknown:
             raise InvalidSpec(f"resources may set cpu, memory and gpu, not {sorted(unknown)}")
+        if self.cluster is not None:
+            object.__setattr__(self, "cluster", check_cluster_request(self.cluster))
 
     @property
     def display_name(self) -> str:
@@ -212,6 +215,7 @@ class JobSpec:
         out = asdict(self)
         for key in ("parameters", "labels", "resources"):
             out[key] = dict(out[key])
+        out["cluster"] = None if self.cluster is None else dict(self.cluster)
         return out
 
     @classmethod
@@ -223,6 +227,61 @@ class JobSpec:
         if unknown:
             raise InvalidSpec(f"unknown job spec keys {sorted(unknown)}; known: {sorted(known)}")
         return cls(**dict(data))
+
+
+#: The most Dask workers one job may ask for.
+MAX_CLUSTER_WORKERS = 64
+#: What a job's ``cluster`` request may say.
+CLUSTER_KEYS = ("workers", "profile", "threads")
+
+
+def check_cluster_request(value: Any) -> dict[str, Any]:
+    """A job's ``cluster`` request checked: ``{"workers": N, "profile": NAME,
+    "threads": T}``, ``workers`` 1..:data:`MAX_CLUSTER_WORKERS` (required), ``profile``
+    a profile name (default: the job's; whether it exists is checked at submit),
+    ``threads`` per worker 1..64 (default: the profile's whole CPUs, at least 1).
+
+    Raises
+    ------
+    InvalidSpec
+        Naming the key that is wrong, or the unknown keys.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidSpec("cluster must be a JSON object such as {\"workers\": 2}, not "
+                          f"{type(value).__name__}")
+    unknown = sorted(str(k) for k in value if k not in CLUSTER_KEYS)
+    if unknown:
+        raise InvalidSpec(f"cluster has unknown keys {unknown}; known keys: {list(CLUSTER_KEYS)}")
+    out: dict[str, Any] = {}
+    for key, low, high in (("workers", 1, MAX_CLUSTER_WORKERS), ("threads", 1, 64)):
+        if key not in value:
+            continue
+        number = value[key]
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            raise InvalidSpec(f"cluster {key} must be a whole number from {low} to {high}, "
+                              f"not {_shown(repr(number), 40)}")
+        out[key] = number
+    if "workers" not in out:
+        raise InvalidSpec("cluster needs 'workers': how many Dask workers the job gets "
+                          f"(1 to {MAX_CLUSTER_WORKERS})")
+    if "profile" in value:
+        profile = value["profile"]
+        if not isinstance(profile, str) or not _NAME.match(profile):
+            raise InvalidSpec(f"cluster profile {_shown(repr(profile), 40)} must be a profile name")
+        out["profile"] = profile
+    return out
+
+
+def cluster_plan(spec: JobSpec, profile: ComputeProfile) -> dict[str, Any]:
+    """What a job's Dask cluster is made of: ``workers`` workers of ``profile`` (its
+    image, cpu and memory per worker) with ``threads`` threads each; ``{}`` without a
+    request. ``profile`` is the request's profile (the caller looks it up)."""
+    if not spec.cluster:
+        return {}
+    cpu = parse_quantity(profile.cpu, f"profile {profile.name!r} cpu")
+    return {"workers": int(spec.cluster["workers"]), "profile": profile.name,
+            "threads": int(spec.cluster.get("threads") or max(1, int(cpu))),
+            "cpu": profile.cpu, "memory": profile.memory, "image": profile.image}
 
 
 def _shown(text: str, limit: int = 80) -> str:

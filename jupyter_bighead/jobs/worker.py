@@ -14,6 +14,7 @@ except the processes of other runs (a deployment the job created). See ``_procs`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib
 import importlib.metadata
@@ -34,6 +35,7 @@ import jupyter_bighead._procs as _procs
 
 from .._io import atomic_write_text
 from ..registry.protect import JOB_ID_ENV
+from .job_cluster import PLAN_ENV, job_cluster
 from .metrics import METRICS_ENV, read_metrics
 from .spec import JobSpec
 
@@ -79,30 +81,11 @@ def run(spec: JobSpec, out: Path) -> dict[str, Any]:
     os.environ.setdefault(JOB_ID_ENV, out.name)
     result: dict[str, Any] = {"state": "failed", "started": datetime.now(UTC).isoformat()}
     kernel = spec.kernel
+    plan = cluster_plan_from_env()
     try:
-        if spec.notebook:
-            import nbformat
-
-            from ..notebooks.execute import run_notebook
-
-            source = Path(spec.notebook)
-            if kernel is None:
-                kernel = nbformat.read(source, as_version=4).metadata.get(
-                    "kernelspec", {}).get("name")
-            executed = out / "executed.ipynb"
-            result["outputs"] = {"executed_notebook": str(executed)}
-            print(f"[bighead worker] running {source} with papermill", flush=True)
-            run_notebook(source, executed, parameters=dict(spec.parameters),
-                         kernel_name=kernel, cwd=working_dir(source), progress_bar=False,
-                         stream_to=(sys.stdout, sys.stderr))
-        else:
-            module_name, func_name = str(spec.function).split(":")
-            print(f"[bighead worker] calling {spec.function}", flush=True)
-            value = getattr(importlib.import_module(module_name), func_name)(**spec.parameters)
-            try:
-                result["return_value"] = json.loads(json.dumps(value))
-            except (TypeError, ValueError):
-                result["return_value"] = repr(value)
+        kernel = _kernel_of(spec)
+        with job_cluster(plan, out) if plan else contextlib.nullcontext():
+            _execute(spec, out, result, kernel)
         result["state"] = "succeeded"
     except Exception as exc:
         details = getattr(exc, "details", None)
@@ -115,6 +98,48 @@ def run(spec: JobSpec, out: Path) -> dict[str, Any]:
     atomic_write_text(out / "result.json", json.dumps(result, indent=2, default=str))
     print(f"[bighead worker] {result['state']}", flush=True)
     return result
+
+
+def cluster_plan_from_env() -> dict[str, Any] | None:
+    """The Dask cluster the executor asks this run to start (``$BIGHEAD_JOB_CLUSTER``)."""
+    text = os.environ.pop(PLAN_ENV, None)  # the job's own processes do not start another
+    if not text:
+        return None
+    plan = json.loads(text)
+    return plan if isinstance(plan, dict) and plan.get("workers") else None
+
+
+def _kernel_of(spec: JobSpec) -> str | None:
+    """The kernel a notebook runs with: the spec's, else the notebook's kernelspec."""
+    if spec.kernel is not None or not spec.notebook:
+        return spec.kernel
+    import nbformat
+
+    name = nbformat.read(Path(spec.notebook), as_version=4).metadata.get(
+        "kernelspec", {}).get("name")
+    return name if isinstance(name, str) else None
+
+
+def _execute(spec: JobSpec, out: Path, result: dict[str, Any], kernel: str | None) -> None:
+    """Run the notebook (with ``kernel``) or the function."""
+    if spec.notebook:
+        from ..notebooks.execute import run_notebook
+
+        source = Path(spec.notebook)
+        executed = out / "executed.ipynb"
+        result["outputs"] = {"executed_notebook": str(executed)}
+        print(f"[bighead worker] running {source} with papermill", flush=True)
+        run_notebook(source, executed, parameters=dict(spec.parameters),
+                     kernel_name=kernel, cwd=working_dir(source), progress_bar=False,
+                     stream_to=(sys.stdout, sys.stderr))
+        return
+    module_name, func_name = str(spec.function).split(":")
+    print(f"[bighead worker] calling {spec.function}", flush=True)
+    value = getattr(importlib.import_module(module_name), func_name)(**spec.parameters)
+    try:
+        result["return_value"] = json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        result["return_value"] = repr(value)
 
 
 def tee_output(path: Path) -> Callable[[], None]:

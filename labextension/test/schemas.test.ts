@@ -17,6 +17,7 @@ import {
   ICluster,
   IDeployment,
   IFeaturePage,
+  IJobCluster,
   IProductionResult,
   IRoute,
   IStatus,
@@ -74,6 +75,20 @@ const SHAPES: { [schema: string]: { [key: string]: 'required' | 'optional' } } =
   } satisfies Shape<IProductionResult>,
   FeaturePage: { total: 'required', offset: 'required', limit: 'required', items: 'required' } satisfies Shape<IFeaturePage>,
   BlockCatalog: { blocks: 'required', errors: 'required' } satisfies Shape<IBlockCatalog>,
+  JobCluster: {
+    workers: 'optional',
+    profile: 'optional',
+    threads: 'optional',
+    cpu: 'optional',
+    memory: 'optional',
+    image: 'optional',
+    state: 'optional',
+    address: 'optional',
+    dashboard: 'optional',
+    service: 'optional',
+    scheduler_pod: 'optional',
+    worker_pods: 'optional'
+  } satisfies Shape<IJobCluster>,
   Deployment: {
     id: 'required',
     model: 'required',
@@ -126,7 +141,13 @@ describe('request bodies', () => {
       return {} as T;
     };
     const client = new BigheadClient(request);
-    const submit = { notebook: 'a.ipynb', profile: 'small', parameters: { n: 1 }, productionize: true };
+    const submit = {
+      notebook: 'a.ipynb',
+      profile: 'small',
+      parameters: { n: 1 },
+      productionize: true,
+      cluster: { workers: 2, profile: 'small' }
+    };
     await client.notebooks.productionize('a.ipynb', true);
     await client.notebooks.plan('a.ipynb');
     await client.notebooks.report('a.ipynb');

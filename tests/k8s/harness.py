@@ -393,6 +393,7 @@ class NodeSimulator:
                            "target": {"apiVersion": "v1", "kind": "Node", "name": NODE}},
                 _preload_content=False)
             root = self.folder / uid
+            root.mkdir(parents=True, exist_ok=True)  # a pod without ConfigMaps runs too
             cmd = [*(container.command or []), *(container.args or [])]
             for vol in pod.spec.volumes or []:
                 if vol.config_map is None:

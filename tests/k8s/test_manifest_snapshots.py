@@ -74,6 +74,23 @@ def test_a_gpu_job_run_matches_its_snapshot():
     assert pod["containers"][0]["command"][:3] == ["python", "-m", "jupyter_bighead.jobs.worker"]
 
 
+def test_a_jobs_dask_cluster_matches_its_snapshot():
+    profile = ComputeProfile("dask", cpu="2", memory="3Gi", image="bighead/dask:2",
+                             node_selector={"pool": "dask"})
+    labels = jm.job_labels(SPEC, "alice@example.com", **{jm.JOB_ID: "j-20240101-abc"})
+    plan = {"workers": 2, "profile": "dask", "threads": 2}
+    objects = jm.dask_cluster_manifests(
+        "j-20240101-abc", plan=plan, image="bighead/dask:2", home=HOME, profile=profile,
+        labels=labels, owner=jm.owner_reference("batch/v1", "Job", "j-20240101-abc", "uid-1"),
+        volumes=VOLUMES, volume_mounts=MOUNTS)
+    check_snapshot("dask_cluster", objects)
+    workers = objects["workers"]
+    assert [w["metadata"]["name"] for w in workers] == [
+        "dask-j-20240101-abc-worker-0", "dask-j-20240101-abc-worker-1"]
+    assert workers[0]["spec"]["containers"][0]["command"][3] == jm.dask_address(
+        "j-20240101-abc") == "tcp://dask-j-20240101-abc:8786"
+
+
 def test_a_schedule_matches_its_snapshot():
     spec = JobSpec(function="pkg.jobs:refresh", schedule="0 3 * * *", name="nightly")
     labels = jm.job_labels(spec, None, **{jm.SCHEDULE: "bighead-nightly"})

@@ -103,6 +103,14 @@ async def test_productionize_before_submit_refuses_dependency_errors(jp_fetch, n
         ({"notebook": "train.ipynb", "profile": "small", "schedule": "0 3 * * *"}, 400,
          "submit runs a job once"),
         ({"notebook": "train.ipynb", "bogus": 1}, 400, "unknown job spec keys"),
+        ({"notebook": "train.ipynb", "cluster": {"workers": 0}}, 400, "from 1 to 64"),
+        ({"notebook": "train.ipynb", "cluster": {"workers": 2, "gpus": 1}}, 400,
+         "cluster has unknown keys ['gpus']"),
+        ({"notebook": "train.ipynb", "profile": "small",
+          "cluster": {"workers": 2, "profile": "huge"}}, 400,
+         "unknown compute profile 'huge'"),
+        ({"notebook": "train.ipynb", "cluster": {"profile": "small"}}, 400, "needs 'workers'"),
+        ({"notebook": "train.ipynb", "cluster": [2]}, 400, "cluster"),
     ],
 )
 async def test_bad_submissions_are_clear_4xx(jp_fetch, notebooks, body, status, message):
@@ -110,6 +118,27 @@ async def test_bad_submissions_are_clear_4xx(jp_fetch, notebooks, body, status, 
         await call(jp_fetch, "jobs", method="POST", body=body)
     assert info.value.code == status
     assert message in json.loads(info.value.response.body)["message"]
+
+
+async def test_a_job_with_a_cluster_computes_on_it_and_says_so(jp_fetch, jp_root_dir):
+    write_nb(jp_root_dir / "dask.ipynb", [code(
+        "import os\nimport jupyter_bighead as bh\n"
+        "from jupyter_bighead.cluster import open_client\n"
+        "with open_client() as client:\n"
+        "    info = client.scheduler_info(n_workers=-1)['workers']\n"
+        "    bh.log_metric('workers', len(info))\n"
+        "    bh.log_metric('memory', min(w['memory_limit'] for w in info.values()))\n"
+        "    bh.log_metric('total', client.submit(sum, range(10)).result())\n")])
+    body = {"notebook": "dask.ipynb", "profile": "small",
+            "cluster": {"workers": 2, "profile": "small"}}
+    job = await call(jp_fetch, "jobs", method="POST", body=body)
+    assert job["spec"]["cluster"] == {"workers": 2, "profile": "small"}
+    assert job["cluster"]["workers"] == 2 and job["cluster"]["memory"] == "1Gi"
+    done = await wait_final(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert done["metrics"] == {"workers": 2.0, "memory": float(2**30), "total": 45.0}
+    assert done["cluster"]["state"] == "stopped"
+    assert done["cluster"]["address"].startswith("tcp://127.0.0.1:")
 
 
 async def test_unknown_and_malformed_job_ids(jp_fetch):

@@ -13,6 +13,33 @@ export interface IProfile {
   max_concurrent_per_user: number;
 }
 
+/**
+ * A job's Dask cluster (`JobSpec.cluster`), as its record says it: empty for a job
+ * without one; what it is made of, and once started its state, address and dashboard.
+ */
+export interface IJobCluster {
+  workers?: number;
+  profile?: string;
+  threads?: number;
+  cpu?: string;
+  memory?: string;
+  image?: string | null;
+  state?: 'starting' | 'running' | 'stopped' | 'failed';
+  address?: string | null;
+  dashboard?: string | null;
+  /** Kubernetes: the scheduler's Service and the Pods. */
+  service?: string;
+  scheduler_pod?: string;
+  worker_pods?: string[];
+}
+
+/** What a submission may ask for: `workers` Dask workers of `profile`. */
+export interface IClusterRequest {
+  workers: number;
+  profile?: string;
+  threads?: number;
+}
+
 export interface IJob {
   id: string;
   name: string;
@@ -27,7 +54,15 @@ export interface IJob {
   resources: { [key: string]: unknown };
   metrics: { [key: string]: number };
   outputs: { [key: string]: string | null };
-  spec: { notebook: string | null; function: string | null; profile: string; parameters: { [key: string]: unknown } };
+  spec: {
+    notebook: string | null;
+    function: string | null;
+    profile: string;
+    parameters: { [key: string]: unknown };
+    cluster?: IClusterRequest | null;
+  };
+  /** Absent from servers older than the job clusters. */
+  cluster?: IJobCluster;
 }
 
 /** A chunk of a job's log from `offset` on. */
@@ -43,6 +78,7 @@ export interface ISubmitRequest {
   profile: string;
   parameters: { [name: string]: unknown };
   productionize: boolean;
+  cluster?: IClusterRequest | null;
 }
 
 export interface ISchedule {

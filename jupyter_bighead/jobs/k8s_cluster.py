@@ -1,0 +1,97 @@
+"""A job's Dask cluster on Kubernetes (``JobSpec.cluster`` on the kubernetes executor).
+
+Plain objects, no operator: a Service and a Pod for the scheduler and one Pod per worker
+(built by :func:`.manifests.dask_cluster_manifests`), labelled with the job's id and
+owned by its Job, so the garbage collector removes them with the Job even when no
+executor is around. The executor deletes them itself when the run ends or is
+cancelled. The job's pod reaches the scheduler as ``$BIGHEAD_DASK``
+(``tcp://dask-<job id>:8786``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jupyter_bighead.jobs.manifests as m
+
+from ..cluster import ENV, parse_setting
+from ..errors import InvalidSpec, NotFound
+from .records import JobRecord
+from .spec import ComputeProfile
+
+#: ``ex`` below is the :class:`.kubernetes.KubernetesExecutor` (not imported: no cycle).
+KubernetesExecutor = Any
+
+
+def job_env(record: JobRecord, setting: str | None) -> list[dict[str, Any]]:
+    """``$BIGHEAD_DASK`` for the job's pod: its own cluster's scheduler, else the
+    server's setting when that is a scheduler address (the pod cannot use the server's
+    ``local`` cluster, and ``none`` needs no variable)."""
+    if record.cluster:
+        return [{"name": ENV, "value": m.dask_address(record.id)}]
+    if setting:
+        try:
+            parsed = parse_setting(setting)
+        except InvalidSpec:
+            return []
+        if parsed.kind == "address" and parsed.address:
+            return [{"name": ENV, "value": parsed.address}]
+    return []
+
+
+def create(ex: KubernetesExecutor, record: JobRecord, labels: Mapping[str, str],
+           job_uid: str) -> dict[str, Any]:
+    """Create the job's cluster in the executor's namespace; return the record's
+    ``cluster`` (the plan, ``state`` "starting", ``address``, ``dashboard``, objects)."""
+    plan = record.cluster
+    profile: ComputeProfile = ex.profile(str(plan["profile"]))
+    image = profile.image or ex.image
+    objects = m.dask_cluster_manifests(
+        record.id, plan=plan, image=image, home=str(ex.home.root), profile=profile,
+        labels=labels, owner=m.owner_reference("batch/v1", "Job", record.id, job_uid),
+        volumes=ex.volumes, volume_mounts=ex.volume_mounts)
+    core = ex._core()
+    ex._call(core.create_namespaced_service, ex.namespace, objects["service"])
+    for pod in (objects["scheduler"], *objects["workers"]):
+        ex._call(core.create_namespaced_pod, ex.namespace, pod)
+    service = objects["service"]["metadata"]["name"]
+    return {**plan, "image": image, "state": "starting", "address": m.dask_address(record.id),
+            "dashboard": f"http://{service}:{m.DASK_DASHBOARD_PORT}/status",
+            "service": service, "scheduler_pod": objects["scheduler"]["metadata"]["name"],
+            "worker_pods": [p["metadata"]["name"] for p in objects["workers"]]}
+
+
+def refresh(ex: KubernetesExecutor, record: JobRecord) -> dict[str, Any] | None:
+    """The record's ``cluster`` once its scheduler pod runs (None when unchanged)."""
+    cluster = record.cluster
+    if not cluster or cluster.get("state") != "starting":
+        return None
+    ns = record.backend.get("namespace", ex.namespace)
+    try:
+        pod = ex._call(ex._core().read_namespaced_pod, str(cluster.get("scheduler_pod")), ns)
+    except NotFound:
+        return None
+    if pod.status and pod.status.phase == "Running":
+        return {**cluster, "state": "running"}
+    return None
+
+
+def delete(ex: KubernetesExecutor, ns: str, job_id: str) -> None:
+    """Delete every Dask pod and service labelled with ``job_id`` (none is fine)."""
+    selector = f"{m.JOB_ID}={job_id},{m.DASK_ROLE}"
+    core = ex._core()
+    for lister, deleter in ((core.list_namespaced_pod, core.delete_namespaced_pod),
+                            (core.list_namespaced_service, core.delete_namespaced_service)):
+        for item in ex._call(lister, ns, label_selector=selector).items:
+            try:
+                # Unparsed: a deleted Service answers with a Status, which this client
+                # would try to read as a Service.
+                ex._call(deleter, item.metadata.name, ns, _preload_content=False)
+            except NotFound:
+                pass
+
+
+def stopped(cluster: Mapping[str, Any]) -> dict[str, Any]:
+    """``cluster`` marked stopped (``{}`` stays ``{}``)."""
+    return {**cluster, "state": "stopped"} if cluster else {}
