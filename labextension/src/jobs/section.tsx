@@ -8,6 +8,7 @@ import { JobsClient, IJob } from '../api/jobs';
 import { errorText } from '../api/request';
 import { Poller } from '../core/poller';
 import { useArea, useInvalidated, usePoll } from '../core/react';
+import { jobClusterLine } from './cluster';
 import { JobsModel } from './model';
 
 /** `1 h 02 min`, `3 min 07 s`, `12 s`. */
@@ -37,6 +38,33 @@ export function jobDuration(job: IJob, now: number = Date.now()): string | null 
 }
 
 const clock = (iso: string | null): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
+
+/** A job's Dask cluster: its size and state, and while it runs its address and dashboard. */
+function JobCluster(props: { job: IJob }): JSX.Element | null {
+  const line = jobClusterLine(props.job);
+  if (!line) {
+    return null;
+  }
+  return (
+    <div className="jp-bighead-muted" data-field="job-cluster" data-cluster-state={line.state}>
+      {line.text}
+      {line.address && (
+        <>
+          {' '}
+          <code>{line.address}</code>
+        </>
+      )}
+      {line.dashboard && (
+        <>
+          {' '}
+          <a href={line.dashboard} target="_blank" rel="noopener noreferrer">
+            dashboard
+          </a>
+        </>
+      )}
+    </div>
+  );
+}
 
 
 /** Seconds between two reads of a live job's log. */
@@ -250,6 +278,7 @@ export function JobsSection(props: { model: JobsModel; poller: Poller; openPath:
             </button>{' '}
             <span className={`jp-bighead-state jp-bighead-state-${job.state}`}>{job.state}</span>
             <span className="jp-bighead-muted"> {job.created.slice(11, 19)}</span>
+            <JobCluster job={job} />
             {open === job.id && (
               <JobDetail
                 client={model.client.jobs}
