@@ -8,6 +8,7 @@ alerts (webhook, alert history) and one check tying them together.
   store's engine), metrics per time window;
 - :mod:`.alerts`: :func:`~.alerts.send_webhook` and :class:`~.alerts.AlertStore`;
 - :mod:`.check`: :func:`~.check.run_check` and per-model :class:`~.check.MonitorSettings`;
+- :mod:`.job`: a monitor as a (scheduled) job: :func:`~.job.monitor_spec`, :func:`~.job.monitor`;
 - :mod:`.simulate`: synthetic traffic that shifts halfway, for tests and the demo.
 
 Importing this package is light: numpy, pandas and scipy are imported when used.
