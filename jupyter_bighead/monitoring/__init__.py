@@ -8,6 +8,7 @@ alerts (webhook, alert history) and one check tying them together.
   store's engine), metrics per time window;
 - :mod:`.alerts`: :func:`~.alerts.send_webhook` and :class:`~.alerts.AlertStore`;
 - :mod:`.check`: :func:`~.check.run_check` and per-model :class:`~.check.MonitorSettings`;
+- :mod:`.figures`: Plotly figures and the drift table drawn from a check's plain data;
 - :mod:`.job`: a monitor as a (scheduled) job: :func:`~.job.monitor_spec`, :func:`~.job.monitor`;
 - :mod:`.simulate`: synthetic traffic that shifts halfway, for tests and the demo.
 

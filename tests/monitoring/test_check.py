@@ -110,3 +110,24 @@ def test_an_empty_window_and_bad_settings(served):
         parse_window("-1d")
     with pytest.raises(InvalidSpec):
         MonitorSettings(served["root"] / "m").set("shop", thresholds={"nope": 1})
+
+
+def test_the_figures_draw_the_checks_own_numbers(served):
+    from jupyter_bighead.monitoring import figures
+
+    labels = simulate.late_labels(served["traffic"], late_share=0.0)
+    result = check(served, now="2024-03-03", labels=labels, alert=False).to_dict()
+    figs = figures.figures(result)
+    amount = next(f for f in result["drift"]["features"] if f["feature"] == "amount")
+    hist = figs["features"]["amount"]["data"]
+    assert list(hist[0]["y"]) == amount["reference_shares"]
+    assert list(hist[1]["y"]) == amount["current_shares"]
+    assert list(hist[0]["x"]) == amount["bins"]
+    assert list(figs["score"]["data"][1]["y"]) == result["drift"]["score"]["current_shares"]
+    over_time = {t["name"]: list(t["y"]) for t in figs["drift_over_time"]["data"]}
+    assert over_time["amount"] == [h["psi"]["amount"] for h in result["history"]]
+    perf = {t["name"]: list(t["y"]) for t in figs["performance"]["data"]}
+    assert perf["roc_auc"] == [w["roc_auc"] for w in result["performance"]]
+    rows = figures.drift_rows(result)
+    assert rows[0]["feature"] == "amount" and rows[0]["severity"] == "alert"
+    assert rows[0]["sparkline"] == over_time["amount"]
