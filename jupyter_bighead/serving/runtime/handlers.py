@@ -139,25 +139,34 @@ class _BodyHandler(_Handler):
     def body_json(self) -> dict[str, Any]:
         return load_json(self.body_bytes())
 
+    def inline(self, model: ServedModel) -> bool:
+        """Whether this request is parsed and checked on the event loop (a small body for
+        a model on the fast path) rather than in a thread."""
+        return model.fast and self._size <= INLINE_BYTES and not self._encoded
+
     async def off_loop(self, model: ServedModel, fn: Callable[..., _T], *args: Any) -> _T:
-        """``fn(*args)`` on the event loop for a small body and a model on the fast path,
-        else in a thread (``fn`` must not touch tornado)."""
-        if model.fast and self._size <= INLINE_BYTES and not self._encoded:
+        """``fn(*args)`` on the event loop when :meth:`inline`, else in a thread (``fn``
+        must not touch tornado)."""
+        if self.inline(model):
             return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
     async def predict(self, model: ServedModel, rows: list[list[Any]]) -> list[Any]:
-        try:
-            if len(rows) <= INLINE_ROWS and model.fast:
-                return model.predict_rows(rows)
-            return await asyncio.get_running_loop().run_in_executor(
-                None, model.predict_rows, rows)
-        except RequestError:
-            raise
-        except BigheadError as exc:  # a pipeline refusing the input (InvalidSpec...)
-            column = getattr(exc, "column", None)  # a BlockInputError names its column
-            raise RequestError(exc.code, exc.message,
-                               **({"field": column} if column else {})) from None
+        if len(rows) <= INLINE_ROWS and model.fast:
+            return predict_rows(model, rows)
+        return await asyncio.get_running_loop().run_in_executor(None, predict_rows, model, rows)
+
+
+def predict_rows(model: ServedModel, rows: list[list[Any]]) -> list[Any]:
+    """``model.predict_rows(rows)``, a model's refusal of the input as a 400."""
+    try:
+        return model.predict_rows(rows)
+    except RequestError:
+        raise
+    except BigheadError as exc:  # a pipeline refusing the input (InvalidSpec...)
+        column = getattr(exc, "column", None)  # a BlockInputError names its column
+        raise RequestError(exc.code, exc.message,
+                           **({"field": column} if column else {})) from None
 
 
 def _too_big(limit: int) -> RequestError:
@@ -171,13 +180,21 @@ class PredictV1Handler(_BodyHandler):
     async def post(self, name: str) -> None:
         try:
             model = self.model_for(name)
-            body = await self.off_loop(model, self.body_json)
-            rows = await self.off_loop(model, _v1_rows, model, body)
-            self.send_json({"predictions": await self.predict(model, rows)})
+            if self.inline(model):
+                rows = _v1_rows(model, self.body_json())
+                self.send_json({"predictions": await self.predict(model, rows)})
+            else:  # one trip to a thread for all of it: each trip waits to be scheduled
+                self.finish(await asyncio.get_running_loop().run_in_executor(
+                    None, self.answer, model))
         except RequestError as exc:
             self.fail(exc)
         except Exception as exc:
             self.fail(_internal(exc))
+
+    def answer(self, model: ServedModel) -> bytes:
+        """Parse, check, predict and encode (in a thread: touches no tornado state)."""
+        rows = _v1_rows(model, self.body_json())
+        return json.dumps({"predictions": predict_rows(model, rows)}).encode()
 
 
 def _v1_rows(model: ServedModel, body: dict[str, Any]) -> list[list[Any]]:
@@ -298,9 +315,11 @@ class MetricsHandler(_Handler):
     def get(self) -> None:
         model = self.holder.current
         self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        self.finish(self.holder.metrics.render(self.holder.name,
-                                               model.version if model else None,
-                                               model is not None))
+        text = self.holder.metrics.render(self.holder.name, model.version if model else None,
+                                          model is not None)
+        if model is not None and model.log is not None:
+            text += "\n".join(model.log.prometheus()) + "\n"
+        self.finish(text)
 
 
 class ReloadHandler(_Handler):

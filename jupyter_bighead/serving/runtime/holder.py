@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import jupyter_bighead.predlog as predlog
+
 from ...errors import BigheadError
 from ...refs import parse_model_ref
 from .metrics import Metrics
@@ -44,6 +46,11 @@ class ServeOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
+    #: Folder of prediction logs (e.g. ``<home>/predictions``, see :mod:`...predlog`);
+    #: ``None``: off, and the request path only checks one attribute.
+    prediction_log: str | None = None
+    log_sample_rate: float = 1.0
+    log_max_rows_per_second: float = 10_000.0
 
 
 class ModelHolder:
@@ -111,7 +118,15 @@ class ModelHolder:
                                       extra=self.options.extra_features,
                                       allow_missing=self.options.allow_missing)
             served.alias = self.alias
-            self.current = served  # the swap: one reference
+            if self.options.prediction_log:
+                served.log = predlog.PredictionLog(
+                    self.options.prediction_log, served.name, served.version,
+                    columns=[f.name for f in served.schema.fields],
+                    sample_rate=self.options.log_sample_rate,
+                    max_rows_per_second=self.options.log_max_rows_per_second)
+            old, self.current = self.current, served  # the swap: one reference
+            if old is not None and old.log is not None:
+                old.log.close()  # flushes the old version's rows (this runs off the event loop)
             self.error = None
             self.metrics.reloaded("ok")
             log.info("serving %s v%s", self.name, served.version)

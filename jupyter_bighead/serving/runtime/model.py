@@ -98,6 +98,8 @@ class ServedModel:
     schema: Schema
     platform: str
     _fast: Callable[[list[list[Any]]], Any] | None = field(default=None, repr=False)
+    #: The prediction log (:class:`~...predlog.PredictionLog`) when it is on, else None.
+    log: Any = field(default=None, repr=False)
 
     @classmethod
     def load(cls, registry: Registry, name: str, version: int | None = None,
@@ -194,6 +196,8 @@ class ServedModel:
             out = self._fast(rows)
         else:
             out = self.predict_frame(self.frame(rows))
+        if self.log is not None:
+            self.log.log(rows, out)  # a queue append; never raises for I/O (predlog)
         return out.tolist() if hasattr(out, "tolist") else list(out)
 
     # -- describing ----------------------------------------------------------------------

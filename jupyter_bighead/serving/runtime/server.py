@@ -144,6 +144,9 @@ async def _run(holder: ModelHolder, sockets: list[socket.socket]) -> None:
     server.stop()
     await asyncio.sleep(0.2)  # let requests in flight answer
     await server.close_all_connections()
+    served = holder.current
+    if served is not None and served.log is not None:
+        await loop.run_in_executor(None, served.log.close)  # flush the logged rows
 
 
 def serve(options: ServeOptions, *, on_listening: Callable[[int], None] | None = None) -> None:
