@@ -63,18 +63,20 @@ def create(ex: KubernetesExecutor, record: JobRecord, labels: Mapping[str, str],
 
 
 def refresh(ex: KubernetesExecutor, record: JobRecord) -> dict[str, Any] | None:
-    """The record's ``cluster`` once its scheduler pod runs (None when unchanged)."""
+    """The record's ``cluster`` with its state from the scheduler's pod: ``running``, or
+    ``failed`` once that pod has ended (None when unchanged)."""
     cluster = record.cluster
-    if not cluster or cluster.get("state") != "starting":
+    if not cluster or cluster.get("state") not in ("starting", "running"):
         return None
     ns = record.backend.get("namespace", ex.namespace)
     try:
         pod = ex._call(ex._core().read_namespaced_pod, str(cluster.get("scheduler_pod")), ns)
     except NotFound:
         return None
-    if pod.status and pod.status.phase == "Running":
-        return {**cluster, "state": "running"}
-    return None
+    phase = pod.status.phase if pod.status else None
+    state = {"Running": "running", "Failed": "failed",
+             "Succeeded": "failed"}.get(phase or "")  # a scheduler never ends on its own
+    return {**cluster, "state": state} if state and state != cluster["state"] else None
 
 
 def delete(ex: KubernetesExecutor, ns: str, job_id: str) -> None:
@@ -93,5 +95,7 @@ def delete(ex: KubernetesExecutor, ns: str, job_id: str) -> None:
 
 
 def stopped(cluster: Mapping[str, Any]) -> dict[str, Any]:
-    """``cluster`` marked stopped (``{}`` stays ``{}``)."""
-    return {**cluster, "state": "stopped"} if cluster else {}
+    """``cluster`` marked stopped (``{}`` stays ``{}``, a failed one stays failed)."""
+    if not cluster or cluster.get("state") == "failed":
+        return dict(cluster)
+    return {**cluster, "state": "stopped"}

@@ -117,6 +117,23 @@ def test_a_job_with_a_cluster_creates_scheduler_and_workers_and_cancel_removes_t
 
 
 @k8s
+def test_a_scheduler_pod_that_ends_shows_as_a_failed_cluster(kex, kube, notebooks):
+    record = kex.submit(JobSpec(notebook=str(notebooks / "slow.ipynb"),
+                                cluster={"workers": 1, "profile": "dask"}))
+    deadline = time.monotonic() + 60
+    while kex.status(record.id).cluster["state"] != "running":
+        assert time.monotonic() < deadline, kex.status(record.id).cluster
+        time.sleep(0.3)
+    # What a kubelet reports when the scheduler's container crashes.
+    kube.core().patch_namespaced_pod_status(
+        f"dask-{record.id}-scheduler", kube.namespace, {"status": {"phase": "Failed"}})
+    assert kex.status(record.id).cluster["state"] == "failed"
+    done = kex.cancel(record.id)
+    assert done.cluster["state"] == "failed"  # cancel keeps what happened to it
+    wait_gone(kube, record.id)
+
+
+@k8s
 def test_the_cluster_is_deleted_when_the_job_completes(kex, kube, notebooks):
     record = kex.submit(JobSpec(notebook=str(notebooks / "train.ipynb"),
                                 cluster={"workers": 1, "profile": "dask"}))
