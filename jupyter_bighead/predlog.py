@@ -20,6 +20,7 @@ not be named like a reserved column. :func:`read_predictions` loads a time windo
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import random
@@ -27,6 +28,7 @@ import re
 import threading
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -91,6 +93,11 @@ class PredictionLog:
         if max_rows_per_second is not None and max_rows_per_second <= 0:
             raise InvalidSpec("max_rows_per_second must be positive (or None)")
         _check_columns(columns)
+        # The writer's imports, here rather than in the writer: a process that exits
+        # while the writer is still importing pandas would refuse its atexit hooks.
+        import pandas  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+
         self.folder = Path(root) / str(model) / str(version)
         self.model, self.version = str(model), str(version)
         self.columns = list(columns) if columns is not None else None
@@ -114,6 +121,9 @@ class PredictionLog:
         self._thread = threading.Thread(target=self._run, name=f"predlog-{model}-{version}",
                                         daemon=True)
         self._thread.start()
+        # Rows still waiting when the process exits normally are written (a weak
+        # reference: an unused log can still be collected).
+        atexit.register(_close_at_exit, weakref.ref(self))
 
     # -- the caller's side: cheap, never raises for I/O ------------------------------
     def log(self, rows: Any, scores: Any, request_ids: Any = None, entity: Any = None,
@@ -385,6 +395,12 @@ class PredictionLog:
         features[ENTITY] = None if entity is None else _per_row(entity, n, "entities")
         features[SCORE] = pd.Series(_per_row(scores, n, "scores"), dtype="float64").to_numpy()
         return features
+
+
+def _close_at_exit(ref: weakref.ref[PredictionLog]) -> None:
+    log = ref()
+    if log is not None:
+        log.close(timeout=10.0)
 
 
 def _label(value: str) -> str:

@@ -165,3 +165,15 @@ def test_waiting_rows_are_written_after_flush_seconds_without_a_flush(tmp_path):
     assert log.stats()["written"] == 1  # no flush() or close() asked for it
     assert list(predlog.read_predictions(tmp_path, "m", 1)["x"]) == [1.0]
     log.close()
+
+
+def test_rows_waiting_at_a_normal_exit_are_written(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("from jupyter_bighead import predlog\n"
+            f"log = predlog.PredictionLog({str(tmp_path)!r}, 'm', 1, columns=['x'],"
+            " flush_seconds=3600)\n"
+            "log.log([[1.0], [2.0]], [0.1, 0.2])\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    assert list(predlog.read_predictions(tmp_path, "m", 1)["x"]) == [1.0, 2.0]
