@@ -261,3 +261,29 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
     return CheckResult(**where, status=status, n_rows=report.n_rows, drift=report,
                        performance=performance, history=history, alert_id=alert_id,
                        webhook=delivery, message=message)
+
+
+def _label(value: Any) -> str:
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def drift_gauges(results: list[dict[str, Any]]) -> str:
+    """Prometheus text with the gauge ``bighead_drift_score{model,version,feature}``
+    (the PSI; ``feature="score"`` for the score) from the latest checks' results
+    (:meth:`CheckResult.to_dict`), for a server's ``/metrics``. A feature without a
+    PSI in its window is left out."""
+    lines = ["# HELP bighead_drift_score PSI of a feature (or the score) in the latest "
+             "monitoring check against the version's reference.",
+             "# TYPE bighead_drift_score gauge"]
+    for result in results:
+        drift = result.get("drift") or {}
+        entries = list(drift.get("features", []))
+        if drift.get("score"):
+            entries.append(drift["score"])
+        for f in entries:
+            if f.get("psi") is None:
+                continue
+            lines.append(f'bighead_drift_score{{model="{_label(result["model"])}",'
+                         f'version="{result["version"]}",feature="{_label(f["feature"])}"}} '
+                         f'{float(f["psi"])!r}')
+    return "\n".join(lines) + "\n"

@@ -131,3 +131,14 @@ def test_the_figures_draw_the_checks_own_numbers(served):
     rows = figures.drift_rows(result)
     assert rows[0]["feature"] == "amount" and rows[0]["severity"] == "alert"
     assert rows[0]["sparkline"] == over_time["amount"]
+
+
+def test_drift_gauges_carry_each_features_psi_for_prometheus(served):
+    from jupyter_bighead.monitoring.check import drift_gauges
+
+    result = check(served, now="2024-03-03", alert=False).to_dict()
+    text = drift_gauges([result])
+    amount = next(f["psi"] for f in result["drift"]["features"] if f["feature"] == "amount")
+    assert f'bighead_drift_score{{model="shop",version="1",feature="amount"}} {amount!r}\n' in text
+    assert 'feature="score"' in text and text.startswith("# HELP bighead_drift_score")
+    assert len([ln for ln in text.splitlines() if not ln.startswith("#")]) == len(NUMERIC) + 1
