@@ -180,38 +180,52 @@ def build_profile(frame: Any, scores: Any = None, *, task: str | None = None,
             "features": features, "score": score}
 
 
-def profile_for_model(model: Any, X: Any, *, task: str | None = None,
+def profile_for_model(model: Any, X: Any, *, task: str | None = None, scores: Any = None,
                       max_rows: int = MAX_PROFILE_ROWS, **options: Any) -> dict[str, Any]:
     """The reference profile of validation data ``X`` and ``model``'s scores on it
     (the positive-class probability of a classifier, ``predict`` otherwise: what the
-    server and batch scoring return). Above ``max_rows`` rows a fixed random subset of
-    that many rows is profiled, so registering a large validation set stays quick.
+    server and batch scoring return). ``scores`` (one per row of ``X``) are those
+    scores when the caller has them already (the evaluation computed them), and
+    ``model`` then is not called. Above ``max_rows`` rows a fixed random subset of that
+    many rows is profiled, so registering a large validation set stays quick.
 
     Raises
     ------
     InvalidSpec
-        As :func:`build_profile`.
+        As :func:`build_profile`; ``scores`` of another length than ``X``; ``max_rows``
+        below 1.
     """
     import numpy as np
     import pandas as pd
 
+    if max_rows < 1:
+        raise InvalidSpec("max_rows must be at least 1")
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+    given = None
+    if scores is not None:
+        given = np.asarray(scores, dtype=np.float64).reshape(-1)
+        if len(given) != len(frame):
+            raise InvalidSpec(f"{len(given)} scores for {len(frame)} rows")
     if len(frame) > max_rows:
         rows = np.sort(np.random.default_rng(0).choice(len(frame), max_rows, replace=False))
         frame = frame.iloc[rows]
-    if hasattr(model, "predict_proba") and task in ("binary", None):
-        scores = np.asarray(model.predict_proba(frame))
-        scores = scores[:, 1] if scores.ndim == 2 else scores
+        given = None if given is None else given[rows]
+    if given is not None:
+        found = given
+    elif hasattr(model, "predict_proba") and task in ("binary", None):
+        found = np.asarray(model.predict_proba(frame))
+        found = found[:, 1] if found.ndim == 2 else found
     else:
-        scores = np.asarray(model.predict(frame))
-    return build_profile(frame, scores, task=task, **options)
+        found = np.asarray(model.predict(frame))
+    return build_profile(frame, found, task=task, **options)
 
 
-def profile_file(model: Any, X: Any, *, task: str | None = None) -> dict[str, bytes]:
-    """``{PROFILE_FILE: JSON bytes}`` of :func:`profile_for_model` for a registration's
-    artifact files; ``{}`` (with a :class:`ProfileWarning`) when ``X`` is no DataFrame
-    or the profile cannot be built: a version registers with or without a profile,
-    never fails for lack of one."""
+def profile_file(model: Any, X: Any, *, task: str | None = None, scores: Any = None,
+                 max_rows: int = MAX_PROFILE_ROWS) -> dict[str, bytes]:
+    """``{PROFILE_FILE: JSON bytes}`` of :func:`profile_for_model` (with ``scores`` and
+    ``max_rows`` as there) for a registration's artifact files; ``{}`` (with a
+    :class:`ProfileWarning`) when ``X`` is no DataFrame or the profile cannot be
+    built: a version registers with or without a profile, never fails for lack of one."""
     import json
     import warnings
 
@@ -220,7 +234,7 @@ def profile_file(model: Any, X: Any, *, task: str | None = None) -> dict[str, by
     if not isinstance(X, pd.DataFrame):
         return {}
     try:
-        data = profile_for_model(model, X, task=task)
+        data = profile_for_model(model, X, task=task, scores=scores, max_rows=max_rows)
         return {PROFILE_FILE: json.dumps(data, allow_nan=False).encode("utf-8")}
     except Exception as exc:  # the profile is optional; the registration is not
         warnings.warn(f"no reference profile stored: {type(exc).__name__}: {exc}",

@@ -106,3 +106,24 @@ def test_profile_file_is_json_for_a_frame_and_empty_otherwise():
     assert P.profile_file(model, X.to_numpy(), task="binary") == {}
     with pytest.warns(P.ProfileWarning):
         assert P.profile_file(model, pd.DataFrame({"other": ["x"] * 5}), task="binary") == {}
+
+
+def test_given_scores_are_used_instead_of_predicting_and_subset_with_the_rows():
+    class NoPredict:
+        def predict_proba(self, X):
+            raise AssertionError("the scores were given")
+
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"a": rng.normal(size=5000)})
+    scores = rng.random(5000)
+    prof = P.profile_for_model(NoPredict(), X, task="binary", scores=scores)
+    assert prof["score"] == P.profile_values(scores, categorical=False, seed=1)
+    small = P.profile_for_model(NoPredict(), X, task="binary", scores=scores, max_rows=300)
+    rows = np.sort(np.random.default_rng(0).choice(5000, 300, replace=False))
+    assert small["n_rows"] == 300
+    assert small["features"]["a"]["sample"] == list(X["a"].to_numpy()[rows])
+    assert small["score"]["sample"] == list(scores[rows])  # each row keeps its own score
+    files = P.profile_file(NoPredict(), X, task="binary", scores=scores, max_rows=300)
+    assert json.loads(files[P.PROFILE_FILE]) == json.loads(json.dumps(small))
+    with pytest.raises(InvalidSpec):
+        P.profile_for_model(NoPredict(), X, scores=scores[:10])
