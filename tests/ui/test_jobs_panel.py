@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 
 from nbformat.v4 import new_code_cell
 from playwright.sync_api import Page, expect
@@ -74,3 +76,28 @@ def test_a_schedule_from_the_dialog_appears_in_the_jobs_section(page: Page, lab)
     expect(item).to_contain_text("0 3 * * *", timeout=30_000)
     item.get_by_role("button", name="Delete schedule ui-nightly").click()
     expect(item).to_have_count(0, timeout=30_000)
+
+
+def test_a_running_jobs_dask_cluster_shows_with_its_dashboard(page: Page, lab):
+    write_notebook(lab.workspace / "ui_dask.ipynb",
+                   [new_code_cell("import time\ntime.sleep(300)")])
+    body = json.dumps({"notebook": "ui_dask.ipynb", "cluster": {"workers": 1}}).encode()
+    request = urllib.request.Request(
+        lab.url + "bighead/api/jobs", data=body, method="POST",
+        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        job = json.loads(resp.read())
+    open_bighead(page, lab.lab_url())
+    row = page.locator(f'.jp-bighead-sidebar [data-section="jobs"] li[data-job="{job["id"]}"]')
+    line = row.locator('[data-field="job-cluster"]')
+    expect(line).to_have_attribute("data-cluster-state", "running", timeout=180_000)
+    expect(line).to_contain_text("Dask: 1 worker")
+    expect(line.get_by_role("link", name="dashboard")).to_have_attribute(
+        "href", re.compile(r"^http://127\.0\.0\.1:\d+/status$"))
+    expect(line.locator("code")).to_contain_text("tcp://127.0.0.1:")
+    screenshot(page, "jobs-panel-cluster")
+    row.get_by_role("button").first.click()
+    row.get_by_role("button", name="Cancel").click()
+    expect(row).to_have_attribute("data-state", "cancelled", timeout=60_000)
+    expect(line).to_have_attribute("data-cluster-state", "stopped", timeout=30_000)
+    expect(line.get_by_role("link", name="dashboard")).to_have_count(0)
