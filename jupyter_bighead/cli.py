@@ -16,6 +16,7 @@ import argparse
 import errno
 import json
 import os
+import pathlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -165,6 +166,15 @@ def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
     return 0
 
 
+def _cmd_hub(args: argparse.Namespace, _extra: list[str]) -> int:
+    from .hub.local import LocalHub, run
+
+    hub = LocalHub(pathlib.Path(args.dir), port=args.port, ip=args.ip, password=args.password,
+                   registry=args.registry or "",
+                   api_token=os.environ.get("BIGHEAD_HUB_API_TOKEN", ""))
+    return run(hub)
+
+
 def _cmd_monitor(args: argparse.Namespace, _extra: list[str]) -> int:
     from .monitoring import run_check
     from .registry.default import default_registry
@@ -281,6 +291,29 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only create the workspace; do not start JupyterLab")
     demo.add_argument("--port", type=int, default=None, help="port for JupyterLab")
     demo.set_defaults(func=_cmd_demo, passthrough=True)
+
+    hub = sub.add_parser(
+        "hub",
+        help="run a multi-user JupyterHub on this machine (the team set-up, for trying)",
+        description=(
+            "Start JupyterHub (with configurable-http-proxy) for the demo team: dana "
+            "(data scientist), rita (reviewer), adam (admin) and vera (viewer), who sign in "
+            "with one shared password. Their servers share one registry in a throwaway "
+            "PostgreSQL server and the artifact, feature and job folders under DIR/shared. "
+            "Stop with Ctrl-C; the PostgreSQL server goes with the hub. Not for a hub "
+            "other people can reach: see Team set-up in the README for Kubernetes."
+        ),
+    )
+    hub.add_argument("dir", nargs="?", default="bighead-hub", metavar="DIR",
+                     help="folder of the hub's files (default: ./bighead-hub)")
+    hub.add_argument("--port", type=int, default=8000, help="the hub's port (default 8000)")
+    hub.add_argument("--ip", default="127.0.0.1", help="address to listen on (default "
+                     "127.0.0.1: this machine only)")
+    hub.add_argument("--password", default="bighead", type=_non_empty,
+                     help="the demo users' shared password (default: bighead)")
+    hub.add_argument("--registry", default=None, metavar="URI", type=_non_empty,
+                     help="an existing postgresql:// registry instead of a throwaway server")
+    hub.set_defaults(func=_cmd_hub, passthrough=False)
 
     prod = sub.add_parser(
         "productionize",

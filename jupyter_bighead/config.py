@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOME_ENV = "BIGHEAD_HOME"
+#: A shared registry's URI (e.g. ``postgresql://...``) that every process of a team uses
+#: instead of the home's SQLite file; the server exports c.BigheadApp.registry_url as it.
+REGISTRY_ENV = "BIGHEAD_REGISTRY"
 #: Extra folders of pipeline block modules (os.pathsep-separated), see the Blocks catalog.
 BLOCK_PATHS_ENV = "BIGHEAD_BLOCK_PATHS"
 
@@ -79,7 +82,9 @@ class BigheadHome:
 
     @property
     def registry_uri(self) -> str:
-        return f"sqlite:///{self.root / 'registry.db'}"
+        """``$BIGHEAD_REGISTRY`` (a team's shared registry) if set, else the home's SQLite."""
+        shared = os.environ.get(REGISTRY_ENV, "").strip()
+        return shared or f"sqlite:///{self.root / 'registry.db'}"
 
     @property
     def artifacts(self) -> Path:

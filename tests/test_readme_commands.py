@@ -45,6 +45,8 @@ NOT_RUN = {
         "development set-up: symlinks the extension into the virtualenv",
     "jlpm build": "development: rebuilds the TypeScript extension (minutes, needs node_modules)",
     "jlpm watch": "development: a watcher that runs until stopped",
+    "jupyter bighead hub bighead-hub --port 8000":
+        "a hub that runs until stopped: tests/hub/test_local_hub.py runs it on a free port",
 }
 
 

@@ -92,7 +92,10 @@ class BigheadApp(ExtensionApp):
         help=(
             "Model registry location. Empty (the default) uses the embedded SQLite registry "
             "under home; 'postgresql://user:pass@host/db' shares one registry between "
-            "servers (artifacts stay under home/artifacts, which must then be shared too)."
+            "servers (artifacts stay under home/artifacts, which must then be shared too). "
+            "Kernels and local jobs the server starts see it as $BIGHEAD_REGISTRY, so the "
+            "Python API uses the same registry. Empty: the $BIGHEAD_REGISTRY the server "
+            "inherited, else the embedded registry."
         ),
     )
 
@@ -396,6 +399,10 @@ class BigheadApp(ExtensionApp):
             from jupyter_bighead.jobs.gpus import LOCAL_GPUS_ENV
 
             os.environ[LOCAL_GPUS_ENV] = ",".join(self.local_gpus) or "none"
+        if self.registry_url:  # and the team's shared registry
+            from jupyter_bighead.config import REGISTRY_ENV
+
+            os.environ[REGISTRY_ENV] = self.registry_url
         if self.dask:  # and the Dask cluster their heavy work runs on
             from jupyter_bighead.cluster import ENV as DASK_ENV
 
