@@ -232,6 +232,31 @@ CELLS = [
         "deployments.delete(endpoint.id).status"
     ),
     new_markdown_cell(
+        "## 9. Scaling out\n\n"
+        "When the events outgrow one machine, the same calls run on a "
+        "[Dask](https://www.dask.org) cluster. One setting says where: the `cluster=` "
+        "argument, else `$BIGHEAD_DASK` (an admin sets it for every kernel with "
+        "`c.BigheadApp.dask`), else none, this process. `'local'` starts a `LocalCluster` "
+        "on this machine for the call; a scheduler address such as `'tcp://host:8786'` uses "
+        "an existing cluster. `materialize` then splits the parquet events and the spine by "
+        "entity, runs the same point-in-time engine on each partition on the workers (they "
+        "read the parquet themselves, so the events never have to fit in one process), and "
+        "puts the rows back in spine order: the result is the single-process one, bit for "
+        "bit. Batch scoring takes `--cluster` too, and "
+        "`jupyter_bighead.pipeline.distributed.fit_pipeline` trains a pipeline on a Dask "
+        "DataFrame with `lightgbm.dask`. The Bighead panel's Status section shows the "
+        "cluster and links its dashboard."
+    ),
+    proto(
+        "# The training set again, on a LocalCluster of this machine (one worker per core,\n"
+        "# started and closed for this call; cache=False so the workers compute it).\n"
+        "on_dask = repo.materialize(labels, feature_names, entity='user_id', timestamp='ts',\n"
+        "                           label_timestamp='ts', cache=False, cluster='local',\n"
+        "                           partitions=2, verbose=True)\n"
+        "assert on_dask.equals(training)  # same rows, same order, same values\n"
+        "len(on_dask)"
+    ),
+    new_markdown_cell(
         "## What comes next\n\n"
         "Re-run `jupyter bighead demo` after upgrading: new sections are added here as the "
         "platform grows. Your own edits are kept."

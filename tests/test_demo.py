@@ -110,6 +110,12 @@ def test_starter_notebook_runs_top_to_bottom_in_the_demo_workspace(tmp_path, mon
     assert not [o for o in outputs if o.output_type == "error"]
     status_cell = next(c for c in nb.cells if "status_payload(" in c.source)
     assert str(ws.home) in str(status_cell.outputs[0]["data"]["text/plain"])
+    # Scaling out: the training set computed on a LocalCluster equals the single-process
+    # one (the cell asserts it) and has every label row
+    dask_cell = next(c for c in nb.cells if "cluster='local'" in c.source)
+    shown = [o["data"]["text/plain"] for o in dask_cell.outputs if o.get("data", {}).get(
+        "text/plain", "").isdigit()]
+    assert shown == [str(len(pd.read_parquet(ws.root / "data" / "labels.parquet")))]
 
 
 def test_starter_notebook_has_prototype_cells_and_productionizes_cleanly(tmp_path):
