@@ -251,7 +251,6 @@ class PredictionLog:
             return
         with self._lock:
             self._counts["logged"] += sum(len(b[0]) for b in batches)
-        frames: list[Any] = []
         simple: list[_Batch] = []
         other: list[_Batch] = []
         lists = self.columns is not None
@@ -261,28 +260,43 @@ class PredictionLog:
                 simple.append(b)
             else:
                 other.append(b)
+        tables: list[Any] = []
         if simple:
-            frames += self._rows_frame(simple)
+            tables += self._rows_table(simple)
+        frames: list[Any] = []
         for b in other:  # a batch that does not fit is dropped alone
             try:
                 frames.append(self._batch_frame(b))
             except Exception as exc:
                 self._failed(len(b[0]), exc)
-        if not frames:
-            return
-        n = sum(len(f) for f in frames)
-        try:
+        if frames:
             import pandas as pd
+            import pyarrow as pa
 
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-            # the UTC day of each row, from the integer microseconds (strftime is slow)
-            days = frame[TS].to_numpy(dtype="datetime64[us]").astype("datetime64[D]")
-            for day, part in frame.groupby(days, sort=True):
-                self._write_part(str(day)[:10], part)
-        except Exception as exc:  # never into the caller; counted and reported
-            self._failed(n, exc)
-            return
-        self._count("written", n)
+            try:
+                tables.append(pa.Table.from_pandas(frame, preserve_index=False))
+            except Exception as exc:
+                self._failed(len(frame), exc)
+        for table in tables:
+            try:
+                self._write_days(table)
+            except Exception as exc:  # never into the caller; counted and reported
+                self._failed(table.num_rows, exc)
+                continue
+            self._count("written", table.num_rows)
+
+    def _write_days(self, table: Any) -> None:
+        """One part per UTC day of the rows' timestamps."""
+        import numpy as np
+
+        micros = table.column(TS).cast("int64").to_numpy(zero_copy_only=False)
+        days = micros // 86_400_000_000
+        for day in np.unique(days):
+            part = table if days[0] == days[-1] == day else table.take(
+                np.flatnonzero(days == day))
+            stamp = np.datetime64(int(day), "D").astype(str)
+            self._write_part(stamp, part)
 
     def _failed(self, n: int, exc: Exception) -> None:
         with self._lock:
@@ -291,11 +305,10 @@ class PredictionLog:
         log.warning("prediction log of %s v%s: %d rows not written: %s",
                     self.model, self.version, n, self.last_error)
 
-    def _write_part(self, day: str, part: Any) -> None:
+    def _write_part(self, day: str, table: Any) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(part.reset_index(drop=True), preserve_index=False)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
         name = f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
@@ -308,16 +321,19 @@ class PredictionLog:
         first, self._seq = self._seq, self._seq + n
         return [f"{self._prefix}-{i}" for i in range(first, first + n)]
 
-    def _rows_frame(self, batches: list[_Batch]) -> list[Any]:
-        """Many requests' row lists as one DataFrame (a batch that does not fit is
-        dropped alone). Per request this only checks lengths; the columns are built
-        once for all of them."""
+    def _rows_table(self, batches: list[_Batch]) -> list[Any]:
+        """Many requests' row lists as one Arrow table (a batch that does not fit is
+        dropped alone). Per request this only checks lengths; each column is built
+        once for all of them, in C (no pandas on this path)."""
         import numpy as np
-        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
+        assert self.columns is not None
+        width = len(self.columns)
         rows: list[Any] = []
         scores: list[Any] = []
-        ids: list[Any] = []  # per batch: its ids, or a count of ids to make
+        ids: list[Any] = []  # per batch: its ids, or how many to make
         entity: list[Any] = []
         nows: list[float] = []
         counts: list[int] = []
@@ -331,6 +347,8 @@ class PredictionLog:
                     raise InvalidSpec(f"{n} rows with {len(score)} scores, "
                                       f"{'no' if rid is None else len(rid)} ids, "
                                       f"{'no' if ent is None else len(ent)} entities")
+                if (len(got[0]) != width) if n == 1 else any(len(r) != width for r in got):
+                    raise InvalidSpec(f"a row without the log's {width} columns")
             except Exception as exc:
                 self._failed(n, exc)
                 continue
@@ -342,25 +360,34 @@ class PredictionLog:
             entity.append(ent if ent is not None else n)
             nows.append(now)
             counts.append(n)
-        if not rows:
+        total = len(rows)
+        if not total:
             return []
-        assert self.columns is not None
-        frame = pd.DataFrame.from_records(rows, columns=self.columns)
-        if any_ids:
-            frame[REQUEST_ID] = [str(i) for part in ids for i in (
-                self._ids(part) if isinstance(part, int) else part)]
-        else:
-            frame[REQUEST_ID] = self._ids(len(rows))
-        stamps = pd.to_datetime(np.repeat(np.asarray(nows), counts), unit="s", utc=True)
-        frame[TS] = stamps.as_unit("us")
-        frame[ENTITY] = [e for part in entity for e in (
-            [None] * part if isinstance(part, int) else part)] if any_entity else None
-        try:  # 1-d arrays or lists: one C loop
-            joined = np.concatenate(scores)
-        except ValueError:  # mixed shapes, e.g. (n, 1) arrays
-            joined = np.concatenate([np.ravel(s) for s in scores])
-        frame[SCORE] = joined.astype(np.float64).reshape(-1)
-        return [frame]
+        try:
+            data = {name: pa.array(col, from_pandas=True)
+                    for name, col in zip(self.columns, zip(*rows, strict=True), strict=True)}
+            if any_ids:
+                data[REQUEST_ID] = pa.array([str(i) for part in ids for i in (
+                    self._ids(part) if isinstance(part, int) else part)], pa.string())
+            else:
+                first, self._seq = self._seq, self._seq + total
+                data[REQUEST_ID] = pc.binary_join_element_wise(
+                    pa.scalar(self._prefix), pc.cast(pa.array(np.arange(first, first + total)),
+                                                     pa.string()), "-")
+            micros = (np.repeat(np.asarray(nows), counts) * 1e6).astype(np.int64)
+            data[TS] = pa.array(micros, pa.timestamp("us", tz="UTC"))
+            data[ENTITY] = pa.array([e for part in entity for e in (
+                [None] * part if isinstance(part, int) else part)], from_pandas=True) \
+                if any_entity else pa.nulls(total)
+            try:  # 1-d arrays or lists: one C loop
+                joined = np.concatenate(scores)
+            except ValueError:  # mixed shapes, e.g. (n, 1) arrays
+                joined = np.concatenate([np.ravel(s) for s in scores])
+            data[SCORE] = pa.array(joined.astype(np.float64).reshape(-1))
+            return [pa.table(data)]
+        except Exception as exc:  # e.g. a column mixing numbers and text
+            self._failed(total, exc)
+            return []
 
     def _batch_frame(self, b: _Batch) -> Any:
         """One batch of another kind (a DataFrame, dicts, own times) as a DataFrame.
@@ -455,7 +482,8 @@ def read_predictions(root: str | os.PathLike[str], model: str, version: int | st
             if (hi is not None and day >= hi) or (lo is not None and day + timedelta(days=1) <= lo):
                 continue
             for part in sorted(ddir.glob("part-*.parquet")):
-                frame = pq.read_table(part).to_pandas()
+                # ints with nulls stay ints (an entity id read back as 7.0 would not match 7)
+                frame = pq.read_table(part).to_pandas(integer_object_nulls=True)
                 frame.insert(0, "_version", vdir.name)
                 frames.append(frame)
     if not frames:

@@ -69,6 +69,7 @@ def join_labels(predictions: Any, labels: Any, *, entity: str = "entity", timest
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
         lab = lab[_ns(lab[arrived_at], "arrived_at") <= stamp].reset_index(drop=True)
     pred = predictions[predictions[predlog.ENTITY].notna()].reset_index(drop=True)
+    pred[predlog.ENTITY] = pred[predlog.ENTITY].infer_objects()  # ints read with nulls
     out = pd.DataFrame({"entity": lab[entity], "ts": _ns(lab[timestamp], "label timestamps"),
                         "label": lab[label]})
     if len(pred) == 0 or len(out) == 0:

@@ -105,3 +105,16 @@ def test_missing_label_columns_and_empty_logs(logged):
     empty = performance.join_labels(predictions.iloc[:0], labels)
     assert len(empty) == 0 and "score" in empty.columns
     assert performance.realized_metrics(empty, "binary") == []
+
+
+def test_requests_without_an_entity_do_not_break_the_join(tmp_path):
+    stamps = pd.date_range("2024-05-01", periods=4, freq="1h", tz="UTC")
+    with predlog.PredictionLog(tmp_path, "m", 1, columns=["x"]) as log:
+        log.log([[1.0], [2.0]], [0.2, 0.9], entity=[11, 12])
+        log.log([[3.0]], [0.5])  # no entity: never joined
+        log.log(pd.DataFrame({"x": [4.0, 5.0]}), [0.3, 0.8], entity=[11, 12],
+                timestamps=stamps[:2])
+    logged = predlog.read_predictions(tmp_path, "m", 1)
+    labels = pd.DataFrame({"entity": [11, 12], "ts": stamps[2:], "label": [0, 1]})
+    joined = performance.join_labels(logged, labels, tolerance="1D")
+    assert list(joined["score"]) == [0.3, 0.8]  # the latest before each label

@@ -177,3 +177,14 @@ def test_rows_waiting_at_a_normal_exit_are_written(tmp_path):
             "log.log([[1.0], [2.0]], [0.1, 0.2])\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
     assert list(predlog.read_predictions(tmp_path, "m", 1)["x"]) == [1.0, 2.0]
+
+
+def test_a_row_of_the_wrong_width_or_mixed_types_loses_only_its_own_rows(tmp_path):
+    with predlog.PredictionLog(tmp_path, "m", 1, columns=["x", "y"]) as log:
+        log.log([[1.0, 2.0]], [0.1])
+        log.log([[1.0]], [0.2])  # one column short: this request only
+        log.log([[3.0, 4.0], [5.0, 6.0]], [0.3, 0.4], entity=[7, 8])
+        log.flush()
+    got = predlog.read_predictions(tmp_path, "m", 1)
+    assert list(got["x"]) == [1.0, 3.0, 5.0] and list(got[predlog.ENTITY]) == [None, 7, 8]
+    assert log.stats()["write_errors"] == 1 and log.stats()["written"] == 3
