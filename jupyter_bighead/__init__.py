@@ -29,6 +29,7 @@ __all__ = [
     "evaluate",
     "load",
     "log_metric",
+    "monitoring",
     "register",
 ]
 
@@ -85,6 +86,17 @@ def log_metric(name: str, value: Any) -> float:
     from .jobs.metrics import log_metric as _log_metric
 
     return _log_metric(name, value)
+
+
+def monitoring(model_ref: str, window: str = "1d", **options: Any) -> dict[str, Any]:
+    """Check ``model_ref``'s logged traffic for drift (without alerting) and return the
+    figures of the lab's Monitoring tab (see :mod:`jupyter_bighead.monitoring.figures`),
+    with the check's result under ``"result"``."""
+    from .monitoring import run_check
+    from .monitoring.figures import figures
+
+    result = run_check(model_ref, window, alert=False, **options).to_dict()
+    return {"result": result, **figures(result)}
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

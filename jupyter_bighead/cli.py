@@ -145,6 +145,10 @@ def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
     if args.workers < 1:
         print("jupyter bighead serve: --workers must be at least 1", file=sys.stderr)
         return 2
+    if not 0.0 <= args.log_sample_rate <= 1.0 or not args.log_max_rows_per_second > 0:
+        print("jupyter bighead serve: --log-sample-rate must be in [0, 1] and "
+              "--log-max-rows-per-second above 0", file=sys.stderr)
+        return 2
     _check_reading(args)  # a mistyped --registry or --home: "no registry at ..."
     try:
         serve(ServeOptions(
@@ -154,6 +158,10 @@ def _cmd_serve(args: argparse.Namespace, _extra: list[str]) -> int:
             poll_seconds=args.poll_seconds, extra_features=args.extra_features,
             allow_missing=not args.no_missing, max_body_bytes=args.max_body_bytes,
             header_timeout=args.header_timeout, body_timeout=args.body_timeout,
+            prediction_log=(str(pathlib.Path(args.prediction_log).resolve())
+                            if args.prediction_log else None),
+            log_sample_rate=args.log_sample_rate,
+            log_max_rows_per_second=args.log_max_rows_per_second,
         ))
     except OSError as exc:
         if (exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
@@ -407,6 +415,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="what to do with request fields the model does not know")
     srv.add_argument("--no-missing", action="store_true",
                      help="refuse null/NaN in every column (default: allowed in float columns)")
+    srv.add_argument("--prediction-log", default=None, metavar="DIR", type=_non_empty,
+                     help="log each prediction (features, score, request id) as parquet "
+                          "under DIR for drift monitoring (see Monitoring; default: off)")
+    srv.add_argument("--log-sample-rate", type=float, default=1.0, metavar="F",
+                     help="share of requests logged, 0-1 (default 1)")
+    srv.add_argument("--log-max-rows-per-second", type=float, default=10_000.0, metavar="N",
+                     help="rows logged per second at most; more are counted, not logged")
     srv.add_argument("--max-body-bytes", type=int, default=10 * 1024 * 1024,
                      help="larger request bodies get 413")
     srv.add_argument("--header-timeout", type=_positive_seconds, default=30.0, metavar="S",

@@ -62,3 +62,52 @@ def test_an_unknown_model_is_one_line_and_status_1(home):
     out = monitor(home, "nope")
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1].startswith("jupyter bighead")
+
+
+def test_serve_logs_predictions_that_monitor_reads(home, tmp_path):
+    """`serve --prediction-log DIR`: served predictions land under DIR, flushed at exit."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    logs = tmp_path / "predictions"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter_bighead.cli", "serve", "shop@production", "--port",
+         str(port), "--home", str(home), "--prediction-log", str(logs)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        rows = simulate.reference_frame(7, seed=3)[NUMERIC]
+        body = json.dumps({"instances": rows.to_dict(orient="records")}).encode()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/v1/models/shop:predict", data=body,
+                    headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    answer = json.loads(response.read())
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.3)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    logged = predlog.read_predictions(logs, "shop", 1)
+    assert len(logged) == 7
+    assert np.allclose(logged[predlog.SCORE].to_numpy(),
+                       [p[1] if isinstance(p, list) else p for p in answer["predictions"]])
+    bad = monitor_serve_refusal(home)
+    assert bad.returncode == 2 and "--log-sample-rate" in bad.stderr
+
+
+def monitor_serve_refusal(home):
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_bighead.cli", "serve", "shop", "--home", str(home),
+         "--prediction-log", "x", "--log-sample-rate", "2"],
+        capture_output=True, text=True, timeout=60)
