@@ -290,3 +290,31 @@ def test_the_prediction_rule_for_multiclass_labels(data):
     assert predict_dataframe(model, X.assign(when=pd.Timestamp("2020-01-01")), proba=True) is None
     assert predict_dataframe(model, X.rename(columns={"big": "x"}), proba=True) is None
     assert predict_dataframe(object(), X, proba=True) is None
+
+
+def test_concurrent_callers_get_their_own_bits(binary, data):
+    # a model server predicts from a pool of threads; the per-learner caches are shared
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _ = data
+    frames = [requests(X.iloc[i * 12:]) for i in range(8)] + [X.iloc[i:i + 3] for i in range(8)]
+    expected = [binary.predict_proba(f) for f in frames]
+
+    def work(k: int) -> bool:
+        return all(np.array_equal(predict_columns(binary, cols(frames[(k + i) % 16]),
+                                                  proba=True), expected[(k + i) % 16])
+                   for i in range(40))
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, range(8)))
+
+
+def test_per_request_category_lists_do_not_grow_the_cache_without_bound(binary, data):
+    import jupyter_bighead.models.lgbm_fast as lgbm_fast
+
+    X, _ = data
+    row = X.iloc[[0]].copy()
+    for i in range(lgbm_fast._MAX_MAPPINGS + 50):
+        row["city"] = pd.Categorical(["oslo"], categories=["oslo", f"new{i}"])
+        same(predict_columns(binary, cols(row), proba=True), binary.predict_proba(row))
+    assert len(lgbm_fast._state(binary).mappings) <= lgbm_fast._MAX_MAPPINGS
