@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("pipeline",),      # L4 blocks, pipelines, their flavor
     ("registry",),      # L5 model registry
     ("notebooks",),     # L6 tags, productionize, reports
+    ("reviews",),       # L6.5 review requests and the production gate
     ("jobs",),          # L7 job specs, executors, scoring, sweeps
     ("serving",),       # L8 inference runtime and deploy targets
     ("monitoring",),    # L9 drift, realized performance, monitors and alerts
