@@ -16,6 +16,9 @@ the left sidebar, in a fresh browser context (cold cache), then reloads it (warm
 In the page, a ``MutationObserver`` records ``performance.now()`` (from navigation start)
 when JupyterLab's splash starts fading, which it does when ``app.restored`` resolves,
 and when the Bighead panel shows the server's version (its first REST answer drawn).
+Chrome's ``Performance.getMetrics`` (thread ticks) gives the renderer's main-thread CPU
+time at the restore and after the panel is drawn: wall times on a loaded machine vary by
+seconds, the main thread's CPU time by tens of milliseconds.
 Configurations run round-robin for ``--rounds`` rounds; the script prints per-config
 medians and ranges, the paired per-round difference ``full - no-bighead`` (target: at
 most 50 ms at the median), and the bundle report of :mod:`bench.lab.bundle` (our
@@ -207,42 +210,51 @@ def layout_with_panel_open(browser: Any, server: Server) -> dict[str, Any]:
 
 def visit(browser: Any, server: Server, layout: dict[str, Any], wait_panel: bool
           ) -> dict[str, Any]:
-    """One cold and one warm start of a fresh workspace with ``layout``."""
+    """One cold and one warm start of a fresh workspace with ``layout``: two pages of one
+    fresh browser context, the second one with the first one's HTTP cache."""
     ws = f"b{secrets.token_hex(5)}"
     server.api("PUT", f"lab/api/workspaces/{ws}", {"data": layout, "metadata": {"id": ws}})
     context = browser.new_context()
-    page = context.new_page()
-    page.add_init_script(OBSERVER)
-    fetched: list[tuple[str, int]] = []
-
-    def on_response(resp: Any) -> None:
-        if resp.url.split("?")[0].endswith(".js"):
-            try:
-                size = len(resp.body())
-            except Exception:  # a redirect or an aborted load has no body
-                size = 0
-            fetched.append((resp.url.split("?")[0], size))
-
-    page.on("response", on_response)
+    context.add_init_script(OBSERVER)
     out: dict[str, Any] = {}
     for phase in ("cold", "warm"):
-        fetched.clear()
-        if phase == "cold":
-            page.goto(f"{server.url}lab/workspaces/{ws}?token={server.token}")
-        else:
-            page.reload()
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+        fetched: list[tuple[str, int]] = []
+
+        def on_response(resp: Any, fetched: list[tuple[str, int]] = fetched) -> None:
+            if resp.url.split("?")[0].endswith(".js"):
+                try:
+                    size = len(resp.body())
+                except Exception:  # a redirect or an aborted load has no body
+                    size = 0
+                fetched.append((resp.url.split("?")[0], size))
+
+        page.on("response", on_response)
+        page.goto(f"{server.url}lab/workspaces/{ws}?token={server.token}")
         page.wait_for_function("window.__bighead_bench && window.__bighead_bench.restored",
                                timeout=120_000)
+        at_restore = {m["name"]: m["value"]
+                      for m in cdp.send("Performance.getMetrics")["metrics"]}
         if wait_panel:
             page.wait_for_function("window.__bighead_bench.panel", timeout=60_000)
         marks = page.evaluate("window.__bighead_bench")
+        metrics = {m["name"]: m["value"]
+                   for m in cdp.send("Performance.getMetrics")["metrics"]}
         out[phase] = {
             "restored_ms": marks.get("restored"),
             "panel_ms": marks.get("panel"),
+            # the renderer's main-thread time for this page so far, in thread ticks (CPU
+            # time): much steadier than wall time on a loaded machine
+            "task_restored_ms": 1000 * at_restore.get("TaskDuration", 0.0),
+            "task_ms": 1000 * metrics.get("TaskDuration", 0.0),
+            "script_ms": 1000 * metrics.get("ScriptDuration", 0.0),
             "js_files": len(fetched),
             "js_bytes": sum(s for _, s in fetched),
             "urls": [u for u, _ in fetched],
         }
+        page.close()
     context.close()
     return out
 
@@ -258,6 +270,8 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         out["configs"][name] = {}
         for phase in ("cold", "warm"):
             row = {"restored_ms": _stats([v[phase]["restored_ms"] for v in visits]),
+                   "task_restored_ms": _stats([v[phase]["task_restored_ms"] for v in visits]),
+                   "task_ms": _stats([v[phase]["task_ms"] for v in visits]),
                    "js_bytes": _stats([v[phase]["js_bytes"] for v in visits])}
             panels = [v[phase]["panel_ms"] for v in visits if v[phase]["panel_ms"]]
             if panels:
@@ -271,12 +285,23 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         out["delta"][phase] = {
             "restored_ms": _stats(restored),
             "panel_ready_vs_baseline_restored_ms": _stats(panel),
+            "task_restored_ms": _stats([f[phase]["task_restored_ms"]
+                                        - b[phase]["task_restored_ms"] for f, b in pairs]),
+            "task_ms": _stats([f[phase]["task_ms"] - b[phase]["task_ms"] for f, b in pairs]),
             "js_bytes": _stats([f[phase]["js_bytes"] - b[phase]["js_bytes"] for f, b in pairs]),
         }
-    cold = out["delta"]["cold"]["restored_ms"]["median"]
-    warm = out["delta"]["warm"]["restored_ms"]["median"]
+    # The target is on wall time, but a loaded machine moves a lab's start by seconds: a
+    # wall median is only read as met when the main thread's extra CPU time (the work the
+    # extension adds on the critical path, steady under load) is within the target too.
     out["target_ms"] = TARGET_MS
-    out["target_met"] = cold <= TARGET_MS and warm <= TARGET_MS
+    out["wall_met"] = all(out["delta"][ph]["restored_ms"]["median"] <= TARGET_MS
+                          for ph in ("cold", "warm"))
+    out["cpu_met"] = all(out["delta"][ph]["task_restored_ms"]["median"] <= TARGET_MS
+                         for ph in ("cold", "warm"))
+    spread = max(out["delta"][ph]["restored_ms"]["max"] - out["delta"][ph]["restored_ms"]["min"]
+                 for ph in ("cold", "warm"))
+    out["wall_resolvable"] = spread <= 4 * TARGET_MS
+    out["target_met"] = out["wall_met"] and out["cpu_met"]
     return out
 
 
@@ -298,23 +323,32 @@ def _ms(s: dict[str, float]) -> str:
 
 def report(result: dict[str, Any]) -> str:
     s = result["summary"]
-    lines = ["time from navigation start, ms: median (min-max)",
+    lines = ["ms from navigation start; main-thread CPU ms until the last mark: median (min-max)",
              f"{'config':24} {'phase':5} {'layout restored':>22} {'Bighead panel drawn':>22}"
-             f" {'JS MiB':>7}"]
+             f" {'main-thread CPU':>22} {'JS MiB':>7}"]
     for name, phases in s["configs"].items():
         for phase, row in phases.items():
             panel = _ms(row["panel_ms"]) if "panel_ms" in row else "-"
             lines.append(f"{name:24} {phase:5} {_ms(row['restored_ms']):>22} {panel:>22}"
-                         f" {row['js_bytes']['median'] / 2**20:7.2f}")
+                         f" {_ms(row['task_ms']):>22} {row['js_bytes']['median'] / 2**20:7.2f}")
     for phase, d in s["delta"].items():
         lines.append(
             f"full - no-bighead, {phase}: restore {_ms(d['restored_ms'])} ms "
             f"(ratio {result['ratios'][phase]:.3f}), Bighead panel drawn "
             f"{_ms(d['panel_ready_vs_baseline_restored_ms'])} ms after the baseline's "
-            f"restore, JS {d['js_bytes']['median'] / 1024:+.0f} KiB"
+            f"restore; main-thread CPU to restore {_ms(d['task_restored_ms'])} ms, "
+            f"to restore and draw the panel {_ms(d['task_ms'])} ms, "
+            f"JS {d['js_bytes']['median'] / 1024:+.0f} KiB"
         )
-    lines.append(f"target: <= {TARGET_MS:.0f} ms extra to restore (median, cold and warm): "
-                 + ("MET" if s["target_met"] else "MISSED"))
+    lines.append(
+        f"target: <= {TARGET_MS:.0f} ms extra to restore (median, cold and warm): "
+        + ("MET" if s["target_met"] else "MISSED")
+        + f" (wall median {'within' if s['wall_met'] else 'above'}, main-thread CPU "
+        + f"{'within' if s['cpu_met'] else 'above'}"
+        + ("" if s["wall_resolvable"] else
+           f"; wall deltas spread over {TARGET_MS * 4:.0f} ms: this machine's load hides "
+           "a difference of the target's size")
+        + ")")
     b = result["bundle"]
     lines.append(
         f"bundle {b['folder']}: {b['total_bytes'] / 1024:.0f} KiB of JS in "
