@@ -335,6 +335,14 @@ class BigheadService:
         result: dict[str, Any] = executor.schedule(self._job_spec(body), user=user)
         return result
 
+    def schedule_owner(self, name: str) -> tuple[bool, str | None]:
+        """Whether schedule ``name`` exists, and who made it (None when not recorded)."""
+        for item in self.schedules()["items"]:
+            if isinstance(item, Mapping) and item.get("name") == name:
+                user = item.get("user")
+                return True, str(user) if user else None
+        return False, None
+
     def unschedule(self, name: str) -> None:
         executor = self.jobs()
         if not supports(executor, "schedules"):

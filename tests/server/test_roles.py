@@ -58,6 +58,9 @@ EXPECTED: dict[tuple[str, str], Any] = {
     (f"{P}/models/{{name}}", "GET"): ALL,
     (f"{P}/models/{{name}}/versions", "GET"): ALL,
     (f"{P}/models/{{name}}/versions/{{version}}", "GET"): ALL,
+    (f"{P}/models/{{name}}/versions/{{version}}/monitoring", "GET"): ALL,
+    (f"{P}/models/{{name}}/monitor", "POST"): WRITERS,
+    (f"{P}/alerts", "GET"): ALL,
     (f"{P}/models/{{name}}/trend", "GET"): ALL,
     (f"{P}/models/{{name}}/compare", "GET"): ALL,
     (f"{P}/models/{{name}}/aliases/{{alias}}", "PUT"): WRITERS,
@@ -80,6 +83,7 @@ USERS = {
     "t-rita": ("rita", (), REVIEWER),
     "t-adam": ("adam", ("ops",), ADMIN),
     "t-nora": ("nora", ("visitors",), None),  # signed in, no role
+    "t-dino": ("dino", ("scientists",), DATA_SCIENTIST),  # a second data scientist
 }
 ROLE_CONFIG = {"vera": "viewer", "group:scientists": ["data_scientist"],
                "user:rita": "reviewer", "adam": "admin"}
@@ -252,3 +256,42 @@ async def test_a_protected_alias_moves_only_for_an_admin_and_history_names_each_
     assert [(e["by"], e["to_version"]) for e in history] == [("adam", 2)]
     staging = churn.alias_history("churn", "staging").to_dict()["items"]
     assert [e["by"] for e in staging] == ["dana"]
+
+
+async def _as(jp_fetch, token, verb, *parts, body=None):
+    try:
+        response = await jp_fetch("bighead", "api", *parts, method=verb,
+                                  body=None if body is None else json.dumps(body),
+                                  headers={"Authorization": f"token {token}"},
+                                  allow_nonstandard_methods=True)
+        return response.code, json.loads(response.body)
+    except HTTPClientError as exc:
+        return exc.code, json.loads(exc.response.body)
+
+
+async def test_only_a_jobs_owner_or_an_admin_cancels_it(jp_fetch, jp_root_dir):
+    from ..notebooks.helpers import code, write_nb
+
+    write_nb(jp_root_dir / "slow.ipynb", [code("import time\ntime.sleep(120)")])
+    code_, job = await _as(jp_fetch, "t-dana", "POST", "jobs", body={"notebook": "slow.ipynb"})
+    assert code_ == 201 and job["user"] == "dana"
+    code_, error = await _as(jp_fetch, "t-dino", "POST", "jobs", job["id"], "cancel")
+    assert code_ == 403
+    assert "dino may not cancel the job" in error["message"] and "admin" in error["message"]
+    assert (await _as(jp_fetch, "t-vera", "GET", "jobs", job["id"]))[1]["state"] != "cancelled"
+    code_, done = await _as(jp_fetch, "t-adam", "POST", "jobs", job["id"], "cancel")
+    assert code_ == 200 and done["state"] == "cancelled"
+    # Unknown ids stay 404 for everyone, not a refusal that hides them.
+    assert (await _as(jp_fetch, "t-dino", "POST", "jobs", "0" * 12, "cancel"))[0] == 404
+
+
+async def test_only_a_schedules_maker_or_an_admin_deletes_it(jp_fetch, jp_root_dir):
+    from ..notebooks.helpers import code, write_nb
+
+    write_nb(jp_root_dir / "train.ipynb", [code("x = 1")])
+    body = {"notebook": "train.ipynb", "schedule": "0 3 * * *", "name": "nightly"}
+    assert (await _as(jp_fetch, "t-dana", "POST", "schedules", body=body))[0] == 201
+    code_, error = await _as(jp_fetch, "t-dino", "DELETE", "schedules", "nightly")
+    assert code_ == 403 and "delete the schedule 'nightly'" in error["message"]
+    assert (await _as(jp_fetch, "t-dana", "DELETE", "schedules", "nightly"))[0] == 200
+    assert (await _as(jp_fetch, "t-dino", "DELETE", "schedules", "nightly"))[0] == 404

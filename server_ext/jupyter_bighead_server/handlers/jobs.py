@@ -82,7 +82,10 @@ class JobCancelHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
-        """Stop the job and everything it started."""
+        """Stop the job and everything it started (its owner's or an admin's to stop)."""
+        if self.bighead.roles.configured:
+            owner = (await in_thread(self.bighead.jobs().status, job_id)).user
+            self.require_owner(owner, doing=f"cancel the job {job_id}")
         record = await in_thread(self.bighead.jobs().cancel, job_id)
         self.write_json(self.bighead.job_view(record))
 
@@ -117,7 +120,11 @@ class ScheduleHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def delete(self, name: str) -> None:
-        """Delete the schedule; runs already submitted go on."""
+        """Delete the schedule (its maker's or an admin's); runs already submitted go on."""
+        if self.bighead.roles.configured:
+            exists, owner = await in_thread(self.bighead.schedule_owner, name)
+            if exists:
+                self.require_owner(owner, doing=f"delete the schedule {name!r}")
         await in_thread(self.bighead.unschedule, name)
         self.write_json({"deleted": name})
 
