@@ -45,7 +45,7 @@ PACKAGE = "jupyter_bighead"
 LAYERS: list[tuple[str, ...]] = [
     # L0 base: values and helpers everyone uses; imports nothing above.
     ("_version", "_about", "errors", "_io", "_json", "refs", "resources", "identity",
-     "config", "_procs", "kube", "plugins", "gitinfo", "templates", "recordstore",
+     "config", "_procs", "kube", "kube_dask", "plugins", "gitinfo", "templates", "recordstore",
      "cluster", "predlog", "roles"),
     ("features",),      # L1 feature definitions, point-in-time engine, catalog
     ("models",),        # L2 model flavors and the one prediction rule
