@@ -1,0 +1,90 @@
+"""The review gate as plain functions on the home's review store.
+
+Each function takes ``store=`` (a :class:`~.store.ReviewStore`); without it, the store
+under the home folder (``<home>/reviews``, see :meth:`ReviewStore.default`) is used,
+which is the one a team's servers share.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..registry.domain import Page
+from ..roles import RoleMap
+from . import gate
+from .domain import APPROVED, REJECTED, Review
+from .store import ReviewStore
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+
+
+def _store(store: ReviewStore | None) -> ReviewStore:
+    return store if store is not None else ReviewStore.default()
+
+
+def request_review(registry: Registry, model_ref: str, *, alias: str = "production",
+                   author: str, notebook: str | os.PathLike[str] | None = None,
+                   note: str = "", roles: RoleMap | None = None, groups: Iterable[str] = (),
+                   store: ReviewStore | None = None) -> Review:
+    """Ask reviewers to approve ``model_ref`` for ``alias``; see :meth:`ReviewStore.request`."""
+    return _store(store).request(registry, model_ref, alias=alias, author=author,
+                                 notebook=notebook, note=note, roles=roles, groups=groups)
+
+
+def comment(review_id: str, by: str, text: str, *, roles: RoleMap | None = None,
+            groups: Iterable[str] = (), store: ReviewStore | None = None) -> Review:
+    """Comment on a review; see :meth:`ReviewStore.comment`."""
+    return _store(store).comment(review_id, by, text, roles=roles, groups=groups)
+
+
+def approve(review_id: str, by: str, text: str = "", *, roles: RoleMap | None = None,
+            groups: Iterable[str] = (), store: ReviewStore | None = None) -> Review:
+    """Approve a pending review; see :meth:`ReviewStore.decide` for who may."""
+    return _store(store).decide(review_id, by, APPROVED, text, roles=roles, groups=groups)
+
+
+def reject(review_id: str, by: str, text: str, *, roles: RoleMap | None = None,
+           groups: Iterable[str] = (), store: ReviewStore | None = None) -> Review:
+    """Reject a pending review, saying why; see :meth:`ReviewStore.decide`."""
+    return _store(store).decide(review_id, by, REJECTED, text, roles=roles, groups=groups)
+
+
+def withdraw(review_id: str, by: str, *, roles: RoleMap | None = None,
+             groups: Iterable[str] = (), store: ReviewStore | None = None) -> Review:
+    """Withdraw a pending or approved review; see :meth:`ReviewStore.withdraw`."""
+    return _store(store).withdraw(review_id, by, roles=roles, groups=groups)
+
+
+def get(review_id: str, *, store: ReviewStore | None = None) -> Review:
+    """One review (``NotFound`` if unknown)."""
+    return _store(store).get(review_id)
+
+
+def list_reviews(state: str | None = None, model: str | None = None, *, limit: int = 50,
+                 offset: int = 0, store: ReviewStore | None = None) -> Page[Review]:
+    """Reviews newest first, filtered by ``state`` and ``model``."""
+    return _store(store).list_reviews(state=state, model=model, limit=limit, offset=offset)
+
+
+def check_alias_move(name: str, alias: str, version: int | None, *, user: str,
+                     groups: Iterable[str] = (), roles: RoleMap | None = None,
+                     protected: Iterable[str] | None = None,
+                     store: ReviewStore | None = None) -> Review | None:
+    """The production gate; see :func:`.gate.check_alias_move`."""
+    return gate.check_alias_move(_store(store), name, alias, version, user=user,
+                                 groups=groups, roles=roles, protected=protected)
+
+
+def record_move(name: str, alias: str, version: int, *, user: str, event: Any = None,
+                store: ReviewStore | None = None) -> Review | None:
+    """Link an alias move to the review that allowed it; see :func:`.gate.record_move`."""
+    return gate.record_move(_store(store), name, alias, version, user=user, event=event)
+
+
+def history(model: str, registry: Registry | None = None, *, limit: int | None = None,
+            store: ReviewStore | None = None) -> list[dict[str, Any]]:
+    """The audit trail of ``model``, newest first; see :func:`.gate.history`."""
+    return gate.history(_store(store), model, registry, limit=limit)
