@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ def _mean_and_fill_sql(prefix_sum: str, prefix_count: str) -> str:
     return ",\n  ".join(parts)
 
 
-def _duckdb_frame(con, sql: str, spine: pd.DataFrame) -> pd.DataFrame:
+def _duckdb_frame(con: Any, sql: str, spine: pd.DataFrame) -> pd.DataFrame:
     out = con.execute(sql).df()
     for name in NAMES:
         if out[name].dtype != np.int64:
@@ -309,7 +310,7 @@ def duckdb_probe(events_path: Path, spine: pd.DataFrame) -> pd.DataFrame:
     return _duckdb_frame(con, sql, spine)
 
 
-def ours_repo(events_path: Path, repo_dir: Path | None = None):
+def ours_repo(events_path: Path, repo_dir: Path | None = None) -> Any:
     """Our engine: a fresh ``FeatureRepo`` with the ten features applied (nothing computed)."""
     from jupyter_bighead.features import EventSource, Feature, FeatureRepo
 
@@ -321,7 +322,7 @@ def ours_repo(events_path: Path, repo_dir: Path | None = None):
     return repo
 
 
-def ours_materialize(repo, spine: pd.DataFrame) -> pd.DataFrame:
+def ours_materialize(repo: Any, spine: pd.DataFrame) -> pd.DataFrame:
     return repo.materialize(spine, NAMES, entity=ENTITY, timestamp=TIMESTAMP)
 
 

@@ -127,9 +127,8 @@ def check(name: str, out: pd.DataFrame, ref: pd.DataFrame) -> dict:
     last_only = reference.compare(
         out.assign(**{n: ref.reindex(out.index)[n] for n in NAMES if n != "v_last"}), ref
     )
-    last_only["stale_windowed_cells"] = sum(
-        v for k, v in full["bad_cells"].items() if k != "v_last"
-    )
+    bad_cells: dict[str, int] = full["bad_cells"]  # type: ignore[assignment]
+    last_only["stale_windowed_cells"] = sum(v for k, v in bad_cells.items() if k != "v_last")
     last_only["checked_columns"] = ["v_last"]
     return last_only
 
@@ -369,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"best peer: {best_peer['label']} (fastest of all DuckDB/Polars variants that passed)"
         )
-    if ours_s is not None and good_peers:
+    if ours is not None and ours_s is not None and good_peers:
         print(spread(ours, good_peers))
     if "feast" in by and by["feast"].get("check"):
         print(
@@ -390,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         targets["error <= 1e-9 (counts exact), spine order kept"] = ok_ours and bool(
             ours.get("spine_order_ok")
         )
-        if peer_s is not None:
+        if peer_s is not None and best_peer is not None:
             targets["time <= 0.5x best peer"] = ours_s <= 0.5 * peer_s
             peer_peaks = [r["peak_mib"] for r in good_peers if r.get("peak_mib") is not None]
             if peer_peaks and ours.get("peak_mib") is not None:
