@@ -89,6 +89,10 @@ def send_webhook(url: str, payload: Mapping[str, Any], *, attempts: int = 4,
     return WebhookResult(False, attempts, status, error)
 
 
+def _model_of(rid: str) -> str:
+    return rid.split("-", 1)[1].rsplit("-", 1)[0]
+
+
 class AlertStore:
     """Alert records under ``root`` (e.g. ``<home>/monitoring/alerts``), newest first."""
 
@@ -108,9 +112,18 @@ class AlertStore:
         """One alert; ``NotFound`` if there is none."""
         return self.records.read(rid)
 
-    def list(self, model: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest ``limit`` alerts (of ``model``, or all)."""
+    def list(self, model: str | None = None, limit: int = 50, *,
+             since: datetime | None = None,
+             models: Callable[[str], bool] | None = None) -> list[dict[str, Any]]:
+        """The newest ``limit`` alerts (of ``model``, or all) raised after ``since``
+        (an aware datetime; the ids start with their time, so only newer records are
+        read), of the models ``models`` accepts (default: every model)."""
         ids = self.records.ids()
+        if since is not None:
+            stamp = f"{since.astimezone(UTC):%Y%m%dT%H%M%S%f}Z"
+            ids = [i for i in ids if i[:len(stamp)] > stamp]
         if model is not None:
-            ids = [i for i in ids if i.split("-", 1)[1].rsplit("-", 1)[0] == model]
+            ids = [i for i in ids if _model_of(i) == model]
+        if models is not None:
+            ids = [i for i in ids if models(_model_of(i))]
         return [rec for _rid, rec in self.records.records(sorted(ids, reverse=True)[:limit])]

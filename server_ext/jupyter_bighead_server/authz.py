@@ -64,6 +64,10 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     (f"{_A}/models/{{name}}/versions", "GET"): "read",
     (f"{_A}/models/{{name}}/versions/{{version}}", "GET"): "read",
     (f"{_A}/models/{{name}}/trend", "GET"): "read",
+    # Monitoring: the tab's check never alerts; a monitor is a scheduled job.
+    (f"{_A}/models/{{name}}/versions/{{version}}/monitoring", "GET"): "read",
+    (f"{_A}/models/{{name}}/monitor", "POST"): "write",
+    (f"{_A}/alerts", "GET"): "read",
     (f"{_A}/models/{{name}}/compare", "GET"): "read",
     (f"{_A}/models/{{name}}/aliases/{{alias}}", "PUT"): "write",
     (f"{_A}/models/{{name}}/aliases/{{alias}}", "DELETE"): "write",

@@ -51,6 +51,7 @@ from .handlers.models import (
     VersionHandler,
     VersionsHandler,
 )
+from .handlers.monitoring import AlertsHandler, ModelMonitorHandler, VersionMonitoringHandler
 from .handlers.notebooks import ProductionizeHandler, ReportHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.status import StatusHandler
@@ -89,6 +90,10 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/models/{{name}}", ModelHandler),
     Route(f"{API_PREFIX}/models/{{name}}/versions", VersionsHandler),
     Route(f"{API_PREFIX}/models/{{name}}/versions/{{version}}", VersionHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/versions/{{version}}/monitoring",
+          VersionMonitoringHandler),
+    Route(f"{API_PREFIX}/models/{{name}}/monitor", ModelMonitorHandler),
+    Route(f"{API_PREFIX}/alerts", AlertsHandler),
     Route(f"{API_PREFIX}/models/{{name}}/trend", TrendHandler),
     Route(f"{API_PREFIX}/models/{{name}}/compare", CompareHandler),
     Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}", AliasHandler),

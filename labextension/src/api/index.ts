@@ -6,6 +6,7 @@ import { DeploymentsClient } from './deployments';
 import { FeaturesClient } from './features';
 import { JobsClient } from './jobs';
 import { ModelsClient } from './models';
+import { MonitoringClient } from './monitoring';
 import { NotebooksClient } from './notebooks';
 import { Requester, requestAPI } from './request';
 import { StatusClient } from './status';
@@ -15,6 +16,7 @@ export * from './deployments';
 export * from './features';
 export * from './jobs';
 export * from './models';
+export * from './monitoring';
 export * from './notebooks';
 export * from './request';
 export * from './routes';
@@ -23,6 +25,7 @@ export * from './status';
 export class BigheadClient {
   readonly status: StatusClient;
   readonly models: ModelsClient;
+  readonly monitoring: MonitoringClient;
   readonly features: FeaturesClient;
   readonly jobs: JobsClient;
   readonly deployments: DeploymentsClient;
@@ -33,6 +36,7 @@ export class BigheadClient {
   constructor(request: Requester = requestAPI) {
     this.status = new StatusClient(request);
     this.models = new ModelsClient(request);
+    this.monitoring = new MonitoringClient(request);
     this.features = new FeaturesClient(request);
     this.jobs = new JobsClient(request);
     this.deployments = new DeploymentsClient(request);
