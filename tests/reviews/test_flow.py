@@ -17,11 +17,11 @@ def test_author_requests_reviewer_approves_then_only_the_author_or_an_admin_move
                                groups=DS, store=store)
     assert (r.name, r.version, r.alias, r.state) == ("churn", 2, "production", "pending")
 
-    with pytest.raises(Forbidden, match="dana requested review .* may not approve"):
+    with pytest.raises(Forbidden, match=r"dana requested review .* may not approve"):
         reviews.approve(r.id, "dana", roles=roles, groups=DS, store=store)
-    with pytest.raises(MissingRole, match="dave may not approve .* reviewer or admin"):
+    with pytest.raises(MissingRole, match=r"dave may not approve .* reviewer or admin"):
         reviews.approve(r.id, "dave", roles=roles, groups=DS, store=store)
-    with pytest.raises(MissingRole, match=f"review {r.id} .* is pending"):
+    with pytest.raises(MissingRole, match=rf"review {r.id} .* is pending"):
         reviews.check_alias_move("churn", "production", 2, user="dana", groups=DS,
                                  roles=roles, store=store)
 
@@ -60,7 +60,7 @@ def test_author_requests_reviewer_approves_then_only_the_author_or_an_admin_move
     assert moved.moves[0]["from_version"] == 1
     assert reg.aliases("churn")["production"] == 2
 
-    with pytest.raises(Conflict, match="approved already .by rita"):
+    with pytest.raises(Conflict, match=r"approved already .by rita"):
         reviews.approve(r.id, "rob", roles=roles, groups=REV, store=store)
     with pytest.raises(Conflict):
         reviews.reject(r.id, "rob", "too late", roles=roles, groups=REV, store=store)
