@@ -1,4 +1,5 @@
-"""Reviews on disk: one folder per review (``record.json`` and ``report.html``).
+"""Reviews on disk: one folder per review: ``record.json`` (the review's state, small),
+``material.json`` (what the reviewer reads, written once) and ``report.html``.
 
 The folder is ``<home>/reviews`` by default, beside ``jobs/``: every server of a team
 shares it the way they share job records. Writes go through
@@ -9,17 +10,20 @@ and the other gets :class:`~jupyter_bighead.errors.Conflict`.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jupyter_bighead.recordstore as recordstore
 
+from .._io import atomic_write_text
 from ..errors import Conflict, Forbidden, InvalidSpec
 from ..registry.domain import Page
 from ..registry.names import check_alias, check_name
@@ -37,6 +41,10 @@ from .domain import (
     now,
 )
 from .material import REPORT_FILE, gather
+
+#: What the reviewer reads, beside the record: written once, so that listings and the
+#: gate read only the small records.
+MATERIAL_FILE = "material.json"
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -84,8 +92,17 @@ class ReviewStore:
 
     # -- reading ----------------------------------------------------------------------
     def get(self, review_id: str) -> Review:
-        """One review. Raises ``NotFound`` (unknown id) or ``InvalidSpec`` (not an id)."""
-        return Review.from_dict(self.records.read(review_id))
+        """One review with its material. Raises ``NotFound`` (unknown id) or
+        ``InvalidSpec`` (not an id)."""
+        return self._with_material(Review.from_dict(self.records.read(review_id)))
+
+    def _with_material(self, review: Review) -> Review:
+        try:
+            material = recordstore.load_json(
+                (self.records.folder(review.id) / MATERIAL_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            material = {}
+        return replace(review, material=material if isinstance(material, dict) else {})
 
     def report_path(self, review_id: str) -> Path | None:
         """The reviewer report's HTML file, or ``None`` when the review has none."""
@@ -96,7 +113,8 @@ class ReviewStore:
         return path if path.is_file() else None
 
     def all(self, model: str | None = None) -> list[Review]:
-        """Every readable review (of ``model``, if given), newest first."""
+        """Every readable review (of ``model``, if given), newest first, without its
+        material (:meth:`get` reads that)."""
         out = []
         for _, data in self.records.records(sorted(self.records.ids(), reverse=True)):
             try:
@@ -109,7 +127,8 @@ class ReviewStore:
 
     def list_reviews(self, *, state: str | None = None, model: str | None = None, limit: int = 50,
              offset: int = 0) -> Page[Review]:
-        """Reviews newest first, optionally only those in ``state`` or of ``model``."""
+        """Reviews newest first, optionally only those in ``state`` or of ``model``;
+        without their material (:meth:`get` reads that)."""
         if state is not None and state not in STATES:
             raise InvalidSpec(f"unknown review state {state!r}; known: {', '.join(STATES)}")
         if model is not None:
@@ -175,9 +194,10 @@ class ReviewStore:
             review = Review(id=rid, name=mv.name, version=mv.version, alias=alias,
                             author=author, created=at, note=note, material=material,
                             events=(_event("requested", author, at, note),))
+            atomic_write_text(folder / MATERIAL_FILE, json.dumps(material))
             with self.records.locked(rid):
                 self._refuse_clash(mv.name, mv.version, alias, author)  # one of two racers
-                self.records.create(rid, review.to_dict())
+                self.records.create(rid, {**review.to_dict(), "material": {}})
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -196,9 +216,9 @@ class ReviewStore:
     def _change(self, review_id: str, change: Callable[[Review], Mapping[str, Any]]) -> Review:
         def apply(data: dict[str, Any]) -> Mapping[str, Any]:
             review = Review.from_dict(data)
-            return {**review.to_dict(), **change(review)}
+            return {**review.to_dict(), **change(review), "material": {}}
 
-        return Review.from_dict(self.records.update(review_id, apply))
+        return self._with_material(Review.from_dict(self.records.update(review_id, apply)))
 
     def comment(self, review_id: str, by: str, text: str, *, roles: RoleMap | None = None,
                 groups: Iterable[str] = ()) -> Review:

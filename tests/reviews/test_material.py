@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from jupyter_bighead import reviews
 
 from .conftest import write_notebook
@@ -72,3 +74,18 @@ def test_an_edited_or_missing_notebook_is_said_so(world, tmp_path):
                                store=world.store)
     assert r.material["report"]["status"] == "rendered"
     assert "the notebook I mean" in world.store.report_path(r.id).read_text("utf-8")
+
+
+def test_listings_read_small_records_and_get_adds_the_material(world):
+    r = reviews.request_review(world.reg, "churn:2", author="dana", store=world.store)
+    reviews.comment(r.id, "vera", "fine", store=world.store)
+    folder = world.store.root / r.id
+    record = json.loads((folder / "record.json").read_text("utf-8"))
+    assert record["material"] == {} and record["comments"][0]["by"] == "vera"
+    assert json.loads((folder / "material.json").read_text("utf-8")) == r.material
+    listed = reviews.list_reviews(store=world.store)[0]
+    assert listed.id == r.id and listed.material == {}
+    got = reviews.get(r.id, store=world.store)
+    assert got.material == r.material and got.comments[0]["text"] == "fine"
+    approved = reviews.approve(r.id, "rita", store=world.store)
+    assert approved.material["diff"]["against"] == 1
