@@ -8,6 +8,6 @@ package is light: numpy, LightGBM and Plotly are imported when used.
 
 from __future__ import annotations
 
-from .report import EvaluationReport, evaluate
+from .report import EvaluationReport, evaluate, evaluate_with_scores
 
-__all__ = ["EvaluationReport", "evaluate"]
+__all__ = ["EvaluationReport", "evaluate", "evaluate_with_scores"]

@@ -153,7 +153,17 @@ def _shap(booster: Any, X: Any, rows: int) -> dict[str, Any]:
 
 def evaluate(model: Any, X: Any, y: Any, *, task: str | None = None,
              shap_rows: int = SHAP_ROWS) -> EvaluationReport:
-    """Evaluate a fitted binary classifier or regressor on ``X`` and ``y``.
+    """Evaluate a fitted binary classifier or regressor on ``X`` and ``y``: the report of
+    :func:`evaluate_with_scores` (see there for the parameters and errors)."""
+    return evaluate_with_scores(model, X, y, task=task, shap_rows=shap_rows)[0]
+
+
+def evaluate_with_scores(model: Any, X: Any, y: Any, *, task: str | None = None,
+                         shap_rows: int = SHAP_ROWS) -> tuple[EvaluationReport, Any]:
+    """Evaluate a fitted binary classifier or regressor on ``X`` and ``y``, and return
+    the report with the model's score of every row (the positive-class probability of a
+    classifier, ``predict`` of a regressor: what the server returns), so a caller that
+    needs them too (the registry's reference profile) does not predict twice.
 
     Parameters
     ----------
@@ -202,7 +212,7 @@ def evaluate(model: Any, X: Any, y: Any, *, task: str | None = None,
             task="binary", n_rows=n_rows, metrics=out["metrics"], curves=out["curves"],
             calibration=out["calibration"], importance=importance, shap=shap,
             positive_class=positive,
-        )
+        ), p
     if task == "regression":
         try:
             target = labels.astype(np.float64)
@@ -210,11 +220,12 @@ def evaluate(model: Any, X: Any, y: Any, *, task: str | None = None,
             raise InvalidSpec("y_valid of a regressor must be numeric") from exc
         if not np.all(np.isfinite(target)):
             raise InvalidSpec("y_valid holds NaN or infinite values")
-        out = M.regression_metrics(target, np.asarray(model.predict(X)))
+        pred = np.asarray(model.predict(X))
+        out = M.regression_metrics(target, pred)
         return EvaluationReport(
             task="regression", n_rows=n_rows, metrics=out["metrics"],
             residuals=out["residuals"], importance=importance, shap=shap,
-        )
+        ), pred
     raise InvalidSpec(
         f"evaluation supports binary classifiers and regressors, not a {task} model "
         "(register without X_valid to skip it)"
