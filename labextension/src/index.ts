@@ -11,13 +11,14 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { BigheadClient } from './api';
 import { bigheadIcon } from './icons';
+import { AlertNotifier, alertText } from './models/alerts';
 import { ModelPanel } from './models/view';
 import { setupNotebookTools } from './notebook';
 import { insertCodeBelow } from './notebook/comm';
@@ -152,4 +153,33 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [clientPlugin, modelsPlugin, sidebarPlugin, notebookPlugin];
+const alertsPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-bighead:alerts',
+  description: "Monitoring alerts of the user's models in JupyterLab's notification center, once each.",
+  autoStart: true,
+  requires: [IBigheadModels],
+  activate: (app: JupyterFrontEnd, areas: IBigheadModels): void => {
+    const notifier = new AlertNotifier({
+      alerts: query => areas.client.monitoring.alerts(query),
+      storage: typeof localStorage === 'undefined' ? null : localStorage,
+      notify: alert => {
+        Notification.warning(alertText(alert), {
+          autoClose: false,
+          actions: [
+            {
+              label: 'Open model',
+              callback: () =>
+                void app.commands.execute(CommandIDs.openModel, {
+                  name: alert.model,
+                  ...(alert.version !== undefined ? { version: alert.version } : {})
+                })
+            }
+          ]
+        });
+      }
+    });
+    areas.poller.add(notifier, { immediate: true });
+  }
+};
+
+export default [clientPlugin, modelsPlugin, sidebarPlugin, notebookPlugin, alertsPlugin];

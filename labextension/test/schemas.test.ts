@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   BigheadClient,
+  IAlert,
   IBlockCatalog,
   ICluster,
   IDeployment,
@@ -44,6 +45,16 @@ const DOC = JSON.parse(
 ) as { paths: { [path: string]: { [method: string]: IOperation } }; components: { schemas: { [name: string]: ISchema } } };
 
 const SHAPES: { [schema: string]: { [key: string]: 'required' | 'optional' } } = {
+  Alert: {
+    id: 'required',
+    model: 'required',
+    created_at: 'required',
+    version: 'optional',
+    severity: 'optional',
+    features: 'optional',
+    message: 'optional',
+    psi: 'optional'
+  } satisfies Shape<IAlert>,
   Status: {
     version: 'required',
     home: 'required',
@@ -159,7 +170,8 @@ describe('request bodies', () => {
     await client.jobs.cancel('j1');
     await client.deployments.create({ model: 'm', alias: 'production', target: 'local', replicas: 2, resources: { cpu: '1' } });
     await client.deployments.predict('d1', '{"instances": [{"a": 1}]}');
-    expect(sent.length).toBe(11);
+    await client.monitoring.createMonitor('m', { schedule: '0 * * * *', window: '1d', alias: 'production' });
+    expect(sent.length).toBe(12);
     const problems: string[] = [];
     for (const { route, body } of sent) {
       const op = DOC.paths[`/bighead/api/${route.path}`][route.method.toLowerCase()];

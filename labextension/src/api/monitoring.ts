@@ -15,7 +15,6 @@ export interface IAlert {
   features?: string[];
   message?: string;
   psi?: { [feature: string]: number };
-  [key: string]: unknown;
 }
 
 /** One row of the drift table, most severe first. */

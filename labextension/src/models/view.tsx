@@ -12,6 +12,7 @@ import { errorText } from '../api/request';
 import { useInvalidated } from '../core/react';
 import { bigheadIcon } from '../icons';
 import { IBigheadModels } from '../tokens';
+import { MonitoringTab } from './monitoring';
 import { PipelineGraph } from './pipeline';
 import { PlotlyChart } from './plotly';
 
@@ -117,6 +118,7 @@ function VersionDetail(props: {
 }): JSX.Element {
   const [view, setView] = React.useState<IVersionView | null>(null);
   const [error, setError] = React.useState<string | null>(null);
+  const [tab, setTab] = React.useState<'overview' | 'monitoring'>('overview');
   const load = React.useCallback(async () => {
     try {
       setView(await props.ctx.areas.client.models.version(props.name, props.version));
@@ -169,6 +171,23 @@ function VersionDetail(props: {
           </span>
         ))}
       </h3>
+      <div className="jp-bighead-tabs" role="tablist">
+        {(['overview', 'monitoring'] as const).map(t => (
+          <button
+            key={t}
+            role="tab"
+            aria-selected={tab === t}
+            className={`jp-bighead-tab${tab === t ? ' jp-mod-current' : ''}`}
+            onClick={() => setTab(t)}
+          >
+            {t === 'overview' ? 'Overview' : 'Monitoring'}
+          </button>
+        ))}
+      </div>
+      {tab === 'monitoring' ? (
+        <MonitoringTab areas={props.ctx.areas} rendermime={props.ctx.rendermime} name={v.name} version={v.version} />
+      ) : (
+      <>
       <div className="jp-bighead-alias-buttons">
         {['staging', 'production'].map(a => (
           <React.Fragment key={a}>
@@ -248,6 +267,8 @@ function VersionDetail(props: {
           <PlotlyChart key={k} name={k} figure={view.figures[k]} rendermime={props.ctx.rendermime} />
         ))}
       </div>
+      </>
+      )}
     </section>
   );
 }
