@@ -183,6 +183,24 @@ def _cmd_hub(args: argparse.Namespace, _extra: list[str]) -> int:
     return run(hub)
 
 
+def _cmd_helm_values(args: argparse.Namespace, _extra: list[str]) -> int:
+    import yaml
+
+    from .hub.kubernetes import config_map, helm_values, read_server_config
+
+    server = read_server_config(args.server_config)
+    out = pathlib.Path(args.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    values = helm_values(server, image=args.image, shared_claim=args.shared_claim)
+    (out / "values.yaml").write_text(yaml.safe_dump(values, sort_keys=False))
+    (out / "bighead-config.yaml").write_text(yaml.safe_dump(config_map(server),
+                                                            sort_keys=False))
+    print(f"wrote {out / 'values.yaml'} and {out / 'bighead-config.yaml'}: "
+          f"kubectl apply -f {out / 'bighead-config.yaml'}, then helm upgrade --install "
+          f"jupyterhub jupyterhub/jupyterhub --values {out / 'values.yaml'}")
+    return 0
+
+
 def _cmd_monitor(args: argparse.Namespace, _extra: list[str]) -> int:
     from .monitoring import run_check
     from .registry.default import default_registry
@@ -322,6 +340,26 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--registry", default=None, metavar="URI", type=_non_empty,
                      help="an existing postgresql:// registry instead of a throwaway server")
     hub.set_defaults(func=_cmd_hub, passthrough=False)
+
+    helm = sub.add_parser(
+        "helm-values",
+        help="write Zero-to-JupyterHub values for a Bighead team on Kubernetes",
+        description=(
+            "Write DIR/values.yaml (Zero-to-JupyterHub chart values) and "
+            "DIR/bighead-config.yaml (a ConfigMap with the Bighead config) from the "
+            "Bighead settings in a jupyter_server_config.json. The hub builds KubeSpawner's "
+            "profile list from that ConfigMap at each spawn, so the profiles and kernel "
+            "images users can start follow the admin's config (one source of truth)."
+        ),
+    )
+    helm.add_argument("dir", metavar="DIR", help="folder to write the two files into")
+    helm.add_argument("--server-config", required=True, metavar="FILE",
+                      help="a jupyter_server_config.json with the BigheadApp settings")
+    helm.add_argument("--image", default="jupyter-bighead:latest",
+                      help="the users' default image (with jupyter-bighead installed)")
+    helm.add_argument("--shared-claim", default="bighead-shared", metavar="NAME",
+                      help="a ReadWriteMany PersistentVolumeClaim for the shared stores")
+    helm.set_defaults(func=_cmd_helm_values, passthrough=False)
 
     prod = sub.add_parser(
         "productionize",

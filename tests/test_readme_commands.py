@@ -45,6 +45,12 @@ NOT_RUN = {
         "development set-up: symlinks the extension into the virtualenv",
     "jlpm build": "development: rebuilds the TypeScript extension (minutes, needs node_modules)",
     "jlpm watch": "development: a watcher that runs until stopped",
+    "jupyter bighead helm-values helm --server-config jupyter_server_config.json "
+    "--image registry.example/bighead:0.4":
+        "needs an admin's jupyter_server_config.json: tests/hub/test_kubernetes_hub.py runs it",
+    "kubectl apply -f helm/bighead-config.yaml": "needs a Kubernetes cluster",
+    "helm upgrade --install jupyterhub jupyterhub/jupyterhub --values helm/values.yaml":
+        "needs a Kubernetes cluster and helm",
     "jupyter bighead hub bighead-hub --port 8000":
         "a hub that runs until stopped: tests/hub/test_local_hub.py runs it on a free port",
 }
