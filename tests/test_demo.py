@@ -116,6 +116,13 @@ def test_starter_notebook_runs_top_to_bottom_in_the_demo_workspace(tmp_path, mon
     shown = [o["data"]["text/plain"] for o in dask_cell.outputs if o.get("data", {}).get(
         "text/plain", "").isdigit()]
     assert shown == [str(len(pd.read_parquet(ws.root / "data" / "labels.parquet")))]
+    # Watch it in production: the simulated shift of `amount` is an alert naming it alone,
+    # stored where the lab's notifications read it.
+    monitor_cell = next(c for c in nb.cells if "run_check(" in c.source)
+    printed = "".join(o.get("text", "") for o in monitor_cell.outputs)
+    assert printed.startswith("alert | drift in amount | "), printed
+    alert_id = printed.strip().rsplit(" | ", 1)[1]
+    assert (ws.home / "monitoring" / "alerts" / f"{alert_id}.json").is_file()
 
 
 def test_starter_notebook_has_prototype_cells_and_productionizes_cleanly(tmp_path):
