@@ -207,6 +207,16 @@ class BigheadService:
 
         return self._once("sweeps", build)
 
+    def reviews(self) -> Any:
+        """The review store, ``<home>/reviews`` (shared by a team's servers like jobs)."""
+
+        def build() -> Any:
+            from jupyter_bighead.reviews import ReviewStore
+
+            return ReviewStore(self.home.root / "reviews")
+
+        return self._once("reviews", build)
+
     def deployments(self) -> Any:
         """The :class:`~jupyter_bighead.serving.DeploymentService`."""
 

@@ -295,3 +295,28 @@ async def test_only_a_schedules_maker_or_an_admin_deletes_it(jp_fetch, jp_root_d
     assert code_ == 403 and "delete the schedule 'nightly'" in error["message"]
     assert (await _as(jp_fetch, "t-dana", "DELETE", "schedules", "nightly"))[0] == 200
     assert (await _as(jp_fetch, "t-dino", "DELETE", "schedules", "nightly"))[0] == 404
+
+
+async def test_an_approved_review_lets_its_author_move_production_and_no_one_else(
+        jp_fetch, churn, bighead_home):
+    from jupyter_bighead.reviews import ReviewStore
+    from jupyter_bighead.reviews.gate import history
+
+    store = ReviewStore(bighead_home / "reviews")  # the server's own review store
+    roles = RoleMap.from_config(ROLE_CONFIG)
+    review = store.request(churn, "churn:2", author="dana", roles=roles,
+                           groups=("scientists",))
+    code, error = await _alias(jp_fetch, "t-dana", "production", 2)
+    assert code == 403 and "pending" in error["message"]  # not approved yet
+    store.decide(review.id, "rita", "approved", roles=roles)
+    code, error = await _alias(jp_fetch, "t-dino", "production", 2)
+    assert code == 403  # the review is dana's
+    assert (await _alias(jp_fetch, "t-dana", "production", 1))[0] == 403  # not that version
+    assert (await _alias(jp_fetch, "t-dana", "production", 2))[0] == 200
+    assert churn.aliases("churn")["production"] == 2
+    steps = [(s["action"], s["by"]) for s in history(store, "churn", churn)]  # newest first
+    assert steps[0] == ("moved", "dana")  # the move itself, linked to the review
+    assert ("approved", "rita") in steps and ("requested", "dana") in steps
+    assert not any(a.startswith("alias_") and v == "production"
+                   for a, v in [(s["action"], s["alias"]) for s in history(store, "churn",
+                                                                            churn)])

@@ -18,12 +18,26 @@ class _ModelsBase(BigheadHandler):
     def registry(self) -> Any:
         return self.bighead.registry()
 
-    def require_alias_move(self, alias: str) -> None:
-        """A protected alias (c.BigheadApp.protected_aliases) moves only for an admin."""
+    def check_alias_move(self, name: str, alias: str, version: int | None) -> Any:
+        """A protected alias (c.BigheadApp.protected_aliases) moves for an admin, or for
+        the author of an approved review of exactly this version and alias; it is
+        removed or rolled back (``version`` None) by an admin only. Single-user mode
+        allows it. Reads the review store: call it in a thread."""
         from jupyter_bighead.registry.protect import protected_aliases
+        from jupyter_bighead.reviews.gate import check_alias_move
 
-        if alias in protected_aliases():
-            self.require("admin", doing=f"move the protected alias {alias!r}")
+        return check_alias_move(self.bighead.reviews(), name, alias, version,
+                                user=self.username(), groups=self.groups(),
+                                roles=self.bighead.roles, protected=protected_aliases())
+
+    def record_move(self, event: Any) -> None:
+        """Link a protected alias's move to its review (the audit trail)."""
+        from jupyter_bighead.registry.protect import protected_aliases
+        from jupyter_bighead.reviews.gate import record_move
+
+        if event.alias in protected_aliases() and event.to_version is not None:
+            record_move(self.bighead.reviews(), event.name, event.alias, event.to_version,
+                        user=self.username(), event=event)
 
     def page_args(self) -> dict[str, Any]:
         return {"limit": self.int_argument("limit", 50), "offset": self.int_argument("offset", 0),
@@ -102,16 +116,17 @@ class AliasHandler(_ModelsBase):
     async def put(self, name: str, alias: str) -> None:
         """Body ``{"version": N}``: point the alias at version N (audited)."""
         version = int(self.get_json_object()["version"])  # the schema: an integer >= 1
-        self.require_alias_move(alias)
+        await in_thread(self.check_alias_move, name, alias, version)
         event = await in_thread(self.registry().set_alias, name, alias, version,
                                 user=self.username())
+        await in_thread(self.record_move, event)
         self.write_json(event.to_dict())
 
     @web.authenticated
     @authorized
     async def delete(self, name: str, alias: str) -> None:
         """Remove the alias (audited)."""
-        self.require_alias_move(alias)
+        await in_thread(self.check_alias_move, name, alias, None)
         event = await in_thread(self.registry().delete_alias, name, alias,
                                 user=self.username())
         self.write_json(event.to_dict())
@@ -122,8 +137,9 @@ class AliasRollbackHandler(_ModelsBase):
     @authorized
     async def post(self, name: str, alias: str) -> None:
         """Undo the alias's last move."""
-        self.require_alias_move(alias)
+        await in_thread(self.check_alias_move, name, alias, None)
         event = await in_thread(self.registry().rollback, name, alias, user=self.username())
+        await in_thread(self.record_move, event)
         self.write_json(event.to_dict())
 
 
