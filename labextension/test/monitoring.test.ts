@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { IAlert, IAlertPage, IDriftRow } from '../src/api/monitoring';
-import { AlertNotifier, alertText, FIRST_LOOK_HOURS } from '../src/models/alerts';
+import { ALERT_POLL_SECONDS, ALERT_RETRY_SECONDS, AlertNotifier, alertText, FIRST_LOOK_HOURS } from '../src/models/alerts';
 import { sortDriftRows } from '../src/models/drift';
 
 const alert = (id: string, created_at: string, features = ['amount']): IAlert => ({
@@ -69,7 +69,9 @@ describe('AlertNotifier', () => {
     await again.poll();
     expect(second).toEqual([]);
     const failing = new AlertNotifier({ alerts: () => Promise.reject(new Error('down')), notify: () => undefined, now });
+    expect(failing.pollSeconds).toBe(ALERT_POLL_SECONDS);
     await expect(failing.poll()).resolves.toBeUndefined();
+    expect(failing.pollSeconds).toBe(ALERT_RETRY_SECONDS);
   });
 
   it('names the model, version and drifted features', () => {

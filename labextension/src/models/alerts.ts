@@ -8,6 +8,8 @@ import { IPollTask } from '../core/poller';
 
 /** Seconds between two reads of the alert feed. */
 export const ALERT_POLL_SECONDS = 15;
+/** ... and after a failed read (no server extension, server down). */
+export const ALERT_RETRY_SECONDS = 60;
 /** How far back the first read of a page looks, in hours. */
 export const FIRST_LOOK_HOURS = 24;
 const STORAGE_KEY = 'jupyter-bighead:alerts-shown';
@@ -22,7 +24,9 @@ export interface IAlertNotifierHost {
 }
 
 export class AlertNotifier implements IPollTask {
-  readonly pollSeconds = ALERT_POLL_SECONDS;
+  get pollSeconds(): number {
+    return this._failed ? ALERT_RETRY_SECONDS : ALERT_POLL_SECONDS;
+  }
 
   constructor(private readonly host: IAlertNotifierHost) {
     const now = host.now ? host.now() : Date.now();
@@ -41,8 +45,10 @@ export class AlertNotifier implements IPollTask {
     try {
       page = await this.host.alerts({ since: this._since, limit: 50 });
     } catch {
-      return; // the next poll tries again; a failing server is the status line's to show
+      this._failed = true; // tried again later; a failing server is the status line's to show
+      return;
     }
+    this._failed = false;
     const fresh = page.items.filter(a => !this._shown.includes(a.id)).reverse();
     for (const alert of fresh) {
       this.host.notify(alert);
@@ -66,6 +72,7 @@ export class AlertNotifier implements IPollTask {
     return this._shown;
   }
 
+  private _failed = false;
   private _since: string;
   private _shown: string[];
 }

@@ -18,12 +18,13 @@ const WINDOWS = ['1h', '6h', '1d', '7d', '30d'];
 const num = (value: number | null | undefined, digits = 3): string =>
   value === null || value === undefined ? '—' : value.toFixed(digits);
 
-/** A PSI sparkline as a small SVG polyline (gaps where a window had no rows). */
-export function Sparkline(props: { values: (number | null)[]; width?: number; height?: number }): JSX.Element {
+/** A PSI sparkline as a small SVG polyline (gaps where a window had no rows), drawn to
+ * the scale `top` (the table passes one for every row, so a drifting feature stands out). */
+export function Sparkline(props: { values: (number | null)[]; top?: number; width?: number; height?: number }): JSX.Element {
   const width = props.width ?? 80;
   const height = props.height ?? 18;
   const finite = props.values.filter((v): v is number => v !== null && Number.isFinite(v));
-  const top = Math.max(0.25, ...finite);
+  const top = Math.max(0.25, props.top ?? 0, ...finite);
   const step = props.values.length > 1 ? width / (props.values.length - 1) : 0;
   const segments: string[][] = [[]];
   props.values.forEach((v, i) => {
@@ -51,6 +52,7 @@ export function Sparkline(props: { values: (number | null)[]; width?: number; he
 function DriftTable(props: { rows: IDriftRow[]; selected: string | null; onSelect: (feature: string) => void }): JSX.Element {
   const [sort, setSort] = React.useState<{ key: DriftSortKey; desc: boolean }>({ key: 'severity', desc: true });
   const rows = sortDriftRows(props.rows, sort.key, sort.desc);
+  const top = Math.max(0.25, ...props.rows.flatMap(r => r.sparkline.filter((v): v is number => v !== null && Number.isFinite(v))));
   const header = (key: DriftSortKey, label: string): JSX.Element => (
     <th>
       <button
@@ -100,7 +102,7 @@ function DriftTable(props: { rows: IDriftRow[]; selected: string | null; onSelec
                 {num(r.null_rate_reference, 3)} → {num(r.null_rate_current, 3)}
               </td>
               <td>
-                <Sparkline values={r.sparkline} />
+                <Sparkline values={r.sparkline} top={top} />
               </td>
             </tr>
           ))}
