@@ -10,8 +10,12 @@ A setting says where heavy work runs:
 a scheduler address
     ``"tcp://host:8786"`` (also ``tls://``, ``ws://``, ``wss://``, ``ucx://``, or a bare
     ``"host:8786"``, read as ``tcp://``): an existing cluster;
-``"kubernetes"``
-    a ``dask-kubernetes`` cluster (not implemented yet: :class:`.InvalidSpec`).
+``"kubernetes"``, ``"kubernetes:PROFILE"`` or ``"kubernetes:PROFILE:N"``
+    a scheduler and ``N`` workers (default ``$BIGHEAD_DASK_WORKERS``, else 2) created as
+    Kubernetes pods with the compute profile's image and resources (default profile
+    ``default``) for each call and deleted after it (:mod:`jupyter_bighead.kube_dask`).
+    ``"kubernetes::N"`` keeps the default profile. A host named ``kubernetes`` is reached
+    as ``"tcp://kubernetes:8786"``.
 
 In the Python API a ``cluster=`` argument may also be a :class:`distributed.Client` or
 a cluster object (``LocalCluster``, anything with a ``scheduler_address``), which is used
@@ -30,6 +34,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import jupyter_bighead.kube_dask as kube_dask
 
 from .errors import InvalidSpec, Unavailable
 
@@ -52,7 +58,7 @@ _ADDRESS = re.compile(
 )
 _HELP = (
     "use 'none' (single process), 'local' (a LocalCluster on this machine), a scheduler "
-    "address such as 'tcp://host:8786', or 'kubernetes'"
+    "address such as 'tcp://host:8786', or 'kubernetes[:PROFILE[:WORKERS]]'"
 )
 
 
@@ -70,12 +76,17 @@ class ClusterSetting:
         The Client or cluster object for ``kind == "client"``.
     source
         Where the setting came from: ``"argument"``, ``"env"`` or ``"default"``.
+    profile, workers
+        For ``kind == "kubernetes"``: the compute profile and worker count the setting
+        names (``None``: the defaults, chosen when the cluster starts).
     """
 
     kind: str
     address: str | None = None
     obj: Any = None
     source: str = "argument"
+    profile: str | None = None
+    workers: int | None = None
 
     @property
     def distributed(self) -> bool:
@@ -87,6 +98,9 @@ class ClusterSetting:
             return str(self.address)
         if self.kind == "client":
             return f"<{type(self.obj).__name__}>"
+        if self.kind == KUBERNETES and (self.profile or self.workers):
+            tail = f":{self.workers}" if self.workers else ""
+            return f"{KUBERNETES}:{self.profile or ''}{tail}"
         return self.kind
 
 
@@ -106,8 +120,9 @@ def parse_setting(text: str, *, source: str = "argument") -> ClusterSetting:
         return ClusterSetting(NONE, source=source)
     if low == LOCAL:
         return ClusterSetting(LOCAL, source=source)
-    if low in (KUBERNETES, "k8s"):
-        return ClusterSetting(KUBERNETES, source=source)
+    head, _, rest = low.partition(":")
+    if head in (KUBERNETES, "k8s") and not rest.startswith("//"):
+        return _kubernetes_setting(value, value.partition(":")[2], _, source)
     match = _ADDRESS.match(value)
     if match is None or (match["scheme"] is None and match["port"] is None):
         raise InvalidSpec(f"unknown cluster setting {text[:200]!r}; {_HELP}")
@@ -124,6 +139,28 @@ def parse_setting(text: str, *, source: str = "argument") -> ClusterSetting:
         match["path"] or ""
     ).rstrip("/")
     return ClusterSetting("address", address=address, source=source)
+
+
+def _kubernetes_setting(text: str, rest: str, colon: str, source: str) -> ClusterSetting:
+    """``kubernetes[:PROFILE[:WORKERS]]`` read (``rest`` is what follows the first colon)."""
+    parts = rest.split(":") if colon else []
+    if len(parts) > 2:
+        raise InvalidSpec(f"cluster setting {text[:200]!r}: use 'kubernetes', "
+                          "'kubernetes:PROFILE' or 'kubernetes:PROFILE:WORKERS'")
+    profile = parts[0].strip() if parts else ""
+    if profile:
+        try:
+            kube_dask.check_profile_name(profile)
+        except InvalidSpec as err:
+            raise InvalidSpec(f"cluster setting {text[:200]!r}: {err.message}") from None
+    workers = None
+    if len(parts) == 2:
+        count = parts[1].strip()
+        if not count.isdigit() or not 1 <= int(count) <= kube_dask.MAX_WORKERS:
+            raise InvalidSpec(f"cluster setting {text[:200]!r}: the worker count must be a "
+                              f"whole number from 1 to {kube_dask.MAX_WORKERS}")
+        workers = int(count)
+    return ClusterSetting(KUBERNETES, source=source, profile=profile or None, workers=workers)
 
 
 def _is_cluster_object(value: Any) -> bool:
@@ -203,32 +240,38 @@ def local_cluster_options(
 
 @contextlib.contextmanager
 def open_client(
-    cluster: Any = None, *, env: Mapping[str, str] | None = None, timeout: float = 10.0
+    cluster: Any = None, *, env: Mapping[str, str] | None = None, timeout: float | None = None
 ) -> Iterator[Client | None]:
     """A Dask client for the setting in force, or ``None`` for the single-process engine.
 
     Tears down only what it created: a ``"local"`` setting starts a LocalCluster and
-    closes it (and its client) on exit; an address gets a new client, closed on exit; a
+    closes it (and its client) on exit; ``"kubernetes"`` creates a scheduler and workers
+    as pods and deletes them on exit, also on error or KeyboardInterrupt
+    (:func:`.kube_dask.open_client`); an address gets a new client, closed on exit; a
     Client or cluster object given by the caller is left running (a client made for a
     given cluster object is closed).
+
+    ``timeout`` is how long a scheduler may take to answer: default 10 s for an address,
+    30 s for a ``kubernetes`` cluster's fresh scheduler.
 
     Raises
     ------
     InvalidSpec
-        On a bad setting, or ``"kubernetes"`` (not implemented yet).
+        On a bad setting, an unknown profile.
     Unavailable
-        If no scheduler answers at the address within ``timeout`` seconds.
+        If no scheduler answers within ``timeout`` seconds (for ``kubernetes``, also when
+        the API cannot be reached or the pods do not start; the message says what to do).
     """
     setting = resolve(cluster, env=env)
     if setting.kind == NONE:
         yield None
         return
     if setting.kind == KUBERNETES:
-        raise InvalidSpec(
-            "the 'kubernetes' cluster setting is not implemented yet; start a cluster "
-            "yourself (e.g. dask-kubernetes) and give its scheduler address "
-            "('tcp://host:8786'), or use 'local' or 'none'"
-        )
+        with kube_dask.open_client(setting.profile, setting.workers, env=env,
+                                   connect_timeout=30.0 if timeout is None else timeout) as pods:
+            yield pods
+        return
+    timeout = 10.0 if timeout is None else timeout
     from distributed import Client
 
     if setting.kind == "client":
@@ -259,11 +302,15 @@ def open_client(
 
 
 def describe(cluster: Any = None, *, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The setting in force as JSON-safe data (``kind``, ``address``, ``source``)."""
+    """The setting in force as JSON-safe data (``kind``, ``address``, ``source``; for
+    ``kubernetes`` also ``profile`` and ``workers``, None when left to the default)."""
     setting = resolve(cluster, env=env)
     address = setting.address
     if setting.kind == "client":
         address = getattr(setting.obj, "scheduler_address", None) or getattr(
             getattr(setting.obj, "scheduler", None), "address", None
         )
-    return {"kind": setting.kind, "address": address, "source": setting.source}
+    out: dict[str, Any] = {"kind": setting.kind, "address": address, "source": setting.source}
+    if setting.kind == KUBERNETES:
+        out.update(profile=setting.profile or "default", workers=setting.workers)
+    return out

@@ -84,11 +84,69 @@ def test_local_cluster_has_one_single_threaded_worker_per_core_and_a_fair_memory
     assert detected["n_workers"] >= 1 and detected["memory_limit"] > 0
 
 
-def test_none_yields_no_client_and_kubernetes_says_it_is_not_implemented() -> None:
+def test_none_yields_no_client() -> None:
     with cluster.open_client("none") as client:
         assert client is None
-    with pytest.raises(InvalidSpec, match=r"not implemented yet.*scheduler address"):
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "workers", "normalised"),
+    [
+        ("kubernetes", None, None, "kubernetes"),
+        ("k8s", None, None, "kubernetes"),
+        ("kubernetes:dask", "dask", None, "kubernetes:dask"),
+        ("Kubernetes:gpu-small:4", "gpu-small", 4, "kubernetes:gpu-small:4"),
+        ("kubernetes::3", None, 3, "kubernetes::3"),
+        ("kubernetes:dask:64", "dask", 64, "kubernetes:dask:64"),
+    ],
+)
+def test_the_kubernetes_setting_names_a_profile_and_a_worker_count(
+    text: str, profile: str | None, workers: int | None, normalised: str
+) -> None:
+    setting = cluster.parse_setting(text)
+    assert (setting.kind, setting.profile, setting.workers) == ("kubernetes", profile, workers)
+    assert str(setting) == normalised and cluster.parse_setting(normalised) == setting
+    assert cluster.describe(setting) == {"kind": "kubernetes", "address": None,
+                                         "source": "argument", "profile": profile or "default",
+                                         "workers": workers}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("kubernetes:dask:0", "worker count must be a whole number from 1 to 64"),
+        ("kubernetes:dask:65", "worker count"),
+        ("kubernetes:dask:two", "worker count"),
+        ("kubernetes:a:1:2", "'kubernetes:PROFILE:WORKERS'"),
+        ("kubernetes:no/such", "not a compute profile name"),
+    ],
+)
+def test_bad_kubernetes_settings_say_what_is_wrong(text: str, says: str) -> None:
+    with pytest.raises(InvalidSpec, match=says):
+        cluster.parse_setting(text)
+
+
+def test_kubernetes_checks_the_profile_and_count_before_any_api_call(monkeypatch) -> None:
+    """Unknown profiles and bad counts are refused before Kubernetes is even configured
+    (the pods themselves are tested against the kube-apiserver in tests/k8s)."""
+    monkeypatch.setenv("KUBECONFIG", "/nonexistent/kubeconfig")
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("BIGHEAD_PROFILES", '{"default": {}, "dask": {"memory": "3Gi"}}')
+    with pytest.raises(InvalidSpec, match=r"unknown compute profile 'gpu'.*dask, default"):
+        with cluster.open_client("kubernetes:gpu"):
+            pass
+    monkeypatch.setenv("BIGHEAD_DASK_WORKERS", "many")
+    with pytest.raises(InvalidSpec, match="BIGHEAD_DASK_WORKERS must be a whole number"):
+        with cluster.open_client("kubernetes:dask"):
+            pass
+    monkeypatch.setenv("BIGHEAD_PROFILES", "{not json")
+    with pytest.raises(InvalidSpec, match=r"\$BIGHEAD_PROFILES is not JSON"):
         with cluster.open_client("kubernetes"):
+            pass
+    monkeypatch.delenv("BIGHEAD_PROFILES")
+    monkeypatch.delenv("BIGHEAD_DASK_WORKERS")
+    with pytest.raises(Unavailable, match="no usable Kubernetes configuration"):
+        with cluster.open_client("kubernetes"):  # the built-in default profile is known
             pass
 
 

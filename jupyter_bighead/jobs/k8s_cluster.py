@@ -1,10 +1,11 @@
 """A job's Dask cluster on Kubernetes (``JobSpec.cluster`` on the kubernetes executor).
 
 Plain objects, no operator: a Service and a Pod for the scheduler and one Pod per worker
-(built by :func:`.manifests.dask_cluster_manifests`), labelled with the job's id and
-owned by its Job, so the garbage collector removes them with the Job even when no
-executor is around. The executor deletes them itself when the run ends or is
-cancelled. The job's pod reaches the scheduler as ``$BIGHEAD_DASK``
+(built by :func:`.manifests.dask_cluster_manifests`, created and deleted by
+:mod:`jupyter_bighead.kube_dask`, which the ``kubernetes`` cluster setting uses too),
+labelled with the job's id and owned by its Job, so the garbage collector removes them
+with the Job even when no executor is around. The executor deletes them itself when the
+run ends or is cancelled. The job's pod reaches the scheduler as ``$BIGHEAD_DASK``
 (``tcp://dask-<job id>:8786``).
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jupyter_bighead.jobs.manifests as m
+import jupyter_bighead.kube_dask as kube_dask
 
 from ..cluster import ENV, parse_setting
 from ..errors import InvalidSpec, NotFound
@@ -51,10 +53,7 @@ def create(ex: KubernetesExecutor, record: JobRecord, labels: Mapping[str, str],
         record.id, plan=plan, image=image, home=str(ex.home.root), profile=profile,
         labels=labels, owner=m.owner_reference("batch/v1", "Job", record.id, job_uid),
         volumes=ex.volumes, volume_mounts=ex.volume_mounts)
-    core = ex._core()
-    ex._call(core.create_namespaced_service, ex.namespace, objects["service"])
-    for pod in (objects["scheduler"], *objects["workers"]):
-        ex._call(core.create_namespaced_pod, ex.namespace, pod)
+    kube_dask.create(ex._core(), ex.namespace, objects, ex._call)
     service = objects["service"]["metadata"]["name"]
     return {**plan, "image": image, "state": "starting", "address": m.dask_address(record.id),
             "dashboard": f"http://{service}:{m.DASK_DASHBOARD_PORT}/status",
@@ -81,17 +80,7 @@ def refresh(ex: KubernetesExecutor, record: JobRecord) -> dict[str, Any] | None:
 
 def delete(ex: KubernetesExecutor, ns: str, job_id: str) -> None:
     """Delete every Dask pod and service labelled with ``job_id`` (none is fine)."""
-    selector = f"{m.JOB_ID}={job_id},{m.DASK_ROLE}"
-    core = ex._core()
-    for lister, deleter in ((core.list_namespaced_pod, core.delete_namespaced_pod),
-                            (core.list_namespaced_service, core.delete_namespaced_service)):
-        for item in ex._call(lister, ns, label_selector=selector).items:
-            try:
-                # Unparsed: a deleted Service answers with a Status, which this client
-                # would try to read as a Service.
-                ex._call(deleter, item.metadata.name, ns, _preload_content=False)
-            except NotFound:
-                pass
+    kube_dask.delete(ex._core(), ns, {m.JOB_ID: job_id}, ex._call)
 
 
 def stopped(cluster: Mapping[str, Any]) -> dict[str, Any]:

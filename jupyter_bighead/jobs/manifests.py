@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jupyter_bighead.kube_dask as kube_dask
+
 from ..config import HOME_ENV
 from ..kube import MANAGED_BY, label_value, resource_requirements
 from ..registry.protect import PROTECTED_ENV
@@ -114,51 +116,17 @@ def owner_patch(api_version: str, kind: str, name: str, uid: str) -> dict[str, A
                                               "name": name, "uid": uid}]}}
 
 
-# -- a job's Dask cluster ---------------------------------------------------------------
-#: The label that marks a job's Dask pods and service (``scheduler`` or ``worker``); the
-#: job's own pod has none, so ``!bighead.io/dask-role`` selects it alone.
-DASK_ROLE = "bighead.io/dask-role"
-DASK_PORT = 8786
-DASK_DASHBOARD_PORT = 8787
-
-
-def dask_names(job_id: str) -> dict[str, str]:
-    """The names of a job's Dask objects: the scheduler's service (which is also the host
-    in its address) and pod, and the prefix of the workers' pods."""
-    base = f"dask-{job_id}"
-    return {"service": base, "scheduler": f"{base}-scheduler", "worker": f"{base}-worker"}
+# -- a job's Dask cluster (built by the bottom layer's kube_dask, shared with the
+# `kubernetes` cluster setting) -----------------------------------------------------------
+DASK_ROLE = kube_dask.DASK_ROLE
+DASK_PORT = kube_dask.DASK_PORT
+DASK_DASHBOARD_PORT = kube_dask.DASK_DASHBOARD_PORT
+dask_names = kube_dask.names
 
 
 def dask_address(job_id: str) -> str:
     """The scheduler's address as the job's pods see it (the service, same namespace)."""
-    return f"tcp://{dask_names(job_id)['service']}:{DASK_PORT}"
-
-
-def _dask_pod(name: str, *, role: str, image: str, labels: Mapping[str, str],
-              profile: ComputeProfile, command: Sequence[str], env: Sequence[Mapping[str, Any]],
-              owner: Mapping[str, Any] | None, ports: Sequence[Mapping[str, Any]] = (),
-              volumes: Sequence[Mapping[str, Any]] = (),
-              volume_mounts: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    container: dict[str, Any] = {
-        "name": role, "image": image, "command": list(command), "env": [dict(e) for e in env],
-        "resources": resource_requirements({"cpu": profile.cpu, "memory": profile.memory,
-                                            "gpu": profile.gpu}),
-    }
-    if ports:
-        container["ports"] = [dict(p) for p in ports]
-    if volume_mounts:
-        container["volumeMounts"] = [dict(m) for m in volume_mounts]
-    spec: dict[str, Any] = {"restartPolicy": "Never", "containers": [container]}
-    if volumes:
-        spec["volumes"] = [dict(v) for v in volumes]
-    if profile.node_selector:
-        spec["nodeSelector"] = dict(profile.node_selector)
-    if profile.tolerations:
-        spec["tolerations"] = [dict(t) for t in profile.tolerations]
-    metadata: dict[str, Any] = {"name": name, "labels": {**labels, DASK_ROLE: role}}
-    if owner:
-        metadata["ownerReferences"] = [dict(owner)]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+    return kube_dask.address(job_id)
 
 
 def dask_cluster_manifests(job_id: str, *, plan: Mapping[str, Any], image: str, home: str,
@@ -168,42 +136,17 @@ def dask_cluster_manifests(job_id: str, *, plan: Mapping[str, Any], image: str, 
                            volume_mounts: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """A job's Dask cluster: the scheduler's Service and Pod and ``plan["workers"]``
     worker Pods, all of ``profile``'s image and resources, labelled like the job plus
-    :data:`DASK_ROLE`, and owned by ``owner`` (the Job's reference) when given.
+    :data:`DASK_ROLE`, and owned by ``owner`` (the Job's reference) when given
+    (:func:`jupyter_bighead.kube_dask.cluster_manifests`).
 
     Each worker may use its profile's memory (``--memory-limit``) and ``plan["threads"]``
     threads; the workers mount ``volumes`` like the job (same paths everywhere).
     """
-    from ..resources import parse_quantity
-
-    names = dask_names(job_id)
-    env = [{"name": HOME_ENV, "value": home}, {"name": "BIGHEAD_IMAGE", "value": image}]
-    address = dask_address(job_id)
-    scheduler = _dask_pod(
-        names["scheduler"], role="scheduler", image=image, labels=labels, profile=profile,
-        command=["python", "-m", "distributed.cli.dask_scheduler", "--port", str(DASK_PORT),
-                 "--dashboard-address", f":{DASK_DASHBOARD_PORT}"],
-        env=env, owner=owner,
-        ports=[{"name": "comm", "containerPort": DASK_PORT},
-               {"name": "dashboard", "containerPort": DASK_DASHBOARD_PORT}])
-    memory = str(int(parse_quantity(profile.memory, f"profile {profile.name!r} memory")))
-    workers = [_dask_pod(
-        f"{names['worker']}-{i}", role="worker", image=image, labels=labels, profile=profile,
-        command=["python", "-m", "distributed.cli.dask_worker", address,
-                 "--nthreads", str(int(plan.get("threads") or 1)), "--memory-limit", memory,
-                 "--name", f"worker-{i}", "--death-timeout", "300"],
-        env=env, owner=owner, volumes=volumes, volume_mounts=volume_mounts)
-        for i in range(int(plan["workers"]))]
-    service_meta: dict[str, Any] = {"name": names["service"],
-                                    "labels": {**labels, DASK_ROLE: "scheduler"}}
-    if owner:
-        service_meta["ownerReferences"] = [dict(owner)]
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": service_meta,
-               "spec": {"selector": {JOB_ID: labels[JOB_ID], DASK_ROLE: "scheduler"},
-                        "ports": [{"name": "comm", "port": DASK_PORT,
-                                   "targetPort": DASK_PORT},
-                                  {"name": "dashboard", "port": DASK_DASHBOARD_PORT,
-                                   "targetPort": DASK_DASHBOARD_PORT}]}}
-    return {"service": service, "scheduler": scheduler, "workers": workers}
+    return kube_dask.cluster_manifests(
+        job_id, workers=int(plan["workers"]), threads=int(plan.get("threads") or 1),
+        image=image, home=home, profile=profile, labels=labels,
+        selector={JOB_ID: labels[JOB_ID]}, owner=owner, volumes=volumes,
+        volume_mounts=volume_mounts)
 
 
 def owner_reference(api_version: str, kind: str, name: str, uid: str) -> dict[str, Any]:

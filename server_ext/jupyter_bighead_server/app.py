@@ -304,11 +304,8 @@ class BigheadApp(ExtensionApp):
             return ""
         with _refused("dask"):
             setting = cluster.parse_setting(proposal["value"])  # InvalidSpec if bad
-        if setting.kind == cluster.KUBERNETES:
-            raise SettingError("c.BigheadApp.dask: the 'kubernetes' setting is not "
-                               "implemented yet; start a cluster yourself and give its "
-                               "scheduler address ('tcp://host:8786'), or use 'local' or "
-                               "'none'")
+        # 'kubernetes[:PROFILE[:N]]' is checked as text here; whether the profile exists
+        # is told by the first call that starts pods (profiles may load after this).
         return str(setting)
 
     @validate("roles")

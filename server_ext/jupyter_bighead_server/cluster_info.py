@@ -31,30 +31,36 @@ def setting_report(setting: str, env: Mapping[str, str] | None = None) -> dict[s
 
     ``setting`` is ``c.BigheadApp.dask`` (empty: the ``$BIGHEAD_DASK`` the server
     inherited, else none). ``state`` is ``none``, ``per_call`` (``local``: a cluster
-    is started for each call, none stands between calls), ``address`` (to be probed),
-    ``not_implemented`` (``kubernetes``) or ``invalid`` (a bad ``$BIGHEAD_DASK``).
+    is started for each call, none stands between calls; also ``kubernetes``, whose pods
+    live only for a call, so nothing is probed), ``address`` (to be probed) or
+    ``invalid`` (a bad ``$BIGHEAD_DASK``). ``workers`` is the count a ``kubernetes``
+    setting names (None: the default), else the probed count.
     """
     base: dict[str, Any] = {"setting": "none", "kind": cluster.NONE, "address": None,
                             "source": "default", "state": "none", "message": None,
                             "workers": None, "threads": None, "memory": None,
                             "dashboard": None}
     try:
-        if setting:
-            described = cluster.describe(cluster.parse_setting(setting, source="server"))
-        else:
-            described = cluster.describe(env=os.environ if env is None else env)
+        parsed = (cluster.parse_setting(setting, source="server") if setting
+                  else cluster.resolve(env=os.environ if env is None else env))
+        described = cluster.describe(parsed)
     except BigheadError as exc:
         return {**base, "source": "env", "state": "invalid", "message": exc.message}
     kind = described["kind"]
-    report = {**base, **described, "setting": described["address"] or kind}
+    report = {**base, **{k: v for k, v in described.items() if k in base},
+              "setting": described["address"] or str(parsed)}
     if kind == cluster.NONE:
         report["message"] = "no cluster: heavy work runs in one process"
     elif kind == cluster.LOCAL:
         report.update(state="per_call", message="a LocalCluster sized to the machine is "
                       "started for each call and closed after it; none is running between calls")
     elif kind == cluster.KUBERNETES:
-        report.update(state="not_implemented",
-                      message="the 'kubernetes' setting is not implemented yet")
+        workers = described.get("workers")
+        report.update(
+            state="per_call", workers=workers,
+            message=f"a Dask scheduler and {workers or 'the default number of'} worker(s) of "
+                    f"compute profile {described['profile']!r} are started as Kubernetes pods "
+                    "for each call and deleted after it; none is running between calls")
     else:
         report["state"] = "address"
     return report

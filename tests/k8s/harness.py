@@ -327,6 +327,11 @@ class NodeSimulator:
     controller sees what a kubelet would report. A pod being deleted has its process
     group killed (as a kubelet would on graceful deletion) and is then removed with
     grace period 0.
+
+    With ``service_dns`` on, a Service's name in a command line (``tcp://<service>:``)
+    becomes ``127.0.0.1``: every simulated pod shares this machine's network, so that
+    is where a Service's pods listen (cluster DNS and kube-proxy, simulated). It is off
+    by default, and two pods listening on one port at once would collide.
     """
 
     def __init__(self, cluster: KubeCluster) -> None:
@@ -340,6 +345,7 @@ class NodeSimulator:
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="node-simulator", daemon=True)
+        self.service_dns = False
 
     def start(self) -> NodeSimulator:
         self.thread.start()
@@ -407,6 +413,9 @@ class NodeSimulator:
             for var in container.env or []:
                 env[var.name] = self._env_value(var, pod)
             cmd = [_VAR.sub(lambda m: env.get(m.group(1), m.group(0)), c) for c in cmd]
+            if self.service_dns:
+                for svc in self.api.list_namespaced_service(ns).items:
+                    cmd = [c.replace(f"//{svc.metadata.name}:", "//127.0.0.1:") for c in cmd]
             if cmd and cmd[0] == "python":
                 cmd[0] = sys.executable
             with self.lock:

@@ -118,6 +118,20 @@ async def test_local_says_its_cluster_is_started_per_call(jp_fetch):
     assert report["dashboard"] is None
 
 
+@pytest.mark.parametrize("dask_setting", ["kubernetes:dask:3"])
+async def test_kubernetes_shows_its_setting_and_probes_nothing(jp_fetch, jp_serverapp):
+    report = await cluster(jp_fetch)
+    assert report["kind"] == "kubernetes" and report["state"] == "per_call"
+    assert report["setting"] == "kubernetes:dask:3" and report["workers"] == 3
+    assert "3 worker(s) of compute profile 'dask'" in report["message"]
+    assert "started as Kubernetes pods for each call" in report["message"]
+    assert report["dashboard"] is None and report["threads"] is None
+    assert not jp_serverapp.web_app.settings["bighead"].imports.started
+    default = setting_report("kubernetes")
+    assert default["setting"] == "kubernetes" and default["workers"] is None
+    assert "the default number of worker(s) of compute profile 'default'" in default["message"]
+
+
 @pytest.mark.parametrize("dask_setting", [None])
 async def test_without_the_setting_the_inherited_variable_is_reported(jp_fetch, monkeypatch):
     monkeypatch.setenv(ENV, "somewhere:8786")
@@ -131,9 +145,11 @@ async def test_without_the_setting_the_inherited_variable_is_reported(jp_fetch, 
 def test_the_setting_is_checked_and_normalised():
     assert BigheadApp(dask="Host:8786").dask == "tcp://Host:8786"
     assert BigheadApp(dask=" LOCAL ").dask == "local"
+    assert BigheadApp(dask="Kubernetes:dask:3").dask == "kubernetes:dask:3"
+    assert BigheadApp(dask="k8s").dask == "kubernetes"
     assert BigheadApp().dask == ""
     for wrong, why in (("tcp://h:99999", "no valid port"), ("gopher://h:1", "unknown scheme"),
-                       ("kubernetes", "not implemented yet"), ("two words", "unknown")):
+                       ("kubernetes:dask:0", "worker count"), ("two words", "unknown")):
         with pytest.raises(TraitError, match=why):
             BigheadApp(dask=wrong)
         app = BigheadApp()
