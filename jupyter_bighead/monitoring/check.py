@@ -57,11 +57,16 @@ class MonitorSettings:
         return self.records.read(model) if self.records.exists(model) else {}
 
     def set(self, model: str, *, thresholds: dict[str, Any] | None = None,
-            webhook_url: str | None = None, window: str | None = None) -> dict[str, Any]:
-        """Change the given settings of ``model``; returns them all.
+            webhook_url: str | None = None, window: str | None = None,
+            labels: str | None = None) -> dict[str, Any]:
+        """Change the given settings of ``model``; returns them all. ``labels`` is a
+        parquet or CSV file of outcomes (entity, ts, label, arrived_at) that the lab's
+        Monitoring tab joins for realized performance.
 
-        Raises ``InvalidSpec`` for bad thresholds, a window pandas cannot read or a
-        webhook URL that is not http(s)."""
+        Raises ``InvalidSpec`` for bad thresholds, a window pandas cannot read, a
+        webhook URL that is not http(s) or a labels file that is not .parquet/.csv."""
+        if labels is not None and not str(labels).endswith((".parquet", ".csv")):
+            raise InvalidSpec(f"labels must be a .parquet or .csv file, not {labels!r}")
         if thresholds is not None:
             Thresholds.from_mapping(thresholds)
         if window is not None:
@@ -69,7 +74,7 @@ class MonitorSettings:
         if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
             raise InvalidSpec(f"a webhook URL must be http(s)://..., not {webhook_url!r}")
         new = {k: v for k, v in (("thresholds", thresholds), ("webhook_url", webhook_url),
-                                 ("window", window)) if v is not None}
+                                 ("window", window), ("labels", labels)) if v is not None}
         with self.records.locked(model):
             merged = {**self.get(model), **new}
             self.records.write(model, merged)

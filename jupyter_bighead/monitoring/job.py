@@ -21,7 +21,8 @@ from .check import run_check
 MONITOR_FUNCTION = "jupyter_bighead.monitoring.job:monitor"
 
 
-def _read_labels(path: str) -> Any:
+def read_labels(path: str) -> Any:
+    """A labels file (``.parquet`` or ``.csv``) as a DataFrame; ``InvalidSpec`` otherwise."""
     import pandas as pd
 
     if path.endswith(".parquet"):
@@ -46,7 +47,7 @@ def monitor(model_ref: str, window: str | None = None, labels: str | None = None
     InvalidSpec
         For a bad window, thresholds, labels file or webhook URL.
     """
-    frame = _read_labels(labels) if labels else None
+    frame = read_labels(labels) if labels else None
     result = run_check(model_ref, window, home=home, labels=frame,
                        label_columns=dict(label_columns or {}), alert=alert)
     flagged = result.drift.flagged("alert") if result.drift else []

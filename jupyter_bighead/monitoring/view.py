@@ -25,8 +25,9 @@ from typing import Any
 from .._json import json_safe
 from ..errors import InvalidSpec
 from .alerts import AlertStore
-from .check import monitoring_root, parse_window, run_check
+from .check import MonitorSettings, monitoring_root, parse_window, run_check
 from .figures import drift_rows, figures
+from .job import read_labels
 
 #: The longest window the tab checks.
 MAX_WINDOW = "30d"
@@ -76,7 +77,8 @@ def version_monitoring(registry: Any, name: str, version: int, window: str = "1d
 
     ``reference`` is False (and ``message`` says so plainly) for a version registered
     without validation data; ``check`` is :meth:`.check.CheckResult.to_dict` of a check
-    of the ``window`` ending now, made without alerting.
+    of the ``window`` ending now, made without alerting, with realized performance when
+    the model's monitor settings name a labels file.
 
     Raises
     ------
@@ -93,15 +95,25 @@ def version_monitoring(registry: Any, name: str, version: int, window: str = "1d
         raise InvalidSpec(f"window {window!r} is longer than {MAX_WINDOW}, the longest "
                           "the Monitoring tab checks (run `jupyter bighead monitor` for more)")
     base = _root(home, monitor_root)
-    key = (str(base), str(log_root), name, int(version), span.value)
+    labels_file = MonitorSettings(base / "monitors").get(name).get("labels")
+    labels_path = Path(labels_file) if labels_file else None
+    stamp = labels_path.stat().st_mtime_ns if labels_path and labels_path.is_file() else None
+    key = (str(base), str(log_root), name, int(version), span.value, labels_file, stamp)
 
     def build() -> dict[str, Any]:
+        labels = None
+        note = ""
+        if labels_path is not None:
+            try:
+                labels = read_labels(str(labels_path))
+            except (OSError, ValueError, InvalidSpec) as exc:
+                note = f" (labels {labels_path.name} unreadable: {type(exc).__name__})"
         result = run_check(f"{name}:{int(version)}", span, registry=registry, home=home,
-                           log_root=log_root, monitor_root=base, alert=False)
+                           log_root=log_root, monitor_root=base, alert=False, labels=labels)
         data: dict[str, Any] = json_safe(result.to_dict(), style="data")
         return {"model": result.model, "version": result.version, "window": window,
                 "reference": result.status != "no_reference", "status": result.status,
-                "message": result.message, "checked_at": datetime.now(UTC).isoformat(),
+                "message": result.message + note, "checked_at": datetime.now(UTC).isoformat(),
                 "check": data, "figures": json_safe(figures(data), style="data"),
                 "drift_rows": drift_rows(data)}
 

@@ -64,8 +64,15 @@ async def test_an_unknown_version_is_a_404(jp_fetch, seeded):
     assert err.value.code == 404
 
 
-async def test_create_monitor_schedules_the_monitor_job(jp_fetch, seeded):
-    body = {"schedule": "0 * * * *", "window": "1d", "alias": "production"}
+async def test_create_monitor_schedules_the_monitor_job_and_labels_add_performance(
+        jp_fetch, seeded, jp_root_dir):
+    from jupyter_bighead.monitoring import simulate
+
+    before = await _get(jp_fetch, "models", "shop", "versions", "1", "monitoring")
+    assert before["check"]["performance"] == [] and "performance" not in before["figures"]
+    simulate.late_labels(seeded["traffic"]).to_parquet(jp_root_dir / "labels.parquet")
+    body = {"schedule": "0 * * * *", "window": "1d", "alias": "production",
+            "labels": "labels.parquet"}
     response = await jp_fetch("bighead", "api", "models", "shop", "monitor", method="POST",
                               body=json.dumps(body))
     assert response.code == 201
@@ -73,7 +80,17 @@ async def test_create_monitor_schedules_the_monitor_job(jp_fetch, seeded):
     (item,) = [s for s in schedules["items"] if s["name"] == "monitor-shop"]
     spec = item.get("spec", item)
     assert spec["function"] == "jupyter_bighead.monitoring.job:monitor"
-    assert spec["parameters"] == {"model_ref": "shop@production", "window": "1d"}
+    assert spec["parameters"] == {"model_ref": "shop@production", "window": "1d",
+                                  "labels": str((jp_root_dir / "labels.parquet").resolve())}
+    # The tab now joins the labels that had arrived: realized performance per day.
+    after = await _get(jp_fetch, "models", "shop", "versions", "1", "monitoring")
+    windows = after["check"]["performance"]
+    assert windows and all(w["n"] > 0 and 0 < w["roc_auc"] < 1 for w in windows)
+    assert "performance" in after["figures"]
+    with pytest.raises(HTTPClientError) as err:  # labels outside the root
+        await jp_fetch("bighead", "api", "models", "shop", "monitor", method="POST",
+                       body=json.dumps({"schedule": "0 * * * *", "labels": "../x.parquet"}))
+    assert err.value.code == 403
     with pytest.raises(HTTPClientError) as err:  # an unknown alias
         await jp_fetch("bighead", "api", "models", "shop", "monitor", method="POST",
                        body=json.dumps({"schedule": "0 * * * *", "alias": "nope"}))

@@ -69,8 +69,14 @@ export class MonitoringClient extends AreaClient {
     return this.call('versionMonitoring', { params: { name, version }, query: { window } });
   }
 
-  /** Schedule the model's monitor (a job run on the cron `schedule`). */
-  createMonitor(name: string, body: { schedule: string; window?: string; alias?: string | null }): Promise<{ [key: string]: unknown }> {
+  /**
+   * Schedule the model's monitor (a job run on the cron `schedule`); `labels`, a file of
+   * outcomes relative to the server root, adds realized performance (to the tab too).
+   */
+  createMonitor(
+    name: string,
+    body: { schedule: string; window?: string; alias?: string | null; labels?: string }
+  ): Promise<{ [key: string]: unknown }> {
     return this.call('createMonitor', { params: { name }, body });
   }
 

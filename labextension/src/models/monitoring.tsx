@@ -115,6 +115,7 @@ function DriftTable(props: { rows: IDriftRow[]; selected: string | null; onSelec
 function CreateMonitor(props: { areas: IBigheadModels; name: string; window: string }): JSX.Element {
   const [schedule, setSchedule] = React.useState('0 * * * *');
   const [alias, setAlias] = React.useState('');
+  const [labels, setLabels] = React.useState('');
   const [note, setNote] = React.useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = React.useState(false);
   const create = async (): Promise<void> => {
@@ -123,7 +124,8 @@ function CreateMonitor(props: { areas: IBigheadModels; name: string; window: str
       const result = await props.areas.client.monitoring.createMonitor(props.name, {
         schedule,
         window: props.window,
-        alias: alias.trim() || null
+        alias: alias.trim() || null,
+        ...(labels.trim() ? { labels: labels.trim() } : {})
       });
       setNote({ ok: true, text: `Monitor ${String(result.name ?? '')} scheduled (${schedule}, UTC).` });
       void props.areas.jobs.invalidate();
@@ -147,6 +149,17 @@ function CreateMonitor(props: { areas: IBigheadModels; name: string; window: str
           placeholder="latest version"
           onChange={e => setAlias(e.target.value)}
           aria-label="Monitor alias"
+        />
+      </label>{' '}
+      <label>
+        Labels{' '}
+        <input
+          className="jp-mod-styled"
+          value={labels}
+          placeholder="none (e.g. data/outcomes.parquet)"
+          title="A .parquet or .csv file of outcomes (entity, ts, label, arrived_at), relative to the server root: realized performance"
+          onChange={e => setLabels(e.target.value)}
+          aria-label="Monitor labels file"
         />
       </label>{' '}
       <button className="jp-mod-styled jp-mod-accept" disabled={busy || !schedule.trim()} onClick={() => void create()}>

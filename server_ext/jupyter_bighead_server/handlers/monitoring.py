@@ -22,7 +22,10 @@ from .base import BigheadHandler
 def schedule_monitor(service: Any, name: str, body: dict[str, Any], user: str) -> dict[str, Any]:
     """Schedule the monitor job of ``name`` (``@alias`` when the body names one) on the
     service's executor. The job function is the built-in monitor, never one from the
-    request; the model (and alias) must exist and the window must be one."""
+    request; the model (and alias) must exist, the window must be one, and ``labels``
+    (a .parquet/.csv file of outcomes) must lie inside the server root; it is also
+    kept in the model's monitor settings, so the Monitoring tab shows realized
+    performance."""
     from jupyter_bighead.monitoring.check import parse_window
     from jupyter_bighead.monitoring.job import monitor_spec
     from jupyter_bighead.registry.names import check_name
@@ -35,7 +38,12 @@ def schedule_monitor(service: Any, name: str, body: dict[str, Any], user: str) -
     window = body.get("window") or None
     if window is not None:
         parse_window(window)
-    spec = monitor_spec(ref, schedule=body["schedule"], window=window,
+    labels = body.get("labels") or None
+    if labels is not None:
+        labels = str(service.paths.resolve(labels, "labels"))
+        if not labels.endswith((".parquet", ".csv")):
+            raise InvalidSpec("labels must name a .parquet or .csv file")
+    spec = monitor_spec(ref, schedule=body["schedule"], window=window, labels=labels,
                         profile=body.get("profile") or "default")
     executor = service.jobs()
     from jupyter_bighead.plugins import has_capability
@@ -43,6 +51,11 @@ def schedule_monitor(service: Any, name: str, body: dict[str, Any], user: str) -
     if not has_capability(executor, "schedules"):
         raise InvalidSpec(f"the {executor.name} executor cannot schedule jobs")
     result: dict[str, Any] = executor.schedule(spec, user=user)
+    if labels is not None:  # the Monitoring tab joins them too
+        from jupyter_bighead.monitoring.check import MonitorSettings, monitoring_root
+
+        MonitorSettings(monitoring_root(service.home.root) / "monitors").set(name,
+                                                                            labels=labels)
     return result
 
 
@@ -69,7 +82,7 @@ class ModelMonitorHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        """Body ``{schedule, window?, alias?, profile?}``: schedule the model's monitor
+        """Body ``{schedule, window?, alias?, labels?, profile?}``: schedule the model's monitor
         (a job of the jobs system). 201 with the schedule."""
         body = self.get_json_object()
         result = await in_thread(schedule_monitor, self.bighead, name, body,
