@@ -128,7 +128,8 @@ def _cmd_score(args: argparse.Namespace, _extra: list[str]) -> int:
                        entity=args.entity, timestamp=args.timestamp,
                        fetch_features=not args.no_features, force=args.force,
                        progress=progress, registry=_registry(args) if args.registry else None,
-                       cluster=args.cluster)
+                       cluster=args.cluster, prediction_log=args.prediction_log,
+                       log_sample_rate=args.log_sample_rate)
     finally:
         if bar is not None:
             bar.close()
@@ -426,6 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="score on Dask: 'none', 'local', or a scheduler address such as "
                          "tcp://host:8786 (default: $BIGHEAD_DASK, else none); parquet only, "
                          "and OUT becomes a folder of part files")
+    sc.add_argument("--prediction-log", default=None, metavar="DIR", type=_non_empty,
+                    help="log every scored row (inputs after any feature fetch, score) as "
+                         "parquet under DIR for drift monitoring (see Monitoring)")
+    sc.add_argument("--log-sample-rate", type=float, default=1.0, metavar="F",
+                    help="share of chunks logged, 0-1 (default 1)")
     _add_store_options(sc, registry=True)
     sc.set_defaults(func=_cmd_score, passthrough=False)
 

@@ -111,3 +111,34 @@ def monitor_serve_refusal(home):
         [sys.executable, "-m", "jupyter_bighead.cli", "serve", "shop", "--home", str(home),
          "--prediction-log", "x", "--log-sample-rate", "2"],
         capture_output=True, text=True, timeout=60)
+
+
+def test_batch_scoring_logs_what_it_scored_and_monitor_reads_it(home, tmp_path):
+    """`score --prediction-log DIR`: every scored row is logged (inputs, score, entity),
+    the same rows the output holds, on one process and on a Dask cluster."""
+    import pandas as pd
+
+    from jupyter_bighead.jobs.scoring import score
+    from jupyter_bighead.registry import Registry
+
+    frame = simulate.shifted_traffic(900, shifted=("amount",), span="2D", seed=5)
+    data = tmp_path / "in.parquet"
+    frame[[*NUMERIC, "entity", "ts"]].to_parquet(data, row_group_size=300)
+    reg = Registry(f"sqlite:///{home / 'registry.db'}", artifacts=home / "artifacts")
+    logs = tmp_path / "logs"
+    result = score("shop@production", data, tmp_path / "out.parquet", chunk_size=250,
+                   entity="entity", registry=reg, prediction_log=logs)
+    logged = predlog.read_predictions(logs, "shop", 1).sort_values(predlog.REQUEST_ID)
+    scored = pd.read_parquet(tmp_path / "out.parquet")
+    assert len(logged) == result.rows == 900
+    assert sorted(logged[predlog.SCORE]) == sorted(scored["prediction"])
+    assert set(logged[predlog.ENTITY]) == set(frame["entity"])
+    assert logged[predlog.REQUEST_ID].str.startswith("batch-").all()
+    # On a 2-worker cluster each part logs on its worker: the same rows.
+    dlogs = tmp_path / "dask-logs"
+    from tests.dask_cluster import shared_client
+
+    score("shop@production", data, tmp_path / "out-parts", chunk_size=250, entity="entity",
+          registry=reg, prediction_log=dlogs, cluster=shared_client())
+    dlogged = predlog.read_predictions(dlogs, "shop", 1)
+    assert sorted(dlogged[predlog.SCORE]) == sorted(scored["prediction"])

@@ -64,6 +64,8 @@ def score(
     registry: Registry | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     cluster: Any = None,
+    prediction_log: str | os.PathLike[str] | None = None,
+    log_sample_rate: float = 1.0,
 ) -> ScoreResult:
     """Score ``input`` with the registered model ``model_ref`` into ``output``.
 
@@ -75,6 +77,10 @@ def score(
     ``output`` is a folder of parquet files whose concatenation, in name order, equals
     the single-process output bit for bit (see :mod:`.scoring_dask`). A cluster that
     comes from ``$BIGHEAD_DASK`` is not used for CSV input or output.
+
+    ``prediction_log`` (a folder) logs every scored row, with the model's inputs after
+    any feature fetch, for drift monitoring (:mod:`jupyter_bighead.predlog`), sampled at
+    ``log_sample_rate``; request ids are ``batch-<run>-<chunk>-<row>``.
 
     Raises
     ------
@@ -119,8 +125,12 @@ def score(
         from ..config import BigheadHome
 
         features_path = str(BigheadHome.resolve().features)  # the workers' repo
+    if not 0.0 <= log_sample_rate <= 1.0:
+        raise InvalidSpec(f"log_sample_rate must be in [0, 1], not {log_sample_rate!r}")
     scorer = ChunkScorer(tuple(n for n, _d in mv.input_schema), tuple(mv.features),
-                         fetch_features, entity, timestamp, features_path)
+                         fetch_features, entity, timestamp, features_path,
+                         None if prediction_log is None else str(Path(prediction_log).resolve()),
+                         log_sample_rate)
     if setting.distributed:
         from .scoring_dask import score_on_cluster
 
@@ -163,9 +173,12 @@ def _score_here(model: Any, mv: ModelVersion, scorer: ChunkScorer, source: Path,
     fh = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o666),
                    "wb")
     writer = None
+    log = scorer.open_log(mv)
+    run = f"batch-{secrets.token_hex(4)}"
     try:
-        for chunk in _input_chunks(source, chunk_size):
+        for number, chunk in enumerate(_input_chunks(source, chunk_size)):
             out, got = scorer.score(chunk, model, mv)
+            scorer.log_chunk(log, out, f"{run}-{number}")
             fetched = got or fetched
             if out_format == "parquet":
                 import pyarrow.parquet as pq
@@ -193,6 +206,8 @@ def _score_here(model: Any, mv: ModelVersion, scorer: ChunkScorer, source: Path,
             remove_output(target)
         os.replace(tmp, target)
     finally:
+        if log is not None:
+            log.close()
         if writer is not None:
             writer.close()
         fh.close()

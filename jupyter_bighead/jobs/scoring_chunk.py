@@ -175,6 +175,35 @@ class ChunkScorer:
     entity: str | None = None
     timestamp: str | None = None
     features_path: str | None = None
+    #: Folder of prediction logs (see :mod:`jupyter_bighead.predlog`); ``None``: no log.
+    log_root: str | None = None
+    log_sample_rate: float = 1.0
+
+    def open_log(self, spec: Any) -> Any:
+        """A prediction log for ``spec``'s model version, or ``None`` without one.
+
+        Batch scoring logs every chunk it scored (sampled at ``log_sample_rate``, no rate
+        cap) and waits for each to be written, so memory stays one chunk.
+        """
+        if self.log_root is None:
+            return None
+        from ..predlog import PredictionLog
+
+        return PredictionLog(self.log_root, spec.name, spec.version, columns=list(self.inputs),
+                             sample_rate=self.log_sample_rate, max_rows_per_second=None,
+                             max_queue=4)
+
+    def log_chunk(self, log: Any, out: pd.DataFrame, request_id: str) -> None:
+        """Log a scored chunk: the model's inputs (after any feature fetch), the score,
+        and the entity and timestamp columns when the chunk has them."""
+        if log is None or len(out) == 0:
+            return
+        entity = out[self.entity] if self.entity and self.entity in out.columns else None
+        ts = (out[self.timestamp] if self.timestamp and self.timestamp in out.columns
+              else None)
+        log.log(out[list(self.inputs)], out["prediction"].to_numpy(), request_id,
+                entity=entity, timestamps=ts)
+        log.flush()
 
     def score(self, chunk: pd.DataFrame, model: Any,
               spec: Any) -> tuple[pd.DataFrame, tuple[str, ...]]:

@@ -122,17 +122,22 @@ def score_part(model_at: tuple[str, str, str, int], scorer: ChunkScorer, part: P
     rows = 0
     fetched: tuple[str, ...] = ()
     writer = None
+    log = scorer.open_log(mv)  # each part logs on its worker (its own part files)
     try:
-        for chunk in read_chunks(Path(part.path), chunk_size, row_groups=[part.row_group]):
+        for number, chunk in enumerate(read_chunks(Path(part.path), chunk_size,
+                                                   row_groups=[part.row_group])):
             if (Path(folder) / ABORT).exists():  # another task failed: stop early
                 break
             out, got = scorer.score(chunk, model, mv)
+            scorer.log_chunk(log, out, f"batch-{Path(folder).name}-{part.index}-{number}")
             fetched = got or fetched
             if writer is None:
                 writer = pq.ParquetWriter(Path(folder) / part_name(part.index), schema)
             writer.write_table(chunk_table(out, schema))
             rows += len(out)
     finally:
+        if log is not None:
+            log.close()
         if writer is not None:
             writer.close()
     return rows, fetched
