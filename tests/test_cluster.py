@@ -183,3 +183,35 @@ def test_open_client_tears_down_only_what_it_created(monkeypatch: pytest.MonkeyP
                 assert by_address is not None and by_address.submit(len, "ab").result() == 2
             assert by_address.status == "closed" and own.status == "running"
         assert cluster.describe(mine)["address"] == mine.scheduler_address
+
+
+def test_the_namespace_is_the_servers_else_the_kubeconfig_contexts(tmp_path, monkeypatch) -> None:
+    from jupyter_bighead import kube_dask
+
+    config = tmp_path / "kubeconfig"
+    config.write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+        "    server: https://127.0.0.1:1\nusers:\n- name: u\n  user: {}\ncontexts:\n"
+        "- name: a\n  context: {cluster: c, user: u, namespace: team-a}\n"
+        "- name: b\n  context: {cluster: c, user: u}\ncurrent-context: a\n")
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    assert kube_dask.namespace_for({"namespace": "ml"}) == "ml"
+    assert kube_dask.namespace_for({}) == "team-a"
+    assert kube_dask.namespace_for({"context": "b"}) == "default"
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    assert kube_dask.namespace_for({}) == "default"
+
+
+def test_a_profile_read_by_a_kernel_keeps_what_pods_need() -> None:
+    from jupyter_bighead import kube_dask
+
+    env = {"BIGHEAD_PROFILES": '{"gpu": {"cpu": "8", "memory": "32Gi", "gpu": 1, '
+                               '"image": "org/train:cuda", "max_concurrent_per_user": 2}}'}
+    assert kube_dask.profile_for("gpu", env) == kube_dask.Profile(
+        "gpu", cpu="8", memory="32Gi", gpu=1, image="org/train:cuda")
+    assert kube_dask.profile_for("default", {}) == kube_dask.DEFAULT_PROFILE
+    with pytest.raises(InvalidSpec, match="memory"):
+        kube_dask.profile_for("bad", {"BIGHEAD_PROFILES": '{"bad": {"memory": "lots"}}'})
+    assert kube_dask.workers_for(None, {}) == 2
+    assert kube_dask.workers_for(None, {"BIGHEAD_DASK_WORKERS": "5"}) == 5
+    assert kube_dask.workers_for(7, {"BIGHEAD_DASK_WORKERS": "5"}) == 7

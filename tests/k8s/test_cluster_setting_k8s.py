@@ -89,8 +89,10 @@ def wait_gone(kube, timeout=60):
 
 @k8s
 def test_a_call_gets_scheduler_and_workers_of_the_profile_and_they_are_deleted_after_it(
-        reachable):
+        reachable, monkeypatch, tmp_path):
     kube = reachable
+    monkeypatch.setenv("BIGHEAD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BIGHEAD_REGISTRY", f"sqlite:///{tmp_path}/registry.db")
     with cluster.open_client("kubernetes:dask:2") as client:
         assert client is not None
         pods, services = objects(kube)
@@ -105,6 +107,9 @@ def test_a_call_gets_scheduler_and_workers_of_the_profile_and_they_are_deleted_a
             assert pod.spec.node_selector == {"pool": "dask"}
             assert "dask" in [t.key for t in pod.spec.tolerations]
             assert pod.metadata.labels["app.kubernetes.io/managed-by"] == "jupyter-bighead"
+            env = {e.name: e.value for e in container.env}
+            assert env["BIGHEAD_HOME"] == str(tmp_path / "home")  # the caller's home and
+            assert env["BIGHEAD_REGISTRY"] == f"sqlite:///{tmp_path}/registry.db"  # registry
             if pod.metadata.labels["bighead.io/dask-role"] == "worker":
                 assert container.command[3] == f"tcp://dask-{cluster_id}:8786"
                 assert container.command[4:8] == ["--nthreads", "1", "--memory-limit",
