@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jupyter_bighead._io as _io
 import jupyter_bighead.config as config
 import jupyter_bighead.evaluation.profiles as P
 import jupyter_bighead.predlog as predlog
@@ -263,9 +264,48 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
             delivery = send_webhook(url, payload)
         alert_id = AlertStore(base / "alerts").add(mv.name, {
             **payload, "webhook": None if delivery is None else delivery.to_dict()})
-    return CheckResult(**where, status=status, n_rows=report.n_rows, drift=report,
-                       performance=performance, history=history, alert_id=alert_id,
-                       webhook=delivery, message=message)
+    result = CheckResult(**where, status=status, n_rows=report.n_rows, drift=report,
+                         performance=performance, history=history, alert_id=alert_id,
+                         webhook=delivery, message=message)
+    if alert:  # a monitor's (or the CLI's) check: the server's drift gauge shows it
+        _save_latest(base, result)
+    return result
+
+
+#: Most models whose latest check the drift gauge reads.
+MAX_LATEST = 10_000
+
+
+def _save_latest(base: Path, result: CheckResult) -> None:
+    """Keep the PSI of each feature and the score of the model's latest check (what
+    :func:`drift_gauges` shows), in ``<monitoring>/latest/<model>.json``."""
+    drift = result.drift
+    if drift is None:
+        return
+    entries = [{"feature": f.feature, "psi": f.psi} for f in drift.features]
+    score = None if drift.score is None else {"feature": "score", "psi": drift.score.psi}
+    payload = {"model": result.model, "version": result.version, "end": result.end,
+               "status": result.status,
+               "drift": {"features": entries, "score": score}}
+    folder = base / "latest"
+    folder.mkdir(parents=True, exist_ok=True)
+    _io.atomic_write_text(folder / f"{result.model}.json", json.dumps(payload))
+
+
+def latest_results(home: str | os.PathLike[str] | None = None, *,
+                   monitor_root: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """Each model's latest monitor check (what :func:`drift_gauges` renders); a file
+    that cannot be read is skipped."""
+    base = Path(monitor_root) if monitor_root is not None else monitoring_root(home)
+    out = []
+    for path in sorted((base / "latest").glob("*.json"))[:MAX_LATEST]:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and _MODEL.fullmatch(str(data.get("model", ""))):
+            out.append(data)
+    return out
 
 
 def _label(value: Any) -> str:

@@ -21,6 +21,7 @@ from jupyter_bighead.errors import Forbidden, InvalidSpec
 from jupyter_bighead.roles import RoleMap
 from jupyter_bighead.status import status_payload
 
+from . import drift_metrics
 from .background import Periodic
 from .cluster_info import ClusterProbe
 from .paths import ContentsPaths
@@ -89,6 +90,8 @@ class BigheadService:
         self._stopped = False
         #: The Dask cluster as the lab's panel shows it (probed off the event loop).
         self.cluster = ClusterProbe(config.dask)
+        if not config.misconfigured:  # the drift gauge on /metrics, while this lives
+            drift_metrics.attach(self, config.home.root)
 
     # -- settings handlers read ---------------------------------------------------------
     @property
@@ -131,6 +134,7 @@ class BigheadService:
         with self._lock:
             self._stopped = True
             tasks, self._tasks = self._tasks, []
+        drift_metrics.detach(self)
         for task in tasks:
             task.stop()
         executor = self._built.get("executor")
