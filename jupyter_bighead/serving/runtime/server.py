@@ -63,7 +63,7 @@ from .holder import (  # ServeOptions and ModelHolder are imported from here too
 )
 from .model import pin_lightgbm_threads
 from .schema import EXTRA_POLICIES, RequestError
-from .workers import HAS_REUSEPORT, fork_workers, listen_own, reserve_port
+from .workers import HAS_REUSEPORT, WORKER, fork_workers, listen_own, reserve_port
 
 log = logging.getLogger("jupyter_bighead.serving")
 
@@ -130,6 +130,10 @@ async def _run(holder: ModelHolder, sockets: list[socket.socket]) -> None:
     loop.add_signal_handler(signal.SIGINT, stop.set)
     if holder.current is None:  # serve() already loaded it when there is one process
         reload_soon(True)
+    elif WORKER["forked"]:
+        # A worker loaded before it listened; a reload signalled meanwhile was ignored
+        # (SIGHUP is ignored until now), so resolve the reference once more.
+        reload_soon(False)
     poller = None
     if options.poll_seconds > 0:
         async def poll() -> None:
@@ -170,6 +174,11 @@ def serve(options: ServeOptions, *, on_listening: Callable[[int], None] | None =
     if options.workers > 1:
         fork_workers(options.workers)
         if own_sockets:
+            # Load before listening: the kernel hands connections only to listening
+            # sockets, so a worker that is starting (or restarting) takes none until it
+            # can answer them; the others serve meanwhile.
+            holder = ModelHolder(options)
+            holder.reload(force=True)
             sockets = listen_own(sockets, options.host)
     asyncio.run(_run(holder or ModelHolder(options), sockets))
 
