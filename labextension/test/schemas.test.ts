@@ -22,6 +22,7 @@ import {
   IProductionResult,
   IRoute,
   IStatus,
+  IUser,
   Requester,
   ROUTES
 } from '../src/api';
@@ -60,8 +61,17 @@ const SHAPES: { [schema: string]: { [key: string]: 'required' | 'optional' } } =
     home: 'required',
     stores: 'required',
     executor: 'required',
-    python: 'optional'
+    python: 'optional',
+    user: 'required'
   } satisfies Shape<IStatus>,
+  User: {
+    name: 'required',
+    roles: 'required',
+    permissions: 'required',
+    team: 'required',
+    protected_aliases: 'required',
+    granted_by: 'required'
+  } satisfies Shape<IUser>,
   Cluster: {
     setting: 'required',
     kind: 'required',

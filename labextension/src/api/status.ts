@@ -3,6 +3,25 @@
  */
 import { AreaClient } from './client';
 
+/** A permission a REST route needs (see jupyter_bighead.roles). */
+export type Permission = 'read' | 'write' | 'review' | 'admin';
+
+/** The signed-in user, as `GET /bighead/api/status` describes them. */
+export interface IUser {
+  /** The identity in audits and ownership (the JupyterHub user, or the server's owner). */
+  name: string;
+  /** Every role the user holds, least first. */
+  roles: string[];
+  /** What those roles allow. */
+  permissions: Permission[];
+  /** Whether `c.BigheadApp.roles` is configured; false: one user, nothing is gated. */
+  team: boolean;
+  /** Aliases that move only for an admin or under an approved review. */
+  protected_aliases: string[];
+  /** Permission -> the roles that grant it, least first (what a refusal names). */
+  granted_by: { [permission: string]: string[] };
+}
+
 /** `GET /bighead/api/status`. */
 export interface IStatus {
   version: string;
@@ -10,6 +29,7 @@ export interface IStatus {
   stores: { [store: string]: string };
   executor: string;
   python?: string;
+  user: IUser;
 }
 
 /** What `GET /bighead/api/cluster` says of the cluster (`state`). */
