@@ -113,6 +113,31 @@ def test_two_workers_listen_on_sockets_of_their_own_and_both_get_connections(
     assert proc.returncode == 0
 
 
+@pytest.mark.skipif(not HAS_REUSEPORT, reason="the platform has no SO_REUSEPORT")
+def test_a_starting_worker_takes_no_connection_before_its_model_is_loaded(registry,
+                                                                          tmp_path):
+    X, _y = training_frame()
+    body = json.dumps({"instances": instances(X[:1])})
+    log = tmp_path / "log"
+    proc, port = serve_process(["clf@production", "--registry", registry.store.uri,
+                                "--workers", "2"], log)
+    statuses = []
+    try:
+        deadline = time.monotonic() + 90
+        while statuses.count(200) < 40 and time.monotonic() < deadline:
+            try:  # from the moment the port is known: refused, then answered, never 503
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("POST", "/v1/models/clf:predict", body=body)
+                statuses.append(conn.getresponse().status)
+                conn.close()
+            except ConnectionRefusedError:
+                time.sleep(0.005)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+    assert statuses.count(200) == 40 and set(statuses) == {200}, statuses[:20]
+
+
 def _listening(pid, port):
     """Inodes of the sockets ``pid`` listens on at ``port``."""
     found = set()
