@@ -29,8 +29,13 @@ function SidebarContent(props: {
       <StatusSection model={props.models.status} cluster={props.models.cluster} />
       <ModelsSection model={props.models.models} onOpen={props.openModel} />
       <FeaturesSection model={props.models.features} />
-      <JobsSection model={props.models.jobs} poller={props.models.poller} openPath={props.openPath} />
-      <DeploymentsSection model={props.models.deployments} />
+      <JobsSection
+        model={props.models.jobs}
+        poller={props.models.poller}
+        openPath={props.openPath}
+        status={props.models.status}
+      />
+      <DeploymentsSection model={props.models.deployments} status={props.models.status} />
       <BlocksSection model={props.models.blocks} insertCode={props.insertCode} />
     </div>
   );

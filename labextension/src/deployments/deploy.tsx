@@ -9,7 +9,8 @@ import * as React from 'react';
 import { BigheadClient } from '../api';
 import { IDeployment, IDeployRequest } from '../api/deployments';
 import { errorText } from '../api/request';
-import { useArea, usePoll } from '../core/react';
+import { useArea, usePoll, useSignal } from '../core/react';
+import { gate, IPermit } from '../status/permissions';
 import { IBigheadModels } from '../tokens';
 import { DONE_STATUSES } from './model';
 
@@ -94,6 +95,8 @@ function Endpoint(props: {
   deployment: IDeployment;
   inputs: IDeployInput[];
   onStop: () => void;
+  /** Whether the user may stop it (its owner, or an admin). */
+  mayStop: IPermit;
 }): JSX.Element {
   const d = props.deployment;
   return (
@@ -117,7 +120,7 @@ function Endpoint(props: {
         )}
       </dl>
       {d.status !== 'stopped' && (
-        <button className="jp-mod-styled" onClick={props.onStop}>
+        <button className="jp-mod-styled" onClick={props.onStop} {...gate(props.mayStop)}>
           Stop
         </button>
       )}
@@ -145,7 +148,10 @@ export function DeploySection(props: {
   const [error, setError] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
 
-  const { client, deployments, poller } = props.areas;
+  const { client, deployments, poller, status } = props.areas;
+  // Deploying needs the write permission: without it the buttons are disabled and say why.
+  useSignal(status.changed);
+  const mayDeploy = status.permit('write', 'Deploy');
 
   // The endpoint shown follows changes made elsewhere (the sidebar's Stop, the CLI):
   // the deployments of this version are read again on every refresh of the area, and
@@ -234,7 +240,12 @@ export function DeploySection(props: {
 
   return (
     <div className="jp-bighead-deploy">
-      <button className="jp-mod-styled jp-mod-accept" data-action="open-deploy" onClick={() => setOpen(!open)}>
+      <button
+        className="jp-mod-styled jp-mod-accept"
+        data-action="open-deploy"
+        onClick={() => setOpen(!open)}
+        {...gate(mayDeploy)}
+      >
         Deploy…
       </button>
       {open && (
@@ -290,7 +301,7 @@ export function DeploySection(props: {
             GPU
             <input className="jp-mod-styled" aria-label="GPU" value={gpu} onChange={e => setGpu(e.target.value)} />
           </label>
-          <button className="jp-mod-styled jp-mod-accept" type="submit" disabled={busy} data-action="deploy">
+          <button className="jp-mod-styled jp-mod-accept" type="submit" data-action="deploy" {...gate(mayDeploy, busy)}>
             {busy ? 'Deploying…' : 'Deploy'}
           </button>
         </form>
@@ -300,7 +311,15 @@ export function DeploySection(props: {
           {error}
         </div>
       )}
-      {deployment && <Endpoint client={client} deployment={deployment} inputs={props.inputs} onStop={() => void stop()} />}
+      {deployment && (
+        <Endpoint
+          client={client}
+          deployment={deployment}
+          inputs={props.inputs}
+          onStop={() => void stop()}
+          mayStop={status.permitOwner(deployment.user, 'Stopping the deployment')}
+        />
+      )}
     </div>
   );
 }

@@ -8,7 +8,9 @@ import * as React from 'react';
 import { BigheadClient } from '../api';
 import { IDeployment } from '../api/deployments';
 import { errorText } from '../api/request';
-import { useArea, useInvalidated } from '../core/react';
+import { useArea, useInvalidated, useSignal } from '../core/react';
+import { StatusModel } from '../status/model';
+import { gate } from '../status/permissions';
 import { DeploymentsModel } from './model';
 
 function DeploymentLog(props: { client: BigheadClient; id: string }): JSX.Element {
@@ -22,7 +24,12 @@ function DeploymentLog(props: { client: BigheadClient; id: string }): JSX.Elemen
   return <pre className="jp-bighead-logs">{text ?? 'Loading…'}</pre>;
 }
 
-function DeploymentRow(props: { client: BigheadClient; item: IDeployment; onStop: (id: string) => void }): JSX.Element {
+function DeploymentRow(props: {
+  client: BigheadClient;
+  item: IDeployment;
+  onStop: (id: string) => void;
+  status: StatusModel;
+}): JSX.Element {
   const d = props.item;
   const [open, setOpen] = React.useState(false);
   return (
@@ -45,7 +52,11 @@ function DeploymentRow(props: { client: BigheadClient; item: IDeployment; onStop
               </>
             )}
           </dl>
-          <button className="jp-mod-styled" onClick={() => props.onStop(d.id)}>
+          <button
+            className="jp-mod-styled"
+            onClick={() => props.onStop(d.id)}
+            {...gate(props.status.permitOwner(d.user, 'Stopping the deployment'))}
+          >
             Stop
           </button>
           {d.target === 'local' && <DeploymentLog client={props.client} id={d.id} />}
@@ -55,9 +66,10 @@ function DeploymentRow(props: { client: BigheadClient; item: IDeployment; onStop
   );
 }
 
-export function DeploymentsSection(props: { model: DeploymentsModel }): JSX.Element {
-  const { model } = props;
+export function DeploymentsSection(props: { model: DeploymentsModel; status: StatusModel }): JSX.Element {
+  const { model, status } = props;
   useArea(model);
+  useSignal(status.changed);
   const items = model.data;
   const [stopError, setStopError] = React.useState<string | null>(null);
   const error = stopError ?? model.error?.message ?? null;
@@ -88,7 +100,9 @@ export function DeploymentsSection(props: { model: DeploymentsModel }): JSX.Elem
         <p className="jp-bighead-muted">No endpoints: open a model version and click Deploy….</p>
       )}
       <ul className="jp-bighead-feature-list">
-        {items?.map(d => <DeploymentRow key={d.id} client={model.client} item={d} onStop={id => void stop(id)} />)}
+        {items?.map(d => (
+          <DeploymentRow key={d.id} client={model.client} item={d} onStop={id => void stop(id)} status={status} />
+        ))}
       </ul>
       {error && (
         <div className="jp-bighead-error" role="alert">

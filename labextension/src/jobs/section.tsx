@@ -7,7 +7,9 @@ import * as React from 'react';
 import { JobsClient, IJob } from '../api/jobs';
 import { errorText } from '../api/request';
 import { Poller } from '../core/poller';
-import { useArea, useInvalidated, usePoll } from '../core/react';
+import { useArea, useInvalidated, usePoll, useSignal } from '../core/react';
+import { StatusModel } from '../status/model';
+import { gate } from '../status/permissions';
 import { jobClusterLine } from './cluster';
 import { JobsModel } from './model';
 
@@ -112,8 +114,9 @@ function JobDetail(props: {
   job: IJob;
   onChange: () => void;
   openPath: (path: string) => void;
+  status: StatusModel;
 }): JSX.Element {
-  const { client, job } = props;
+  const { client, job, status } = props;
   const [error, setError] = React.useState<string | null>(null);
   const act = async (action: 'cancel' | 'rerun'): Promise<void> => {
     try {
@@ -161,15 +164,23 @@ function JobDetail(props: {
       {job.error && <div className="jp-bighead-error">{job.error}</div>}
       <div className="jp-bighead-alias-buttons">
         {!job.final && (
-          <button className="jp-mod-styled jp-mod-warn" onClick={() => void act('cancel')}>
+          <button
+            className="jp-mod-styled jp-mod-warn"
+            onClick={() => void act('cancel')}
+            {...gate(status.permitOwner(job.user, 'Cancelling the job'))}
+          >
             Cancel
           </button>
         )}
-        <button className="jp-mod-styled" onClick={() => void act('rerun')}>
+        <button className="jp-mod-styled" onClick={() => void act('rerun')} {...gate(status.permit('write', 'Re-run'))}>
           Re-run
         </button>
         {executed && (
-          <button className="jp-mod-styled" onClick={() => void openExecuted()}>
+          <button
+            className="jp-mod-styled"
+            onClick={() => void openExecuted()}
+            {...gate(status.permit('write', 'Opening the executed notebook'))}
+          >
             Open executed notebook
           </button>
         )}
@@ -180,8 +191,8 @@ function JobDetail(props: {
   );
 }
 
-function Schedules(props: { model: JobsModel }): JSX.Element | null {
-  const { model } = props;
+function Schedules(props: { model: JobsModel; status: StatusModel }): JSX.Element | null {
+  const { model, status } = props;
   const items = model.schedules;
   const [deleteError, setDeleteError] = React.useState<string | null>(null);
   const error = deleteError ?? model.data?.schedulesError?.message ?? null;
@@ -199,6 +210,7 @@ function Schedules(props: { model: JobsModel }): JSX.Element | null {
             <button
               className="jp-bighead-link"
               aria-label={`Delete schedule ${item.name}`}
+              {...gate(status.permitOwner(item.user, 'Deleting the schedule'))}
               onClick={() =>
                 void model.client.jobs
                   .deleteSchedule(item.name)
@@ -251,10 +263,17 @@ function Sweeps(props: { model: JobsModel }): JSX.Element | null {
   );
 }
 
-export function JobsSection(props: { model: JobsModel; poller: Poller; openPath: (path: string) => void }): JSX.Element {
-  const { model } = props;
+export function JobsSection(props: {
+  model: JobsModel;
+  poller: Poller;
+  openPath: (path: string) => void;
+  /** The user's roles: what they may not do is disabled, and says why on hover. */
+  status: StatusModel;
+}): JSX.Element {
+  const { model, status } = props;
   // Live jobs are followed closely (the model polls faster while one runs).
   useArea(model);
+  useSignal(status.changed);
   const jobs = model.jobs;
   const error = model.error?.message ?? null;
   const [open, setOpen] = React.useState<string | null>(null);
@@ -286,13 +305,14 @@ export function JobsSection(props: { model: JobsModel; poller: Poller; openPath:
                 job={job}
                 onChange={refresh}
                 openPath={props.openPath}
+                status={status}
               />
             )}
           </li>
         ))}
       </ul>
       <Sweeps model={model} />
-      <Schedules model={model} />
+      <Schedules model={model} status={status} />
       {error && <div className="jp-bighead-error" role="alert">{error}</div>}
     </section>
   );

@@ -9,6 +9,8 @@ import * as React from 'react';
 
 import { IDriftRow, IVersionMonitoring } from '../api/monitoring';
 import { errorText } from '../api/request';
+import { useSignal } from '../core/react';
+import { gate } from '../status/permissions';
 import { IBigheadModels } from '../tokens';
 import { DriftSortKey, sortDriftRows } from './drift';
 import { PlotlyChart } from './plotly';
@@ -118,6 +120,8 @@ function CreateMonitor(props: { areas: IBigheadModels; name: string; window: str
   const [labels, setLabels] = React.useState('');
   const [note, setNote] = React.useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = React.useState(false);
+  useSignal(props.areas.status.changed);
+  const mayCreate = props.areas.status.permit('write', 'Create monitor');
   const create = async (): Promise<void> => {
     setBusy(true);
     try {
@@ -162,7 +166,7 @@ function CreateMonitor(props: { areas: IBigheadModels; name: string; window: str
           aria-label="Monitor labels file"
         />
       </label>{' '}
-      <button className="jp-mod-styled jp-mod-accept" disabled={busy || !schedule.trim()} onClick={() => void create()}>
+      <button className="jp-mod-styled jp-mod-accept" onClick={() => void create()} {...gate(mayCreate, busy || !schedule.trim())}>
         Create monitor
       </button>
       {note && (

@@ -9,8 +9,9 @@ import * as React from 'react';
 import { DeploySection } from '../deployments/deploy';
 import { ICompare, IModelVersion, IPlotlyFigure, IVersionView } from '../api/models';
 import { errorText } from '../api/request';
-import { useInvalidated } from '../core/react';
+import { useInvalidated, useSignal } from '../core/react';
 import { bigheadIcon } from '../icons';
+import { gate } from '../status/permissions';
 import { IBigheadModels } from '../tokens';
 import { MonitoringTab } from './monitoring';
 import { PipelineGraph } from './pipeline';
@@ -127,6 +128,8 @@ function VersionDetail(props: {
     }
   }, [props.ctx, props.name, props.version]);
   React.useEffect(() => void load(), [load]);
+  const { status } = props.ctx.areas;
+  useSignal(status.changed); // the alias buttons follow the user's roles
 
   const alias = async (name: string, action: 'set' | 'rollback'): Promise<void> => {
     const { client, models } = props.ctx.areas;
@@ -191,10 +194,14 @@ function VersionDetail(props: {
       <div className="jp-bighead-alias-buttons">
         {['staging', 'production'].map(a => (
           <React.Fragment key={a}>
-            <button className="jp-mod-styled" onClick={() => void alias(a, 'set')} disabled={aliases.includes(a)}>
+            <button
+              className="jp-mod-styled"
+              onClick={() => void alias(a, 'set')}
+              {...gate(status.permitAlias(a, 'set'), aliases.includes(a))}
+            >
               Set {a}
             </button>
-            <button className="jp-mod-styled" onClick={() => void alias(a, 'rollback')}>
+            <button className="jp-mod-styled" onClick={() => void alias(a, 'rollback')} {...gate(status.permitAlias(a, 'rollback'))}>
               Roll back {a}
             </button>
           </React.Fragment>

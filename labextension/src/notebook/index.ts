@@ -37,6 +37,16 @@ export function setupNotebookTools(
   tracker.forEach(setup);
 
   const hasNotebook = (): boolean => tracker.currentWidget !== null;
+  // What needs the write permission is disabled for a user without it, and its hover
+  // (the command's caption) names the role that would allow it.
+  const status = areas?.status ?? null;
+  const mayWrite = (): boolean => status?.can('write') ?? true;
+  const caption = (text: string) => (): string => {
+    const reason = status?.permit('write').reason;
+    return reason ? `${text}: ${reason}` : text;
+  };
+  const gated = [CommandIDs.productionize, CommandIDs.report, CommandIDs.runRemotely];
+  status?.changed.connect(() => gated.forEach(id => app.commands.notifyCommandChanged(id)));
 
   app.commands.addCommand(CommandIDs.togglePrototype, {
     label: 'Toggle prototype cell',
@@ -59,8 +69,8 @@ export function setupNotebookTools(
 
   app.commands.addCommand(CommandIDs.productionize, {
     label: 'Productionize',
-    caption: 'Strip prototype cells and write the production notebook and module',
-    isEnabled: hasNotebook,
+    caption: caption('Strip prototype cells and write the production notebook and module'),
+    isEnabled: () => hasNotebook() && mayWrite(),
     execute: async () => {
       const panel = tracker.currentWidget;
       if (!panel) {
@@ -76,8 +86,8 @@ export function setupNotebookTools(
 
   app.commands.addCommand(CommandIDs.report, {
     label: 'Open reviewer report',
-    caption: 'Render the notebook as a self-contained HTML report for reviewers',
-    isEnabled: hasNotebook,
+    caption: caption('Render the notebook as a self-contained HTML report for reviewers'),
+    isEnabled: () => hasNotebook() && mayWrite(),
     execute: async () => {
       const panel = tracker.currentWidget;
       return panel ? openReport(app, client.notebooks, panel) : null;
@@ -86,8 +96,8 @@ export function setupNotebookTools(
 
   app.commands.addCommand(CommandIDs.runRemotely, {
     label: 'Run remotely',
-    caption: 'Productionize this notebook and run it as a job on a compute profile',
-    isEnabled: hasNotebook,
+    caption: caption('Productionize this notebook and run it as a job on a compute profile'),
+    isEnabled: () => hasNotebook() && mayWrite(),
     execute: async () => {
       const panel = tracker.currentWidget;
       return panel
