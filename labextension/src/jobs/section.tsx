@@ -11,6 +11,7 @@ import { useArea, useInvalidated, usePoll, useSignal } from '../core/react';
 import { StatusModel } from '../status/model';
 import { gate } from '../status/permissions';
 import { jobClusterLine } from './cluster';
+import { jobGpuLine } from './gpus';
 import { JobsModel } from './model';
 
 /** `1 h 02 min`, `3 min 07 s`, `12 s`. */
@@ -68,6 +69,18 @@ function JobCluster(props: { job: IJob }): JSX.Element | null {
   );
 }
 
+/** The GPUs a running job holds (`GPUs 0, 2`), or a queued job's place (`queued #2 for 1 GPU`). */
+function JobGpus(props: { job: IJob }): JSX.Element | null {
+  const line = jobGpuLine(props.job);
+  if (!line) {
+    return null;
+  }
+  return (
+    <div className="jp-bighead-muted" data-field="job-gpus" data-gpus={line.kind} title={line.title}>
+      {line.text}
+    </div>
+  );
+}
 
 /** Seconds between two reads of a live job's log. */
 const LOG_SECONDS = 1;
@@ -297,6 +310,7 @@ export function JobsSection(props: {
             </button>{' '}
             <span className={`jp-bighead-state jp-bighead-state-${job.state}`}>{job.state}</span>
             <span className="jp-bighead-muted"> {job.created.slice(11, 19)}</span>
+            <JobGpus job={job} />
             <JobCluster job={job} />
             {open === job.id && (
               <JobDetail
