@@ -291,12 +291,11 @@ def open_client(
             yield client
         return
     try:
-        client = Client(setting.address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as err:
+        client = kube_dask.connect(str(setting.address), timeout)
+    except Unavailable as err:
         raise Unavailable(
-            f"no Dask scheduler answered at {setting.address} within {timeout:g} s ({err}); "
-            f"start one (dask scheduler) or change the setting ({_HELP})"
-        ) from err
+            f"{err.message}; start one (dask scheduler) or change the setting ({_HELP})"
+        ) from None
     with client:
         yield client
 

@@ -457,16 +457,62 @@ def open_client(profile: str | None = None, workers: int | None = None, *,
                           f"{CLUSTER_LABEL}={cluster_id}") from None
 
 
+def connect(where: str, timeout: float) -> Client:
+    """A :class:`distributed.Client` on the scheduler at ``where``, within ``timeout`` s.
+
+    The attempt runs in a daemon thread with one overall deadline: a port that accepts
+    TCP but is no Dask scheduler (an HTTP server, a silent listener) cannot hang the
+    caller, and any failure, whatever Dask raises, is :class:`Unavailable`. A client
+    that connects after the deadline is closed in that thread.
+
+    Raises
+    ------
+    Unavailable
+        ``"no Dask scheduler answered at <where> within <timeout> s (<why>)"``.
+    """
+    import threading
+
+    lock = threading.Lock()
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def attempt() -> None:
+        from distributed import Client
+
+        try:
+            made = Client(where, timeout=timeout, set_as_default=False)
+        except BaseException as exc:  # keep only words: the traceback holds the client
+            box["why"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            del exc
+            done.set()
+            return
+        with lock:
+            late = box.get("abandoned", False)
+            if not late:
+                box["client"] = made
+        done.set()
+        if late:
+            with contextlib.suppress(Exception):
+                made.close(timeout=2)
+
+    threading.Thread(target=attempt, name="bighead-dask-connect", daemon=True).start()
+    done.wait(timeout + 2.0)
+    with lock:
+        if "client" in box:
+            return box["client"]
+        box["abandoned"] = True
+    why = box.get("why") or "no Dask handshake in time"
+    raise Unavailable(f"no Dask scheduler answered at {where} within {timeout:g} s ({why})")
+
+
 @contextlib.contextmanager
 def _connect(cluster_id: str, namespace: str, env: Mapping[str, str],
              timeout: float) -> Iterator[Client]:
-    from distributed import Client
-
     host = env.get(HOST_ENV, "").strip() or None
     where = address(cluster_id, host)
     try:
-        dask_client = Client(where, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as err:
+        dask_client = connect(where, timeout)
+    except Unavailable as err:
         hint = (f"${HOST_ENV}={host} was used: check that it forwards port {DASK_PORT} to "
                 f"the scheduler pod" if host else
                 f"the Service name {names(cluster_id)['service']!r} resolves only inside the "
@@ -474,9 +520,7 @@ def _connect(cluster_id: str, namespace: str, env: Mapping[str, str],
                 f"${HOST_ENV} to a host that reaches the scheduler pods' port {DASK_PORT} "
                 "(jupyter-bighead does not port-forward for you), or use a standing "
                 "cluster's scheduler address as the setting")
-        raise Unavailable(f"the Dask scheduler at {where} did not answer within {timeout:g} s "
-                          f"({type(err).__name__}: {err}); {hint}. The call's pods are "
-                          "deleted.") from err
+        raise Unavailable(f"{err.message}; {hint}. The call's pods are deleted.") from None
     with dask_client:
         yield dask_client
 

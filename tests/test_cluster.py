@@ -215,3 +215,35 @@ def test_a_profile_read_by_a_kernel_keeps_what_pods_need() -> None:
     assert kube_dask.workers_for(None, {}) == 2
     assert kube_dask.workers_for(None, {"BIGHEAD_DASK_WORKERS": "5"}) == 5
     assert kube_dask.workers_for(7, {"BIGHEAD_DASK_WORKERS": "5"}) == 7
+
+
+@pytest.mark.parametrize("server", ["http", "silent"])
+def test_a_port_that_is_no_scheduler_is_unavailable_within_the_timeout(server: str) -> None:
+    """An HTTP server (Dask reads its answer as a frame length of exabytes) or a listener
+    that never answers: one overall deadline, one typed error naming the address."""
+    import http.server
+    import socket
+    import threading
+    import time
+
+    if server == "http":
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                http.server.SimpleHTTPRequestHandler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        port = httpd.server_address[1]
+        stop = httpd.shutdown
+    else:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # the kernel completes handshakes; nobody ever reads or writes
+        port = listener.getsockname()[1]
+        stop = listener.close
+    try:
+        started = time.monotonic()
+        with pytest.raises(Unavailable, match=rf"no Dask scheduler answered at "
+                                              rf"tcp://127\.0\.0\.1:{port} within 2 s"):
+            with cluster.open_client(f"tcp://127.0.0.1:{port}", timeout=2):
+                pass
+        assert time.monotonic() - started < 10
+    finally:
+        stop()
