@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from .._procs import alive, create_time, spawn, stop_tree
 from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, InvalidSpec
+from ..resources import parse_quantity
 from .executor import Executor
 from .gpus import GpuQueue, GpuRequest, detect_gpus, gpu_env
 from .job_cluster import PLAN_ENV, read_state
@@ -46,6 +47,27 @@ class LocalExecutor(Executor):
     name: ClassVar[str] = "local"
     capabilities: ClassVar[frozenset[str]] = frozenset(
         {"cancel", "logs", "schedules", "scheduler", "gpus", "dask_cluster"})
+
+    def cluster_plan(self, spec: JobSpec) -> dict[str, Any]:
+        """The base plan, refused when its workers' memory together exceeds this
+        machine's: they would all run here. (On Kubernetes, sizing a cluster against the
+        nodes and quotas is the cluster's business.)
+
+        Raises
+        ------
+        InvalidSpec
+            As the base, or naming the workers x memory asked for and the machine's.
+        """
+        plan = super().cluster_plan(spec)
+        if plan:
+            each = parse_quantity(plan["memory"], "cluster memory")
+            need, have = plan["workers"] * each, _machine_memory()
+            if have and need > have:
+                raise InvalidSpec(
+                    f"the job's cluster asks for {plan['workers']} workers x {plan['memory']} "
+                    f"= {need / 2**30:.1f} GiB, more than this machine's "
+                    f"{have / 2**30:.1f} GiB; ask for fewer workers or a smaller profile")
+        return plan
 
     def __init__(
         self,
@@ -402,3 +424,11 @@ def _held_ids(record: JobRecord) -> list[str]:
     if not isinstance(held, list):
         return []
     return [str(g["id"]) for g in held if isinstance(g, dict) and g.get("id")]
+
+
+def _machine_memory() -> int:
+    """This machine's physical memory in bytes (0 when unknown)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -275,12 +276,23 @@ def check_cluster_request(value: Any) -> dict[str, Any]:
 def cluster_plan(spec: JobSpec, profile: ComputeProfile) -> dict[str, Any]:
     """What a job's Dask cluster is made of: ``workers`` workers of ``profile`` (its
     image, cpu and memory per worker) with ``threads`` threads each; ``{}`` without a
-    request. ``profile`` is the request's profile (the caller looks it up)."""
+    request. ``profile`` is the request's profile (the caller looks it up).
+
+    Raises
+    ------
+    InvalidSpec
+        If ``threads`` exceeds the profile's cpu (rounded up).
+    """
     if not spec.cluster:
         return {}
     cpu = parse_quantity(profile.cpu, f"profile {profile.name!r} cpu")
+    most = max(1, math.ceil(cpu))
+    threads = int(spec.cluster.get("threads") or max(1, int(cpu)))
+    if threads > most:
+        raise InvalidSpec(f"cluster threads {threads} exceed what profile {profile.name!r} "
+                          f"gives each worker (cpu {profile.cpu}): at most {most}")
     return {"workers": int(spec.cluster["workers"]), "profile": profile.name,
-            "threads": int(spec.cluster.get("threads") or max(1, int(cpu))),
+            "threads": threads,
             "cpu": profile.cpu, "memory": profile.memory, "image": profile.image}
 
 

@@ -56,6 +56,32 @@ def ex(tmp_path):
     executor.close()
 
 
+def test_threads_beyond_the_profiles_cpu_are_refused_at_submit(ex):
+    with pytest.raises(InvalidSpec, match=r"cluster threads 2 exceed .*'dask-small'.*at most 1"):
+        ex.submit(JobSpec(function=PROBE, cluster={"workers": 1, "profile": "dask-small",
+                                                   "threads": 2}))
+    assert ex.list() == []
+
+
+def test_a_local_cluster_bigger_than_the_machine_is_refused_at_submit(tmp_path):
+    import os
+
+    have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    each = f"{have // 2**20 // 2 + 1}Mi"  # two of them are just over the machine's memory
+    big = ComputeProfile("big", cpu="1", memory=each)
+    ex = LocalExecutor(home=BigheadHome(tmp_path / "home"), profiles={**ALL, "big": big},
+                       gpus=[])
+    try:
+        assert ex.cluster_plan(JobSpec(function=PROBE, cluster={"workers": 1,
+                                                                "profile": "big"}))
+        with pytest.raises(InvalidSpec, match=rf"2 workers x {each} = .* more than this "
+                                              r"machine's .* GiB"):
+            ex.submit(JobSpec(function=PROBE, cluster={"workers": 2, "profile": "big"}))
+        assert ex.list() == []
+    finally:
+        ex.close()
+
+
 def test_an_unknown_cluster_profile_is_refused_at_submit(ex):
     with pytest.raises(InvalidSpec, match="unknown compute profile 'huge'"):
         ex.submit(JobSpec(function=PROBE, cluster={"workers": 1, "profile": "huge"}))
