@@ -1,10 +1,12 @@
 """Run a registration's waiting work beside its evaluation.
 
 Evaluating a LightGBM model spends nearly all its time inside ``booster.predict``, which
-releases the GIL. The rest of a registration mostly waits: on git (subprocesses), on
-the disk (``fsync`` of the artifact files) and on package metadata. :func:`beside` runs
+releases the GIL. Part of the rest of a registration mostly waits: on git (subprocesses)
+and on package metadata, and the data fingerprint hashes the rows. :func:`beside` runs
 that part in a thread meanwhile; nothing it computes depends on the evaluation, so the
-version recorded is the same as when the two run one after the other.
+version recorded is the same as when the two run one after the other. (The artifact
+files are written after the evaluation: the reference profile among them needs its
+scores.)
 """
 
 from __future__ import annotations

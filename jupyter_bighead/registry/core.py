@@ -40,6 +40,9 @@ from .protect import ProtectedAliasWarning, check_alias_move
 from .store import NewVersion, Store, open_store, store_scheme
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+#: Most rows of the reference profile when the evaluation is given (its scores are not,
+#: so those rows are predicted again): keeps the Register click quick.
+PROFILE_ROWS_GIVEN = 20_000
 
 
 def _now() -> str:
@@ -189,7 +192,8 @@ class Registry:
         """
         import jupyter_bighead.registry.lineage as L
 
-        from ..evaluation.report import evaluate
+        from ..evaluation.profiles import profile_file
+        from ..evaluation.report import evaluate_with_scores
         from ..models import WRAPPER, dump_model, flavor_for, wrapper_bytes
 
         check_name(name)
@@ -220,30 +224,35 @@ class Registry:
                     f"{list(info.feature_names)[:10]}"
                 )
 
-        if evaluation is not None:
-            report = _given_evaluation(evaluation, X_valid)
-        elif X_valid is None:
-            report = None
         dumped = dump_model(model)
         files = {**dumped.files, WRAPPER: wrapper_bytes(dumped.wrapper)}
         all_params = {**info.params, **json_safe(dict(params or {}), style="params")}
         schema = L.input_schema(X_valid, info.feature_names)
 
-        def record() -> tuple[Any, Any, tuple[str, Any]]:
-            # Files first, then the row: a crash in between leaves only an unreferenced
-            # folder, which no reader can reach (see artifacts.py).
-            facts = (L.lineage(notebook), None if X_valid is None
-                     else L.dataset_fingerprint(X_valid, y_valid))
-            return (*facts, self.artifacts.publish(name, files))
+        def facts() -> tuple[Any, Any]:
+            return L.lineage(notebook), (None if X_valid is None
+                                         else L.dataset_fingerprint(X_valid, y_valid))
 
-        if evaluation is None and X_valid is not None:
+        if evaluation is not None:
+            report = _given_evaluation(evaluation, X_valid)
+            lineage, dataset = facts()
+            # The reference drift checks compare traffic with (#16): the scores are not
+            # known here, so at most PROFILE_ROWS_GIVEN rows are predicted again.
+            files.update(profile_file(model, X_valid, task=info.task,
+                                      max_rows=PROFILE_ROWS_GIVEN))
+        elif X_valid is not None:
             # The evaluation (LightGBM's predict, off the GIL) and the waiting on git and
-            # the disk overlap; nothing recorded depends on the order.
-            report, (lineage, dataset, (folder, recorded)) = beside(
-                lambda: evaluate(model, X_valid, y_valid, task=info.task), record,
-                lambda done: self.artifacts.discard(done[2][0]))
+            # package metadata overlap; nothing recorded depends on the order.
+            (report, scores), (lineage, dataset) = beside(
+                lambda: evaluate_with_scores(model, X_valid, y_valid, task=info.task),
+                facts, lambda _done: None)
+            files.update(profile_file(model, X_valid, task=info.task, scores=scores))
         else:
-            lineage, dataset, (folder, recorded) = record()
+            report = None
+            lineage, dataset = facts()
+        # Files first, then the row: a crash in between leaves only an unreferenced
+        # folder, which no reader can reach (see artifacts.py).
+        folder, recorded = self.artifacts.publish(name, files)
         new = NewVersion(
             name=name,
             created_at=_now(),

@@ -123,7 +123,8 @@ class RegistryStoreContract(ConcurrencyChecks):
         assert mv.created_by and mv.created_at.endswith("Z")
         assert mv.flavor == "lightgbm.sklearn" and mv.model_class == "lightgbm.LGBMClassifier"
         assert mv.task == "binary" and mv.description == "baseline"
-        assert {a.path for a in mv.artifacts} == {"bighead_model.json", "model.txt"}
+        assert {a.path for a in mv.artifacts} == {"bighead_model.json", "model.txt",
+                                                  "reference_profile.json"}
         assert reg.get("booking_model", 1) == mv
         json.dumps(mv.to_dict())
 

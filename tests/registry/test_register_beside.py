@@ -1,6 +1,7 @@
-"""Registration overlaps its evaluation with writing the files and capturing lineage
-(:mod:`jupyter_bighead.registry.beside`): the record is the same, and a failure on
-either side leaves nothing behind and reports the same error as one after the other."""
+"""Registration overlaps its evaluation with capturing lineage and the data fingerprint
+(:mod:`jupyter_bighead.registry.beside`): the record is the same, a failure leaves
+nothing behind and reports the same error as one after the other; the reference
+profile (#16) is built from the evaluation's own scores, not a second prediction."""
 
 from __future__ import annotations
 
@@ -64,3 +65,25 @@ def test_beside_runs_both_at_once_and_keeps_the_sequential_error_order():
     with pytest.raises(KeyError, match="side failed"):
         beside(lambda: "main", side_boom, undone.append)
     assert undone == ["written"]
+
+
+def test_the_reference_profile_is_stored_from_the_evaluation_scores(tmp_path, classifier,
+                                                                      data):
+    import json
+
+    from jupyter_bighead.evaluation import evaluate
+    from jupyter_bighead.evaluation.profiles import PROFILE_FILE, profile_for_model
+    from jupyter_bighead.monitoring.check import reference_profile
+
+    X, y = data
+    reg = Registry(tmp_path / "reg")
+    mv = reg.register("m", classifier, X_valid=X, y_valid=y)
+    assert PROFILE_FILE in {a.path for a in mv.artifacts}
+    # The same profile as predicting the rows again would give.
+    stored = reference_profile(reg, "m", mv.version, monitor_root=tmp_path / "none")
+    assert stored == json.loads(json.dumps(profile_for_model(classifier, X, task="binary")))
+    given = reg.register("m", classifier, X_valid=X, y_valid=y,
+                         evaluation=evaluate(classifier, X, y))
+    assert PROFILE_FILE in {a.path for a in given.artifacts}
+    bare = reg.register("m", classifier)
+    assert PROFILE_FILE not in {a.path for a in bare.artifacts}
