@@ -57,6 +57,9 @@ describe('the cluster line', () => {
     expect(clusterSummary(cluster({ kind: 'local', setting: 'local', state: 'per_call' }))).toBe(
       'local (a LocalCluster started per call)'
     );
+    expect(
+      clusterSummary(cluster({ kind: 'kubernetes', setting: 'kubernetes:gpu:2', state: 'per_call' }))
+    ).toBe('kubernetes:gpu:2 (pods started per call)');
     expect(clusterSummary(UP)).toBe('tcp://10.0.0.5:8786: 2 workers, 4 threads, 8.0 GiB');
     expect(clusterSummary({ ...UP, workers: 1, threads: 1, memory: 0 })).toBe('tcp://10.0.0.5:8786: 1 worker, 1 threads');
     expect(clusterSummary({ ...UP, state: 'unreachable', workers: null })).toBe('tcp://10.0.0.5:8786: not answering');

@@ -183,8 +183,9 @@ class BigheadApp(ExtensionApp):
         help=(
             "Where heavy work (feature materialization, batch scoring, training) runs: "
             "'none' (one process), 'local' (a LocalCluster sized to the machine, started "
-            "per call), or a Dask scheduler address such as 'tcp://host:8786' "
-            "('kubernetes' is not implemented yet). Kernels and local jobs the server "
+            "per call), a Dask scheduler address such as 'tcp://host:8786', or "
+            "'kubernetes[:PROFILE[:WORKERS]]' (a scheduler and workers as pods of a compute "
+            "profile, per call). Kernels and local jobs the server "
             "starts see it as $BIGHEAD_DASK, and the Bighead panel shows it. Empty (the "
             "default): the $BIGHEAD_DASK the server inherited, else none."
         ),
@@ -404,6 +405,7 @@ class BigheadApp(ExtensionApp):
             from jupyter_bighead.cluster import ENV as DASK_ENV
 
             os.environ[DASK_ENV] = self.dask
+        self._export_kubernetes(os)
         if self.block_paths:
             folders = [str(Path(p).expanduser().resolve()) for p in self.block_paths]
             known = [p for p in os.environ.get(BLOCK_PATHS_ENV, "").split(os.pathsep) if p]
@@ -446,6 +448,25 @@ class BigheadApp(ExtensionApp):
             import asyncio
 
             await asyncio.get_running_loop().run_in_executor(None, service.stop)
+
+    def _export_kubernetes(self, os: Any) -> None:
+        """What a kernel needs to start the 'kubernetes' cluster setting's pods as the
+        kubernetes executor would: the profiles, its namespace, config, image, volumes."""
+        import json
+
+        from jupyter_bighead.kube_dask import K8S_ENV, PROFILES_ENV
+
+        if self.profiles:
+            os.environ[PROFILES_ENV] = json.dumps(
+                {n: dict(p) for n, p in self.profiles.items()}, default=str)
+        k8s_options: dict[str, Any] = {"namespace": self.k8s_namespace,
+                                       "kubeconfig": self.kubeconfig or None}
+        if self.executor == "kubernetes":
+            k8s_options.update(self._executor_options())
+        os.environ[K8S_ENV] = json.dumps(
+            {k: k8s_options[k] for k in ("namespace", "kubeconfig", "context", "image",
+                                         "volumes", "volume_mounts") if k8s_options.get(k)},
+            default=str)
 
     def _executor_options(self) -> dict[str, Any]:
         """The executor's keyword arguments (but profiles): what the backend-specific traits

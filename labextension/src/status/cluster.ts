@@ -24,7 +24,9 @@ export function clusterSummary(cluster: ICluster): string {
     case 'none':
       return 'none (one process)';
     case 'per_call':
-      return 'local (a LocalCluster started per call)';
+      return cluster.kind === 'kubernetes'
+        ? `${cluster.setting} (pods started per call)`
+        : 'local (a LocalCluster started per call)';
     case 'not_implemented':
       return `${cluster.setting} (not implemented yet)`;
     case 'invalid':
