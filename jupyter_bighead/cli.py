@@ -424,8 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--force", action="store_true", help="overwrite OUT")
     sc.add_argument("--quiet", action="store_true", help="no progress bar")
     sc.add_argument("--cluster", default=None, metavar="SETTING",
-                    help="score on Dask: 'none', 'local', or a scheduler address such as "
-                         "tcp://host:8786 (default: $BIGHEAD_DASK, else none); parquet only, "
+                    help="score on Dask: 'none', 'local', a scheduler address such as "
+                         "tcp://host:8786, or 'kubernetes[:PROFILE[:N]]' (default: "
+                         "$BIGHEAD_DASK, else none); parquet only, "
                          "and OUT becomes a folder of part files")
     sc.add_argument("--prediction-log", default=None, metavar="DIR", type=_non_empty,
                     help="log every scored row (inputs after any feature fetch, score) as "
