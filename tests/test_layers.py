@@ -54,6 +54,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("registry",),      # L5 model registry
     ("notebooks",),     # L6 tags, productionize, reports
     ("reviews",),       # L6.5 review requests and the production gate
+    ("admin",),         # L6.7 admin-managed profiles, kernel images and quotas
     ("jobs",),          # L7 job specs, executors, scoring, sweeps
     ("serving",),       # L8 inference runtime and deploy targets
     ("monitoring",),    # L9 drift, realized performance, monitors and alerts
