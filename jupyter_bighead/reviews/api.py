@@ -64,9 +64,11 @@ def get(review_id: str, *, store: ReviewStore | None = None) -> Review:
 
 
 def list_reviews(state: str | None = None, model: str | None = None, *, limit: int = 50,
-                 offset: int = 0, store: ReviewStore | None = None) -> Page[Review]:
-    """Reviews newest first, filtered by ``state`` and ``model``."""
-    return _store(store).list_reviews(state=state, model=model, limit=limit, offset=offset)
+                 offset: int = 0, author: str | None = None,
+                 store: ReviewStore | None = None) -> Page[Review]:
+    """Reviews newest first, filtered by ``state``, ``model`` and ``author``."""
+    return _store(store).list_reviews(state=state, model=model, limit=limit, offset=offset,
+                                      author=author)
 
 
 def check_alias_move(name: str, alias: str, version: int | None, *, user: str,

@@ -126,9 +126,9 @@ class ReviewStore:
         return out
 
     def list_reviews(self, *, state: str | None = None, model: str | None = None, limit: int = 50,
-             offset: int = 0) -> Page[Review]:
-        """Reviews newest first, optionally only those in ``state`` or of ``model``;
-        without their material (:meth:`get` reads that)."""
+                     offset: int = 0, author: str | None = None) -> Page[Review]:
+        """Reviews newest first, optionally only those in ``state``, of ``model`` or
+        requested by ``author``; without their material (:meth:`get` reads that)."""
         if state is not None and state not in STATES:
             raise InvalidSpec(f"unknown review state {state!r}; known: {', '.join(STATES)}")
         if model is not None:
@@ -137,7 +137,10 @@ class ReviewStore:
             raise InvalidSpec(f"limit must be an integer from 1 to {MAX_PAGE}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidSpec("offset must be a non-negative integer")
-        found = [r for r in self.all(model) if state is None or r.state == state]
+        if author is not None:
+            author = check_user(author, "author")
+        found = [r for r in self.all(model) if (state is None or r.state == state)
+                 and (author is None or r.author == author)]
         return Page(tuple(found[offset:offset + limit]), len(found), None)
 
     def approved_for(self, name: str, version: int, alias: str) -> list[Review]:

@@ -73,6 +73,18 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     (f"{_A}/models/{{name}}/aliases/{{alias}}", "DELETE"): "write",
     (f"{_A}/models/{{name}}/aliases/{{alias}}/rollback", "POST"): "write",
     (f"{_A}/models/{{name}}/aliases/{{alias}}/history", "GET"): "read",
+    # Reviews: anyone reading may read them and their reports; requesting writes. A
+    # comment needs the review's author or the review permission, a withdrawal its
+    # author or an admin (checked per review by the handler and the store, so the
+    # routes let those through); deciding needs review, and never by the author.
+    (f"{_A}/reviews", "GET"): "read",
+    (f"{_A}/reviews", "POST"): "write",
+    (f"{_A}/reviews/{{review_id}}", "GET"): "read",
+    (f"{_A}/reviews/{{review_id}}/report", "GET"): "read",
+    (f"{_A}/reviews/{{review_id}}/comment", "POST"): "read",
+    (f"{_A}/reviews/{{review_id}}/approve", "POST"): "review",
+    (f"{_A}/reviews/{{review_id}}/reject", "POST"): "review",
+    (f"{_A}/reviews/{{review_id}}/withdraw", "POST"): "read",
     # Deployments: predicting changes nothing; a deployment's owner or an admin may
     # redeploy or delete it.
     (f"{_A}/deployments", "GET"): "read",

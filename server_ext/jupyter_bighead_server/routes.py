@@ -54,6 +54,15 @@ from .handlers.models import (
 from .handlers.monitoring import AlertsHandler, ModelMonitorHandler, VersionMonitoringHandler
 from .handlers.notebooks import ProductionizeHandler, ReportHandler
 from .handlers.openapi import OpenAPIHandler
+from .handlers.reviews import (
+    ReviewApproveHandler,
+    ReviewCommentHandler,
+    ReviewHandler,
+    ReviewRejectHandler,
+    ReviewReportHandler,
+    ReviewsHandler,
+    ReviewWithdrawHandler,
+)
 from .handlers.status import StatusHandler
 
 
@@ -99,6 +108,13 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}", AliasHandler),
     Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}/rollback", AliasRollbackHandler),
     Route(f"{API_PREFIX}/models/{{name}}/aliases/{{alias}}/history", AliasHistoryHandler),
+    Route(f"{API_PREFIX}/reviews", ReviewsHandler),
+    Route(f"{API_PREFIX}/reviews/{{review_id}}", ReviewHandler),
+    Route(f"{API_PREFIX}/reviews/{{review_id}}/report", ReviewReportHandler),
+    Route(f"{API_PREFIX}/reviews/{{review_id}}/comment", ReviewCommentHandler),
+    Route(f"{API_PREFIX}/reviews/{{review_id}}/approve", ReviewApproveHandler),
+    Route(f"{API_PREFIX}/reviews/{{review_id}}/reject", ReviewRejectHandler),
+    Route(f"{API_PREFIX}/reviews/{{review_id}}/withdraw", ReviewWithdrawHandler),
     Route(f"{API_PREFIX}/deployments", DeploymentsHandler),
     Route(f"{API_PREFIX}/deployments/{{dep_id}}", DeploymentHandler),
     Route(f"{API_PREFIX}/deployments/{{dep_id}}/logs", DeploymentLogsHandler),

@@ -24,6 +24,7 @@ from .routes import ROUTE_VERBS, concrete
 
 ALL = frozenset({VIEWER, DATA_SCIENTIST, REVIEWER, ADMIN})
 WRITERS = frozenset({DATA_SCIENTIST, ADMIN})
+REVIEWERS = frozenset({REVIEWER, ADMIN})
 SIGNED_IN = "signed in"  # no role needed: the lab asks before it knows the user's roles
 
 P = "/bighead/api"
@@ -67,6 +68,14 @@ EXPECTED: dict[tuple[str, str], Any] = {
     (f"{P}/models/{{name}}/aliases/{{alias}}", "DELETE"): WRITERS,
     (f"{P}/models/{{name}}/aliases/{{alias}}/rollback", "POST"): WRITERS,
     (f"{P}/models/{{name}}/aliases/{{alias}}/history", "GET"): ALL,
+    (f"{P}/reviews", "GET"): ALL,
+    (f"{P}/reviews", "POST"): WRITERS,
+    (f"{P}/reviews/{{review_id}}", "GET"): ALL,
+    (f"{P}/reviews/{{review_id}}/report", "GET"): ALL,
+    (f"{P}/reviews/{{review_id}}/comment", "POST"): ALL,  # then: its author or a reviewer
+    (f"{P}/reviews/{{review_id}}/approve", "POST"): REVIEWERS,
+    (f"{P}/reviews/{{review_id}}/reject", "POST"): REVIEWERS,
+    (f"{P}/reviews/{{review_id}}/withdraw", "POST"): ALL,  # then: its author or an admin
     (f"{P}/deployments", "GET"): ALL,
     (f"{P}/deployments", "POST"): WRITERS,
     (f"{P}/deployments/{{dep_id}}", "GET"): ALL,
