@@ -121,7 +121,7 @@ class ModelHolder:
             if self.options.prediction_log:
                 served.log = predlog.PredictionLog(
                     self.options.prediction_log, served.name, served.version,
-                    columns=[f.name for f in served.schema.fields],
+                    columns=served.log_columns,
                     sample_rate=self.options.log_sample_rate,
                     max_rows_per_second=self.options.log_max_rows_per_second)
             old, self.current = self.current, served  # the swap: one reference

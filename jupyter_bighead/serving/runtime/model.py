@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import jupyter_bighead.predlog as predlog
+
 from ...errors import InvalidSpec
 from .schema import InputField, RequestError, Schema, fields_from
 
@@ -100,6 +102,9 @@ class ServedModel:
     _fast: Callable[[list[list[Any]]], Any] | None = field(default=None, repr=False)
     #: The prediction log (:class:`~...predlog.PredictionLog`) when it is on, else None.
     log: Any = field(default=None, repr=False)
+    #: Features a pipeline looks up (``FeatureLookup``) that requests do not carry:
+    #: logged after the request's columns, as the learner saw them.
+    looked_up: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
     def load(cls, registry: Registry, name: str, version: int | None = None,
@@ -123,7 +128,14 @@ class ServedModel:
                      schema=Schema(fields, extra=extra, allow_missing=allow_missing),
                      platform=platform)
         served._fast = served._fast_path()
+        served.looked_up = _looked_up(model, served.schema.names)
         return served
+
+    @property
+    def log_columns(self) -> list[str]:
+        """The columns of this model's prediction log: the request's fields, then the
+        features looked up for it (:attr:`looked_up`)."""
+        return [*self.schema.names, *self.looked_up]
 
     # -- predicting --------------------------------------------------------------------
     @property
@@ -191,14 +203,39 @@ class ServedModel:
         return predict_frame(self.model, self.mv, frame)
 
     def predict_rows(self, rows: list[list[Any]]) -> list[Any]:
-        """Predictions for checked rows, as plain JSON-able values."""
+        """Predictions for checked rows, as plain JSON-able values.
+
+        With the prediction log on, the rows are logged with their scores, and for a
+        pipeline that looks features up, with those features too (see
+        :meth:`predict_looked_up`)."""
+        logged = rows
         if self._fast is not None:
             out = self._fast(rows)
+        elif self.log is not None and self.looked_up:
+            out, features = self.predict_looked_up(self.frame(rows))
+            # each row's request values, then its looked-up features (new lists: the
+            # caller's rows are left alone)
+            logged = [[*r, *f] for r, f in zip(rows, zip(*features, strict=True), strict=True)]
         else:
             out = self.predict_frame(self.frame(rows))
         if self.log is not None:
-            self.log.log(rows, out)  # a queue append; never raises for I/O (predlog)
+            self.log.log(logged, out)  # a queue append; never raises for I/O (predlog)
         return out.tolist() if hasattr(out, "tolist") else list(out)
+
+    def predict_looked_up(self, frame: Any) -> tuple[Any, list[list[Any]]]:
+        """A pipeline's predictions for ``frame`` and, per :attr:`looked_up` feature,
+        its values as the learner saw them (plain Python values).
+
+        One pass: the pipeline's ``transform`` (the learner's input, its lookups done
+        once) then the one prediction rule (:func:`...models.predict.predict_frame`) on
+        the learner, which is what the pipeline's own ``predict_proba``/``predict``
+        computes (the tests check the two are bit-identical). Raises as those do.
+        """
+        from ...models.predict import predict_frame
+
+        seen = self.model.transform(frame)
+        out = predict_frame(self.model.learner, _LearnerSpec(self.mv.task), seen)
+        return out, [seen[name].tolist() for name in self.looked_up]
 
     # -- describing ----------------------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
@@ -219,6 +256,28 @@ class ServedModel:
     def resources(self) -> dict[str, Any] | None:
         fn = getattr(self.model, "resources", None)
         return dict(fn()) if callable(fn) else None
+
+
+@dataclass(frozen=True)
+class _LearnerSpec:
+    """The prediction rule's view of a pipeline's learner: the version's task, and
+    the columns it is given (no recorded schema)."""
+
+    task: str
+    input_schema: tuple[tuple[str, str], ...] = ()
+
+
+def _looked_up(model: Any, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The features a fitted pipeline's ``FeatureLookup`` steps add (their
+    ``feature_columns_``) that reach its learner and are not request fields."""
+    steps = getattr(model, "steps", None)
+    learner_inputs = getattr(model, "feature_names_out_", None)
+    if getattr(model, "learner", None) is None or not steps or learner_inputs is None:
+        return ()
+    reaching = {str(c) for c in learner_inputs}
+    skip = {*fields, *predlog.META_COLUMNS}
+    names = [str(c) for step in steps for c in (getattr(step, "feature_columns_", None) or ())]
+    return tuple(dict.fromkeys(n for n in names if n in reaching and n not in skip))
 
 
 def _series(pd: Any, f: InputField, values: list[Any]) -> Any:
