@@ -424,6 +424,21 @@ class PredictionLog:
         return features
 
 
+def looked_up_features(model: Any, fields: Sequence[str] = ()) -> tuple[str, ...]:
+    """The features a fitted pipeline looks up (its steps' ``feature_columns_``, e.g.
+    a ``FeatureLookup``'s) that reach its learner, other than ``fields`` (the request's
+    columns) and the reserved columns: what a log holds beside a request's columns, and
+    what a reference profile should hold too. ``()`` for any other model."""
+    steps = getattr(model, "steps", None)
+    learner_inputs = getattr(model, "feature_names_out_", None)
+    if getattr(model, "learner", None) is None or not steps or learner_inputs is None:
+        return ()
+    reaching = {str(c) for c in learner_inputs}
+    skip = {*map(str, fields), *META_COLUMNS}
+    names = [str(c) for step in steps for c in (getattr(step, "feature_columns_", None) or ())]
+    return tuple(dict.fromkeys(n for n in names if n in reaching and n not in skip))
+
+
 def _close_at_exit(ref: weakref.ref[PredictionLog]) -> None:
     log = ref()
     if log is not None:

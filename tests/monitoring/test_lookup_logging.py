@@ -110,7 +110,8 @@ def test_the_log_holds_the_features_looked_up_for_each_request(looked_up):
 def test_without_the_log_or_a_lookup_nothing_is_added(looked_up):
     plain = _holder(looked_up, log=False).current
     assert plain is not None and plain.log is None and plain.looked_up == ("n_7d", "s_7d")
-    unfitted = Pipeline([], learner=None)
-    from jupyter_bighead.serving.runtime.model import _looked_up
-
-    assert _looked_up(unfitted, ("a",)) == ()
+    pipe = looked_up["pipe"]
+    assert predlog.looked_up_features(pipe) == ("n_7d", "s_7d")
+    assert predlog.looked_up_features(pipe, ["s_7d"]) == ("n_7d",)
+    assert predlog.looked_up_features(Pipeline([], learner=None)) == ()
+    assert predlog.looked_up_features(pipe.learner) == ()

@@ -128,7 +128,7 @@ class ServedModel:
                      schema=Schema(fields, extra=extra, allow_missing=allow_missing),
                      platform=platform)
         served._fast = served._fast_path()
-        served.looked_up = _looked_up(model, served.schema.names)
+        served.looked_up = predlog.looked_up_features(model, served.schema.names)
         return served
 
     @property
@@ -265,19 +265,6 @@ class _LearnerSpec:
 
     task: str
     input_schema: tuple[tuple[str, str], ...] = ()
-
-
-def _looked_up(model: Any, fields: tuple[str, ...]) -> tuple[str, ...]:
-    """The features a fitted pipeline's ``FeatureLookup`` steps add (their
-    ``feature_columns_``) that reach its learner and are not request fields."""
-    steps = getattr(model, "steps", None)
-    learner_inputs = getattr(model, "feature_names_out_", None)
-    if getattr(model, "learner", None) is None or not steps or learner_inputs is None:
-        return ()
-    reaching = {str(c) for c in learner_inputs}
-    skip = {*fields, *predlog.META_COLUMNS}
-    names = [str(c) for step in steps for c in (getattr(step, "feature_columns_", None) or ())]
-    return tuple(dict.fromkeys(n for n in names if n in reaching and n not in skip))
 
 
 def _series(pd: Any, f: InputField, values: list[Any]) -> Any:
