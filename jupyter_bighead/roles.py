@@ -17,15 +17,28 @@ them, to any of their groups and to ``*``.
 Without a mapping (the default, one user on one machine) everyone holds every role, so
 single-user mode behaves as before.
 
-This module is in the bottom layer: it imports only :mod:`jupyter_bighead.errors`.
+**In the Python API.** A server with roles exports them to the kernels it starts as
+``$BIGHEAD_ROLES`` (JSON), and the hub's spawner gives each server the user's groups as
+``$BIGHEAD_GROUPS``. Writes to the shared stores from a kernel, a job or a script
+(registering, moving aliases, defining features, submitting jobs, deploying) then call
+:func:`require_current`, so a viewer's notebook is refused the way the lab is. Without
+``$BIGHEAD_ROLES`` (single-user mode) every check passes. This guards against mistakes;
+the boundary an attacker meets is the server's REST routes and the stores' credentials.
+
+This module is in the bottom layer: it imports only :mod:`jupyter_bighead.errors` and
+:mod:`jupyter_bighead.identity`.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .errors import Forbidden, InvalidSpec
+from .identity import current_user
 
 VIEWER = "viewer"
 DATA_SCIENTIST = "data_scientist"
@@ -49,6 +62,11 @@ GRANTS: Mapping[str, frozenset[str]] = {
 #: Bounds on the admin's mapping, so a config mistake cannot grow without limit.
 MAX_SUBJECTS = 10_000
 MAX_NAME_CHARS = 256
+
+#: The server's role mapping, as JSON, for the kernels and jobs it starts.
+ROLES_ENV = "BIGHEAD_ROLES"
+#: The user's JupyterHub groups, comma-separated (set by the hub's spawner).
+GROUPS_ENV = "BIGHEAD_GROUPS"
 
 
 class MissingRole(Forbidden):
@@ -166,3 +184,57 @@ def refusal(user: str, permission: str, held: Iterable[str], *, doing: str = "")
     have = ", ".join(sorted(held)) or "no role"
     return (f"{user} may not {what}: that needs the role {needed} "
             f"({user} has {have}; an admin assigns roles with c.BigheadApp.roles)")
+
+
+_server_checks = False
+
+
+def checked_by_server() -> None:
+    """Say that this process is the Jupyter server: its REST authorizer checks each
+    request's own identity, so :func:`require_current` (which knows only the process's
+    user) stands aside here. Kernels and jobs the server starts still check."""
+    global _server_checks
+    _server_checks = True
+
+
+@lru_cache(maxsize=8)
+def _parse(raw: str) -> RoleMap:
+    try:
+        mapping = json.loads(raw)
+    except ValueError as e:
+        raise InvalidSpec(f"${ROLES_ENV} is not JSON ({e}); it holds c.BigheadApp.roles") from e
+    return RoleMap.from_config(mapping)
+
+
+def current_map() -> RoleMap:
+    """The role mapping this process runs under: ``$BIGHEAD_ROLES``, else single-user
+    (and single-user inside the server, see :func:`checked_by_server`)."""
+    raw = os.environ.get(ROLES_ENV, "").strip()
+    return _parse(raw) if raw and not _server_checks else RoleMap()
+
+
+def current_groups() -> tuple[str, ...]:
+    """This user's groups from ``$BIGHEAD_GROUPS`` (empty outside a hub)."""
+    raw = os.environ.get(GROUPS_ENV, "")
+    return tuple(g.strip() for g in raw.split(",") if g.strip())[:1000]
+
+
+def current_allows(permission: str, user: str | None = None) -> bool:
+    """Whether ``user`` (default: :func:`~jupyter_bighead.identity.current_user`) may
+    ``permission`` under :func:`current_map`."""
+    roles = current_map()
+    if not roles.configured:
+        return True
+    return roles.allows(user or current_user(), permission, current_groups())
+
+
+def require_current(permission: str, *, doing: str = "", user: str | None = None) -> None:
+    """Raise :class:`MissingRole` unless the current user may ``permission``.
+
+    The Python API's check before a write to a shared store; passes in single-user mode.
+    """
+    roles = current_map()
+    if not roles.configured:
+        return
+    who = user or current_user()
+    roles.require(who, permission, current_groups(), doing=doing)

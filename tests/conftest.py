@@ -18,12 +18,16 @@ def _bighead_environment_is_restored():
     as a real server does; without this, one test's scheduler address or home would be
     inherited by every later test.
     """
+    import jupyter_bighead.roles as roles
+
     before = {k: v for k, v in os.environ.items() if k.startswith("BIGHEAD_")}
+    server_checks = roles._server_checks  # set by a server started in this process
     yield
     for key in [k for k in os.environ if k.startswith("BIGHEAD_")]:
         if key not in before:
             del os.environ[key]
     os.environ.update(before)
+    roles._server_checks = server_checks
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ import jupyter_bighead.features.engine as engine
 
 from ..errors import InvalidSpec
 from ..identity import current_user
+from ..roles import require_current
 from .cache import ResultCache, cache_key, spine_hash
 from .catalog import Catalog
 from .compute import add_columns, base_columns, compute_columns, prepare_events
@@ -123,9 +124,12 @@ class FeatureRepo:
             If a name appears twice in ``features`` or an item is not a Feature.
         Conflict
             If a definition changed without a version bump.
+        MissingRole
+            In a team, for a user without ``write`` (see :mod:`jupyter_bighead.roles`).
         """
         if isinstance(features, Feature):
             features = [features]
+        require_current("write", doing="define features")
         return self.catalog.apply(list(features), owner=self.owner)
 
     def get(self, ref: str) -> Feature:

@@ -21,6 +21,7 @@ import jupyter_bighead.plugins as plugins
 from .._json import json_safe
 from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
 from ..identity import current_user
+from ..roles import require_current
 from .artifacts import ArtifactStore
 from .beside import beside
 from .domain import AliasEvent, ModelSummary, ModelVersion, Page
@@ -36,7 +37,7 @@ from .names import (
     feature_refs,
     split_reference,
 )
-from .protect import ProtectedAliasWarning, check_alias_move
+from .protect import ProtectedAliasWarning, check_alias_move, check_team_move
 from .store import NewVersion, Store, open_store, store_scheme
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -197,6 +198,7 @@ class Registry:
         from ..models import WRAPPER, dump_model, flavor_for, wrapper_bytes
 
         check_name(name)
+        require_current("write", doing=f"register a version of {name!r}")
         tag_map = check_tags(tags)
         refs = feature_refs(features)
         # A pipeline knows the (pinned) features it looks up: record them as well.
@@ -423,14 +425,17 @@ class Registry:
     # ---- aliases --------------------------------------------------------------------
 
     def set_alias(self, name: str, alias: str, version: int, *, user: str | None = None,
-                  force_protected: bool = False) -> AliasEvent:
+                  force_protected: bool = False, approval: Any = None) -> AliasEvent:
         """Point ``alias`` at ``version``; the move is kept in :meth:`alias_history`.
 
         Raises ``Forbidden`` inside a job for a protected alias (see :mod:`.protect`)
-        unless ``force_protected=True``.
+        unless ``force_protected=True``; in a team, :class:`~jupyter_bighead.roles.MissingRole`
+        without ``write``, or for a protected alias without ``admin`` or an ``approval``
+        (see :func:`jupyter_bighead.reviews.move_alias`).
         """
 
         check_alias_move(name, alias, force=force_protected)
+        check_team_move(name, alias, version, approval=approval)
         return self.store.set_alias(check_name(name), check_alias(alias), check_version(version),
                                     by=user or current_user(), at=_now())
 
@@ -440,6 +445,7 @@ class Registry:
         :meth:`set_alias`."""
 
         check_alias_move(name, alias, force=force_protected)
+        check_team_move(name, alias, None)
         return self.store.set_alias(check_name(name), check_alias(alias), None,
                                     by=user or current_user(), at=_now(), action="delete")
 
@@ -480,6 +486,7 @@ class Registry:
         check_name(name)
         check_alias(alias)
         check_alias_move(name, alias, force=force_protected)
+        check_team_move(name, alias, None)
         events, _ = self.store.alias_history(name, alias, limit=None, offset=0)
         if not events:
             raise NotFound(f"model {name!r} has no alias {alias!r}")

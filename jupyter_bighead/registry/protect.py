@@ -6,13 +6,21 @@ it again: every job run would silently promote its model. So inside a job (the w
 sets ``BIGHEAD_JOB_ID``) moving a *protected* alias needs an explicit
 ``force_protected=True``. The protected aliases are ``production`` unless
 ``$BIGHEAD_PROTECTED_ALIASES`` (comma-separated; empty: none) says otherwise.
+
+In a team (``$BIGHEAD_ROLES`` set, see :mod:`jupyter_bighead.roles`), :func:`check_team_move`
+is the Python API's side of the production gate: moving an alias needs ``write``, and a
+protected one needs ``admin`` or the caller's own approved review of exactly that version
+(:func:`jupyter_bighead.reviews.move_alias` passes it).
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
+from .. import roles as _roles
 from ..errors import Forbidden
+from ..identity import current_user
 
 PROTECTED_ENV = "BIGHEAD_PROTECTED_ALIASES"
 DEFAULT_PROTECTED = ("production",)
@@ -54,3 +62,38 @@ def check_alias_move(name: str, alias: str, *, force: bool) -> None:
         f"force_protected=True to move it from a job, or list the protected aliases in "
         f"${PROTECTED_ENV} (now: {', '.join(protected_aliases())})"
     )
+
+
+def check_team_move(name: str, alias: str, version: int | None, *,
+                    approval: Any = None) -> None:
+    """Refuse a move the current user's roles do not allow (no-op in single-user mode).
+
+    ``approval`` is an approved review (``name``, ``version``, ``alias``, ``author``,
+    ``state``) of exactly this move, requested by the current user.
+
+    Raises
+    ------
+    jupyter_bighead.roles.MissingRole
+        No ``write``; or a protected alias without ``admin`` or a matching approval.
+    """
+    team = _roles.current_map()
+    if not team.configured:
+        return
+    user, groups = current_user(), _roles.current_groups()
+    target = f"v{version}" if version is not None else "nothing"
+    doing = f"move the alias {alias!r} of {name!r} to {target}"
+    team.require(user, "write", groups, doing=doing)
+    if alias not in protected_aliases() or team.allows(user, "admin", groups):
+        return
+    if (approval is not None and version is not None
+            and getattr(approval, "state", None) == "approved"
+            and (getattr(approval, "name", None), getattr(approval, "version", None),
+                 getattr(approval, "alias", None)) == (name, version, alias)
+            and getattr(approval, "author", None) == user):
+        return
+    raise _roles.MissingRole(
+        _roles.refusal(user, "admin", team.roles_of(user, groups),
+                       doing=f"{doing}, a protected alias")
+        + "; or request a review (jupyter_bighead.reviews.request_review or the lab's "
+          "Request review) and, once it is approved, move it with "
+          "jupyter_bighead.reviews.move_alias")
