@@ -393,6 +393,17 @@ class BigheadApp(ExtensionApp):
         from jupyter_bighead.registry.protect import PROTECTED_ENV
 
         os.environ[PROTECTED_ENV] = ",".join(self.protected_aliases)
+        # and the team's roles, so the Python API refuses what the lab would; this
+        # process checks each request's own identity instead (its authorizer).
+        import json
+
+        import jupyter_bighead.roles as roles
+
+        roles.checked_by_server()
+        if self.roles:
+            os.environ[roles.ROLES_ENV] = json.dumps(dict(self.roles), default=str)
+        else:
+            os.environ.pop(roles.ROLES_ENV, None)
         if self.local_gpus is not None:  # and the GPUs their local executors hand out
             from jupyter_bighead.jobs.gpus import LOCAL_GPUS_ENV
 
