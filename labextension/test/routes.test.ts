@@ -149,7 +149,15 @@ describe('the area clients', () => {
       client.deployments.stop('d1'),
       client.deployments.logs('d1'),
       client.deployments.redeploy('d1', true),
-      client.deployments.predict('d1', '{"instances": []}')
+      client.deployments.predict('d1', '{"instances": []}'),
+      client.reviews.list({ state: 'pending', author: 'dana', limit: 5 }),
+      client.reviews.create('m:2', { text: 'please' }),
+      client.reviews.get('r1'),
+      client.reviews.report('r1'),
+      client.reviews.comment('r1', 'why?'),
+      client.reviews.approve('r1'),
+      client.reviews.reject('r1', 'no'),
+      client.reviews.withdraw('r1')
     ]);
     const reached = new Set(calls.map(c => routeOf(c.url, c.init?.method ?? 'GET')));
     expect(reached.has(null)).toBe(false);

@@ -9,6 +9,7 @@ import { ModelsClient } from './models';
 import { MonitoringClient } from './monitoring';
 import { NotebooksClient } from './notebooks';
 import { Requester, requestAPI } from './request';
+import { ReviewsClient } from './reviews';
 import { StatusClient } from './status';
 
 export * from './blocks';
@@ -19,6 +20,7 @@ export * from './models';
 export * from './monitoring';
 export * from './notebooks';
 export * from './request';
+export * from './reviews';
 export * from './routes';
 export * from './status';
 
@@ -31,6 +33,7 @@ export class BigheadClient {
   readonly deployments: DeploymentsClient;
   readonly blocks: BlocksClient;
   readonly notebooks: NotebooksClient;
+  readonly reviews: ReviewsClient;
 
   /** `request` sends each call: `requestAPI` by default, a stub in tests. */
   constructor(request: Requester = requestAPI) {
@@ -42,5 +45,6 @@ export class BigheadClient {
     this.deployments = new DeploymentsClient(request);
     this.blocks = new BlocksClient(request);
     this.notebooks = new NotebooksClient(request);
+    this.reviews = new ReviewsClient(request);
   }
 }

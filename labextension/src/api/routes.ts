@@ -59,6 +59,15 @@ export const ROUTES = {
   createSweep: { method: 'POST', path: 'sweeps' },
   sweep: { method: 'GET', path: 'sweeps/{sweep_id}' },
 
+  reviews: { method: 'GET', path: 'reviews', query: ['state', 'model', 'author', 'limit', 'offset'] },
+  requestReview: { method: 'POST', path: 'reviews' },
+  review: { method: 'GET', path: 'reviews/{review_id}' },
+  reviewReport: { method: 'GET', path: 'reviews/{review_id}/report' },
+  commentReview: { method: 'POST', path: 'reviews/{review_id}/comment' },
+  approveReview: { method: 'POST', path: 'reviews/{review_id}/approve' },
+  rejectReview: { method: 'POST', path: 'reviews/{review_id}/reject' },
+  withdrawReview: { method: 'POST', path: 'reviews/{review_id}/withdraw' },
+
   deployments: { method: 'GET', path: 'deployments' },
   deploy: { method: 'POST', path: 'deployments' },
   deployment: { method: 'GET', path: 'deployments/{dep_id}' },
