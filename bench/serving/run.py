@@ -6,6 +6,7 @@ The model: a LightGBM binary classifier, 200 trees, 31 leaves, 20 numeric featur
 servers on loopback (:mod:`.servers`), the same booster, one and two processes each:
 
 * ``ours`` / ``ours-2w``: ``jupyter bighead serve bench@production --workers 1|2``;
+* ``ours-log``: ``ours`` with the prediction log on (#16; every row logged, no rate cap);
 * ``bare`` / ``bare-2p``: :mod:`.bare`, tornado + ``booster.predict`` and nothing else,
   the two-process one on ``SO_REUSEPORT`` sockets: the practical ceiling;
 * ``mlflow`` / ``mlflow-2w``: ``mlflow models serve --env-manager local -w 1|2`` on the
@@ -23,7 +24,8 @@ connection. The report gives each measure's range (min-max) and best over the ro
 and each ratio both from the bests and per round (the two servers of a round ran
 minutes apart at most).
 
-Targets: ours >= 2x MLflow's throughput and p99 <= half of MLflow's; ours-2w >= 80% of
+Targets: ours-log >= 95% of ours' throughput at c=8 (logging costs at most 5%);
+ours >= 2x MLflow's throughput and p99 <= half of MLflow's; ours-2w >= 80% of
 bare-2p's throughput at c=8; ours' c=1 p99 <= 1.5x bare's; a 1,000-row request <= 1.2x
 bare's time (the last two for one and for two processes).
 """
@@ -56,10 +58,13 @@ from bench.serving.servers import (  # noqa: E402
     wait_ready,
 )
 
-ALL = ["ours", "bare", "mlflow", "ours-2w", "bare-2p", "mlflow-2w"]
+ALL = ["ours", "ours-log", "bare", "mlflow", "ours-2w", "bare-2p", "mlflow-2w"]
 MEASURES = ("rps_c8", "p50_ms_c1", "p99_ms_c1", "rows1000_ms")
 #: (ours, baseline, measure, target, higher is better)
 TARGETS = [
+    ("ours-log", "ours", "rps_c8", 0.95, True),
+    ("ours-log", "ours", "p99_ms_c1", None, False),
+    ("ours-log", "ours", "rows1000_ms", None, False),
     ("ours", "mlflow", "rps_c8", 2.0, True),
     ("ours", "mlflow", "p99_ms_c1", 0.5, False),
     ("ours-2w", "mlflow-2w", "rps_c8", 2.0, True),
@@ -219,6 +224,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 for c in servers[k:] + servers[:k]:
                     results.setdefault(c.name, {"rounds": []})["rounds"].append(
                         one_round(c, tmp, args.duration, args.concurrency))
+            for c in servers:
+                if c.name == "ours-log":
+                    results[c.name]["log"] = log_counts(c.port)
         finally:
             for c in servers:
                 if c.proc is not None:
@@ -228,6 +236,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return results
+
+
+def log_counts(port: int) -> dict[str, float]:
+    """The prediction log's row counts by outcome (and write errors), from the
+    server's ``/metrics``: proof that the logging contender logged what it served."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    out = {m.group(1): float(m.group(2)) for m in re.finditer(
+        r'^bighead_prediction_log_rows_total\{[^}]*outcome="(\w+)"\} (\S+)$', text, re.M)}
+    m = re.search(r"^bighead_prediction_log_write_errors_total\{[^}]*\} (\S+)$", text, re.M)
+    out["write_errors"] = float(m.group(1)) if m else float("nan")
+    return out
 
 
 def summarize(r: dict[str, Any]) -> None:
@@ -275,6 +301,9 @@ def report(r: dict[str, Any]) -> None:
                          f"{fmt.format(v['max'])})")
         print(f"{n:10} {cells[0]:>24} {cells[1]:>18} {cells[2]:>20} {cells[3]:>20}"
               f" {x['errors']:.0f}")
+    if isinstance(r.get("ours-log"), dict) and "log" in r["ours-log"]:
+        print("ours-log prediction log rows: " + ", ".join(
+            f"{k} {v:.0f}" for k, v in r["ours-log"]["log"].items()))
     for q in r["ratios"]:
         pr = q["per_round"]
         rng = f"{min(pr):.2f}-{max(pr):.2f}" if pr else "n/a"

@@ -1,9 +1,9 @@
 """Smoke test of the serving benchmark's harness: behaviour only, never timings.
 
-A tiny model, one-second wrk runs, no MLflow: the servers start, agree on the
-predictions, answer every request with a 2xx, run round-robin for every round, and the
-wrk output is parsed. Every server the harness starts (MLflow's included) runs with
-telemetry off.
+A tiny model, one-second wrk runs, no MLflow: the servers (ours with the prediction
+log on among them) start, agree on the predictions, answer every request with a 2xx,
+run round-robin for every round, and the wrk output is parsed. Every server the
+harness starts (MLflow's included) runs with telemetry off.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_wrk_output_is_parsed_in_milliseconds():
 def test_the_harness_runs_every_server_round_robin_and_they_agree(tmp_path):
     results = main(["--duration", "1", "--rounds", "2", "--trees", "5", "--no-mlflow",
                     "--probe", "1", "--json", str(tmp_path / "r.json")])
-    names = ["ours", "bare", "ours-2w", "bare-2p"]
+    names = ["ours", "ours-log", "bare", "ours-2w", "bare-2p"]
     assert set(results["commands"]) == set(names)
     assert results["same_predictions"] and all(results["same_predictions"].values())
     for name in names:
@@ -61,6 +61,11 @@ def test_the_harness_runs_every_server_round_robin_and_they_agree(tmp_path):
         assert set(results["formats"][name].values()) <= {"instances", "inputs_columns"}
     pairs = {(q["ours"], q["baseline"], q["measure"]) for q in results["ratios"]}
     assert ("ours-2w", "bare-2p", "rps_c8") in pairs and ("ours", "bare", "p99_ms_c1") in pairs
+    # logging on against off, from the same rounds; and the log did log, dropping nothing
+    assert ("ours-log", "ours", "rps_c8") in pairs
+    counts = results["ours-log"]["log"]
+    assert counts["logged"] + counts["written"] > 0 and counts["write_errors"] == 0
+    assert counts["rate_limited"] == counts["dropped_full"] == counts["sampled_out"] == 0
     assert all(len(q["per_round"]) == 2 for q in results["ratios"])
     assert json.loads((tmp_path / "r.json").read_text())["rounds"] == 2
 
