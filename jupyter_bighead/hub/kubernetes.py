@@ -1,10 +1,12 @@
 """JupyterHub on Kubernetes: KubeSpawner's profile list and Zero-to-JupyterHub values,
 generated from the compute profiles and kernel images the Bighead admin manages.
 
-One source of truth: the hub reads the same ``BigheadApp.profiles`` and
-``BigheadApp.kernel_images`` as the users' servers (a ``jupyter_server_config.json``
-both mount), through :func:`profile_list_from_config`, a callable KubeSpawner calls at
-each spawn. An admin's edit shows in *Start my server* without restarting the hub.
+One source of truth: the hub reads the same admin store as the users' servers
+(``<home>/admin/settings.json`` on the shared volume, which the servers seed once from
+``BigheadApp.profiles`` and ``BigheadApp.kernel_images`` and the lab's *Admin* section
+edits), through :func:`profile_list_from_config`, a callable KubeSpawner calls at each
+spawn; before any server has seeded the store, the config both mount stands in for it.
+An admin's edit shows in *Start my server* without restarting the hub.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from jupyter_bighead.admin import DEFAULT_PROFILES, AdminSettings, ComputeProfile
 from jupyter_bighead.errors import InvalidSpec
-from jupyter_bighead.jobs.spec import DEFAULT_PROFILES, ComputeProfile
 from jupyter_bighead.kube import DEFAULT_IMAGE
 from jupyter_bighead.resources import parse_quantity
 
@@ -118,13 +120,21 @@ def read_server_config(path: str | Path) -> dict[str, Any]:
 
 
 def profile_list_from_config(path: str | Path = CONFIG_MOUNT, *,
-                             default_image: str = DEFAULT_IMAGE
+                             default_image: str = DEFAULT_IMAGE,
+                             home: str | Path | None = None
                              ) -> Callable[[Any], list[dict[str, Any]]]:
-    """A callable for ``c.KubeSpawner.profile_list``: reads ``path`` at every spawn, so
-    the profiles users see follow the admin's config without a hub restart."""
+    """A callable for ``c.KubeSpawner.profile_list``, called at every spawn: the admin
+    store's profiles and kernel images under ``home`` (default: the config's ``home``,
+    else :data:`SHARED_MOUNT`) once a server has seeded it, else the config's at
+    ``path``. Either way the profiles users see follow the admin without a hub restart."""
 
     def build(_spawner: Any) -> list[dict[str, Any]]:
         app = read_server_config(path)
+        store = AdminSettings(Path(home or app.get("home") or SHARED_MOUNT))
+        if store.exists:  # the store wins over the config, as on the users' servers
+            return [profile_entry(p, store.kernel_images(), default_image=default_image,
+                                  default=i == 0)
+                    for i, p in enumerate(store.profiles().values())]
         return profile_list(app.get("profiles"), app.get("kernel_images"),
                             default_image=default_image)
 
@@ -137,8 +147,9 @@ def helm_values(server_config: Mapping[str, Any], *, image: str = DEFAULT_IMAGE,
 
     The Bighead config (profiles, kernel images, roles, registry URL) goes into a
     ConfigMap the hub and every user's pod mount at :data:`CONFIG_MOUNT`; the hub builds
-    ``profile_list`` from it at each spawn; users' pods mount the shared stores (a
-    ReadWriteMany claim, ``shared_claim``) at :data:`SHARED_MOUNT`. The hub's image needs
+    ``profile_list`` from it and from the admin store at each spawn; users' pods (and the
+    hub, read-only, for the admin store) mount the shared stores (a ReadWriteMany claim,
+    ``shared_claim``) at :data:`SHARED_MOUNT`. The hub's image needs
     jupyter-bighead installed (``pip install jupyter-bighead``) for the profile list.
     """
     app = dict(server_config)
@@ -152,23 +163,24 @@ def helm_values(server_config: Mapping[str, Any], *, image: str = DEFAULT_IMAGE,
     config_volume = {"name": "bighead-config", "configMap": {"name": "bighead-config"}}
     config_mount = {"name": "bighead-config", "mountPath": str(Path(CONFIG_MOUNT).parent),
                     "readOnly": True}
+    shared_volume = {"name": "bighead-shared",
+                     "persistentVolumeClaim": {"claimName": shared_claim}}
     env = {"BIGHEAD_HOME": SHARED_MOUNT, "JUPYTER_CONFIG_PATH": str(Path(CONFIG_MOUNT).parent)}
     if app.get("registry_url"):
         env["BIGHEAD_REGISTRY"] = str(app["registry_url"])
     return {
         "hub": {
             "extraConfig": {"bighead": extra_config},
-            "extraVolumes": [config_volume],
-            "extraVolumeMounts": [config_mount],
+            "extraVolumes": [config_volume, shared_volume],
+            "extraVolumeMounts": [config_mount, {"name": "bighead-shared", "readOnly": True,
+                                                 "mountPath": SHARED_MOUNT}],
         },
         "singleuser": {
             "image": {"name": image.rsplit(":", 1)[0],
                       "tag": image.rsplit(":", 1)[1] if ":" in image else "latest"},
             "extraEnv": env,
             "storage": {
-                "extraVolumes": [config_volume, {
-                    "name": "bighead-shared",
-                    "persistentVolumeClaim": {"claimName": shared_claim}}],
+                "extraVolumes": [config_volume, shared_volume],
                 "extraVolumeMounts": [config_mount, {"name": "bighead-shared",
                                                      "mountPath": SHARED_MOUNT}],
             },

@@ -16,13 +16,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+import jupyter_bighead.admin as admin
 import jupyter_bighead.plugins as plugins
 
 from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..identity import current_user
+from ..roles import require_current
 from .records import FINAL, JobRecord, JobStore, new_job_id
-from .spec import DEFAULT_PROFILES, ComputeProfile, JobSpec, check_within_profile, cluster_plan
+from .spec import ComputeProfile, JobSpec, check_within_profile, cluster_plan
 
 ENTRY_POINT_GROUP = plugins.FAMILIES["executor"].group
 
@@ -41,7 +43,14 @@ class Executor(ABC):
     ) -> None:
         self.home = (home or BigheadHome.resolve()).ensure()
         self.store = JobStore(self.home.jobs)
-        self.profiles = dict(profiles or DEFAULT_PROFILES)
+        #: The admin store of this home: its quotas, and its profiles unless given.
+        self.admin = admin.AdminSettings(self.home)
+        # No profiles given: the store's, read at each lookup, so an admin's new profile
+        # is usable at once. A mapping given (the Python API, tests) is kept as given.
+        self.profiles: Mapping[str, ComputeProfile] = (
+            profiles if isinstance(profiles, admin.LiveProfiles)
+            else admin.LiveProfiles(self.admin) if profiles is None
+            else dict(profiles or admin.DEFAULT_PROFILES))
         # Counting a user's active jobs and saving the new one is one step, so that
         # concurrent submissions cannot both slip under max_concurrent_per_user.
         self._submit_lock = threading.Lock()
@@ -59,7 +68,13 @@ class Executor(ABC):
             The notebook does not exist.
         Conflict
             The user already runs as many jobs on that profile as it allows.
+        QuotaExceeded
+            The job would take the user over their quota (see
+            :mod:`jupyter_bighead.admin.quotas`): running jobs or GPUs held.
+        MissingRole
+            Under a team's roles, the current user may not write (a viewer).
         """
+        require_current("write", doing="submit a job")  # a viewer's kernel: refused
         user = user or current_user()
         if spec.schedule is not None:
             how = (f"{type(self).__name__}.schedule()"
@@ -72,8 +87,9 @@ class Executor(ABC):
         resources = check_within_profile(spec, profile)
         cluster = self.cluster_plan(spec)
         with self._submit_lock:
-            active = [r for r in self.list(limit=10_000) if not r.final and r.user == user
-                      and r.spec.profile == profile.name]
+            mine = [r for r in self.list(limit=10_000) if not r.final and r.user == user]
+            check_quota(self.admin.quota_for(user), user, mine, int(resources.get("gpu") or 0))
+            active = [r for r in mine if r.spec.profile == profile.name]
             if len(active) >= profile.max_concurrent_per_user:
                 raise Conflict(f"{user} already has {len(active)} active job(s) on profile "
                                f"{profile.name!r} (limit {profile.max_concurrent_per_user})")
@@ -223,6 +239,20 @@ class Executor(ABC):
         from dataclasses import replace
 
         return replace(spec, notebook=str(path))
+
+
+def check_quota(quota: admin.Quota, user: str, active: list[JobRecord], gpus: int) -> None:
+    """Refuse a new job of ``user`` asking for ``gpus`` GPUs when ``active`` (the user's
+    jobs not final) already reach their quota of running jobs or GPUs.
+
+    Raises
+    ------
+    QuotaExceeded
+        Naming the quota, its limit and the usage.
+    """
+    admin.check(quota, user, "max_running_jobs", len(active))
+    held = sum(int((r.resources or {}).get("gpu") or 0) for r in active)
+    admin.check(quota, user, "max_gpus", held, requested=gpus)
 
 
 def _check_parameters(nb: Any, filename: str, parameters: Mapping[str, Any]) -> None:

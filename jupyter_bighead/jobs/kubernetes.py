@@ -44,6 +44,7 @@ from ..config import BigheadHome
 from ..errors import BigheadError, Conflict, InvalidSpec, NotFound, Unavailable
 from ..kube import DEFAULT_IMAGE, dns_name, kube_errors, make_api_client
 from ..registry.protect import protected_aliases
+from ..roles import require_current
 from .executor import Executor, current_user
 from .manifests import JOB_ID, SCHEDULE, SELECTOR
 from .records import JobRecord, now
@@ -79,7 +80,8 @@ class KubernetesExecutor(Executor):
         The worker image when neither the profile nor ``kernel_images`` names one. It
         must have jupyter-bighead (and the notebook's kernel) installed.
     kernel_images
-        Kernelspec name to image, so a run uses the image matching the notebook's kernel.
+        Kernelspec name to image, so a run uses the image matching the notebook's kernel
+        (default: the admin store's mappings, read at each submit).
     service_account, backoff_limit, active_deadline_seconds
         Copied into every Job.
     volumes, volume_mounts
@@ -127,7 +129,8 @@ class KubernetesExecutor(Executor):
         self.kubeconfig = str(kubeconfig) if kubeconfig else None
         self.context = context
         self.image = image
-        self.kernel_images = dict(kernel_images or {})
+        # None: the admin store's mappings, read at each use (an edit applies at once).
+        self._kernel_images = None if kernel_images is None else dict(kernel_images)
         self.service_account = service_account
         self.backoff_limit = backoff_limit
         self.active_deadline_seconds = active_deadline_seconds
@@ -141,6 +144,14 @@ class KubernetesExecutor(Executor):
         self._stopping: set[str] = set()
         self._watcher: threading.Thread | None = None
         self._closed = False
+
+    @property
+    def kernel_images(self) -> dict[str, str]:
+        """Kernelspec name -> image: as given to the constructor, else the admin
+        store's (:class:`jupyter_bighead.admin.AdminSettings`), read live."""
+        if self._kernel_images is None:
+            return self.admin.kernel_images()
+        return self._kernel_images
 
     # -- the cluster -----------------------------------------------------------------
     def api_client(self) -> Any:
@@ -449,6 +460,7 @@ class KubernetesExecutor(Executor):
         Unavailable
             The cluster cannot be reached or serves no CronJob API.
         """
+        require_current("write", doing="schedule a job")
         cron = spec.schedule
         if not cron:
             raise InvalidSpec("a schedule needs a cron expression in 'schedule'")

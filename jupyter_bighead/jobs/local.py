@@ -25,6 +25,7 @@ from .._procs import alive, create_time, spawn, stop_tree
 from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, InvalidSpec
 from ..resources import parse_quantity
+from ..roles import require_current
 from .executor import Executor
 from .gpus import GpuQueue, GpuRequest, detect_gpus, gpu_env
 from .job_cluster import PLAN_ENV, read_state
@@ -160,6 +161,7 @@ class LocalExecutor(Executor):
         Conflict
             A schedule of that name exists.
         """
+        require_current("write", doing="schedule a job")
         from .executor import current_user
 
         if not spec.schedule:

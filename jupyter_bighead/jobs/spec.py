@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..admin.profiles import DEFAULT_PROFILES, ComputeProfile  # noqa: F401 - re-exported
 from ..errors import InvalidSpec
 from ..resources import parse_gpu_count, parse_quantity  # parse_quantity: old home too
 
@@ -67,47 +68,6 @@ def validate_cron(expr: str) -> str:
     return " ".join(fields)
 
 
-@dataclass(frozen=True)
-class ComputeProfile:
-    """Resources and placement for a job, configured by an admin."""
-
-    name: str
-    cpu: str = "1"
-    memory: str = "2Gi"
-    gpu: int = 0
-    image: str | None = None
-    node_selector: Mapping[str, str] = field(default_factory=dict)
-    tolerations: tuple[Mapping[str, Any], ...] = ()
-    max_concurrent_per_user: int = 4
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        parse_quantity(self.cpu, f"profile {self.name!r} cpu")
-        parse_quantity(self.memory, f"profile {self.name!r} memory")
-        if not isinstance(self.gpu, int) or self.gpu < 0:
-            raise InvalidSpec(f"profile {self.name!r} gpu must be a whole number >= 0")
-        if self.max_concurrent_per_user < 1:
-            raise InvalidSpec(f"profile {self.name!r} max_concurrent_per_user must be >= 1")
-
-    @classmethod
-    def from_dict(cls, name: str, data: Mapping[str, Any]) -> ComputeProfile:
-        known = {f for f in cls.__dataclass_fields__ if f != "name"}
-        unknown = set(data) - known
-        if unknown:
-            raise InvalidSpec(f"profile {name!r} has unknown keys {sorted(unknown)}; "
-                              f"known keys: {sorted(known)}")
-        values = dict(data)
-        if "tolerations" in values:
-            values["tolerations"] = tuple(values["tolerations"])
-        return cls(name=name, **values)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["tolerations"] = list(self.tolerations)
-        out["node_selector"] = dict(self.node_selector)
-        return out
-
-
 #: Job functions shipped with jupyter-bighead, each with the parameters that name files.
 #: A server runs only these (and those its admin lists) through REST, and resolves
 #: those parameters inside its root like every other path in a request body.
@@ -144,9 +104,6 @@ def check_json_values(value: Any, what: str, max_bytes: int = MAX_SPEC_BYTES) ->
         raise InvalidSpec(f"{what} take {size} bytes as JSON; a job spec's parameters, "
                           f"labels and resources may take at most {max_bytes} bytes")
     return size
-
-
-DEFAULT_PROFILES = {"default": ComputeProfile("default", description="1 CPU, 2 GiB, no GPU")}
 
 
 @dataclass(frozen=True)

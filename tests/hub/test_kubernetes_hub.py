@@ -106,6 +106,24 @@ async def test_the_hub_follows_the_admins_config_without_a_restart(tmp_path):
     assert s.extra_resource_limits == {"nvidia.com/gpu": "1"}
 
 
+async def test_the_hub_follows_the_admin_store_over_the_config_without_a_restart(tmp_path):
+    from jupyter_bighead.admin import AdminSettings
+
+    home = tmp_path / "shared"
+    config = tmp_path / "jupyter_server_config.json"
+    config.write_text(json.dumps({"BigheadApp": {"profiles": {"small": PROFILES["small"]},
+                                                 "home": str(home)}}))
+    build = profile_list_from_config(config)
+    assert [e["slug"] for e in build(None)] == ["small"]  # no store yet: the config
+    store = AdminSettings.open(home, seed_profiles={"small": PROFILES["small"]})
+    store.put_profile("gpu", PROFILES["gpu"], user="admin")  # the lab's Admin section
+    store.put_kernel_image("python3", "bighead:py312", user="admin")
+    s = await _spawn_with(build, {"profile": "gpu"})  # the same callable, no restart
+    assert s.extra_resource_limits == {"nvidia.com/gpu": "1"}
+    s = await _spawn_with(build, {"profile": "small"})
+    assert s.image == "bighead:py312"  # the store's kernel image, not the config's none
+
+
 def test_without_profiles_the_builtin_default_is_offered():
     [entry] = profile_list(None)
     assert entry["slug"] == "default" and entry["default"] is True

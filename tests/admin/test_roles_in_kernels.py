@@ -1,0 +1,59 @@
+"""Roles in the Python API for admin settings and jobs: under a team's ``$BIGHEAD_ROLES``
+a kernel of a user without the role is refused, and nothing is stored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import jupyter_bighead.roles as roles
+from jupyter_bighead.admin import AdminSettings
+from jupyter_bighead.config import BigheadHome
+from jupyter_bighead.jobs import JobSpec
+from jupyter_bighead.roles import MissingRole
+
+from ..notebooks.helpers import code, write_nb
+
+TEAM = {"*": "viewer", "group:data-science": "data_scientist", "user:adam": "admin"}
+
+
+@pytest.fixture
+def team(monkeypatch):
+    monkeypatch.setenv(roles.ROLES_ENV, json.dumps(TEAM))
+    monkeypatch.setattr(roles, "_server_checks", False)
+
+    def act_as(user: str, groups: str = "") -> None:
+        monkeypatch.setenv("JUPYTERHUB_USER", user)
+        monkeypatch.setenv(roles.GROUPS_ENV, groups)
+
+    return act_as
+
+
+def test_only_an_admins_kernel_changes_the_admin_settings(tmp_path, team):
+    settings = AdminSettings.open(tmp_path)
+    team("dana", "data-science")
+    with pytest.raises(MissingRole, match="admin"):
+        settings.put_profile("gpu", {"gpu": 1}, user="dana")
+    with pytest.raises(MissingRole):
+        settings.put_quota("dana", {"max_gpus": 99}, user="dana")
+    assert settings.version == 1 and "gpu" not in settings.profiles()
+    team("adam")
+    settings.put_profile("gpu", {"gpu": 1}, user="adam")
+    assert "gpu" in settings.profiles()
+
+
+def test_a_viewers_kernel_cannot_submit_a_job_and_nothing_is_stored(tmp_path, team):
+    from jupyter_bighead.jobs.local import LocalExecutor
+
+    write_nb(tmp_path / "nb.ipynb", [code("x = 1")])
+    ex = LocalExecutor(home=BigheadHome(tmp_path / "home"))
+    try:
+        team("vera")
+        with pytest.raises(MissingRole, match="submit a job"):
+            ex.submit(JobSpec(notebook=str(tmp_path / "nb.ipynb")))
+        with pytest.raises(MissingRole, match="schedule a job"):
+            ex.schedule(JobSpec(notebook=str(tmp_path / "nb.ipynb"), schedule="0 3 * * *"))
+        assert ex.list() == [] and ex.schedules() == []
+    finally:
+        ex.close()
