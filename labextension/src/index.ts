@@ -21,6 +21,8 @@ import { bigheadIcon } from './icons';
 import { AlertNotifier, alertText } from './models/alerts';
 import { ModelPanel } from './models/view';
 import { setupNotebookTools } from './notebook';
+import { newsPlugin } from './notify/plugin';
+import { addOpenReviewCommand, openReview } from './reviews/open';
 import { insertCodeBelow } from './notebook/comm';
 import { BigheadSidebar } from './sidebar';
 import { BigheadModels } from './state';
@@ -99,8 +101,10 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       areas,
       name => openModel(name),
       path => void app.commands.execute('docmanager:open', { path }),
-      insertCode
+      insertCode,
+      id => void openReview(app, areas, id)
     );
+    addOpenReviewCommand(app, areas);
     app.shell.add(sidebar, 'left', { rank: 650 });
     if (restorer) {
       restorer.add(sidebar, sidebar.id);
@@ -182,4 +186,4 @@ const alertsPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [clientPlugin, modelsPlugin, sidebarPlugin, notebookPlugin, alertsPlugin];
+export default [clientPlugin, modelsPlugin, sidebarPlugin, notebookPlugin, alertsPlugin, newsPlugin];

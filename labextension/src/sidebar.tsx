@@ -11,6 +11,7 @@ import { FeaturesSection } from './features/section';
 import { bigheadIcon } from './icons';
 import { JobsSection } from './jobs/section';
 import { ModelsSection } from './models/section';
+import { ReviewsSection } from './reviews/section';
 import { StatusSection } from './status/section';
 import { IBigheadModels, SIDEBAR_ID } from './tokens';
 
@@ -19,6 +20,7 @@ function SidebarContent(props: {
   openModel: (name: string) => void;
   openPath: (path: string) => void;
   insertCode: (code: string) => string | null;
+  openReview: (id: string) => void;
 }): JSX.Element {
   return (
     <div className="jp-bighead-sidebar-content">
@@ -28,6 +30,7 @@ function SidebarContent(props: {
       </header>
       <StatusSection model={props.models.status} cluster={props.models.cluster} />
       <ModelsSection model={props.models.models} onOpen={props.openModel} />
+      <ReviewsSection areas={props.models} onOpen={props.openReview} />
       <FeaturesSection model={props.models.features} />
       <JobsSection
         model={props.models.jobs}
@@ -47,7 +50,8 @@ export class BigheadSidebar extends ReactWidget {
     readonly models: IBigheadModels,
     private readonly openModel: (name: string) => void = () => undefined,
     private readonly openPath: (path: string) => void = () => undefined,
-    private readonly insertCode: (code: string) => string | null = () => 'No notebook is open.'
+    private readonly insertCode: (code: string) => string | null = () => 'No notebook is open.',
+    private readonly openReview: (id: string) => void = () => undefined
   ) {
     super();
     this.id = SIDEBAR_ID;
@@ -66,6 +70,7 @@ export class BigheadSidebar extends ReactWidget {
         openModel={this.openModel}
         openPath={this.openPath}
         insertCode={this.insertCode}
+        openReview={this.openReview}
       />
     );
   }

@@ -11,6 +11,7 @@ import { ICompare, IModelVersion, IPlotlyFigure, IVersionView } from '../api/mod
 import { errorText } from '../api/request';
 import { useInvalidated, useSignal } from '../core/react';
 import { bigheadIcon } from '../icons';
+import { RequestReview, ReviewHistory } from '../reviews/request';
 import { gate } from '../status/permissions';
 import { IBigheadModels } from '../tokens';
 import { MonitoringTab } from './monitoring';
@@ -206,6 +207,7 @@ function VersionDetail(props: {
             </button>
           </React.Fragment>
         ))}
+        <RequestReview areas={props.ctx.areas} name={v.name} version={v.version} aliases={aliases} />
       </div>
       <DeploySection
         areas={props.ctx.areas}
@@ -446,6 +448,7 @@ function ModelView(props: { name: string; version?: number; ctx: IContext }): JS
           />
         )
       )}
+      <ReviewHistory areas={props.ctx.areas} name={props.name} />
     </div>
   );
 }
