@@ -1,0 +1,158 @@
+"""The review gate in the lab, with two people in two browsers on one server.
+
+A data scientist (dana) requests a review from the model view; a reviewer (rita), in
+her own browser context, sees it pending, opens it, reads the rendered report in the
+lab and approves; dana gets the news in JupyterLab's notification center, and her
+*Set production* then succeeds.
+
+Identities: a small IdentityProvider (defined in the lab's ``jupyter_server_config.py``)
+names each user by the token in the URL they open the lab with, and keeps that name in
+the login cookie, the way JupyterHub's provider names hub users.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import textwrap
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from nbformat.v4 import new_code_cell
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import Lab, screenshot, start_lab
+from .test_productionize import write_notebook
+from .test_sidebar import open_bighead
+
+MODEL = "ui_review_model"
+TEAM = {"t-dana": "dana", "t-rita": "rita"}
+ROLES = {"user:dana": "data_scientist", "user:rita": "reviewer"}
+
+IDENTITY_CONFIG = textwrap.dedent(f"""
+    from jupyter_server.auth.identity import IdentityProvider, User
+
+    TEAM = {TEAM!r}
+
+    class TeamTokens(IdentityProvider):
+        \"\"\"t-NAME in the URL (or the header) is NAME; the cookie keeps it.\"\"\"
+
+        async def get_user_token(self, handler):
+            name = TEAM.get(self.get_token(handler) or "")
+            if name is not None:
+                return User(username=name, name=name, display_name=name)
+            return await super().get_user_token(handler)
+
+    c.ServerApp.identity_provider_class = TeamTokens
+    c.BigheadApp.roles = {ROLES!r}
+""")
+
+
+@pytest.fixture(scope="module")
+def team_lab(tmp_path_factory) -> Iterator[Lab]:
+    root = tmp_path_factory.mktemp("lab-team")
+    config_dir = root / "jupyter-config"  # start_lab's JUPYTER_CONFIG_DIR
+    config_dir.mkdir(parents=True)
+    (config_dir / "jupyter_server_config.py").write_text(IDENTITY_CONFIG)
+    labs = start_lab(root)
+    lab = next(labs)
+    yield lab
+    next(labs, None)  # stops the lab
+
+
+def _url(lab: Lab, token: str) -> str:
+    return f"{lab.url}lab/workspaces/t{secrets.token_hex(6)}?token={token}"
+
+
+def _register(lab: Lab) -> None:
+    """v1 (in production, moved by an admin's script) and v2, both from a notebook."""
+    import lightgbm as lgb
+    import numpy as np
+    import pandas as pd
+
+    from jupyter_bighead.config import BigheadHome
+    from jupyter_bighead.registry import Registry
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["nights", "price"])
+    y = (X.nights > 0).astype(int)
+    nb = lab.workspace / "ui_review_train.ipynb"
+    home = BigheadHome(lab.workspace / ".bighead").ensure()
+    reg = Registry(home.registry_uri, artifacts=home.artifacts)
+    for trees in (3, 7):
+        write_notebook(nb, [new_code_cell(f"n_estimators = {trees}  # review me")])
+        reg.register(MODEL, lgb.LGBMClassifier(n_estimators=trees, verbose=-1).fit(X, y),
+                     X_valid=X, y_valid=y, notebook=nb, user="dana")
+    reg.set_alias(MODEL, "production", 1, user="adam")
+    reg.close()
+
+
+def _aliases(lab: Lab) -> dict[str, int]:
+    req = urllib.request.Request(f"{lab.url}bighead/api/models/{MODEL}",
+                                 headers={"Authorization": "token t-rita"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())["aliases"]
+
+
+def _open_model(page: Page):
+    models = page.locator('.jp-bighead-sidebar [data-section="models"]')
+    models.get_by_role("button", name="Refresh models").click()
+    models.locator(f'[data-model="{MODEL}"]').get_by_role("button").click()
+    detail = page.locator(".jp-bighead-model-panel:not(.lm-mod-hidden)").get_by_test_id(
+        "version-detail")
+    expect(detail).to_have_attribute("data-version", "2", timeout=30_000)
+    return detail
+
+
+def test_request_review_approve_notify_then_set_production(page: Page, browser: Browser,
+                                                           team_lab):
+    _register(team_lab)
+
+    # dana asks for a review of v2; production is not hers to move yet.
+    open_bighead(page, _url(team_lab, "t-dana"))
+    detail = _open_model(page)
+    detail.get_by_role("button", name="Request review").click()
+    expect(detail.get_by_role("status")).to_contain_text("Review requested", timeout=30_000)
+    history = page.get_by_test_id("model-history")
+    expect(history).to_contain_text("dana requested a review of v2 for production")
+
+    # rita, in her own browser, sees it pending, reads the report, cannot be dana.
+    rita_context = browser.new_context()
+    try:
+        rita = rita_context.new_page()
+        open_bighead(rita, _url(team_lab, "t-rita"))
+        reviews = rita.locator('.jp-bighead-sidebar [data-section="reviews"]')
+        pending = reviews.get_by_test_id("pending-reviews")
+        row = pending.locator("li", has_text=f"{MODEL} v2 → production")
+        expect(row).to_contain_text("by dana", timeout=30_000)
+        row.get_by_role("button").click()
+        view = rita.get_by_test_id("review-view")
+        expect(view.get_by_test_id("review-state")).to_have_text("pending", timeout=30_000)
+        expect(view.get_by_test_id("review-code-diff")).to_contain_text("n_estimators = 7")
+        report = view.frame_locator('iframe[title="Reviewer report"]')
+        expect(report.locator("body")).to_contain_text("n_estimators = 7", timeout=30_000)
+        frame = view.locator('iframe[title="Reviewer report"]')
+        expect(frame).to_have_attribute("sandbox", "allow-scripts")
+        screenshot(rita, "reviews-reviewer-reads-report")
+        view.get_by_role("button", name="Approve").click()
+        expect(view.get_by_test_id("review-state")).to_have_text("approved", timeout=30_000)
+        expect(view.get_by_role("button", name="Approve")).to_be_disabled()
+    finally:
+        rita_context.close()
+
+    # dana hears of it in the notification center, and moves production herself.
+    page.locator(".jp-Notification-Status").click()
+    center = page.locator(".jp-Notification-Center")
+    expect(center.locator(".jp-Notification-List-Item",
+                          has_text=re.compile(rf"{MODEL} v2 for production approved by rita"))
+           ).to_be_visible(timeout=45_000)
+    screenshot(page, "reviews-author-notified")
+    page.keyboard.press("Escape")
+    detail.get_by_role("button", name="Set production").click()
+    expect(detail.locator("h3 .jp-bighead-tag", has_text="production")).to_be_visible(
+        timeout=30_000)
+    assert _aliases(team_lab)["production"] == 2
+    expect(history).to_contain_text("rita approved v2 for production", timeout=30_000)
+    expect(history).to_contain_text("dana moved production to v2 (approved review)")
