@@ -91,12 +91,13 @@ def log_metric(name: str, value: Any) -> float:
 def monitoring(model_ref: str, window: str = "1d", **options: Any) -> dict[str, Any]:
     """Check ``model_ref``'s logged traffic for drift (without alerting) and return the
     figures of the lab's Monitoring tab (see :mod:`jupyter_bighead.monitoring.figures`),
-    with the check's result under ``"result"``."""
-    from .monitoring import run_check
-    from .monitoring.figures import figures
+    with the check's result under ``"result"``.
 
-    result = run_check(model_ref, window, alert=False, **options).to_dict()
-    return {"result": result, **figures(result)}
+    Once :mod:`jupyter_bighead.monitoring` is imported, ``bh.monitoring`` is that package,
+    which answers the same call."""
+    from .monitoring import notebook_figures
+
+    return notebook_figures(model_ref, window, **options)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

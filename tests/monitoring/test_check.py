@@ -142,3 +142,18 @@ def test_drift_gauges_carry_each_features_psi_for_prometheus(served):
     assert f'bighead_drift_score{{model="shop",version="1",feature="amount"}} {amount!r}\n' in text
     assert 'feature="score"' in text and text.startswith("# HELP bighead_drift_score")
     assert len([ln for ln in text.splitlines() if not ln.startswith("#")]) == len(NUMERIC) + 1
+
+
+def test_bh_monitoring_answers_every_call_after_the_package_is_imported(served):
+    """Importing jupyter_bighead.monitoring replaces the facade's function of that name
+    (Python sets a subpackage on its parent): the package itself answers the call."""
+    import jupyter_bighead as bh
+    import jupyter_bighead.monitoring  # noqa: F401  (what the starter notebook does)
+
+    kw = dict(registry=served["reg"], log_root=served["root"] / "predictions",
+              monitor_root=served["root"] / "monitoring", now="2024-03-03")
+    first = bh.monitoring("shop@production", "1d", **kw)
+    again = bh.monitoring("shop@production", window="1d", **kw)
+    assert first["result"]["status"] == again["result"]["status"] == "alert"
+    assert set(first) >= {"result", "score", "features"}
+    assert first["result"]["drift"] == again["result"]["drift"]
