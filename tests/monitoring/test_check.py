@@ -148,7 +148,7 @@ def test_bh_monitoring_answers_every_call_after_the_package_is_imported(served):
     """Importing jupyter_bighead.monitoring replaces the facade's function of that name
     (Python sets a subpackage on its parent): the package itself answers the call."""
     import jupyter_bighead as bh
-    import jupyter_bighead.monitoring  # noqa: F401  (what the starter notebook does)
+    import jupyter_bighead.monitoring  # what the starter notebook does
 
     kw = dict(registry=served["reg"], log_root=served["root"] / "predictions",
               monitor_root=served["root"] / "monitoring", now="2024-03-03")
