@@ -123,6 +123,10 @@ def test_request_review_approve_notify_then_set_production(page: Page, browser: 
     try:
         rita = rita_context.new_page()
         open_bighead(rita, _url(team_lab, "t-rita"))
+        request = _open_model(rita).get_by_role("button", name="Request review")
+        expect(request).to_be_disabled(timeout=30_000)  # a reviewer does not request
+        expect(request).to_have_attribute("title", "Requesting a review needs the role "
+                                          "data_scientist or admin (rita has reviewer)")
         reviews = rita.locator('.jp-bighead-sidebar [data-section="reviews"]')
         pending = reviews.get_by_test_id("pending-reviews")
         row = pending.locator("li", has_text=f"{MODEL} v2 → production")
@@ -156,3 +160,11 @@ def test_request_review_approve_notify_then_set_production(page: Page, browser: 
     assert _aliases(team_lab)["production"] == 2
     expect(history).to_contain_text("rita approved v2 for production", timeout=30_000)
     expect(history).to_contain_text("dana moved production to v2 (approved review)")
+    # Her own review: never hers to decide, and the button says so on hover.
+    mine = page.locator('.jp-bighead-sidebar [data-section="reviews"]').get_by_test_id("my-reviews")
+    mine.locator("li", has_text=f"{MODEL} v2 → production").get_by_role("button").click()
+    view = page.get_by_test_id("review-view")
+    expect(view.get_by_test_id("review-state")).to_have_text("approved", timeout=30_000)
+    approve = view.get_by_role("button", name="Approve")
+    expect(approve).to_be_disabled()
+    expect(approve).to_have_attribute("title", re.compile("dana requested this review"))
