@@ -76,8 +76,9 @@ DEFAULT_PROFILES = {"default": ComputeProfile("default", description="1 CPU, 2 G
 
 def validate_profile(name: Any, data: Any) -> ComputeProfile:
     """A profile an admin edits, checked more strictly than a config file's: the name,
-    and the type and size of every value, so that what the store holds is always
-    something every executor and the hub's ``profile_list`` can use.
+    ``cpu`` and ``memory`` stated, and the type and size of every value, so that what
+    the store holds is always something every executor and the hub's ``profile_list``
+    can use.
 
     Raises
     ------
@@ -89,6 +90,10 @@ def validate_profile(name: Any, data: Any) -> ComputeProfile:
                           "'_', '.' or '-', starting with a letter or digit")
     if not isinstance(data, Mapping):
         raise InvalidSpec(f"profile {name!r} must be a JSON object")
+    missing = [k for k in ("cpu", "memory") if k not in data]
+    if missing:  # an admin states what a profile gives; defaults are for config files
+        raise InvalidSpec(f"profile {name!r} must state {' and '.join(missing)} "
+                          "(e.g. {\"cpu\": \"4\", \"memory\": \"16Gi\"})")
     values = {k: v for k, v in data.items() if k != "name"}
     for key in ("cpu", "memory"):
         if key in values and not isinstance(values[key], str | int | float):

@@ -63,6 +63,9 @@ class Quota:
         """
         if not isinstance(data, Mapping):
             raise InvalidSpec(f"the quota for {who!r} must be a JSON object")
+        if not data:
+            raise InvalidSpec(f"the quota for {who!r} names no limit; give at least one of "
+                              f"{sorted(QUOTA_HELP)} (null: no limit of its own)")
         unknown = sorted(set(data) - set(QUOTA_HELP))
         if unknown:
             raise InvalidSpec(f"the quota for {who!r} has unknown keys {unknown}; "

@@ -173,7 +173,8 @@ class AdminSettings:
         """Create the store from the config's profiles (none: the built-in ``default``)
         and kernel images, unless it exists. Returns whether it seeded. The config's
         values were validated when the config loaded; a bad one raises InvalidSpec."""
-        checked = {n: validate_profile(n, p).to_dict() for n, p in (profiles or {}).items()}
+        checked = {n: ComputeProfile.from_dict(n, p).to_dict()
+                   for n, p in (profiles or {}).items()}
         if not checked:
             checked = {n: p.to_dict() for n, p in DEFAULT_PROFILES.items()}
         images = {_check_kernel(k): _check_image(k, v) for k, v in (kernel_images or {}).items()}

@@ -105,13 +105,18 @@ class BigheadApp(ExtensionApp):
             "Compute profiles users pick for jobs: name -> {cpu, memory, gpu, image, "
             "node_selector, tolerations, max_concurrent_per_user, description}, e.g. "
             "{'gpu-small': {'cpu': '8', 'memory': '32Gi', 'gpu': 1, 'image': 'org/train:cuda'}}. "
-            "Requests beyond a profile's limits are refused. Defaults to one 'default' profile."
+            "Requests beyond a profile's limits are refused. Defaults to one 'default' profile. "
+            "They seed the admin store (<home>/admin) on the server's first start; from then "
+            "on admins edit profiles in the lab's Admin section and the store wins (delete "
+            "<home>/admin/settings.json to seed it again from this setting)."
         ),
     )
 
     kernel_images = Dict(
         config=True,
-        help="Kernelspec name -> container image, so a remote run uses the notebook's kernel.",
+        help="Kernelspec name -> container image, so a remote run uses the notebook's kernel. "
+             "Like profiles, it seeds the admin store (<home>/admin) on the first start; "
+             "then admins edit them in the lab's Admin section and the store wins.",
     )
 
     registry_store_options = Dict(
@@ -388,6 +393,15 @@ class BigheadApp(ExtensionApp):
                 executor=self.executor, misconfigured=tuple(map(masked, problems))))
             return
         home = BigheadHome.resolve(self.home).ensure()
+        # The admin store (profiles, kernel images, quotas) is seeded from this config on
+        # the first start only; afterwards the store wins (an admin edits it in the lab).
+        admin_error = self._seed_admin(home)
+        if admin_error:
+            self.log.error("jupyter-bighead: server misconfigured: %s", admin_error)
+            self.settings["bighead"] = BigheadService(BigheadConfig(
+                home=home, root_dir=Path("."), executor=self.executor,
+                misconfigured=(admin_error,)))
+            return
         # Kernels inherit the server's environment: make them use the same home.
         os.environ[HOME_ENV] = str(home.root)
         from jupyter_bighead.registry.protect import PROTECTED_ENV
@@ -416,7 +430,7 @@ class BigheadApp(ExtensionApp):
             from jupyter_bighead.cluster import ENV as DASK_ENV
 
             os.environ[DASK_ENV] = self.dask
-        self._export_kubernetes(os)
+        self._export_kubernetes(os, home)
         if self.block_paths:
             folders = [str(Path(p).expanduser().resolve()) for p in self.block_paths]
             known = [p for p in os.environ.get(BLOCK_PATHS_ENV, "").split(os.pathsep) if p]
@@ -460,16 +474,35 @@ class BigheadApp(ExtensionApp):
 
             await asyncio.get_running_loop().run_in_executor(None, service.stop)
 
-    def _export_kubernetes(self, os: Any) -> None:
+    def _seed_admin(self, home: BigheadHome) -> str | None:
+        """Seed ``<home>/admin`` from ``profiles`` and ``kernel_images`` unless it exists;
+        a problem (a store that cannot be written) comes back as a setting error."""
+        from jupyter_bighead.admin import AdminSettings
+
+        try:
+            AdminSettings.open(home, seed_profiles=self.profiles,
+                               seed_kernel_images=self.kernel_images)
+        except (BigheadError, OSError) as exc:
+            return f"c.BigheadApp.home: cannot seed the admin store in {home.root}: {exc}"
+        return None
+
+    def _export_kubernetes(self, os: Any, home: BigheadHome) -> None:
         """What a kernel needs to start the 'kubernetes' cluster setting's pods as the
-        kubernetes executor would: the profiles, its namespace, config, image, volumes."""
+        kubernetes executor would: the profiles, its namespace, config, image, volumes.
+
+        The profiles are the admin store's at start (a snapshot: a kernel's executors
+        read the store itself, live, when they share the home)."""
         import json
 
+        from jupyter_bighead.admin import AdminSettings, ComputeProfile
         from jupyter_bighead.kube_dask import K8S_ENV, PROFILES_ENV
 
-        if self.profiles:
-            os.environ[PROFILES_ENV] = json.dumps(
-                {n: dict(p) for n, p in self.profiles.items()}, default=str)
+        def given(profile: ComputeProfile) -> dict[str, Any]:  # what differs from defaults
+            plain = ComputeProfile(profile.name).to_dict()
+            return {k: v for k, v in profile.to_dict().items() if k != "name" and v != plain[k]}
+
+        os.environ[PROFILES_ENV] = json.dumps(
+            {n: given(p) for n, p in AdminSettings(home).profiles().items()}, default=str)
         k8s_options: dict[str, Any] = {"namespace": self.k8s_namespace,
                                        "kubeconfig": self.kubeconfig or None}
         if self.executor == "kubernetes":
@@ -488,8 +521,8 @@ class BigheadApp(ExtensionApp):
             if self.local_gpus is not None:
                 options["gpus"] = list(self.local_gpus)
         elif self.executor == "kubernetes":
-            options.update(namespace=self.k8s_namespace, kubeconfig=self.kubeconfig or None,
-                           kernel_images=dict(self.kernel_images))
+            # kernel_images: the executor reads the admin store's (seeded from them).
+            options.update(namespace=self.k8s_namespace, kubeconfig=self.kubeconfig or None)
         options.update(self.executor_options)
         return options
 

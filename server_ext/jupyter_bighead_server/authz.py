@@ -45,6 +45,16 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     (f"{_A}/features/{{name}}/diff", "GET"): "read",
     # Jobs: submitting runs under the caller's quotas; cancelling another's needs admin.
     (f"{_A}/profiles", "GET"): "read",
+    # Admin settings: anyone reading sees profiles, kernel images and quotas (the lab
+    # shows users theirs); changing them, the audit and every user's usage are admins'.
+    (f"{_A}/admin/settings", "GET"): "read",
+    (f"{_A}/admin/profiles/{{name}}", "GET"): "read",
+    (f"{_A}/admin/profiles/{{name}}", "PUT"): "admin",
+    (f"{_A}/admin/profiles/{{name}}", "DELETE"): "admin",
+    (f"{_A}/admin/kernel-images/{{kernelspec}}", "PUT"): "admin",
+    (f"{_A}/admin/quotas/{{user}}", "PUT"): "admin",
+    (f"{_A}/admin/audit", "GET"): "admin",
+    (f"{_A}/admin/usage", "GET"): "admin",
     (f"{_A}/jobs", "GET"): "read",
     (f"{_A}/jobs", "POST"): "write",
     (f"{_A}/jobs/{{job_id}}", "GET"): "read",

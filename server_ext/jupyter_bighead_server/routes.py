@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from tornado.web import RequestHandler
 
 from .authz import API_PREFIX
+from .handlers.admin import (
+    AdminAuditHandler,
+    AdminKernelImageHandler,
+    AdminProfileHandler,
+    AdminQuotaHandler,
+    AdminSettingsHandler,
+    AdminUsageHandler,
+)
 from .handlers.blocks import BlocksHandler
 from .handlers.cluster import ClusterHandler
 from .handlers.deployments import (
@@ -85,6 +93,12 @@ ROUTES: tuple[Route, ...] = (
     Route(f"{API_PREFIX}/features/{{name}}", FeatureHandler),
     Route(f"{API_PREFIX}/features/{{name}}/diff", FeatureDiffHandler),
     Route(f"{API_PREFIX}/profiles", ProfilesHandler),
+    Route(f"{API_PREFIX}/admin/settings", AdminSettingsHandler),
+    Route(f"{API_PREFIX}/admin/profiles/{{name}}", AdminProfileHandler),
+    Route(f"{API_PREFIX}/admin/kernel-images/{{kernelspec}}", AdminKernelImageHandler),
+    Route(f"{API_PREFIX}/admin/quotas/{{user}}", AdminQuotaHandler),
+    Route(f"{API_PREFIX}/admin/audit", AdminAuditHandler),
+    Route(f"{API_PREFIX}/admin/usage", AdminUsageHandler),
     Route(f"{API_PREFIX}/jobs", JobsHandler),
     Route(f"{API_PREFIX}/jobs/{{job_id}}", JobHandler),
     Route(f"{API_PREFIX}/jobs/{{job_id}}/logs", JobLogsHandler),

@@ -84,7 +84,7 @@ def test_a_profile_an_admin_adds_is_usable_by_a_running_executor_and_gpus_count(
     try:
         with pytest.raises(InvalidSpec, match="unknown compute profile 'gpu'"):
             ex.submit(JobSpec(notebook=str(slow_nb), profile="gpu"), user="ada")
-        admin.put_profile("gpu", {"gpu": 1}, user="admin")
+        admin.put_profile("gpu", {"cpu": "1", "memory": "2Gi", "gpu": 1}, user="admin")
         admin.put_quota("*", {"max_gpus": 1}, user="admin")
         held = ex.submit(JobSpec(notebook=str(slow_nb), profile="gpu"), user="ada")
         with pytest.raises(QuotaExceeded, match="max_gpus for ada is 1") as refused:

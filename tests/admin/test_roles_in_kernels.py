@@ -34,12 +34,12 @@ def test_only_an_admins_kernel_changes_the_admin_settings(tmp_path, team):
     settings = AdminSettings.open(tmp_path)
     team("dana", "data-science")
     with pytest.raises(MissingRole, match="admin"):
-        settings.put_profile("gpu", {"gpu": 1}, user="dana")
+        settings.put_profile("gpu", {"cpu": "1", "memory": "2Gi", "gpu": 1}, user="dana")
     with pytest.raises(MissingRole):
         settings.put_quota("dana", {"max_gpus": 99}, user="dana")
     assert settings.version == 1 and "gpu" not in settings.profiles()
     team("adam")
-    settings.put_profile("gpu", {"gpu": 1}, user="adam")
+    settings.put_profile("gpu", {"cpu": "1", "memory": "2Gi", "gpu": 1}, user="adam")
     assert "gpu" in settings.profiles()
 
 

@@ -27,7 +27,7 @@ def test_the_config_seeds_the_store_once_and_the_store_wins_afterwards(tmp_path)
                                seed_kernel_images={"python3": "org/py:1"})
     assert list(first.profiles()) == ["gpu"]
     assert first.kernel_images() == {"python3": "org/py:1"}
-    first.put_profile("small", {"cpu": "1"}, user="ada")
+    first.put_profile("small", {"cpu": "1", "memory": "1Gi"}, user="ada")
     # A restart with a changed config keeps the admin's edits.
     again = AdminSettings.open(tmp_path, seed_profiles={"other": {"cpu": "2"}})
     assert sorted(again.profiles()) == ["gpu", "small"]
@@ -41,21 +41,26 @@ def test_an_empty_config_seeds_the_built_in_default_profile(tmp_path):
     assert settings.version == 1
 
 
+OK = {"cpu": "1", "memory": "1Gi"}
+
+
 @pytest.mark.parametrize(("name", "spec", "words"), [
+    ("x", {}, "must state cpu and memory"),
+    ("x", {"cpu": "2"}, "must state memory"),
     ("bad name!", {"cpu": "1"}, "profile name"),
     ("../etc", {"cpu": "1"}, "profile name"),
-    ("x", {"cpu": "lots"}, "cpu"),
-    ("x", {"gpu": -1}, "gpu"),
-    ("x", {"gpu": True}, "gpu"),
-    ("x", {"gpu": 1.5}, "gpu"),
-    ("x", {"memory": ["8Gi"]}, "memory"),
-    ("x", {"max_concurrent_per_user": 0}, "max_concurrent_per_user"),
-    ("x", {"image": "has space"}, "image"),
-    ("x", {"image": "a" * 301}, "image"),
-    ("x", {"description": "d" * 501}, "description"),
-    ("x", {"node_selector": {"gpu": 1}}, "node_selector"),
-    ("x", {"tolerations": "all"}, "tolerations"),
-    ("x", {"colour": "red"}, "unknown keys"),
+    ("x", {**OK, "cpu": "lots"}, "cpu"),
+    ("x", {**OK, "gpu": -1}, "gpu"),
+    ("x", {**OK, "gpu": True}, "gpu"),
+    ("x", {**OK, "gpu": 1.5}, "gpu"),
+    ("x", {**OK, "memory": ["8Gi"]}, "memory"),
+    ("x", {**OK, "max_concurrent_per_user": 0}, "max_concurrent_per_user"),
+    ("x", {**OK, "image": "has space"}, "image"),
+    ("x", {**OK, "image": "a" * 301}, "image"),
+    ("x", {**OK, "description": "d" * 501}, "description"),
+    ("x", {**OK, "node_selector": {"gpu": 1}}, "node_selector"),
+    ("x", {**OK, "tolerations": "all"}, "tolerations"),
+    ("x", {**OK, "colour": "red"}, "unknown keys"),
     ("x", ["cpu"], "JSON object"),
 ])
 def test_a_bad_profile_is_refused_naming_the_problem_and_nothing_changes(tmp_path, name,
@@ -124,7 +129,7 @@ def test_a_hand_broken_entry_is_skipped_not_fatal(tmp_path):
 def _put_many(root: str, worker: int) -> None:
     settings = AdminSettings(root)
     for i in range(10):
-        settings.put_profile(f"p{worker}-{i}", {"cpu": "1"}, user=f"user{worker}")
+        settings.put_profile(f"p{worker}-{i}", {"cpu": "1", "memory": "1Gi"}, user=f"user{worker}")
 
 
 def test_concurrent_writers_in_several_processes_lose_no_edit(tmp_path):

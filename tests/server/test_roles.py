@@ -25,6 +25,7 @@ from .routes import ROUTE_VERBS, concrete
 ALL = frozenset({VIEWER, DATA_SCIENTIST, REVIEWER, ADMIN})
 WRITERS = frozenset({DATA_SCIENTIST, ADMIN})
 REVIEWERS = frozenset({REVIEWER, ADMIN})
+ADMINS = frozenset({ADMIN})
 SIGNED_IN = "signed in"  # no role needed: the lab asks before it knows the user's roles
 
 P = "/bighead/api"
@@ -76,6 +77,14 @@ EXPECTED: dict[tuple[str, str], Any] = {
     (f"{P}/reviews/{{review_id}}/approve", "POST"): REVIEWERS,
     (f"{P}/reviews/{{review_id}}/reject", "POST"): REVIEWERS,
     (f"{P}/reviews/{{review_id}}/withdraw", "POST"): ALL,  # then: its author or an admin
+    (f"{P}/admin/settings", "GET"): ALL,
+    (f"{P}/admin/profiles/{{name}}", "GET"): ALL,
+    (f"{P}/admin/profiles/{{name}}", "PUT"): ADMINS,
+    (f"{P}/admin/profiles/{{name}}", "DELETE"): ADMINS,
+    (f"{P}/admin/kernel-images/{{kernelspec}}", "PUT"): ADMINS,
+    (f"{P}/admin/quotas/{{user}}", "PUT"): ADMINS,
+    (f"{P}/admin/audit", "GET"): ADMINS,
+    (f"{P}/admin/usage", "GET"): ADMINS,
     (f"{P}/deployments", "GET"): ALL,
     (f"{P}/deployments", "POST"): WRITERS,
     (f"{P}/deployments/{{dep_id}}", "GET"): ALL,

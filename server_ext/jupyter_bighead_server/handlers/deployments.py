@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_bighead.admin import check_deploy_quota
 from jupyter_bighead.errors import InvalidSpec
 
 from ..threads import in_thread
+from .admin import admin_store
 from .base import BigheadHandler
 
 
@@ -24,7 +28,15 @@ class DeploymentsHandler(BigheadHandler):
     async def post(self) -> None:
         """``{model, version | alias, target, replicas, resources}``; 201 with the record."""
         body = self.get_json_object()
-        record = await in_thread(self.bighead.create_deployment, body, self.username())
+        user = self.username()
+
+        def create() -> Any:
+            # The admin's quota first (403 naming it and the user's deployments now).
+            quota = admin_store(self.bighead.home.root).quota_for(user)
+            check_deploy_quota(quota, user, self.bighead.deployments().store.all())
+            return self.bighead.create_deployment(body, user)
+
+        record = await in_thread(create)
         self.write_json(record.view(), status=201)
 
 

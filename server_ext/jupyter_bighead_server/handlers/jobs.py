@@ -7,8 +7,8 @@ from tornado import web
 
 from jupyter_bighead.errors import InvalidSpec
 
-from .. import views
 from ..threads import in_thread
+from .admin import admin_store
 from .base import BigheadHandler
 
 #: The largest page of a job's log one request returns (like deployment logs).
@@ -19,8 +19,12 @@ class ProfilesHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """The compute profiles an admin configured (cpu, memory, gpu, image...)."""
-        self.write_json(views.profiles_view(self.bighead.jobs()))
+        """The compute profiles the admin store holds now (cpu, memory, gpu, image...):
+        read at each request, so a profile an admin adds is listed at once."""
+        store = admin_store(self.bighead.home.root)
+        profiles = await in_thread(store.profiles)
+        self.write_json({"executor": self.bighead.config.executor,
+                         "profiles": [p.to_dict() for p in profiles.values()]})
 
 
 class JobsHandler(BigheadHandler):
