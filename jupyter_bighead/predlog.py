@@ -128,13 +128,13 @@ class PredictionLog:
     # -- the caller's side: cheap, never raises for I/O ------------------------------
     def log(self, rows: Any, scores: Any, request_ids: Any = None, entity: Any = None,
             timestamps: Any = None) -> bool:
-        """Queue one request's ``rows`` (a DataFrame, row lists in ``columns`` order, or
-        dicts) with their ``scores``. ``request_ids`` (one per row, or one string for
-        all rows: suffixed ``-<row>`` when there are several; default: the log's
-        random prefix and a row number), ``entity`` (one per row) and ``timestamps``
-        (one per row, default now) are optional. Returns whether the batch was queued;
-        a dropped one is counted in :meth:`stats`. The objects are kept until
-        written: do not change them afterwards.
+        """Queue one request's ``rows`` (a DataFrame, row lists or a 2-D array in
+        ``columns`` order, or dicts) with their ``scores``. ``request_ids`` (one per
+        row, or one string for all rows: suffixed ``-<row>`` when there are several;
+        default: the log's random prefix and a row number), ``entity`` (one per row)
+        and ``timestamps`` (one per row, default now) are optional. Returns whether the
+        batch was queued; a dropped one is counted in :meth:`stats`. The objects are
+        kept until written: do not change them afterwards.
         """
         if self._closed:
             return False
@@ -251,18 +251,26 @@ class PredictionLog:
             return
         with self._lock:
             self._counts["logged"] += sum(len(b[0]) for b in batches)
+        import numpy as np
+
         simple: list[_Batch] = []
+        matrices: list[_Batch] = []
         other: list[_Batch] = []
         lists = self.columns is not None
-        for b in batches:  # row lists, default times, no single string id: serving's
-            if lists and b[4] is None and type(b[0]) is list and not isinstance(b[2], str) \
-                    and not isinstance(b[0][0], dict):
-                simple.append(b)
-            else:
-                other.append(b)
+        for b in batches:  # row lists or matrices, default times, no single string id:
+            if lists and b[4] is None and not isinstance(b[2], str):  # serving's
+                if type(b[0]) is list and not isinstance(b[0][0], dict):
+                    simple.append(b)
+                    continue
+                if isinstance(b[0], np.ndarray) and b[0].ndim == 2:
+                    matrices.append(b)
+                    continue
+            other.append(b)
         tables: list[Any] = []
         if simple:
             tables += self._rows_table(simple)
+        if matrices:
+            tables += self._rows_table(matrices, matrix=True)
         frames: list[Any] = []
         for b in other:  # a batch that does not fit is dropped alone
             try:
@@ -321,10 +329,10 @@ class PredictionLog:
         first, self._seq = self._seq, self._seq + n
         return [f"{self._prefix}-{i}" for i in range(first, first + n)]
 
-    def _rows_table(self, batches: list[_Batch]) -> list[Any]:
-        """Many requests' row lists as one Arrow table (a batch that does not fit is
-        dropped alone). Per request this only checks lengths; each column is built
-        once for all of them, in C (no pandas on this path)."""
+    def _rows_table(self, batches: list[_Batch], matrix: bool = False) -> list[Any]:
+        """Many requests' row lists (or, with ``matrix``, 2-D arrays) as one Arrow
+        table (a batch that does not fit is dropped alone). Per request this only checks
+        lengths; each column is built once for all of them, in C (no pandas here)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -347,25 +355,34 @@ class PredictionLog:
                     raise InvalidSpec(f"{n} rows with {len(score)} scores, "
                                       f"{'no' if rid is None else len(rid)} ids, "
                                       f"{'no' if ent is None else len(ent)} entities")
-                if (len(got[0]) != width) if n == 1 else any(len(r) != width for r in got):
+                if (got.shape[1] != width) if matrix else (len(got[0]) != width) if n == 1 \
+                        else any(len(r) != width for r in got):
                     raise InvalidSpec(f"a row without the log's {width} columns")
             except Exception as exc:
                 self._failed(n, exc)
                 continue
             any_ids = any_ids or rid is not None
             any_entity = any_entity or ent is not None
-            rows.extend(got)
+            if matrix:
+                rows.append(got)
+            else:
+                rows.extend(got)
             scores.append(score)
             ids.append(rid if rid is not None else n)
             entity.append(ent if ent is not None else n)
             nows.append(now)
             counts.append(n)
-        total = len(rows)
+        total = sum(counts)
         if not total:
             return []
         try:
+            if matrix:  # one concatenation; each column a contiguous copy (NaN: null)
+                X = np.concatenate(rows) if len(rows) > 1 else rows[0]
+                columns: Any = np.ascontiguousarray(X.T)
+            else:
+                columns = zip(*rows, strict=True)
             data = {name: pa.array(col, from_pandas=True)
-                    for name, col in zip(self.columns, zip(*rows, strict=True), strict=True)}
+                    for name, col in zip(self.columns, columns, strict=True)}
             if any_ids:
                 data[REQUEST_ID] = pa.array([str(i) for part in ids for i in (
                     self._ids(part) if isinstance(part, int) else part)], pa.string())

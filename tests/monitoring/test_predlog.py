@@ -188,3 +188,21 @@ def test_a_row_of_the_wrong_width_or_mixed_types_loses_only_its_own_rows(tmp_pat
     got = predlog.read_predictions(tmp_path, "m", 1)
     assert list(got["x"]) == [1.0, 3.0, 5.0] and list(got[predlog.ENTITY]) == [None, 7, 8]
     assert log.stats()["write_errors"] == 1 and log.stats()["written"] == 3
+
+
+def test_matrices_are_logged_like_row_lists_beside_them(tmp_path):
+    """A server on the numeric fast path logs the float matrix the model was given."""
+    with predlog.PredictionLog(tmp_path, "m", 1, columns=["x", "y"]) as log:
+        log.log(np.array([[1.0, np.nan], [3.0, 4.0]]), np.array([0.1, 0.2]),
+                request_ids=["a", "b"])
+        log.log([[5.0, 6.0]], [0.3])
+        log.log(np.array([[7.0, 8.0, 9.0]]), [0.4])  # three columns: this request only
+        log.log(np.array([[9.0, 10.0]]), np.array([[0.5]]), entity=[7])
+        log.flush()
+    got = predlog.read_predictions(tmp_path, "m", 1).sort_values(predlog.SCORE)
+    assert got["x"].tolist() == [1.0, 3.0, 5.0, 9.0]
+    assert got["y"].isna().tolist() == [True, False, False, False]  # NaN logged as null
+    assert got[predlog.SCORE].tolist() == [0.1, 0.2, 0.3, 0.5]
+    assert got[predlog.REQUEST_ID].tolist()[:2] == ["a", "b"]
+    assert got[predlog.ENTITY].tolist() == [None, None, None, 7]
+    assert log.stats()["write_errors"] == 1 and log.stats()["written"] == 4

@@ -151,13 +151,13 @@ class _BodyHandler(_Handler):
             return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
-    async def predict(self, model: ServedModel, rows: list[list[Any]]) -> list[Any]:
+    async def predict(self, model: ServedModel, rows: Any) -> list[Any]:
         if len(rows) <= INLINE_ROWS and model.fast:
             return predict_rows(model, rows)
         return await asyncio.get_running_loop().run_in_executor(None, predict_rows, model, rows)
 
 
-def predict_rows(model: ServedModel, rows: list[list[Any]]) -> list[Any]:
+def predict_rows(model: ServedModel, rows: Any) -> list[Any]:
     """``model.predict_rows(rows)``, a model's refusal of the input as a 400."""
     try:
         return model.predict_rows(rows)
@@ -197,13 +197,13 @@ class PredictV1Handler(_BodyHandler):
         return json.dumps({"predictions": predict_rows(model, rows)}).encode()
 
 
-def _v1_rows(model: ServedModel, body: dict[str, Any]) -> list[list[Any]]:
+def _v1_rows(model: ServedModel, body: dict[str, Any]) -> Any:
     if "instances" in body:
-        return model.schema.rows_from_instances(body["instances"])
+        return model.checked_instances(body["instances"])
     if "inputs" in body:  # KServe v1's row-list form, or an object of columns
         if isinstance(body["inputs"], list):
-            return model.schema.rows_from_instances(body["inputs"], where="inputs")
-        return model.schema.rows_from_columns(body["inputs"])
+            return model.checked_instances(body["inputs"], where="inputs")
+        return model.checked_columns(body["inputs"])
     raise RequestError("invalid_request", "the body needs 'instances' (a list of rows) or "
                        "'inputs' (an object of columns)", field="instances")
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import jupyter_bighead.predlog as predlog
 
 from ...errors import InvalidSpec
+from .fastcheck import MatrixCheck
 from .schema import InputField, RequestError, Schema, fields_from
 
 if TYPE_CHECKING:
@@ -99,7 +100,12 @@ class ServedModel:
     model: Any
     schema: Schema
     platform: str
-    _fast: Callable[[list[list[Any]]], Any] | None = field(default=None, repr=False)
+    #: The fast path: rows (or the float64 matrix of :attr:`_check`) -> (matrix, scores).
+    _fast: Callable[[Any], tuple[Any, Any]] | None = field(default=None, repr=False)
+    #: Column-at-a-time request checks, when the fast path's matrix is float64.
+    _check: MatrixCheck | None = field(default=None, repr=False)
+    #: Whether the log gets the fast path's matrix itself (every field a float).
+    _log_matrix: bool = field(default=False, repr=False)
     #: The prediction log (:class:`~...predlog.PredictionLog`) when it is on, else None.
     log: Any = field(default=None, repr=False)
     #: Features a pipeline looks up (``FeatureLookup``) that requests do not carry:
@@ -143,8 +149,9 @@ class ServedModel:
         """Whether predictions skip pandas (microseconds for a few rows)."""
         return self._fast is not None
 
-    def _fast_path(self) -> Callable[[list[list[Any]]], Any] | None:
-        """``booster.predict`` on a numpy array, when that equals the pandas path."""
+    def _fast_path(self) -> Callable[[Any], tuple[Any, Any]] | None:
+        """``booster.predict`` on a numpy array, when that equals the pandas path (and,
+        when that array is float64, the column checks of :mod:`.fastcheck`)."""
         model, task = self.model, self.mv.task
         if not _is_lightgbm(model) or task not in ("binary", "regression"):
             return None
@@ -173,14 +180,42 @@ class ServedModel:
             # Always one OpenMP thread (never a mix: see the module docstring).
             return predict(X, num_threads=1)
 
-        def fast(rows: list[list[Any]]) -> Any:
-            X = np.array(rows, dtype=target)
+        def fast(rows: Any) -> tuple[Any, Any]:
+            X = rows if type(rows) is np.ndarray else np.array(rows, dtype=target)
             parts = min(_cores(), -(-len(X) // CHUNK_ROWS))
             if parts <= 1:
-                return one(X)
-            return np.concatenate(list(_prediction_pool().map(one, np.array_split(X, parts))))
+                return X, one(X)
+            return X, np.concatenate(list(_prediction_pool().map(one,
+                                                                 np.array_split(X, parts))))
 
+        if target == np.float64:
+            self._check = MatrixCheck.for_fields(self.schema.fields, self.schema.allow_missing)
+            self._log_matrix = self._check is not None and self._check.all_float
         return fast
+
+    # -- checking requests -------------------------------------------------------------
+    def _matrix_check(self) -> MatrixCheck | None:
+        # With the log on, a schema with integer or boolean fields logs the rows, whose
+        # values keep their types (a matrix would log them as floats).
+        check = self._check
+        if check is None or (self.log is not None and not self._log_matrix):
+            return None
+        return check
+
+    def checked_instances(self, instances: Any, where: str = "instances") -> Any:
+        """KServe v1 ``instances`` checked (:meth:`.schema.Schema.rows_from_instances`,
+        whose errors these are): the rows, or on the fast path the float64 matrix of
+        the same values, checked a column at a time (:mod:`.fastcheck`)."""
+        check = self._matrix_check()
+        X = check.from_instances(instances) if check is not None else None
+        return X if X is not None else self.schema.rows_from_instances(instances, where)
+
+    def checked_columns(self, columns: Any, where: str = "inputs") -> Any:
+        """Column-oriented ``inputs`` checked as :meth:`checked_instances` checks rows
+        (:meth:`.schema.Schema.rows_from_columns`, whose errors these are)."""
+        check = self._matrix_check()
+        X = check.from_columns(columns) if check is not None else None
+        return X if X is not None else self.schema.rows_from_columns(columns, where)
 
     def frame(self, rows: list[list[Any]]) -> Any:
         """The rows as a DataFrame with the schema's dtypes (absent optional columns
@@ -202,15 +237,18 @@ class ServedModel:
 
         return predict_frame(self.model, self.mv, frame)
 
-    def predict_rows(self, rows: list[list[Any]]) -> list[Any]:
-        """Predictions for checked rows, as plain JSON-able values.
+    def predict_rows(self, rows: Any) -> list[Any]:
+        """Predictions for checked rows (or the matrix :meth:`checked_instances` may
+        give), as plain JSON-able values.
 
         With the prediction log on, the rows are logged with their scores, and for a
         pipeline that looks features up, with those features too (see
         :meth:`predict_looked_up`)."""
         logged = rows
         if self._fast is not None:
-            out = self._fast(rows)
+            X, out = self._fast(rows)
+            if self._log_matrix:
+                logged = X  # the request's values as the model saw them, no Python loop
         elif self.log is not None and self.looked_up:
             out, features = self.predict_looked_up(self.frame(rows))
             # each row's request values, then its looked-up features (new lists: the
