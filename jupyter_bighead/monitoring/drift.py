@@ -15,6 +15,17 @@ For every profiled feature and for the score:
   window's bucket counts (categorical);
 - the null rate then and now, and (categorical) categories the reference never had.
 
+PSI and the Jensen-Shannon distance are biased upwards on small windows: with ``K``
+bins and ``n`` rows, sampling noise alone gives a PSI of about ``(K - 1) / n`` (0.09
+for 10 bins and 100 rows, 0.5 for 51 buckets), and an empty bin's floored share
+inflates it further. So PSI and JS only raise a warning or an alert when the
+feature's KS or chi-squared test also finds the window different from the reference
+(p-value below :attr:`Thresholds.significance`, 0.01 by default; 1 turns this off);
+their values are still reported. On stable data a check then alerts on a feature
+about as often as the test's level, whatever the window's size, while a real shift,
+which the test detects, still alerts. Nothing but ``unknown`` is said of a feature
+with fewer than ``min_rows`` rows in the window (its null rate included).
+
 Evidently was considered as the engine and not used: it would add a large dependency
 tree to the core for the handful of formulas above, and it needs the reference rows,
 which a profile does not keep; the tests check these numbers against scipy and an
@@ -46,8 +57,13 @@ class Thresholds:
     at or above; ``p_value``: a KS or chi-squared p-value below it warns;
     ``null_rate_change``: an absolute change of the null rate at or above alerts;
     ``unseen_share``: the share of the window's rows in unseen categories at or above
-    alerts; ``min_rows``: fewer non-null rows in the window leave the feature
-    ``unknown``.
+    alerts; ``min_rows``: fewer non-null rows in the window (fewer rows, for the null
+    rate) leave the feature ``unknown``; ``significance``: PSI and JS distance warn or
+    alert only when the feature's test p-value is below it (see the module; 1: always).
+
+    Raises ``InvalidSpec`` for a value that is not a finite number >= 0, a p-value or
+    significance outside (0, 1], ``psi_warn`` above ``psi_alert`` or a ``min_rows``
+    that is not a whole number.
     """
 
     psi_alert: float = 0.2
@@ -57,20 +73,36 @@ class Thresholds:
     null_rate_change: float = 0.05
     unseen_share: float = 0.01
     min_rows: int = 100
+    significance: float = 0.01
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not math.isfinite(value) or value < 0:
+                raise InvalidSpec(f"threshold {f.name} must be a finite number >= 0, "
+                                  f"not {value!r}")
+        for name in ("p_value", "significance"):
+            if not 0 < getattr(self, name) <= 1:
+                raise InvalidSpec(f"threshold {name} must lie in (0, 1], "
+                                  f"not {getattr(self, name)!r}")
+        if self.psi_warn > self.psi_alert:
+            raise InvalidSpec(f"psi_warn ({self.psi_warn}) must not exceed psi_alert "
+                              f"({self.psi_alert})")
+        if float(self.min_rows) != int(self.min_rows):
+            raise InvalidSpec(f"min_rows must be a whole number, not {self.min_rows!r}")
+        object.__setattr__(self, "min_rows", int(self.min_rows))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> Thresholds:
         """Thresholds from a mapping of some of the fields (the rest: defaults).
 
-        Raises ``InvalidSpec`` for an unknown field or a negative value."""
+        Raises ``InvalidSpec`` for an unknown field or a bad value (see the class)."""
         data = dict(data or {})
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
             raise InvalidSpec(f"unknown drift thresholds {unknown}; known: {sorted(names)}")
-        for key, value in data.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise InvalidSpec(f"threshold {key} must be a number >= 0, not {value!r}")
         return cls(**data)
 
 
@@ -207,7 +239,7 @@ def compare_feature(name: str, profile: Mapping[str, Any], values: Any,
     if n_cur and n_ref:
         psi_value = psi(ref_counts, cur_counts)
         js_value = js_distance(ref_counts, cur_counts)
-    severity, reasons = _severity(thresholds, n_cur, psi_value, js_value, p_value, test,
+    severity, reasons = _severity(thresholds, n_all, n_cur, psi_value, js_value, p_value, test,
                                   null_ref, null_cur, len(unseen) and _unseen_share(
                                       series, unseen, n_cur))
     def share(c):
@@ -224,29 +256,38 @@ def _unseen_share(series: Any, unseen: list[str], n_cur: int) -> float:
     return float(series.dropna().astype(str).isin(unseen).sum()) / n_cur if n_cur else 0.0
 
 
-def _severity(t: Thresholds, n_cur: int, psi_value: float | None, js_value: float | None,
-              p_value: float | None, test: str, null_ref: float | None,
-              null_cur: float | None, unseen_share: float) -> tuple[str, list[str]]:
+def _severity(t: Thresholds, n_all: int, n_cur: int, psi_value: float | None,
+              js_value: float | None, p_value: float | None, test: str,
+              null_ref: float | None, null_cur: float | None,
+              unseen_share: float) -> tuple[str, list[str]]:
     alerts: list[str] = []
     warns: list[str] = []
-    if null_ref is not None and null_cur is not None and \
+    quiet: list[str] = []  # reported, but not significant: no severity
+    if n_all >= t.min_rows and null_ref is not None and null_cur is not None and \
             abs(null_cur - null_ref) >= t.null_rate_change:
         alerts.append(f"null rate {null_ref:.3f} -> {null_cur:.3f}")
     if n_cur < t.min_rows:
         return ("alert" if alerts else "unknown"), [*alerts, f"{n_cur} rows < {t.min_rows}"]
+    # PSI and JS are biased upwards on small windows: they count when the test agrees
+    different = p_value is None or t.significance >= 1 or p_value < t.significance
+    if not different:
+        alerts_or, warns_or = quiet, quiet
+        note = f" (not significant: {test} p-value {p_value:.2g} >= {t.significance})"
+    else:
+        alerts_or, warns_or, note = alerts, warns, ""
     if psi_value is not None and psi_value >= t.psi_alert:
-        alerts.append(f"PSI {psi_value:.3f} >= {t.psi_alert}")
+        alerts_or.append(f"PSI {psi_value:.3f} >= {t.psi_alert}{note}")
     elif psi_value is not None and psi_value >= t.psi_warn:
-        warns.append(f"PSI {psi_value:.3f} >= {t.psi_warn}")
+        warns_or.append(f"PSI {psi_value:.3f} >= {t.psi_warn}{note}")
     if js_value is not None and js_value >= t.js_alert:
-        alerts.append(f"JS distance {js_value:.3f} >= {t.js_alert}")
+        alerts_or.append(f"JS distance {js_value:.3f} >= {t.js_alert}{note}")
     if unseen_share and unseen_share >= t.unseen_share:
         alerts.append(f"{unseen_share:.1%} of rows in unseen categories")
     if p_value is not None and p_value < t.p_value:
         warns.append(f"{test} p-value {p_value:.2g} < {t.p_value}")
     if alerts:
-        return "alert", alerts + warns
-    return ("warn" if warns else "ok"), warns
+        return "alert", alerts + warns + quiet
+    return ("warn" if warns else "ok"), warns + quiet
 
 
 def _rank(f: FeatureDrift) -> tuple[int, float, str]:

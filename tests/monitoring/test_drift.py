@@ -162,6 +162,56 @@ def test_thresholds_refuse_unknown_fields_and_negative_values():
         drift.Thresholds.from_mapping({"psi_alert": -1})
 
 
+@pytest.mark.parametrize("bad", [{"psi_alert": float("nan")}, {"js_alert": float("inf")},
+                                 {"p_value": 0}, {"p_value": 1.5}, {"significance": 0},
+                                 {"psi_warn": 0.3, "psi_alert": 0.2}, {"min_rows": 10.5},
+                                 {"min_rows": True}, {"unseen_share": "0.1"}])
+def test_thresholds_refuse_nan_inf_bad_p_values_warn_above_alert_and_fractional_rows(bad):
+    with pytest.raises(InvalidSpec):
+        drift.Thresholds.from_mapping(bad)
+    assert drift.Thresholds.from_mapping({"min_rows": 50.0}).min_rows == 50
+
+
+def test_a_few_rows_with_a_null_are_unknown_not_an_alert():
+    profile = P.build_profile(pd.DataFrame({"x": np.arange(1000, dtype=float)}))
+    got = drift.compare(profile, pd.DataFrame({"x": [1.0, np.nan, 3.0]})).features[0]
+    assert got.severity == "unknown", got.reasons
+    enough = drift.compare(profile, pd.DataFrame({"x": [1.0, np.nan, 3.0]}),
+                           thresholds={"min_rows": 2}).features[0]
+    assert enough.severity == "alert" and "null rate" in enough.reasons[0]
+
+
+_CATS = np.array([f"c{i}" for i in range(60)], dtype=object)
+_COMMON = np.array([0.08] * 10 + [0.2 / 50] * 50)  # 10 common categories, 50 rare
+
+
+def _stable(n: int, rng: np.random.Generator, shift: bool = False) -> pd.DataFrame:
+    p = _COMMON
+    if shift:  # a clear change of the mix: three common categories take 70% of the rows
+        p = np.r_[[0.7 / 3] * 3, [0.1 / 7] * 7, [0.2 / 50] * 50]
+    return pd.DataFrame({"c": _CATS[rng.choice(60, n, p=p)],
+                         "x": rng.normal(0.8 if shift else 0.0, 1.0, size=n)})
+
+
+@pytest.mark.parametrize("n", [100, 300])
+def test_small_windows_of_stable_data_rarely_alert_but_a_real_shift_does(n):
+    profile = P.build_profile(_stable(5000, np.random.default_rng(0)))
+    alerts = {"c": 0, "x": 0}
+    warns = {"c": 0, "x": 0}
+    found = {"c": 0, "x": 0}
+    for seed in range(100):
+        stable = drift.compare(profile, _stable(n, np.random.default_rng(1000 + seed)))
+        shifted = drift.compare(profile, _stable(n, np.random.default_rng(5000 + seed), True))
+        for f in stable.features:
+            alerts[f.feature] += f.severity == "alert"
+            warns[f.feature] += f.severity == "warn"
+        for f in shifted.features:
+            found[f.feature] += f.severity == "alert"
+    assert all(v < 5 for v in alerts.values()), alerts  # false alerts < 5%
+    assert all(v < 10 for v in warns.values()), warns
+    assert all(v >= 95 for v in found.values()), found  # a real shift still alerts
+
+
 def test_numbers_logged_as_text_are_compared_as_numbers():
     reference = pd.DataFrame({"x": np.arange(500, dtype=float)})
     profile = P.build_profile(reference)
