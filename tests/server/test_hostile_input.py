@@ -50,7 +50,8 @@ RAW_BODIES = [b"null", b"[]", b"1", b'"s"', b"{", b'{"a":', b"[" * 100_000,
 #: Valid-looking values for path placeholders (nothing destructive is ever sent with them).
 PATH_DEFAULTS = {"name": "demo_model", "alias": "prod", "version": "1",
                  "job_id": "no-such-job", "dep_id": "no-such-dep",
-                 "sweep_id": "sweep-20240101000000-abcdef"}
+                 "sweep_id": "sweep-20240101000000-abcdef",
+                 "review_id": "20240101000000000000-abcdef"}
 #: Bodies that the route refuses for an ordinary reason (a missing notebook or model),
 #: so that no hostile value can make a request succeed and change anything.
 BASE_BODIES: dict[str, dict[str, object]] = {
@@ -65,6 +66,9 @@ BASE_BODIES: dict[str, dict[str, object]] = {
     "/bighead/api/sweeps": {"notebook": "missing.ipynb", "space": {"alpha": [1, 2]}},
     "/bighead/api/deployments": {"model": "no_such_model"},
     "/bighead/api/deployments/{dep_id}/predict": {"instances": [{"a": 1.0}]},
+    "/bighead/api/reviews": {"model_ref": "no_such_model:1"},
+    "/bighead/api/reviews/{review_id}/comment": {"text": "a comment"},
+    "/bighead/api/reviews/{review_id}/reject": {"text": "a reason"},
 }
 #: (verb, route) pairs whose valid path values would change stored state.
 DESTRUCTIVE = {("DELETE", "/bighead/api/models/{name}/aliases/{alias}"),
