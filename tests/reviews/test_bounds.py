@@ -77,6 +77,17 @@ def test_listing_pages_newest_first(quick):
     assert page.total == 3 and [r.id for r in page] == made[::-1][1:3]
 
 
+def test_listing_by_author_keeps_only_their_reviews(quick):
+    reg, store = quick.reg, quick.store
+    mine = reviews.request_review(reg, "plain:1", alias="a1", author="dana", store=store)
+    reviews.request_review(reg, "plain:1", alias="a2", author="dino", store=store)
+    page = reviews.list_reviews(author="dana", store=store)
+    assert (page.total, [r.id for r in page]) == (1, [mine.id])
+    assert reviews.list_reviews(author="nobody", store=store).total == 0
+    with pytest.raises(InvalidSpec):
+        reviews.list_reviews(author="x" * 300, store=store)
+
+
 def test_a_hand_written_record_does_not_break_the_listing(quick):
     r = reviews.request_review(quick.reg, "plain:1", author="dana", store=quick.store)
     junk = quick.store.root / "20200101000000000000-abcdef"
