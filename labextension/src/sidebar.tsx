@@ -1,10 +1,12 @@
 /**
  * The Bighead left-sidebar panel: platform status, then one section per area of the
- * platform (Models, Features, Jobs, Deployments, Blocks), each drawing its area model.
+ * platform (Models, Features, Jobs, Deployments, Blocks; Admin for admins), each drawing
+ * its area model.
  */
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { AdminSection } from './admin/section';
 import { BlocksSection } from './blocks/section';
 import { DeploymentsSection } from './deployments/section';
 import { FeaturesSection } from './features/section';
@@ -40,6 +42,7 @@ function SidebarContent(props: {
       />
       <DeploymentsSection model={props.models.deployments} status={props.models.status} />
       <BlocksSection model={props.models.blocks} insertCode={props.insertCode} />
+      <AdminSection areas={props.models} />
     </div>
   );
 }

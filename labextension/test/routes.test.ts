@@ -157,7 +157,15 @@ describe('the area clients', () => {
       client.reviews.comment('r1', 'why?'),
       client.reviews.approve('r1'),
       client.reviews.reject('r1', 'no'),
-      client.reviews.withdraw('r1')
+      client.reviews.withdraw('r1'),
+      client.admin.settings(),
+      client.admin.profile('gpu'),
+      client.admin.putProfile('gpu', { cpu: '4', memory: '16Gi', gpu: 1 }),
+      client.admin.deleteProfile('gpu'),
+      client.admin.putKernelImage('python3', 'org/py:1'),
+      client.admin.putQuota('*', { max_gpus: 2 }),
+      client.admin.audit(10),
+      client.admin.usage()
     ]);
     const reached = new Set(calls.map(c => routeOf(c.url, c.init?.method ?? 'GET')));
     expect(reached.has(null)).toBe(false);

@@ -1,6 +1,7 @@
 /**
  * The typed client of the Bighead REST API: one object per area.
  */
+import { AdminClient } from './admin';
 import { BlocksClient } from './blocks';
 import { DeploymentsClient } from './deployments';
 import { FeaturesClient } from './features';
@@ -12,6 +13,7 @@ import { Requester, requestAPI } from './request';
 import { ReviewsClient } from './reviews';
 import { StatusClient } from './status';
 
+export * from './admin';
 export * from './blocks';
 export * from './deployments';
 export * from './features';
@@ -34,6 +36,7 @@ export class BigheadClient {
   readonly blocks: BlocksClient;
   readonly notebooks: NotebooksClient;
   readonly reviews: ReviewsClient;
+  readonly admin: AdminClient;
 
   /** `request` sends each call: `requestAPI` by default, a stub in tests. */
   constructor(request: Requester = requestAPI) {
@@ -46,5 +49,6 @@ export class BigheadClient {
     this.blocks = new BlocksClient(request);
     this.notebooks = new NotebooksClient(request);
     this.reviews = new ReviewsClient(request);
+    this.admin = new AdminClient(request);
   }
 }
