@@ -59,7 +59,13 @@ export function ReviewHistory(props: { areas: IBigheadModels; name: string }): J
   const { areas, name } = props;
   const [lines, setLines] = React.useState<IHistoryLine[] | null>(null);
   const [error, setError] = React.useState<string | null>(null);
-  const load = React.useCallback(async () => {
+  // The models and reviews areas are invalidated on the same poll: read once for both.
+  const last = React.useRef(0);
+  const load = React.useCallback(async (force = false) => {
+    if (!force && Date.now() - last.current < 1000) {
+      return;
+    }
+    last.current = Date.now();
     try {
       const [reviews, ...moves] = await Promise.all([
         areas.client.reviews.list({ model: name, limit: 200 }),
@@ -71,7 +77,7 @@ export function ReviewHistory(props: { areas: IBigheadModels; name: string }): J
       setError(errorText(err));
     }
   }, [areas, name]);
-  React.useEffect(() => void load(), [load]);
+  React.useEffect(() => void load(true), [load]);
   useInvalidated(areas.models, load);
   useInvalidated(reviewsOf(areas), load);
   return (
