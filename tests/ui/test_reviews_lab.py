@@ -168,3 +168,30 @@ def test_request_review_approve_notify_then_set_production(page: Page, browser: 
     approve = view.get_by_role("button", name="Approve")
     expect(approve).to_be_disabled()
     expect(approve).to_have_attribute("title", re.compile("dana requested this review"))
+
+
+def _submit(lab: Lab, token: str, notebook: str) -> dict:
+    req = urllib.request.Request(
+        f"{lab.url}bighead/api/jobs", method="POST",
+        data=json.dumps({"notebook": notebook}).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+def test_a_users_own_finished_job_is_in_their_notification_center(page: Page, team_lab):
+    write_notebook(team_lab.workspace / "ui_news_ok.ipynb", [new_code_cell("x = 1")])
+    write_notebook(team_lab.workspace / "ui_news_bad.ipynb",
+                   [new_code_cell("raise ValueError('news of a failure')")])
+    open_bighead(page, _url(team_lab, "t-dana"))  # first look: later news is news
+    expect(page.get_by_test_id("my-reviews")).to_be_attached(timeout=30_000)
+    ok = _submit(team_lab, "t-dana", "ui_news_ok.ipynb")
+    bad = _submit(team_lab, "t-dana", "ui_news_bad.ipynb")
+    assert ok["user"] == bad["user"] == "dana"
+    page.locator(".jp-Notification-Status").click()
+    center = page.locator(".jp-Notification-Center")
+    for job, state in ((ok, "succeeded"), (bad, "failed")):
+        expect(center.locator(".jp-Notification-List-Item",
+                              has_text=re.compile(rf"Job {re.escape(job['name'])} {state}"))
+               ).to_be_visible(timeout=90_000)
+    expect(center).to_contain_text("news of a failure")
