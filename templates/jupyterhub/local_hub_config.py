@@ -38,7 +38,15 @@ c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
 c.Spawner.default_url = "/lab"
+
+
+def _groups(spawner):
+    """The user's JupyterHub groups, for the roles of writes from their kernels."""
+    return ",".join(sorted(group.name for group in spawner.user.groups))
+
+
 c.Spawner.environment = {
+    "BIGHEAD_GROUPS": _groups,
     "BIGHEAD_HOME": SETTINGS["shared_home"],
     "BIGHEAD_REGISTRY": SETTINGS["registry"],
     "JUPYTER_CONFIG_PATH": SETTINGS["user_config"],
