@@ -23,7 +23,7 @@ from typing import Any
 
 from ._about import __version__
 from .config import HOME_ENV, BigheadHome, find_home
-from .errors import BigheadError, NotFound
+from .errors import BigheadError, InvalidSpec, NotFound
 
 
 def _cmd_demo(args: argparse.Namespace, lab_args: list[str]) -> int:
@@ -207,14 +207,25 @@ def _cmd_monitor(args: argparse.Namespace, _extra: list[str]) -> int:
     from .registry.default import default_registry
 
     _check_reading(args)
+    columns: dict[str, str] = {}
+    for item in filter(None, (args.label_columns or "").split(",")):
+        role, sep, column = item.partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise InvalidSpec(f"--label-columns takes ROLE=COLUMN pairs, not {item!r}")
+        columns[role.strip()] = column.strip()
     reg = _registry(args) if args.registry else default_registry()
     result = run_check(args.model, args.window, registry=reg, home=args.home_choice.path,
-                       now=args.end, alert=not args.no_alert)
+                       now=args.end, alert=not args.no_alert, labels=args.labels,
+                       label_columns=columns)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
     else:
         print(f"{result.model} v{result.version} {result.start} .. {result.end}: "
               f"{result.status} ({result.n_rows} rows) {result.message}")
+        for w in result.performance:
+            shown = {k: round(v, 4) for k, v in w.items()
+                     if isinstance(v, float) and k not in ("start", "end")}
+            print(f"  labels {w['start']}: n={w['n']} {shown}")
         for f in (result.drift.features if result.drift else ()):
             psi = "-" if f.psi is None else f"{f.psi:.3f}"
             print(f"  {f.severity:7} {f.feature:30} PSI {psi:>7}  {'; '.join(f.reasons)}")
@@ -493,6 +504,12 @@ def build_parser() -> argparse.ArgumentParser:
     mon.add_argument("--end", default=None, metavar="TIME",
                      help="when the window ends, e.g. 2024-03-03 or 2024-03-03T12:00Z "
                           "(default: now)")
+    mon.add_argument("--labels", default=None, metavar="FILE",
+                     help="a .parquet or .csv file of outcomes joined for realized performance "
+                          "(a bad file is reported; the drift check runs anyway)")
+    mon.add_argument("--label-columns", default=None, metavar="ROLE=COLUMN,...",
+                     help="the labels file's columns, e.g. entity=user_id,timestamp=ts "
+                          "(roles: entity, timestamp, label, arrived_at)")
     mon.add_argument("--json", action="store_true", help="print the whole result as JSON")
     mon.add_argument("--no-alert", action="store_true",
                      help="report only: store and send nothing")

@@ -142,3 +142,24 @@ def test_batch_scoring_logs_what_it_scored_and_monitor_reads_it(home, tmp_path):
           registry=reg, prediction_log=dlogs, cluster=shared_client())
     dlogged = predlog.read_predictions(dlogs, "shop", 1)
     assert sorted(dlogged[predlog.SCORE]) == sorted(scored["prediction"])
+
+
+def test_a_bad_end_is_a_message_not_a_traceback(home):
+    got = monitor(home, "shop@production", "--end", "yesterday", "--no-alert")
+    assert got.returncode != 0 and "Traceback" not in got.stderr
+    assert "yesterday" in got.stderr and "is not a time" in got.stderr
+
+
+def test_labels_with_their_own_column_names_add_realized_performance(home, tmp_path):
+    traffic = simulate.shifted_traffic(2000, shifted=("amount",), span="2D", seed=1)
+    labels = simulate.late_labels(traffic, late_share=0.0).rename(columns={"entity": "user_id"})
+    labels.to_parquet(tmp_path / "labels.parquet")
+    args = ("shop@production", "--end", "2024-03-03", "--json", "--no-alert", "--labels",
+            str(tmp_path / "labels.parquet"))
+    plain = monitor(home, *args)
+    assert plain.returncode == 3, plain.stderr  # the drift alert is not lost
+    result = json.loads(plain.stdout)
+    assert "'entity'" in result["labels_error"] and result["performance"] == []
+    named = monitor(home, *args, "--label-columns", "entity=user_id")
+    result = json.loads(named.stdout)
+    assert result["labels_error"] is None and sum(w["n"] for w in result["performance"]) > 0

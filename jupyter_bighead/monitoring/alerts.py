@@ -1,10 +1,12 @@
 """Alerts: a webhook sender and the alert history.
 
 :func:`send_webhook` POSTs a JSON body and retries connection failures, 429 and 5xx
-answers with exponential backoff, a bounded number of times; it never raises for a
-failed delivery (an alert must not fail the check that raised it) and says what
-happened. :class:`AlertStore` keeps one JSON record per alert (newest first) through
-:class:`jupyter_bighead.recordstore.RecordStore`.
+answers with exponential backoff, a bounded number of times within a bounded total
+time; it never raises (an alert must not fail the check that raised it) and says what
+happened. A webhook URL (:func:`check_webhook_url`) is http(s) with a host and without
+user:password (a secret would be kept in plain settings and echoed in errors); a
+redirect is followed only to the same host. :class:`AlertStore` keeps one JSON record
+per alert (newest first) through :class:`jupyter_bighead.recordstore.RecordStore`.
 """
 
 from __future__ import annotations
@@ -47,46 +49,107 @@ def _retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
 
+def check_webhook_url(url: Any) -> str:
+    """``url`` if it is a usable webhook URL: ``http://`` or ``https://``, a host, an
+    optional numeric port, no ``user:password@`` and at most 2,000 characters.
+
+    Raises ``InvalidSpec`` otherwise (naming the problem, never echoing a password)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvalidSpec(f"a webhook URL must be http(s)://host/..., not {str(url)[:100]!r}")
+    if len(url) > 2000 or any(c.isspace() or ord(c) < 32 for c in url):
+        raise InvalidSpec("a webhook URL must be at most 2,000 characters, without spaces")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise InvalidSpec(f"a webhook URL must be http(s)://host/...: {exc}") from exc
+    if "@" in parts.netloc:
+        raise InvalidSpec("a webhook URL must not carry user:password@; put a token in "
+                          "its path or query instead")
+    if not parts.hostname:
+        raise InvalidSpec("a webhook URL must name a host")
+    del port
+    return url
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to the same scheme, host and port (a webhook must not
+    be bounced to another server with the alert's body)."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> Any:
+        from urllib.parse import urljoin, urlsplit
+
+        old, new = urlsplit(req.full_url), urlsplit(urljoin(req.full_url, newurl))
+        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
+            raise urllib.error.HTTPError(req.full_url, code,
+                                         f"redirect to another host refused ({new.netloc})",
+                                         headers, fp)
+        if code in (307, 308):  # the body is sent again, as POST
+            return urllib.request.Request(new.geturl(), data=req.data, method="POST",
+                                          headers=dict(req.header_items()))
+        return None  # 301/302/303 would turn the POST into a GET: a failed delivery
+
+
+_OPENER = urllib.request.build_opener(_SameHostRedirects)
+
+
 def send_webhook(url: str, payload: Mapping[str, Any], *, attempts: int = 4,
                  backoff_s: float = 0.5, max_backoff_s: float = 8.0, timeout_s: float = 5.0,
-                 headers: Mapping[str, str] | None = None,
+                 total_s: float = 60.0, headers: Mapping[str, str] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> WebhookResult:
-    """POST ``payload`` as JSON to ``url``, trying at most ``attempts`` times.
+    """POST ``payload`` as JSON to ``url``, trying at most ``attempts`` times within
+    about ``total_s`` seconds (each attempt's timeout and each wait are cut to what is
+    left).
 
     After failed attempt ``k`` (0-based) it waits ``min(backoff_s * 2**k,
     max_backoff_s)``. Connection errors, timeouts, 429 and 5xx are retried; another
-    4xx is final (retrying the same body cannot help).
-
-    Raises
-    ------
-    InvalidSpec
-        For a URL that is not http(s) or ``attempts`` < 1 (configuration errors,
-        unlike a failed delivery).
+    4xx, a redirect to another host and a bad URL are final. Never raises: a URL
+    :func:`check_webhook_url` refuses, a payload that is not JSON or any other failure
+    is a failed :class:`WebhookResult` whose ``error`` says why.
     """
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise InvalidSpec(f"a webhook URL must be http(s)://..., not {url!r}")
-    if attempts < 1:
-        raise InvalidSpec("attempts must be at least 1")
-    body = json.dumps(json_safe(dict(payload), style="data")).encode("utf-8")
-    head = {"Content-Type": "application/json", "User-Agent": "jupyter-bighead-monitor",
-            **dict(headers or {})}
+    start = time.monotonic()
+    try:
+        check_webhook_url(url)
+        if attempts < 1:
+            raise InvalidSpec("attempts must be at least 1")
+        body = json.dumps(json_safe(dict(payload), style="data")).encode("utf-8")
+        head = {"Content-Type": "application/json", "User-Agent": "jupyter-bighead-monitor",
+                **dict(headers or {})}
+    except Exception as exc:  # a configuration error: reported, never raised
+        return WebhookResult(False, 0, None, f"{type(exc).__name__}: {exc}"[:500])
     status: int | None = None
     error: str | None = None
+    made = 0
     for k in range(attempts):
         if k:
-            sleep(min(backoff_s * 2 ** (k - 1), max_backoff_s))
-        request = urllib.request.Request(url, data=body, headers=head, method="POST")
+            wait = min(backoff_s * 2 ** (k - 1), max_backoff_s)
+            if time.monotonic() - start + wait >= total_s:
+                error = f"{error} (gave up: {total_s:g} s total)"
+                break
+            sleep(wait)
+        left = total_s - (time.monotonic() - start)
+        if left <= 0:
+            break
+        made = k + 1
         try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as answer:
+            request = urllib.request.Request(url, data=body, headers=head, method="POST")
+            with _OPENER.open(request, timeout=min(timeout_s, left)) as answer:
                 status = int(answer.status)
-            return WebhookResult(True, k + 1, status, None)
+            if 200 <= status < 300:
+                return WebhookResult(True, made, status, None)
+            status, error = status, f"HTTP {status}"  # a 3xx not followed
+            return WebhookResult(False, made, status, error)
         except urllib.error.HTTPError as exc:
-            status, error = int(exc.code), f"HTTP {exc.code}"
+            status, error = int(exc.code), f"HTTP {exc.code}" + (
+                f": {exc.msg}" if "redirect" in str(exc.msg) else "")
             if not _retryable(status):
-                return WebhookResult(False, k + 1, status, error)
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            status, error = None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
-    return WebhookResult(False, attempts, status, error)
+                return WebhookResult(False, made, status, error)
+        except Exception as exc:  # connection errors, timeouts, bad answers: retried
+            status, error = None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"[:500]
+    return WebhookResult(False, made, status, error)
 
 
 def _model_of(rid: str) -> str:
@@ -107,6 +170,10 @@ class AlertStore:
         self.records.create(rid, {"id": rid, "model": model, "created_at": now.isoformat(),
                                   **json_safe(dict(record), style="data")})
         return rid
+
+    def set_webhook(self, rid: str, delivery: Mapping[str, Any]) -> None:
+        """Record how the alert's webhook delivery went (after the alert was stored)."""
+        self.records.update(rid, lambda rec: {**rec, "webhook": dict(delivery)})
 
     def get(self, rid: str) -> dict[str, Any]:
         """One alert; ``NotFound`` if there is none."""

@@ -27,12 +27,14 @@ import jupyter_bighead.predlog as predlog
 import jupyter_bighead.recordstore as recordstore
 
 from ..errors import IntegrityError, InvalidSpec
-from .alerts import AlertStore, WebhookResult, send_webhook
+from .alerts import AlertStore, WebhookResult, check_webhook_url, send_webhook
 from .drift import DriftReport, Thresholds, compare, drift_series
+from .labels import label_names, read_labels
 from .performance import join_labels, realized_metrics
 
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _WINDOW = re.compile(r"(-?\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)")
+_NOT_LOGGED = ("not in the logged rows",)
 _UNIT_S = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -48,7 +50,8 @@ def monitoring_root(home: str | os.PathLike[str] | None = None) -> Path:
 
 class MonitorSettings:
     """Per-model monitor settings: ``thresholds`` (see :class:`.drift.Thresholds`),
-    ``webhook_url`` and ``window``, one record per model under ``root``."""
+    ``webhook_url``, ``window``, ``labels`` and ``label_columns``, one record per model
+    under ``root``."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.records = recordstore.RecordStore(root, kind="monitor", id_pattern=_MODEL)
@@ -59,23 +62,30 @@ class MonitorSettings:
 
     def set(self, model: str, *, thresholds: dict[str, Any] | None = None,
             webhook_url: str | None = None, window: str | None = None,
-            labels: str | None = None) -> dict[str, Any]:
+            labels: str | None = None,
+            label_columns: dict[str, str] | None = None) -> dict[str, Any]:
         """Change the given settings of ``model``; returns them all. ``labels`` is a
-        parquet or CSV file of outcomes (entity, ts, label, arrived_at) that the lab's
-        Monitoring tab joins for realized performance.
+        parquet or CSV file of outcomes (entity, timestamp, label, arrived_at; see
+        :mod:`.labels`) that the lab's Monitoring tab joins for realized performance,
+        its columns named through ``label_columns`` (e.g. ``{"entity": "user_id"}``).
 
         Raises ``InvalidSpec`` for bad thresholds, a window pandas cannot read, a
-        webhook URL that is not http(s) or a labels file that is not .parquet/.csv."""
+        webhook URL :func:`.alerts.check_webhook_url` refuses, a labels file that is
+        not .parquet/.csv or an unknown label column role."""
         if labels is not None and not str(labels).endswith((".parquet", ".csv")):
             raise InvalidSpec(f"labels must be a .parquet or .csv file, not {labels!r}")
+        if label_columns is not None:
+            label_names(label_columns)
+            label_columns = dict(label_columns)
         if thresholds is not None:
             Thresholds.from_mapping(thresholds)
         if window is not None:
             parse_window(window)
-        if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
-            raise InvalidSpec(f"a webhook URL must be http(s)://..., not {webhook_url!r}")
+        if webhook_url is not None:
+            check_webhook_url(webhook_url)
         new = {k: v for k, v in (("thresholds", thresholds), ("webhook_url", webhook_url),
-                                 ("window", window), ("labels", labels)) if v is not None}
+                                 ("window", window), ("labels", labels),
+                                 ("label_columns", label_columns)) if v is not None}
         with self.records.locked(model):
             merged = {**self.get(model), **new}
             self.records.write(model, merged)
@@ -84,9 +94,12 @@ class MonitorSettings:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What a check found. ``status`` is ``"alert"``, ``"warn"``, ``"ok"``,
-    ``"no_reference"`` (the version was registered without validation data) or
-    ``"no_data"`` (nothing logged in the window)."""
+    """What a check found. ``status`` is ``"alert"``, ``"warn"``, ``"ok"``, ``"unknown"``
+    (too few rows to judge any feature), ``"no_reference"`` (the version was
+    registered without validation data) or ``"no_data"`` (nothing logged in the window,
+    or none of the profiled features).
+    ``labels_error`` says why realized performance is missing when labels were given
+    but could not be read or joined (the drift check and its alert happen anyway)."""
 
     model: str
     version: int
@@ -100,6 +113,7 @@ class CheckResult:
     alert_id: str | None = None
     webhook: WebhookResult | None = None
     message: str = ""
+    labels_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "version": self.version, "start": self.start,
@@ -107,23 +121,30 @@ class CheckResult:
                 "message": self.message,
                 "drift": None if self.drift is None else self.drift.to_dict(),
                 "performance": self.performance, "history": self.history,
-                "alert_id": self.alert_id,
+                "alert_id": self.alert_id, "labels_error": self.labels_error,
                 "webhook": None if self.webhook is None else self.webhook.to_dict()}
 
 
 def parse_window(window: Any) -> Any:
     """A window (``"1d"``, ``"6h"``, ``"30m"`` or ``"30min"``, ``"2w"``, a timedelta or
-    anything else ``pd.Timedelta`` reads) as a ``pd.Timedelta``.
+    anything else ``pd.Timedelta`` reads) as a ``pd.Timedelta``. Lower-case ``m`` is
+    minutes; an upper-case ``M`` (months to some, minutes to pandas) is refused.
 
-    Raises ``InvalidSpec`` for anything else or a window that is not positive."""
+    Raises ``InvalidSpec`` for anything else (``nan``, ``NaT``), an ambiguous ``M`` or
+    a window that is not positive."""
     import pandas as pd
 
+    if isinstance(window, str) and re.search(r"\d\s*M\b", window.strip()):
+        raise InvalidSpec(f"{window!r} is ambiguous (months or minutes?): write 30d or 30min")
     match = _WINDOW.fullmatch(window.strip().lower()) if isinstance(window, str) else None
     try:
         out = (pd.Timedelta(float(match.group(1)) * _UNIT_S[match.group(2)], unit="s")
                if match else pd.Timedelta(window))
-    except (TypeError, ValueError) as exc:
-        raise InvalidSpec(f"{window!r} is not a window such as 1d, 6h or 30min") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidSpec(f"{str(window)[:64]!r} is not a window such as 1d, 6h or "
+                          "30min") from exc
+    if pd.isna(out):
+        raise InvalidSpec(f"{str(window)[:64]!r} is not a window such as 1d, 6h or 30min")
     if out <= pd.Timedelta(0):
         raise InvalidSpec(f"a window must be positive, not {window!r}")
     return out
@@ -177,9 +198,17 @@ def reference_profile(registry: Any, name: str, version: int, *,
 
 
 def _utc(value: Any) -> Any:
+    """A time (default: now) as an aware UTC ``pd.Timestamp``; ``InvalidSpec`` for one
+    that is not a time (``"yesterday"``, ``NaT``)."""
     import pandas as pd
 
-    stamp = pd.Timestamp(value if value is not None else datetime.now(UTC))
+    try:
+        stamp = pd.Timestamp(value if value is not None else datetime.now(UTC))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidSpec(f"{str(value)[:64]!r} is not a time such as 2024-03-03 or "
+                          "2024-03-03T12:00Z") from exc
+    if pd.isna(stamp):
+        raise InvalidSpec(f"{str(value)[:64]!r} is not a time")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
@@ -194,19 +223,21 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
     """Check ``model_ref`` (``NAME``, ``NAME:N``, ``NAME@ALIAS``) over the ``window``
     (default: the model's setting, else one day) that ends at ``now`` (default: now).
 
-    ``labels`` (a DataFrame with entity, ts, label and optionally arrived_at columns,
-    renamed through ``label_columns``, e.g. ``{"entity": "user_id"}``) adds realized
-    performance per ``freq`` window; only labels that had arrived by ``now`` count.
-    ``history`` holds the PSI of every feature and the score per ``history_freq``.
-    With ``alert`` a drift ``alert`` is stored and sent to the webhook (the argument,
-    else the model's setting).
+    ``labels`` (a DataFrame, or a .parquet/.csv file, with entity, timestamp, label and
+    optionally arrived_at columns, named through ``label_columns``, e.g. ``{"entity":
+    "user_id"}``; see :mod:`.labels`) adds realized performance per ``freq`` window;
+    only labels that had arrived by ``now`` count. Labels that cannot be read or joined
+    never stop the drift check: ``labels_error`` says why. ``history`` holds the PSI
+    of every feature and the score per ``history_freq``. With ``alert`` a drift
+    ``alert`` is stored, then sent to the webhook (the argument, else the model's
+    setting).
 
     Raises
     ------
     NotFound
         For an unknown model, version or alias.
     InvalidSpec
-        For a bad window, thresholds or webhook URL.
+        For a bad window, thresholds, webhook URL or label column role.
     """
     from ..registry.default import default_registry
 
@@ -219,6 +250,11 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
     start = end - span
     t = thresholds if thresholds is not None else settings.get("thresholds")
     limits = t if isinstance(t, Thresholds) else Thresholds.from_mapping(t)
+    names = label_names(label_columns)
+    if webhook_url is not None:
+        check_webhook_url(webhook_url)
+    # a stored URL is checked when set; one stored before that is reported by the delivery
+    url = webhook_url if webhook_url is not None else settings.get("webhook_url")
     where: dict[str, Any] = dict(model=mv.name, version=mv.version, start=start.isoformat(),
                                  end=end.isoformat())
     profile = reference_profile(reg, mv.name, mv.version, monitor_root=base)
@@ -228,22 +264,24 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
             "validation data (or before profiles existed)"))
     root = log_root if log_root is not None else predictions_root(home)
     logged = predlog.read_predictions(root, mv.name, mv.version, start=start, end=end)
-    performance: list[dict[str, Any]] = []
-    if labels is not None:
-        names = {"entity": "entity", "ts": "ts", "label": "label", "arrived_at": "arrived_at",
-                 **(label_columns or {})}
-        history = predlog.read_predictions(
-            root, mv.name, mv.version, start=start - parse_window(label_tolerance), end=end)
-        joined = join_labels(history, labels, entity=names["entity"], timestamp=names["ts"],
-                             label=names["label"], tolerance=label_tolerance, as_of=end,
-                             arrived_at=names["arrived_at"]
-                             if names["arrived_at"] in labels.columns else None)
-        joined = joined[(joined["ts"] >= start) & (joined["ts"] < end)]
-        performance = realized_metrics(joined, mv.task, freq=freq)
+
+    def performance() -> tuple[list[dict[str, Any]], str | None]:
+        if labels is None:
+            return [], None
+        try:
+            return _performance(root, mv, labels, names, start, end, label_tolerance,
+                                freq), None
+        except (InvalidSpec, OSError, ValueError, TypeError, KeyError) as exc:
+            text = str(exc) if isinstance(exc, InvalidSpec) else \
+                f"{type(exc).__name__}: {exc}"
+            return [], text[:500]
+
     if len(logged) == 0:
-        return CheckResult(**where, status="no_data", n_rows=0, performance=performance,
+        perf, error = performance()
+        return CheckResult(**where, status="no_data", n_rows=0, performance=perf,
+                           labels_error=error,
                            message=f"no predictions of {mv.name} v{mv.version} were logged "
-                                   "in the window")
+                                   "in the window" + _labels_note(error))
     report = compare(profile, logged, logged[predlog.SCORE], limits)
     history = drift_series(profile, logged, timestamps=logged[predlog.TS],
                            scores=logged[predlog.SCORE], freq=history_freq)
@@ -253,23 +291,50 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
     flagged = report.flagged("alert")
     message = (f"drift in {', '.join(flagged)}" if flagged else
                "the score drifted" if status == "alert" else f"no drift alert ({status})")
-    if alert and status == "alert":
+    if report.features and all(f.reasons == _NOT_LOGGED for f in report.features):
+        status = "no_data"  # the log holds other columns: nothing to compare
+        message = (f"none of the {len(report.features)} profiled features are in the logged "
+                   f"rows (logged: {', '.join(predlog.feature_columns(logged)[:10]) or '-'})")
+    elif status == "unknown":
+        message = (f"too few rows to judge drift ({report.n_rows} logged; each feature "
+                   f"needs {limits.min_rows})")
+    if alert and status == "alert":  # stored first: a failed delivery never loses it
         payload = {"kind": "drift", **where, "severity": status, "features": flagged,
                    "message": f"{mv.name} v{mv.version}: {message}",
                    "psi": {f.feature: f.psi for f in report.features if f.feature in flagged},
                    "score_psi": None if report.score is None else report.score.psi,
                    "n_rows": report.n_rows}
-        url = webhook_url if webhook_url is not None else settings.get("webhook_url")
+        store = AlertStore(base / "alerts")
+        alert_id = store.add(mv.name, {**payload, "webhook": None})
         if url:
             delivery = send_webhook(url, payload)
-        alert_id = AlertStore(base / "alerts").add(mv.name, {
-            **payload, "webhook": None if delivery is None else delivery.to_dict()})
+            store.set_webhook(alert_id, delivery.to_dict())
+    perf, error = performance()
     result = CheckResult(**where, status=status, n_rows=report.n_rows, drift=report,
-                         performance=performance, history=history, alert_id=alert_id,
-                         webhook=delivery, message=message)
+                         performance=perf, history=history, alert_id=alert_id,
+                         webhook=delivery, message=message + _labels_note(error),
+                         labels_error=error)
     if alert:  # a monitor's (or the CLI's) check: the server's drift gauge shows it
         _save_latest(base, result)
     return result
+
+
+def _labels_note(error: str | None) -> str:
+    return f"; no realized performance: {error}" if error else ""
+
+
+def _performance(root: Any, mv: Any, labels: Any, names: dict[str, str], start: Any,
+                 end: Any, tolerance: Any, freq: str) -> list[dict[str, Any]]:
+    """Realized performance of the labels joined to the logged predictions."""
+    frame = labels if hasattr(labels, "columns") else read_labels(labels)
+    history = predlog.read_predictions(root, mv.name, mv.version,
+                                       start=start - parse_window(tolerance), end=end)
+    arrived = names["arrived_at"] if names["arrived_at"] in frame.columns else None
+    joined = join_labels(history, frame, entity=names["entity"], timestamp=names["timestamp"],
+                         label=names["label"], tolerance=tolerance, as_of=end,
+                         arrived_at=arrived)
+    joined = joined[(joined["ts"] >= start) & (joined["ts"] < end)]
+    return realized_metrics(joined, mv.task, freq=freq)
 
 
 #: Most models whose latest check the drift gauge reads.

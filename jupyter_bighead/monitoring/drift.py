@@ -149,9 +149,12 @@ class DriftReport:
 
     @property
     def severity(self) -> str:
-        """The worst severity of any feature or the score."""
+        """The worst severity of any feature or the score; ``"unknown"`` when nothing
+        could be judged (every feature and the score unknown)."""
         found = {f.severity for f in self.features} | (
             {self.score.severity} if self.score else set())
+        if found == {"unknown"}:
+            return "unknown"
         return next((s for s in SEVERITIES if s in found and s != "unknown"), "ok")
 
     def flagged(self, severity: str = "alert") -> list[str]:

@@ -16,20 +16,12 @@ from .._json import json_safe
 from ..errors import InvalidSpec
 from ..refs import parse_model_ref
 from .check import run_check
+from .labels import label_names, read_labels
+
+__all__ = ["MONITOR_FUNCTION", "monitor", "monitor_spec", "read_labels"]
 
 #: The job function a monitor runs.
 MONITOR_FUNCTION = "jupyter_bighead.monitoring.job:monitor"
-
-
-def read_labels(path: str) -> Any:
-    """A labels file (``.parquet`` or ``.csv``) as a DataFrame; ``InvalidSpec`` otherwise."""
-    import pandas as pd
-
-    if path.endswith(".parquet"):
-        return pd.read_parquet(path)
-    if path.endswith(".csv"):
-        return pd.read_csv(path)
-    raise InvalidSpec(f"labels must be a .parquet or .csv file, not {path!r}")
 
 
 def monitor(model_ref: str, window: str | None = None, labels: str | None = None,
@@ -38,23 +30,28 @@ def monitor(model_ref: str, window: str | None = None, labels: str | None = None
     """Run one check of ``model_ref`` (see :func:`.check.run_check`) and return its
     result as JSON data (the job's return value); one summary line goes to stdout.
     ``labels`` is a parquet or CSV file of outcomes, read each run, so labels that
-    arrived since the last run count.
+    arrived since the last run count. A labels file that is missing or lacks a column
+    does not stop the drift check or its alert: the result's ``labels_error`` says
+    what went wrong (and the summary line).
 
     Raises
     ------
     NotFound
         For an unknown model, version or alias (the job then fails, naming it).
     InvalidSpec
-        For a bad window, thresholds, labels file or webhook URL.
+        For a bad window, thresholds, webhook URL or ``label_columns`` role.
     """
-    frame = read_labels(labels) if labels else None
-    result = run_check(model_ref, window, home=home, labels=frame,
+    if labels and not str(labels).endswith((".parquet", ".csv")):
+        raise InvalidSpec(f"labels must be a .parquet or .csv file, not {labels!r}")
+    label_names(label_columns)
+    result = run_check(model_ref, window, home=home, labels=labels or None,
                        label_columns=dict(label_columns or {}), alert=alert)
     flagged = result.drift.flagged("alert") if result.drift else []
     print(f"[bighead monitor] {result.model} v{result.version} {result.start} .. {result.end}: "
           f"{result.status}, {result.n_rows} rows"
           + (f", drift in {', '.join(flagged)}" if flagged else "")
-          + (f", alert {result.alert_id}" if result.alert_id else ""), flush=True)
+          + (f", alert {result.alert_id}" if result.alert_id else "")
+          + (f"; labels: {result.labels_error}" if result.labels_error else ""), flush=True)
     data: dict[str, Any] = json_safe(result.to_dict(), style="data")
     return data
 
@@ -68,11 +65,12 @@ def monitor_spec(model_ref: str, *, schedule: str = "0 * * * *", window: str | N
     Raises
     ------
     InvalidSpec
-        For a bad reference, cron expression or name.
+        For a bad reference, cron expression, name or ``label_columns`` role.
     """
     from ..jobs.spec import JobSpec
 
     model, _version, _alias = parse_model_ref(model_ref)
+    label_names(label_columns)
     params: dict[str, Any] = {"model_ref": model_ref}
     if window is not None:
         params["window"] = window

@@ -27,7 +27,6 @@ from ..errors import InvalidSpec
 from .alerts import AlertStore
 from .check import MonitorSettings, monitoring_root, parse_window, run_check
 from .figures import drift_rows, figures
-from .job import read_labels
 
 #: The longest window the tab checks.
 MAX_WINDOW = "30d"
@@ -95,29 +94,30 @@ def version_monitoring(registry: Any, name: str, version: int, window: str = "1d
         raise InvalidSpec(f"window {window!r} is longer than {MAX_WINDOW}, the longest "
                           "the Monitoring tab checks (run `jupyter bighead monitor` for more)")
     base = _root(home, monitor_root)
-    labels_file = MonitorSettings(base / "monitors").get(name).get("labels")
+    settings = MonitorSettings(base / "monitors").get(name)
+    labels_file = settings.get("labels")
+    columns = settings.get("label_columns") or {}
     labels_path = Path(labels_file) if labels_file else None
     stamp = labels_path.stat().st_mtime_ns if labels_path and labels_path.is_file() else None
-    key = (str(base), str(log_root), name, int(version), span.value, labels_file, stamp)
+    key = (str(base), str(log_root), name, int(version), span.value, labels_file, stamp,
+           tuple(sorted(columns.items())))
 
     def build() -> dict[str, Any]:
-        labels = None
-        note = ""
-        if labels_path is not None:
-            try:
-                labels = read_labels(str(labels_path))
-            except (OSError, ValueError, InvalidSpec) as exc:
-                note = f" (labels {labels_path.name} unreadable: {type(exc).__name__})"
+        # labels that cannot be read or joined leave the drift as it is: the check's
+        # message and labels_error say why realized performance is missing
         result = run_check(f"{name}:{int(version)}", span, registry=registry, home=home,
-                           log_root=log_root, monitor_root=base, alert=False, labels=labels)
+                           log_root=log_root, monitor_root=base, alert=False,
+                           labels=None if labels_path is None else str(labels_path),
+                           label_columns=columns)
         data: dict[str, Any] = json_safe(result.to_dict(), style="data")
-        return {"model": result.model, "version": result.version, "window": window,
+        return {"model": result.model, "version": result.version,
                 "reference": result.status != "no_reference", "status": result.status,
-                "message": result.message + note, "checked_at": datetime.now(UTC).isoformat(),
+                "message": result.message, "checked_at": datetime.now(UTC).isoformat(),
                 "check": data, "figures": json_safe(figures(data), style="data"),
                 "drift_rows": drift_rows(data)}
 
     view = dict(_cached(key, build))
+    view["window"] = window  # the cached check may have been asked for as "24h"
     limit = max(1, min(int(alerts), MAX_ALERTS))
     view["alerts"] = AlertStore(base / "alerts").list(view["model"], limit=limit)
     return view

@@ -157,3 +157,79 @@ def test_bh_monitoring_answers_every_call_after_the_package_is_imported(served):
     assert first["result"]["status"] == again["result"]["status"] == "alert"
     assert set(first) >= {"result", "score", "features"}
     assert first["result"]["drift"] == again["result"]["drift"]
+
+
+def _fresh_monitor_root(s, tmp_path):
+    """A monitor root of its own (alerts, settings) with the served version's reference."""
+    import shutil
+
+    root = tmp_path / "monitoring"
+    shutil.copytree(s["root"] / "monitoring" / "references", root / "references")
+    return root
+
+
+def test_bad_labels_never_stop_the_drift_alert_and_label_columns_name_the_files_columns(
+        served, tmp_path):
+    s = served
+    base = _fresh_monitor_root(s, tmp_path)
+    labels = simulate.late_labels(s["traffic"], late_share=0.0).rename(
+        columns={"entity": "user_id"})
+    path = tmp_path / "labels.parquet"
+    labels.to_parquet(path)
+    kw = dict(registry=s["reg"], log_root=s["root"] / "predictions", monitor_root=base,
+              now="2024-03-03")
+    for bad in (tmp_path / "missing.parquet", path):  # absent; its entity column is user_id
+        got = run_check("shop@production", labels=str(bad), **kw)
+        assert got.status == "alert" and got.alert_id is not None  # drift and alert first
+        assert got.drift is not None and got.drift.flagged("alert") == ["amount"]
+        assert got.performance == [] and got.labels_error
+        assert "no realized performance" in got.message
+        assert got.to_dict()["labels_error"] == got.labels_error
+    assert "'entity'" in got.labels_error
+    named = run_check("shop@production", labels=str(path), label_columns={"entity": "user_id"},
+                      alert=False, **kw)
+    assert named.labels_error is None and sum(w["n"] for w in named.performance) > 0
+    assert len(AlertStore(base / "alerts").list("shop")) == 2
+    with pytest.raises(InvalidSpec):
+        run_check("shop@production", labels=str(path), label_columns={"user": "x"}, **kw)
+
+
+def test_an_alert_is_stored_before_its_webhook_and_a_bad_stored_url_loses_nothing(
+        served, tmp_path):
+    s = served
+    base = _fresh_monitor_root(s, tmp_path)
+    settings = MonitorSettings(base / "monitors")
+    settings.records.write("shop", {"webhook_url": "http://[::1"})  # stored before checks
+    got = run_check("shop@production", registry=s["reg"], log_root=s["root"] / "predictions",
+                    monitor_root=base, now="2024-03-03")
+    assert got.status == "alert" and got.webhook is not None and not got.webhook.ok
+    stored = AlertStore(base / "alerts").list("shop")
+    assert [a["id"] for a in stored] == [got.alert_id]
+    assert stored[0]["webhook"]["ok"] is False and stored[0]["webhook"]["error"]
+
+
+@pytest.mark.parametrize("window", ["nan", "NaT", float("nan"), "1M", "2 M"])
+def test_windows_that_are_not_one_or_are_ambiguous_are_refused(window):
+    with pytest.raises(InvalidSpec):
+        parse_window(window)
+
+
+def test_a_bad_end_time_is_invalid_spec(served):
+    for end in ("yesterday", "NaT"):
+        with pytest.raises(InvalidSpec):
+            check(served, now=end, alert=False)
+
+
+def test_a_log_without_any_profiled_feature_is_no_data_and_too_few_rows_is_unknown(
+        served, tmp_path):
+    s = served
+    ts = pd.date_range("2024-03-02 01:00", periods=300, freq="1min", tz="UTC")
+    with predlog.PredictionLog(tmp_path / "other", "shop", 1, max_rows_per_second=None) as log:
+        log.log(pd.DataFrame({"renamed": np.arange(300.0)}), np.full(300, 0.5), timestamps=ts)
+    got = run_check("shop@production", registry=s["reg"], log_root=tmp_path / "other",
+                    monitor_root=s["root"] / "monitoring", now="2024-03-03", alert=False)
+    assert got.status == "no_data" and "none of the 3 profiled features" in got.message
+    assert "renamed" in got.message
+    few = check(s, now="2024-03-02 00:30", window="30min", alert=False,
+                thresholds={"min_rows": 10_000})
+    assert few.n_rows > 0 and few.status == "unknown" and "too few rows" in few.message

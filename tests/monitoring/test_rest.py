@@ -118,3 +118,56 @@ async def test_alerts_feed_lists_new_alerts_of_the_users_models(jp_fetch, seeded
     # The tab lists it too (its check is cached, the history is read each time).
     view = await _get(jp_fetch, "models", "shop", "versions", "1", "monitoring")
     assert [a["id"] for a in view["alerts"]] == [result.alert_id]
+
+
+async def test_create_monitor_checks_the_labels_file_and_takes_label_columns(
+        jp_fetch, seeded, jp_root_dir):
+    from jupyter_bighead.monitoring import simulate
+
+    labels = simulate.late_labels(seeded["traffic"]).rename(columns={"entity": "user_id"})
+    labels.to_parquet(jp_root_dir / "outcomes.parquet")
+
+    async def post(**body):
+        return await jp_fetch("bighead", "api", "models", "shop", "monitor", method="POST",
+                              body=json.dumps({"schedule": "0 * * * *", **body}))
+
+    for bad, words in ((dict(labels="absent.parquet"), "no labels file"),
+                       (dict(labels="outcomes.parquet"), "user_id"),  # names the columns
+                       (dict(labels="outcomes.parquet", label_columns={"who": "user_id"}),
+                        "unknown label column role")):
+        with pytest.raises(HTTPClientError) as err:
+            await post(**bad)
+        assert err.value.code == 400
+        assert words in json.loads(err.value.response.body)["message"]
+    response = await post(labels="outcomes.parquet", label_columns={"entity": "user_id"})
+    assert response.code == 201
+    schedules = await _get(jp_fetch, "schedules")
+    (item,) = [s for s in schedules["items"] if s["name"] == "monitor-shop"]
+    assert item.get("spec", item)["parameters"]["label_columns"] == {"entity": "user_id"}
+    view = await _get(jp_fetch, "models", "shop", "versions", "1", "monitoring")
+    assert view["check"]["labels_error"] is None and view["check"]["performance"]
+    assert view["status"] == "alert"
+
+
+async def test_a_labels_file_gone_bad_still_shows_drift_and_says_why(
+        jp_fetch, seeded, jp_root_dir):
+    from jupyter_bighead.monitoring import simulate
+
+    path = jp_root_dir / "labels.parquet"
+    simulate.late_labels(seeded["traffic"]).to_parquet(path)
+    await jp_fetch("bighead", "api", "models", "shop", "monitor", method="POST",
+                   body=json.dumps({"schedule": "0 * * * *", "labels": "labels.parquet"}))
+    path.write_bytes(b"not parquet")  # replaced by something unreadable since
+    for window in ("1h", "1d", "7d"):
+        view = await _get(jp_fetch, "models", "shop", "versions", "1", "monitoring",
+                          window=window)
+        assert view["window"] == window and view["check"]["labels_error"]
+        assert "no realized performance" in view["message"]
+    assert view["status"] == "alert" and view["drift_rows"][0]["feature"] == "amount"
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "201"])
+async def test_an_alerts_limit_out_of_range_is_a_400(jp_fetch, seeded, limit):
+    with pytest.raises(HTTPClientError) as err:
+        await _get(jp_fetch, "alerts", limit=limit)
+    assert err.value.code == 400

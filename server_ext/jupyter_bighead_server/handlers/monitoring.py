@@ -23,11 +23,13 @@ def schedule_monitor(service: Any, name: str, body: dict[str, Any], user: str) -
     """Schedule the monitor job of ``name`` (``@alias`` when the body names one) on the
     service's executor. The job function is the built-in monitor, never one from the
     request; the model (and alias) must exist, the window must be one, and ``labels``
-    (a .parquet/.csv file of outcomes) must lie inside the server root; it is also
-    kept in the model's monitor settings, so the Monitoring tab shows realized
-    performance."""
+    (a .parquet/.csv file of outcomes) must lie inside the server root, exist and have
+    the entity, timestamp and label columns (named through ``label_columns``, e.g.
+    ``{"entity": "user_id"}``); both are also kept in the model's monitor settings, so
+    the Monitoring tab shows realized performance."""
     from jupyter_bighead.monitoring.check import parse_window
     from jupyter_bighead.monitoring.job import monitor_spec
+    from jupyter_bighead.monitoring.labels import check_labels_file, label_names
     from jupyter_bighead.registry.names import check_name
 
     check_name(name)
@@ -39,12 +41,17 @@ def schedule_monitor(service: Any, name: str, body: dict[str, Any], user: str) -
     if window is not None:
         parse_window(window)
     labels = body.get("labels") or None
+    columns = body.get("label_columns") or None
+    label_names(columns)
+    if columns is not None and labels is None:
+        raise InvalidSpec("label_columns needs labels (a .parquet or .csv file)")
     if labels is not None:
         labels = str(service.paths.resolve(labels, "labels"))
         if not labels.endswith((".parquet", ".csv")):
             raise InvalidSpec("labels must name a .parquet or .csv file")
+        check_labels_file(labels, columns)
     spec = monitor_spec(ref, schedule=body["schedule"], window=window, labels=labels,
-                        profile=body.get("profile") or "default")
+                        label_columns=columns, profile=body.get("profile") or "default")
     executor = service.jobs()
     from jupyter_bighead.plugins import has_capability
 
@@ -54,8 +61,8 @@ def schedule_monitor(service: Any, name: str, body: dict[str, Any], user: str) -
     if labels is not None:  # the Monitoring tab joins them too
         from jupyter_bighead.monitoring.check import MonitorSettings, monitoring_root
 
-        MonitorSettings(monitoring_root(service.home.root) / "monitors").set(name,
-                                                                            labels=labels)
+        MonitorSettings(monitoring_root(service.home.root) / "monitors").set(
+            name, labels=labels, label_columns=dict(columns or {}))
     return result
 
 
@@ -82,8 +89,9 @@ class ModelMonitorHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        """Body ``{schedule, window?, alias?, labels?, profile?}``: schedule the model's monitor
-        (a job of the jobs system). 201 with the schedule."""
+        """Body ``{schedule, window?, alias?, labels?, label_columns?, profile?}``: schedule
+        the model's monitor (a job of the jobs system). 201 with the schedule; 400 for a
+        labels file that is missing or lacks a column."""
         body = self.get_json_object()
         result = await in_thread(schedule_monitor, self.bighead, name, body,
                                  self.username())
@@ -98,8 +106,8 @@ class AlertsHandler(BigheadHandler):
         user registered versions of (``all=true``: every model), newest first."""
         from jupyter_bighead.monitoring.view import user_alerts
 
-        limit = self.int_argument("limit", 50) or 50
-        if not 1 <= limit <= 200:
+        limit = self.int_argument("limit", 50)
+        if limit is None or not 1 <= limit <= 200:
             raise InvalidSpec("limit must be 1-200")
         every = (self.get_argument("all", "") or "").lower()
         if every not in ("", "true", "false", "1", "0"):
