@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { profileSpec } from '../src/admin/section';
+import { profileSpec, resourcesText } from '../src/admin/section';
 import { auditLine, quotaText, quotaValue } from '../src/admin/model';
 
 describe('quotas in the Admin section', () => {
@@ -58,5 +58,13 @@ describe('the audit list', () => {
   it('says version, who, what and which', () => {
     const entry = { version: 4, at: '2026-11-30T10:00:00+00:00', user: 'ana', action: 'put_profile', target: 'profile:gpu', before: null, after: {} };
     expect(auditLine(entry)).toBe('v4 ana put profile profile:gpu');
+  });
+});
+
+describe('the profiles table', () => {
+  it('says what a profile gives in one line', () => {
+    const p = { name: 'g', cpu: '4', memory: '16Gi', gpu: 1, image: null, description: '', max_concurrent_per_user: 4 };
+    expect(resourcesText(p)).toBe('4 CPU, 16Gi, 1 GPU');
+    expect(resourcesText({ ...p, gpu: 0 })).toBe('4 CPU, 16Gi');
   });
 });

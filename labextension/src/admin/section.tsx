@@ -25,6 +25,16 @@ const EMPTY: { [field: string]: string } = {
   max_concurrent_per_user: '4'
 };
 
+// Inline layout: one labelled input per line, in the narrow sidebar.
+const FIELD: React.CSSProperties = { display: 'flex', alignItems: 'center', gap: '4px', margin: '2px 0' };
+const FIELD_LABEL: React.CSSProperties = { flex: '0 0 7em' };
+const FIELD_INPUT: React.CSSProperties = { flex: '1 1 auto', minWidth: 0 };
+
+/** "4 CPU, 16Gi, 1 GPU": what a profile gives, in the table's one column. */
+export function resourcesText(p: IProfile): string {
+  return `${p.cpu} CPU, ${p.memory}${p.gpu > 0 ? `, ${p.gpu} GPU` : ''}`;
+}
+
 /** The profile form's fields as the API takes them. */
 export function profileSpec(fields: { [field: string]: string }): IProfileSpec {
   const whole = (key: string): number => {
@@ -66,9 +76,10 @@ function ProfileForm(props: { model: AdminModel; editing: IProfile | null; onDon
     setError(null);
   }, [props.editing]);
   const input = (key: string, label: string, placeholder = ''): JSX.Element => (
-    <label className="jp-bighead-admin-field">
-      {label}
+    <label className="jp-bighead-admin-field" style={FIELD}>
+      <span style={FIELD_LABEL}>{label}</span>
       <input
+        style={FIELD_INPUT}
         aria-label={`Profile ${label.toLowerCase()}`}
         value={fields[key]}
         placeholder={placeholder}
@@ -149,21 +160,18 @@ function Profiles(props: { model: AdminModel }): JSX.Element {
           <thead>
             <tr>
               <th>Name</th>
-              <th>CPU</th>
-              <th>Memory</th>
-              <th>GPUs</th>
-              <th>Image</th>
+              <th>Gives</th>
               <th />
             </tr>
           </thead>
           <tbody>
             {profiles.map(p => (
-              <tr key={p.name} data-profile={p.name} title={p.description}>
+              <tr key={p.name} data-profile={p.name} title={[p.description, p.image].filter(Boolean).join(' · ')}>
                 <td>{p.name}</td>
-                <td>{p.cpu}</td>
-                <td>{p.memory}</td>
-                <td>{p.gpu}</td>
-                <td>{p.image ?? '—'}</td>
+                <td>
+                  {resourcesText(p)}
+                  {p.image && <div className="jp-bighead-muted">{p.image}</div>}
+                </td>
                 <td>
                   <button className="jp-bighead-link" aria-label={`Edit profile ${p.name}`} onClick={() => setEditing(p)}>
                     Edit

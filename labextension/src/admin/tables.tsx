@@ -8,10 +8,13 @@ import { asRequestError } from '../core/area';
 import { AdminModel, auditLine, quotaText, quotaValue } from './model';
 
 const QUOTAS: [QuotaName, string][] = [
-  ['max_running_jobs', 'Running jobs'],
+  ['max_running_jobs', 'Jobs'],
   ['max_gpus', 'GPUs'],
-  ['max_deployments', 'Deployments']
+  ['max_deployments', 'Deploys']
 ];
+
+// The sidebar is narrow: a form's inputs one under the other.
+const STACK: React.CSSProperties = { display: 'flex', flexDirection: 'column', gap: '2px', alignItems: 'stretch' };
 
 /** Run `edit` through the model; its error message goes to `setError`. */
 async function attempt(
@@ -64,6 +67,7 @@ export function KernelImages(props: { model: AdminModel }): JSX.Element {
       </ul>
       <form
         className="jp-bighead-admin-form"
+        style={STACK}
         onSubmit={e => {
           e.preventDefault();
           void attempt(model, setError, () => admin.putKernelImage(kernel.trim(), image.trim() || null)).then(
@@ -71,8 +75,8 @@ export function KernelImages(props: { model: AdminModel }): JSX.Element {
           );
         }}
       >
-        <input aria-label="Kernelspec" placeholder="python3" value={kernel} onChange={e => setKernel(e.target.value)} />
-        <input aria-label="Kernel image" placeholder="org/python:3.12" value={image} onChange={e => setImage(e.target.value)} />
+        <input aria-label="Kernelspec" placeholder="kernelspec, e.g. python3" value={kernel} onChange={e => setKernel(e.target.value)} />
+        <input aria-label="Kernel image" placeholder="image, e.g. org/python:3.12" value={image} onChange={e => setImage(e.target.value)} />
         <button type="submit" className="jp-mod-styled">
           Save image
         </button>
@@ -137,6 +141,7 @@ export function Quotas(props: { model: AdminModel }): JSX.Element {
       </div>
       <form
         className="jp-bighead-admin-form"
+        style={STACK}
         onSubmit={e => {
           e.preventDefault();
           save();
