@@ -151,3 +151,36 @@ def test_a_bad_roles_variable_is_a_clear_error(monkeypatch):
     monkeypatch.setenv(roles.ROLES_ENV, "{not json")
     with pytest.raises(roles.InvalidSpec, match="BIGHEAD_ROLES is not JSON"):
         roles.require_current("write")
+
+
+def test_reviews_in_a_team_kernel_run_under_the_callers_own_name(team, monkeypatch, tmp_path,
+                                                                 model):
+    from jupyter_bighead import reviews
+    from jupyter_bighead.errors import Conflict, Forbidden
+
+    store = ReviewStore(tmp_path / "reviews")
+    act_as(monkeypatch, "dana", "data-science")
+    reg = Registry(tmp_path / "reg")
+    reg.register("churn", model)
+    with pytest.raises(Forbidden, match="dana may not act as 'rita'"):
+        reviews.request_review(reg, "churn:1", author="rita", store=store)
+    review = reviews.request_review(reg, "churn:1", author="dana", store=store)
+    with pytest.raises(Conflict, match="is pending"):
+        reviews.move_alias(review.id, reg, store=store)
+
+    act_as(monkeypatch, "vera")  # a viewer's kernel cannot approve, even naming a reviewer
+    with pytest.raises(Forbidden):
+        reviews.approve(review.id, "rita", store=store)
+    with pytest.raises(MissingRole, match="vera may not"):
+        reviews.approve(review.id, "vera", store=store)
+    act_as(monkeypatch, "rita", "reviewers")
+    reviews.approve(review.id, "rita", "fine", store=store)
+    with pytest.raises(MissingRole):  # an approved review moves the alias for its author
+        reviews.move_alias(review.id, reg, store=store)
+
+    act_as(monkeypatch, "dana", "data-science")
+    event = reviews.move_alias(review.id, reg, store=store)
+    assert (event.to_version, event.by) == (1, "dana")
+    assert reg.aliases("churn") == {"production": 1}
+    moves = reviews.get(review.id, store=store).moves
+    assert [m["by"] for m in moves] == ["dana"] and moves[0]["alias_event"] == event.id

@@ -4,14 +4,14 @@ A data scientist requests a review of a version for ``production`` (or any prote
 alias); the review carries what the reviewer reads (the source notebook's reviewer
 report, the model card, the evaluation, the diff against the version the alias points
 at now). A reviewer comments, approves or rejects; the author never decides their own.
-Once approved, its author (or an admin) passes :func:`check_alias_move` and moves the
-alias; :func:`record_move` links the move to the review, and :func:`history` lists every
-step with who and when.
+Once approved, its author (or an admin) moves the alias with :func:`move_alias`; the
+server's routes call :func:`check_alias_move`, move it, then :func:`record_move`, which
+links the move to the review. :func:`history` lists every step with who and when.
 
 >>> from jupyter_bighead import reviews
 >>> r = reviews.request_review(reg, "churn:3", author="dana")
 >>> reviews.approve(r.id, "rita", "looks right", roles=role_map)
->>> reviews.check_alias_move("churn", "production", 3, user="dana", roles=role_map)
+>>> reviews.move_alias(r.id, reg)   # as dana
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .api import (
     get,
     history,
     list_reviews,
+    move_alias,
     record_move,
     reject,
     request_review,
@@ -45,6 +46,7 @@ __all__ = [
     "get",
     "history",
     "list_reviews",
+    "move_alias",
     "record_move",
     "reject",
     "request_review",
