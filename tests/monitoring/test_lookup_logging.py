@@ -115,3 +115,21 @@ def test_without_the_log_or_a_lookup_nothing_is_added(looked_up):
     assert predlog.looked_up_features(pipe, ["s_7d"]) == ("n_7d",)
     assert predlog.looked_up_features(Pipeline([], learner=None)) == ()
     assert predlog.looked_up_features(pipe.learner) == ()
+
+
+def test_a_failing_feature_log_never_fails_the_request(looked_up, tmp_path, caplog):
+    s = looked_up
+    holder = ModelHolder(ServeOptions(
+        model_ref="looky@production", registry=str(s["root"] / "registry"),
+        prediction_log=str(tmp_path / "predictions")))
+    assert holder.reload()["reloaded"]
+    served = holder.current
+    assert served is not None
+    served.looked_up = ("n_7d", "gone")  # a feature the pipeline no longer gives
+    got = served.predict_rows([[3, None], [4, None]])
+    assert got == s["pipe"].predict_proba(pd.DataFrame({"user_id": [3, 4]}))[:, 1].tolist()
+    assert "looked-up features not logged" in caplog.text
+    served.log.close()
+    logged = predlog.read_predictions(tmp_path / "predictions", "looky", 1)
+    assert logged["user_id"].tolist() == [3, 4] and logged["n_7d"].isna().all()
+    assert logged[predlog.SCORE].tolist() == got

@@ -20,6 +20,7 @@ on how the rows are split).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -29,13 +30,14 @@ from typing import TYPE_CHECKING, Any
 
 import jupyter_bighead.predlog as predlog
 
-from ...errors import InvalidSpec
+from ...errors import BigheadError, InvalidSpec
 from .fastcheck import MatrixCheck
 from .schema import InputField, RequestError, Schema, fields_from
 
 if TYPE_CHECKING:
     from ...registry import ModelVersion, Registry
 
+_logger = logging.getLogger("jupyter_bighead.serving")
 _V2_TYPES = {"float": "FP64", "int": "INT64", "bool": "BOOL", "string": "BYTES",
              "datetime": "BYTES", "any": "FP64"}
 
@@ -250,10 +252,20 @@ class ServedModel:
             if self._log_matrix:
                 logged = X  # the request's values as the model saw them, no Python loop
         elif self.log is not None and self.looked_up:
-            out, features = self.predict_looked_up(self.frame(rows))
-            # each row's request values, then its looked-up features (new lists: the
-            # caller's rows are left alone)
-            logged = [[*r, *f] for r, f in zip(rows, zip(*features, strict=True), strict=True)]
+            frame = self.frame(rows)
+            try:
+                out, features = self.predict_looked_up(frame)
+                # each row's request values, then its looked-up features (new lists:
+                # the caller's rows are left alone)
+                logged = [[*r, *f] for r, f in zip(rows, zip(*features, strict=True),
+                                                   strict=True)]
+            except BigheadError:
+                raise  # the input's refusal, the same as without the log
+            except Exception as exc:  # the log never fails a request: predict without it
+                _logger.warning("%s v%s: looked-up features not logged (%s: %s)",
+                                self.name, self.version, type(exc).__name__, exc)
+                out = self.predict_frame(frame)
+                logged = [[*r, *([None] * len(self.looked_up))] for r in rows]
         else:
             out = self.predict_frame(self.frame(rows))
         if self.log is not None:
