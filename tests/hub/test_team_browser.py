@@ -4,8 +4,11 @@ three people, each signed in through the hub's login page in their own browser c
 dana (data scientist), rita (reviewer) and adam (admin).
 
 dana registers a model from a notebook in her lab and may not move `production` (the
-lab says why, and so does the REST refusal); she requests a review, rita approves it,
-and dana then moves `production`; the history names each person.
+lab says why, and so does the REST refusal); she clicks *Request review*, rita opens it
+from her Reviews section, reads the rendered report and approves; dana then moves
+`production`, adam (an admin) moves `staging`, and the model view's history names each
+of them. adam adds a GPU profile in his Admin section and dana's open lab lists it in
+*Run remotely* without a restart of anything.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from tests.ui.test_sidebar import SIDEBAR_TAB
 from .hubtools import PASSWORD, Hub, running_hub
 
 PEOPLE = ("dana", "rita", "adam")
+PROFILE = "team-gpu"
 MODEL = "team_churn"
 NOTEBOOK = "team_churn.ipynb"
 SLOW = 60_000  # ms: a lab's first load on a loaded machine
@@ -133,6 +137,15 @@ def open_version(page: Page, model: str, version: int):
     return detail
 
 
+def run_remotely_dialog(page: Page, panel):
+    """Open *Run remotely* from the notebook's toolbar: (the dialog, its profile select)."""
+    panel.locator('.jp-Toolbar [data-command="bighead:run-remotely"]').click()
+    dialog = page.locator(".jp-Dialog")
+    select = dialog.get_by_label("Compute profile")
+    expect(select).to_be_visible(timeout=30_000)
+    return dialog, select
+
+
 def test_each_person_signs_in_to_their_own_lab_on_the_shared_registry(hub, people):
     for user, page in people.items():
         open_bighead(page)
@@ -144,7 +157,7 @@ def test_each_person_signs_in_to_their_own_lab_on_the_shared_registry(hub, peopl
 
 
 def test_a_model_goes_to_production_through_a_review(hub, people):
-    dana = people["dana"]
+    dana, rita, adam = people["dana"], people["rita"], people["adam"]
 
     # dana registers a model from a notebook in her lab: the registry names her.
     write_training_notebook(hub)
@@ -167,3 +180,96 @@ def test_a_model_goes_to_production_through_a_review(hub, people):
     assert code == 403 and "protected alias 'production'" in error["message"], error
     code, model = hub.bighead("rita", "GET", f"models/{MODEL}")
     assert code == 200 and "production" not in model["aliases"], model
+
+    # She requests a review from the model view.
+    detail.get_by_role("button", name="Request review").click()
+    expect(detail.get_by_role("status")).to_contain_text("Review requested", timeout=30_000)
+    history = dana.get_by_test_id("model-history")
+    expect(history).to_contain_text("dana requested a review of v1 for production")
+
+    # rita, in her own browser, finds it pending, reads the rendered report, approves.
+    open_bighead(rita)
+    reviews = rita.locator('.jp-bighead-sidebar [data-section="reviews"]')
+    reviews.get_by_role("button", name="Refresh reviews").click()
+    row = reviews.get_by_test_id("pending-reviews").locator(
+        "li", has_text=f"{MODEL} v1 → production")
+    expect(row).to_contain_text("by dana", timeout=30_000)
+    row.get_by_role("button").click()
+    view = rita.get_by_test_id("review-view")
+    expect(view.get_by_test_id("review-state")).to_have_text("pending", timeout=30_000)
+    report = view.frame_locator('iframe[title="Reviewer report"]')
+    # The report renders dana's notebook's production cells, read on her server.
+    expect(report.locator("body")).to_contain_text("n_estimators=8", timeout=30_000)
+    screenshot(rita, "team-rita-reads-report")
+    view.get_by_role("button", name="Approve").click()
+    expect(view.get_by_test_id("review-state")).to_have_text("approved", timeout=30_000)
+
+    # Now dana moves production herself, from the same view.
+    expect(history).to_contain_text("rita approved v1 for production", timeout=30_000)
+    move.click()
+    expect(detail.locator("h3 .jp-bighead-tag", has_text="production")).to_be_visible(
+        timeout=30_000)
+    assert hub.bighead("rita", "GET", f"models/{MODEL}")[1]["aliases"]["production"] == 1
+
+    # adam, an admin, moves staging from his lab: no review needed for him.
+    adam_detail = open_version(adam, MODEL, 1)
+    adam_detail.get_by_role("button", name="Set staging").click()
+    expect(adam_detail.locator("h3 .jp-bighead-tag", has_text="staging")).to_be_visible(
+        timeout=30_000)
+
+    # The model view's history names each person for their own steps.
+    dana.get_by_role("button", name="Refresh models").click()
+    for line in ("dana requested a review of v1 for production",
+                 "rita approved v1 for production",
+                 "dana moved production to v1 (approved review)",
+                 "adam set staging to v1"):
+        expect(history).to_contain_text(line, timeout=30_000)
+    screenshot(dana, "team-history")
+    code, events = hub.bighead("dana", "GET", f"models/{MODEL}/aliases/production/history")
+    assert [e["by"] for e in events["items"]] == ["dana"], events
+    code, events = hub.bighead("dana", "GET", f"models/{MODEL}/aliases/staging/history")
+    assert [e["by"] for e in events["items"]] == ["adam"], events
+
+
+def test_an_admins_new_gpu_profile_reaches_run_remotely_without_a_restart(hub, people):
+    dana, adam = people["dana"], people["adam"]
+    if not (hub.home("dana") / NOTEBOOK).exists():
+        write_training_notebook(hub)
+    dana.goto(f"{hub.url}user/dana/lab/tree/{NOTEBOOK}")
+    panel = dana.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    dialog, select = run_remotely_dialog(dana, panel)
+    expect(select.locator("option").first).to_be_attached()
+    expect(select.locator(f'option[value="{PROFILE}"]')).to_have_count(0)
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    # dana has no Admin section; adam has.
+    expect(dana.locator('.jp-bighead-sidebar [data-section="admin"]')).to_have_count(0)
+
+    open_bighead(adam)
+    section = adam.locator('.jp-bighead-sidebar [data-section="admin"]')
+    section.get_by_text("Admin", exact=True).click()
+    form = section.get_by_test_id("profile-form")
+    expect(form).to_be_visible(timeout=30_000)
+    form.get_by_label("Profile name").fill(PROFILE)
+    form.get_by_label("Profile cpu").fill("2")
+    form.get_by_label("Profile memory").fill("8Gi")
+    form.get_by_label("Profile gpus").fill("1")
+    form.get_by_label("Profile description").fill("the team's GPU")
+    form.get_by_role("button", name="Save profile").click()
+    expect(section.locator(f'[data-profile="{PROFILE}"]')).to_be_visible(timeout=30_000)
+    # The admin's audit names him.
+    expect(section.get_by_test_id("admin-audit")).to_contain_text(f"profile:{PROFILE}")
+    expect(section.get_by_test_id("admin-audit")).to_contain_text("adam")
+    screenshot(adam, "team-adam-admin")
+
+    # dana's lab, never reloaded (and no server restarted), lists it at once.
+    dialog, select = run_remotely_dialog(dana, panel)
+    option = select.locator(f'option[value="{PROFILE}"]')
+    expect(option).to_have_count(1)
+    expect(option).to_contain_text("1 GPU (the team's GPU)")
+    select.select_option(PROFILE)
+    expect(select).to_have_value(PROFILE)
+    screenshot(dana, "team-dana-run-remotely")
+    dialog.get_by_role("button", name="Cancel").click()
+    code, profiles = hub.bighead("dana", "GET", "profiles")
+    assert code == 200 and PROFILE in str(profiles), profiles
