@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+import jupyter_bighead.admin as admin
+
 from ..errors import InvalidSpec, NotFound
 from .spec import JobSpec
 
@@ -205,8 +207,14 @@ def sweep(
         while pending and len(running) < max_parallel:
             swept = pending.pop(0)
             labels = {**spec.labels, "sweep": sweep_id or "yes"}
-            record = executor.submit(replace(spec, parameters={**spec.parameters, **swept},
-                                             labels=labels))
+            try:
+                record = executor.submit(replace(spec, parameters={**spec.parameters, **swept},
+                                                 labels=labels))
+            except admin.QuotaExceeded:
+                if not running:  # nothing of ours to wait for: the quota is simply too low
+                    raise
+                pending.insert(0, swept)  # the user's quota bounds the parallelism: wait
+                break
             # A trial keeps only the values it varies: the spec's own are in the sweep once.
             running[record.id] = swept
         for job_id in list(running):

@@ -98,3 +98,24 @@ def test_a_profile_an_admin_adds_is_usable_by_a_running_executor_and_gpus_count(
             if not r.final:
                 ex.cancel(r.id)
         ex.close()
+
+
+def test_a_sweep_runs_within_the_users_running_jobs_quota_instead_of_failing(tmp_path):
+    from jupyter_bighead.identity import current_user
+    from jupyter_bighead.jobs import sweep
+
+    nb = tmp_path / "nbs" / "trial.ipynb"
+    write_nb(nb, [code("lr = 0.1", "parameters"),
+                  code("from jupyter_bighead.jobs import log_metric\nlog_metric('score', lr)")])
+    ex = _executor(tmp_path)
+    ex.admin.put_quota(current_user(), {"max_running_jobs": 1}, user="admin")
+    try:
+        result = sweep(JobSpec(notebook=str(nb)), {"lr": [0.1, 0.5, 0.3]}, strategy="grid",
+                       max_parallel=3, executor=ex)
+        assert [t.state for t in result.trials] == ["succeeded"] * 3
+        assert result.best is not None and result.best.parameters == {"lr": 0.5}
+        ex.admin.put_quota(current_user(), {"max_running_jobs": 0}, user="admin")
+        with pytest.raises(QuotaExceeded):  # nothing may run at all: said at once
+            sweep(JobSpec(notebook=str(nb)), {"lr": [0.1]}, executor=ex)
+    finally:
+        ex.close()
