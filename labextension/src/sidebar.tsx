@@ -17,7 +17,8 @@ import { ReviewsSection } from './reviews/section';
 import { StatusSection } from './status/section';
 import { IBigheadModels, SIDEBAR_ID } from './tokens';
 
-function SidebarContent(props: {
+/** The panel's sections (the shell in `shell.tsx` imports this chunk lazily). */
+export function SidebarContent(props: {
   models: IBigheadModels;
   openModel: (name: string) => void;
   openPath: (path: string) => void;
