@@ -35,6 +35,8 @@ from .performance import join_labels, realized_metrics
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _WINDOW = re.compile(r"(-?\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)")
 _NOT_LOGGED = ("not in the logged rows",)
+#: The most logged rows a check reads by default (a larger window is sampled).
+MAX_ROWS = 1_000_000
 _UNIT_S = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -99,7 +101,10 @@ class CheckResult:
     registered without validation data) or ``"no_data"`` (nothing logged in the window,
     or none of the profiled features).
     ``labels_error`` says why realized performance is missing when labels were given
-    but could not be read or joined (the drift check and its alert happen anyway)."""
+    but could not be read or joined (the drift check and its alert happen anyway);
+    ``skipped_parts`` names unreadable prediction-log parts left out; ``sampled`` says
+    the window held more than the check's ``max_rows`` (``rows_in_window``) and the
+    check saw an even, seeded sample of them."""
 
     model: str
     version: int
@@ -114,6 +119,9 @@ class CheckResult:
     webhook: WebhookResult | None = None
     message: str = ""
     labels_error: str | None = None
+    skipped_parts: tuple[str, ...] = ()  # unreadable log parts left out (why, each)
+    rows_in_window: int = 0  # logged rows in the window, before any sampling
+    sampled: bool = False  # more than max_rows: the check saw an even, seeded sample
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "version": self.version, "start": self.start,
@@ -122,6 +130,9 @@ class CheckResult:
                 "drift": None if self.drift is None else self.drift.to_dict(),
                 "performance": self.performance, "history": self.history,
                 "alert_id": self.alert_id, "labels_error": self.labels_error,
+                "skipped_parts": len(self.skipped_parts),
+                "skipped": list(self.skipped_parts[:20]),
+                "rows_in_window": self.rows_in_window, "sampled": self.sampled,
                 "webhook": None if self.webhook is None else self.webhook.to_dict()}
 
 
@@ -219,7 +230,8 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
               thresholds: Thresholds | dict[str, Any] | None = None,
               webhook_url: str | None = None, labels: Any = None,
               label_columns: dict[str, str] | None = None, label_tolerance: Any = "7D",
-              freq: str = "1D", history_freq: str = "1h", alert: bool = True) -> CheckResult:
+              freq: str = "1D", history_freq: str = "1h", alert: bool = True,
+              max_rows: int | None = None) -> CheckResult:
     """Check ``model_ref`` (``NAME``, ``NAME:N``, ``NAME@ALIAS``) over the ``window``
     (default: the model's setting, else one day) that ends at ``now`` (default: now).
 
@@ -230,7 +242,10 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
     never stop the drift check: ``labels_error`` says why. ``history`` holds the PSI
     of every feature and the score per ``history_freq``. With ``alert`` a drift
     ``alert`` is stored, then sent to the webhook (the argument, else the model's
-    setting).
+    setting). At most ``max_rows`` (default :data:`MAX_ROWS`) logged rows are read: a
+    larger window is sampled evenly with a fixed seed
+    (:func:`jupyter_bighead.predlog.read_window`), and unreadable log parts are
+    skipped; the result says both.
 
     Raises
     ------
@@ -263,14 +278,21 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
             f"{mv.name} v{mv.version} has no reference profile: it was registered without "
             "validation data (or before profiles existed)"))
     root = log_root if log_root is not None else predictions_root(home)
-    logged = predlog.read_predictions(root, mv.name, mv.version, start=start, end=end)
+    cap = MAX_ROWS if max_rows is None else int(max_rows)
+    window_read = predlog.read_window(root, mv.name, mv.version, start=start, end=end,
+                                      max_rows=cap)
+    logged = window_read.frame
+    read: dict[str, Any] = dict(skipped_parts=window_read.skipped,
+                                rows_in_window=window_read.rows_seen,
+                                sampled=window_read.sampled)
+    notes = _read_notes(window_read)
 
     def performance() -> tuple[list[dict[str, Any]], str | None]:
         if labels is None:
             return [], None
         try:
             return _performance(root, mv, labels, names, start, end, label_tolerance,
-                                freq), None
+                                freq, cap), None
         except (InvalidSpec, OSError, ValueError, TypeError, KeyError) as exc:
             text = str(exc) if isinstance(exc, InvalidSpec) else \
                 f"{type(exc).__name__}: {exc}"
@@ -279,9 +301,9 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
     if len(logged) == 0:
         perf, error = performance()
         return CheckResult(**where, status="no_data", n_rows=0, performance=perf,
-                           labels_error=error,
+                           labels_error=error, **read,
                            message=f"no predictions of {mv.name} v{mv.version} were logged "
-                                   "in the window" + _labels_note(error))
+                                   "in the window" + notes + _labels_note(error))
     report = compare(profile, logged, logged[predlog.SCORE], limits)
     history = drift_series(profile, logged, timestamps=logged[predlog.TS],
                            scores=logged[predlog.SCORE], freq=history_freq)
@@ -312,11 +334,21 @@ def run_check(model_ref: str, window: Any = None, *, registry: Any = None,
     perf, error = performance()
     result = CheckResult(**where, status=status, n_rows=report.n_rows, drift=report,
                          performance=perf, history=history, alert_id=alert_id,
-                         webhook=delivery, message=message + _labels_note(error),
-                         labels_error=error)
+                         webhook=delivery, message=message + notes + _labels_note(error),
+                         labels_error=error, **read)
     if alert:  # a monitor's (or the CLI's) check: the server's drift gauge shows it
         _save_latest(base, result)
     return result
+
+
+def _read_notes(window: Any) -> str:
+    out = ""
+    if window.sampled:
+        out += (f"; from an even sample of {len(window.frame)} of the window's "
+                f"{window.rows_seen} rows")
+    if window.skipped:
+        out += f"; {len(window.skipped)} unreadable log part(s) skipped"
+    return out
 
 
 def _labels_note(error: str | None) -> str:
@@ -324,10 +356,11 @@ def _labels_note(error: str | None) -> str:
 
 
 def _performance(root: Any, mv: Any, labels: Any, names: dict[str, str], start: Any,
-                 end: Any, tolerance: Any, freq: str) -> list[dict[str, Any]]:
-    """Realized performance of the labels joined to the logged predictions."""
+                 end: Any, tolerance: Any, freq: str, cap: int) -> list[dict[str, Any]]:
+    """Realized performance of the labels joined to the logged predictions (of the
+    ``cap`` sampled ones, in a window larger than that)."""
     frame = labels if hasattr(labels, "columns") else read_labels(labels)
-    history = predlog.read_predictions(root, mv.name, mv.version,
+    history = predlog.read_predictions(root, mv.name, mv.version, max_rows=cap,
                                        start=start - parse_window(tolerance), end=end)
     arrived = names["arrived_at"] if names["arrived_at"] in frame.columns else None
     joined = join_labels(history, frame, entity=names["entity"], timestamp=names["timestamp"],

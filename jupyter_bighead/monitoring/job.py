@@ -51,6 +51,10 @@ def monitor(model_ref: str, window: str | None = None, labels: str | None = None
           f"{result.status}, {result.n_rows} rows"
           + (f", drift in {', '.join(flagged)}" if flagged else "")
           + (f", alert {result.alert_id}" if result.alert_id else "")
+          + (f"; {len(result.skipped_parts)} unreadable log part(s) skipped"
+             if result.skipped_parts else "")
+          + (f"; sampled {result.n_rows} of {result.rows_in_window} rows"
+             if result.sampled else "")
           + (f"; labels: {result.labels_error}" if result.labels_error else ""), flush=True)
     data: dict[str, Any] = json_safe(result.to_dict(), style="data")
     return data

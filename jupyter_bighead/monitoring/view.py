@@ -3,9 +3,12 @@
 :func:`version_monitoring` is one version's tab: a check of the window ending now, run
 *without* alerting (looking at the tab must not page anyone; alerts come from the
 scheduled monitors), its figures (:mod:`.figures`), the drift table, and the model's
-alert history. Its cost is bounded: the window is at most :data:`MAX_WINDOW` (the
-prediction log caps rows per second), and a result is reused for
-:data:`CACHE_SECONDS` so that reopening the tab or several viewers cost one check.
+alert history. Its cost is bounded: the window is at most :data:`MAX_WINDOW`, at most
+:data:`MAX_TAB_ROWS` logged rows are read (an even, seeded sample of a larger window;
+the check says it sampled), at most :data:`MAX_CONCURRENT_CHECKS` checks run at once
+in a process (another waits up to :data:`BUSY_WAIT_SECONDS`, then gets
+``Unavailable``, a 503), and a result is reused for :data:`CACHE_SECONDS` so that
+reopening the tab or several viewers cost one check.
 
 :func:`user_alerts` is the notification feed: the alerts raised after a time for the
 models a user registered versions of, newest first, in a bounded page.
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._json import json_safe
-from ..errors import InvalidSpec
+from ..errors import InvalidSpec, Unavailable
 from .alerts import AlertStore
 from .check import MonitorSettings, monitoring_root, parse_window, run_check
 from .figures import drift_rows, figures
@@ -32,12 +35,18 @@ from .figures import drift_rows, figures
 MAX_WINDOW = "30d"
 #: How long a tab's check is reused, in seconds.
 CACHE_SECONDS = 30.0
+#: The most logged rows one tab check reads (a larger window is sampled).
+MAX_TAB_ROWS = 200_000
+#: How many tab checks run at once in a process; how long another waits for a turn.
+MAX_CONCURRENT_CHECKS = 2
+BUSY_WAIT_SECONDS = 20.0
 #: How many alerts the tab and a notification page show at most.
 MAX_ALERTS = 200
 _CACHE_SIZE = 64
 
 _cache: OrderedDict[tuple[Any, ...], tuple[float, dict[str, Any]]] = OrderedDict()
 _cache_lock = threading.Lock()
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
 
 
 def _cached(key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -85,6 +94,8 @@ def version_monitoring(registry: Any, name: str, version: int, window: str = "1d
         For an unknown model or version.
     InvalidSpec
         For a window that is not one (``1d``, ``6h``...) or longer than :data:`MAX_WINDOW`.
+    Unavailable
+        When :data:`MAX_CONCURRENT_CHECKS` checks kept running for :data:`BUSY_WAIT_SECONDS`.
     """
     from ..registry.names import check_name
 
@@ -105,10 +116,16 @@ def version_monitoring(registry: Any, name: str, version: int, window: str = "1d
     def build() -> dict[str, Any]:
         # labels that cannot be read or joined leave the drift as it is: the check's
         # message and labels_error say why realized performance is missing
-        result = run_check(f"{name}:{int(version)}", span, registry=registry, home=home,
-                           log_root=log_root, monitor_root=base, alert=False,
-                           labels=None if labels_path is None else str(labels_path),
-                           label_columns=columns)
+        if not _slots.acquire(timeout=BUSY_WAIT_SECONDS):
+            raise Unavailable(f"{MAX_CONCURRENT_CHECKS} Monitoring checks are running; "
+                              "try again in a moment")
+        try:
+            result = run_check(f"{name}:{int(version)}", span, registry=registry, home=home,
+                               log_root=log_root, monitor_root=base, alert=False,
+                               labels=None if labels_path is None else str(labels_path),
+                               label_columns=columns, max_rows=MAX_TAB_ROWS)
+        finally:
+            _slots.release()
         data: dict[str, Any] = json_safe(result.to_dict(), style="data")
         return {"model": result.model, "version": result.version,
                 "reference": result.status != "no_reference", "status": result.status,

@@ -15,7 +15,8 @@ which the model server reports in ``/metrics``.
 
 Rows carry the reserved columns :data:`META_COLUMNS` (request id, timestamp, entity,
 score) next to the feature columns, which keep their names; a feature may therefore
-not be named like a reserved column. :func:`read_predictions` loads a time window.
+not be named like a reserved column. :func:`read_predictions` loads a time window
+(:mod:`.read`: the read side, re-exported here).
 """
 
 from __future__ import annotations
@@ -31,19 +32,29 @@ import uuid
 import weakref
 from collections import deque
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_write_bytes
-from .errors import InvalidSpec
+from .._io import atomic_write_bytes
+from ..errors import InvalidSpec
+from .read import (
+    ENTITY,
+    META_COLUMNS,
+    REQUEST_ID,
+    SCORE,
+    TS,
+    LogWindow,
+    feature_columns,
+    read_predictions,
+    read_window,
+)
 
 log = logging.getLogger("jupyter_bighead.predlog")
 
-REQUEST_ID, TS, ENTITY, SCORE = "_request_id", "_ts", "_entity", "_score"
-META_COLUMNS = (REQUEST_ID, TS, ENTITY, SCORE)
+__all__ = ["ENTITY", "META_COLUMNS", "REQUEST_ID", "SCORE", "TS", "LogWindow", "PredictionLog",
+           "feature_columns", "looked_up_features", "read_predictions", "read_window"]
+
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-_DATE_DIR = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
 
 
 #: One queued request: (rows, scores, request_ids, entity, timestamps, time.time()).
@@ -478,58 +489,3 @@ def _per_row(value: Any, n: int, what: str) -> list[Any]:
     if len(values) != n:
         raise InvalidSpec(f"{len(values)} {what} for {n} rows")
     return values
-
-
-def _as_utc(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    import pandas as pd
-
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
-
-
-def read_predictions(root: str | os.PathLike[str], model: str, version: int | str | None = None,
-                     *, start: Any = None, end: Any = None) -> Any:
-    """The logged rows of ``model`` (one ``version``, or all) with ``start <= ts < end``
-    (either bound may be ``None``; naive times are UTC), sorted by time. Only the
-    date partitions that can hold such rows are read; parts being written are not seen.
-    An empty DataFrame (with the reserved columns) when nothing was logged.
-    """
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    lo, hi = _as_utc(start), _as_utc(end)
-    base = Path(root) / str(model)
-    versions = [base / str(version)] if version is not None else sorted(
-        p for p in base.glob("*") if p.is_dir())
-    frames = []
-    for vdir in versions:
-        for ddir in sorted(vdir.glob("date=*")):
-            m = _DATE_DIR.fullmatch(ddir.name)
-            if not m:
-                continue
-            day = datetime.strptime(m.group(1), "%Y-%m-%d").replace(tzinfo=UTC)
-            if (hi is not None and day >= hi) or (lo is not None and day + timedelta(days=1) <= lo):
-                continue
-            for part in sorted(ddir.glob("part-*.parquet")):
-                # ints with nulls stay ints (an entity id read back as 7.0 would not match 7)
-                frame = pq.read_table(part).to_pandas(integer_object_nulls=True)
-                frame.insert(0, "_version", vdir.name)
-                frames.append(frame)
-    if not frames:
-        return pd.DataFrame({c: [] for c in ("_version", *META_COLUMNS)})
-    data = pd.concat(frames, ignore_index=True)
-    data[TS] = pd.to_datetime(data[TS], utc=True)
-    keep = pd.Series(True, index=data.index)
-    if lo is not None:
-        keep &= data[TS] >= lo
-    if hi is not None:
-        keep &= data[TS] < hi
-    return data[keep].sort_values(TS, kind="stable").reset_index(drop=True)
-
-
-def feature_columns(frame: Any) -> list[str]:
-    """The feature columns of a frame :func:`read_predictions` returned."""
-    return [c for c in frame.columns if c not in META_COLUMNS and c != "_version"]
