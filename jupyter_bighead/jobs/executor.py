@@ -30,7 +30,13 @@ ENTRY_POINT_GROUP = plugins.FAMILIES["executor"].group
 
 
 class Executor(ABC):
-    """Runs jobs somewhere. Subclasses implement ``_launch``, ``_refresh`` and ``_stop``."""
+    """Runs jobs somewhere. Subclasses implement ``_launch``, ``_refresh`` and ``_stop``.
+
+    ``profiles``: the compute profiles jobs may ask for. ``None`` (the default): the
+    admin store's of ``home`` (:class:`jupyter_bighead.admin.AdminSettings`, or the
+    built-in ``default`` without one), read at each lookup, so an admin's edit applies
+    to the next submit; a mapping is kept as given. Quotas always come from the store.
+    """
 
     name: ClassVar[str] = "abstract"
     #: What it can do beyond the ABC: see ``plugins.CAPABILITY_HELP["executor"]``.
