@@ -9,7 +9,7 @@ import pytest
 
 from jupyter_bighead import predlog
 from jupyter_bighead.evaluation import profiles as P
-from jupyter_bighead.monitoring import attach_reference, reference_profile, run_check, simulate
+from jupyter_bighead.monitoring import reference_profile, run_check, simulate
 from jupyter_bighead.registry import Registry
 from jupyter_bighead.serving.runtime.holder import ModelHolder, ServeOptions
 
@@ -28,9 +28,9 @@ def test_served_traffic_that_shifts_halfway_raises_an_alert_naming_the_shifted_f
     reg = Registry(tmp_path / "registry")
     mv = reg.register("shop", model, X_valid=reference, y_valid=y, alias="production")
     monitor_root = tmp_path / "monitoring"
-    if reference_profile(reg, "shop", mv.version, monitor_root=monitor_root) is None:
-        attach_reference(reg, "shop:1", P.profile_for_model(model, reference, task="binary"),
-                         monitor_root=monitor_root)
+    # registered with validation data: the reference profile was stored then
+    assert P.PROFILE_FILE in {a.path for a in mv.artifacts}
+    assert reference_profile(reg, "shop", mv.version, monitor_root=monitor_root) is not None
     holder = ModelHolder(ServeOptions(  # type: ignore[call-arg]
         model_ref="shop@production", registry=str(tmp_path / "registry"),
         prediction_log=str(tmp_path / "predictions"), log_max_rows_per_second=1e9))
