@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import jupyter_bighead.plugins as plugins
+import jupyter_bighead.roles as roles
 
 from ..config import BigheadHome
 from ..errors import Conflict, ExecutionFailed, InvalidSpec
@@ -293,7 +294,10 @@ class DeploymentService:
         Conflict
             The user already has ``max_per_user`` deployments, or there are
             ``max_total`` of them.
+        MissingRole
+            Under a team's roles, when this process's user may not ``write``.
         """
+        roles.require_current("write", doing="deploy a model")
         if isinstance(model, str) and (":" in model or "@" in model):
             # A model reference (m:3, m@prod): the registry refuses one that disagrees
             # with version=/alias=; the record keeps the name and follows the alias.
@@ -388,7 +392,9 @@ class DeploymentService:
         return list(data["predictions"])
 
     def delete(self, dep_id: str) -> Deployment:
-        """Stop the deployment and forget it; returns its last record."""
+        """Stop the deployment and forget it; returns its last record (``MissingRole``
+        as :meth:`create`)."""
+        roles.require_current("write", doing="delete a deployment")
         self.store.load(dep_id)  # NotFound before any lock: a refused call changes nothing
         with self._holding(dep_id):
             record = self.store.load(dep_id)
@@ -403,7 +409,9 @@ class DeploymentService:
         return self.target(record.target).logs(record, offset)
 
     def redeploy(self, dep_id: str, force: bool = False) -> Deployment:
-        """Follow the alias: if it moved (or ``force``), serve the version it points at now."""
+        """Follow the alias: if it moved (or ``force``), serve the version it points at now
+        (``MissingRole`` as :meth:`create`)."""
+        roles.require_current("write", doing="redeploy a model")
         self.store.load(dep_id)  # NotFound before any lock: a refused call changes nothing
         with self._holding(dep_id):
             record = self.store.load(dep_id)

@@ -1,0 +1,56 @@
+"""Roles in the Python API for deployments: under a team's ``$BIGHEAD_ROLES`` a kernel
+whose user may not ``write`` is refused deploy, redeploy and delete, and nothing changes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import jupyter_bighead.roles as roles
+from jupyter_bighead.config import BigheadHome
+from jupyter_bighead.roles import MissingRole
+from jupyter_bighead.serving.deploy import Deployment, DeploymentService
+
+
+@pytest.fixture
+def viewer(monkeypatch):
+    monkeypatch.setenv(roles.ROLES_ENV, json.dumps({"*": "viewer", "user:dana": "data_scientist"}))
+    monkeypatch.setenv("JUPYTERHUB_USER", "vera")
+    monkeypatch.setenv(roles.GROUPS_ENV, "")
+    monkeypatch.setattr(roles, "_server_checks", False)
+
+
+@pytest.fixture
+def deployments(tmp_path):
+    deps = DeploymentService(BigheadHome(tmp_path / "home").ensure())
+    deps.store.save(Deployment(id="churn-1", model="churn", target="local", version=1,
+                               status="stopped", user="dana"))
+    return deps
+
+
+def _records(deps: DeploymentService) -> list[dict]:
+    return [d.to_dict() for d in deps.store.all()]
+
+
+def test_a_viewer_may_not_deploy_redeploy_or_delete_and_nothing_changes(viewer, deployments):
+    before = _records(deployments)
+    with pytest.raises(MissingRole, match="vera may not deploy a model"):
+        deployments.create("churn", 1)
+    with pytest.raises(MissingRole, match="vera may not redeploy a model"):
+        deployments.redeploy("churn-1", force=True)
+    with pytest.raises(MissingRole, match="vera may not delete a deployment"):
+        deployments.delete("churn-1")
+    assert _records(deployments) == before
+
+
+def test_a_data_scientist_and_a_single_user_pass_the_check(viewer, monkeypatch, deployments):
+    monkeypatch.setenv("JUPYTERHUB_USER", "dana")
+    assert deployments.delete("churn-1").status == "stopped"
+    assert _records(deployments) == []
+    monkeypatch.delenv(roles.ROLES_ENV)
+    monkeypatch.setenv("JUPYTERHUB_USER", "vera")
+    deployments.store.save(Deployment(id="churn-2", model="churn", target="local", version=1,
+                                      status="stopped"))
+    deployments.delete("churn-2")
+    assert _records(deployments) == []
