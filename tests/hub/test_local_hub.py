@@ -67,3 +67,20 @@ def test_one_users_token_never_acts_on_another_users_server(hub):
                 continue
             code, _ = hub.bighead(owner, "GET", "status", as_user=other)
             assert code in (403, 404), (owner, other, code)
+
+
+def test_api_tokens_name_their_own_user_whichever_server_they_reach(hub, shared_model):
+    roles = {"dana": ["data_scientist"], "rita": ["reviewer"], "adam": ["admin"],
+             "vera": ["viewer"]}
+    for user in USERS:
+        code, status = hub.bighead(user, "GET", "status")
+        assert code == 200 and status["user"]["name"] == user, status
+        assert set(roles[user]) <= set(status["user"]["roles"]), status["user"]
+    # A hub admin's token on dana's server is adam there, never dana.
+    code, status = hub.bighead("dana", "GET", "status", as_user="adam")
+    assert code == 200 and status["user"]["name"] == "adam", status
+    assert hub.bighead("dana", "PUT", "models/churn/aliases/canary", {"version": 1},
+                       as_user="adam")[0] == 200
+    assert hub.bighead("dana", "PUT", "models/churn/aliases/canary", {"version": 2})[0] == 200
+    code, page = hub.bighead("vera", "GET", "models/churn/aliases/canary/history")
+    assert [(e["by"], e["to_version"]) for e in page["items"]] == [("dana", 2), ("adam", 1)]
