@@ -210,6 +210,10 @@ def test_small_windows_of_stable_data_rarely_alert_but_a_real_shift_does(n):
     assert all(v < 5 for v in alerts.values()), alerts  # false alerts < 5%
     assert all(v < 10 for v in warns.values()), warns
     assert all(v >= 95 for v in found.values()), found  # a real shift still alerts
+    ungated = drift.compare(profile, _stable(n, np.random.default_rng(1000)),
+                            thresholds={"significance": 1})
+    c = next(f for f in ungated.features if f.feature == "c")
+    assert c.severity == "alert"  # PSI alone, on these rows: what the test's gate prevents
 
 
 def test_numbers_logged_as_text_are_compared_as_numbers():
