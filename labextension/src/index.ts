@@ -5,6 +5,12 @@
  * one poller (`IBigheadModels`), the sidebar with the model panels, and the notebook
  * tools. Other plugins may require the two tokens, e.g. to tell the Jobs area that
  * they submitted a job.
+ *
+ * Activation is kept cheap so that it adds next to nothing to the lab's start: the tokens
+ * are provided at once, the sidebar is a shell (what the layout restorer needs), and the
+ * sections, the model view, the review tab, the notebook tools and the notifiers are
+ * chunks imported after `app.restored` (or when a command first needs them); the poller
+ * starts then too.
  */
 import {
   ILayoutRestorer,
@@ -18,13 +24,17 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { BigheadClient } from './api';
 import { bigheadIcon } from './icons';
-import { AlertNotifier, alertText } from './models/alerts';
-import { ModelPanel } from './models/view';
-import { setupNotebookTools } from './notebook';
-import { newsPlugin } from './notify/plugin';
-import { addOpenReviewCommand, openReview } from './reviews/open';
+import {
+  addLazyOpenReviewCommand,
+  afterRestore,
+  lazyNewsPlugin,
+  loadAlerts,
+  loadModelView,
+  loadNotebookTools,
+  OPEN_REVIEW_COMMAND
+} from './lazy';
 import { insertCodeBelow } from './notebook/comm';
-import { BigheadSidebar } from './sidebar';
+import { BigheadSidebarShell } from './shell';
 import { BigheadModels } from './state';
 import { CommandIDs, IBigheadClient, IBigheadModels, PLUGIN_ID } from './tokens';
 
@@ -44,8 +54,9 @@ const modelsPlugin: JupyterFrontEndPlugin<IBigheadModels> = {
   provides: IBigheadModels,
   activate: (app: JupyterFrontEnd, client: BigheadClient): IBigheadModels => {
     const models = new BigheadModels(client);
-    // One poller for every area: changes made elsewhere show up without a click.
-    models.poller.start();
+    // One poller for every area: changes made elsewhere show up without a click. It
+    // starts once the layout is restored, so that its first reads do not compete with it.
+    afterRestore(app, 'the poller', () => models.poller.start());
     return models;
   }
 };
@@ -65,7 +76,8 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null,
     rendermime: IRenderMimeRegistry | null
   ): void => {
-    const openModel = (name: string, version?: number): void => {
+    const openModel = async (name: string, version?: number): Promise<void> => {
+      const { ModelPanel } = await loadModelView();
       const id = `bighead-model-${name}`;
       for (const widget of app.shell.widgets('main')) {
         if (widget.id === id) {
@@ -97,14 +109,17 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       app.shell.activateById(panel.id);
       return `Inserted into ${panel.context.path}.`;
     };
-    const sidebar = new BigheadSidebar(
+    const sidebar = new BigheadSidebarShell(
       areas,
-      name => openModel(name),
-      path => void app.commands.execute('docmanager:open', { path }),
-      insertCode,
-      id => void openReview(app, areas, id)
+      {
+        openModel: name => void openModel(name),
+        openPath: path => void app.commands.execute('docmanager:open', { path }),
+        insertCode,
+        openReview: id => void app.commands.execute(OPEN_REVIEW_COMMAND, { id })
+      },
+      app.restored
     );
-    addOpenReviewCommand(app, areas);
+    addLazyOpenReviewCommand(app, areas);
     app.shell.add(sidebar, 'left', { rank: 650 });
     if (restorer) {
       restorer.add(sidebar, sidebar.id);
@@ -153,7 +168,9 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     areas: IBigheadModels | null
   ): void => {
-    setupNotebookTools(app, notebooks, palette, client, areas);
+    afterRestore(app, 'the notebook tools', async () =>
+      (await loadNotebookTools()).setupNotebookTools(app, notebooks, palette, client, areas)
+    );
   }
 };
 
@@ -163,27 +180,33 @@ const alertsPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [IBigheadModels],
   activate: (app: JupyterFrontEnd, areas: IBigheadModels): void => {
-    const notifier = new AlertNotifier({
-      alerts: query => areas.client.monitoring.alerts(query),
-      storage: typeof localStorage === 'undefined' ? null : localStorage,
-      notify: alert => {
-        Notification.warning(alertText(alert), {
-          autoClose: false,
-          actions: [
-            {
-              label: 'Open model',
-              callback: () =>
-                void app.commands.execute(CommandIDs.openModel, {
-                  name: alert.model,
-                  ...(alert.version !== undefined ? { version: alert.version } : {})
-                })
-            }
-          ]
-        });
-      }
-    });
-    areas.poller.add(notifier, { immediate: true });
+    afterRestore(app, 'the alert notifier', async () => startAlerts(app, areas));
   }
 };
 
-export default [clientPlugin, modelsPlugin, sidebarPlugin, notebookPlugin, alertsPlugin, newsPlugin];
+/** Show the user's monitoring alerts in the notification center (once each). */
+async function startAlerts(app: JupyterFrontEnd, areas: IBigheadModels): Promise<void> {
+  const { AlertNotifier, alertText } = await loadAlerts();
+  const notifier = new AlertNotifier({
+    alerts: query => areas.client.monitoring.alerts(query),
+    storage: typeof localStorage === 'undefined' ? null : localStorage,
+    notify: alert => {
+      Notification.warning(alertText(alert), {
+        autoClose: false,
+        actions: [
+          {
+            label: 'Open model',
+            callback: () =>
+              void app.commands.execute(CommandIDs.openModel, {
+                name: alert.model,
+                ...(alert.version !== undefined ? { version: alert.version } : {})
+              })
+          }
+        ]
+      });
+    }
+  });
+  areas.poller.add(notifier, { immediate: true });
+}
+
+export default [clientPlugin, modelsPlugin, sidebarPlugin, notebookPlugin, alertsPlugin, lazyNewsPlugin];

@@ -20,10 +20,12 @@ import plugins from '../src/index';
 import { BigheadClient, Requester } from '../src/api';
 import { CommandIDs, IBigheadClient, IBigheadModels } from '../src/tokens';
 
-function fakeApp(): { commands: CommandRegistry; shell: object; added: string[] } {
+function fakeApp(): { commands: CommandRegistry; shell: object; added: string[]; restored: Promise<void> } {
   const added: string[] = [];
   return {
     commands: new CommandRegistry(),
+    // the layout restored at once: what the plugins defer to it runs right after activation
+    restored: Promise.resolve(),
     shell: {
       add: (widget: { id: string }) => added.push(widget.id),
       widgets: () => [],
@@ -66,7 +68,9 @@ describe('the plugins', () => {
     const areas = await registry.resolveRequiredService(IBigheadModels);
     const client = await registry.resolveRequiredService(IBigheadClient);
     expect(areas.client).toBe(client);
-    expect(areas.poller.running).toBe(true);
+    // started after the restore; the notebook tools' chunk is imported then
+    await vi.waitFor(() => expect(areas.poller.running).toBe(true));
+    await vi.waitFor(() => expect(app.commands.hasCommand(CommandIDs.productionize)).toBe(true));
     await areas.status.refresh();
     expect(areas.status.status?.version).toBe('9.9');
     expect(urls).toContain('status');
@@ -91,6 +95,7 @@ describe('the plugins', () => {
     ]);
     await registry.activatePlugins('startUp');
     const areas = await registry.resolveRequiredService(IBigheadModels);
+    await vi.waitFor(() => expect(areas.poller.running).toBe(true));
     areas.poller.stop();
     const watch = areas.jobs.watch();
     await areas.jobs.refresh();
