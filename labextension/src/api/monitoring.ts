@@ -41,10 +41,24 @@ export interface IVersionMonitoring {
   window: string;
   /** Whether the version has a reference profile (registered with validation data). */
   reference: boolean;
-  status: 'alert' | 'warn' | 'ok' | 'no_reference' | 'no_data';
+  /** `unknown`: too few rows to judge any feature. */
+  status: 'alert' | 'warn' | 'ok' | 'unknown' | 'no_reference' | 'no_data';
   message: string;
   checked_at: string;
-  check: { n_rows: number; start: string; end: string; [key: string]: unknown };
+  check: {
+    n_rows: number;
+    start: string;
+    end: string;
+    /** Why realized performance is missing (the labels could not be read or joined). */
+    labels_error?: string | null;
+    /** Log parts that could not be read, skipped (named in `skipped`). */
+    skipped_parts?: number;
+    skipped?: string[];
+    /** Rows the window held; `sampled` when more than the cap were, and were sampled. */
+    rows_in_window?: number;
+    sampled?: boolean;
+    [key: string]: unknown;
+  };
   figures: {
     score?: IPlotlyFigure;
     drift_over_time?: IPlotlyFigure;
