@@ -193,13 +193,13 @@ class BigheadService:
         """The configured executor (its thread keeps queued jobs moving)."""
 
         def build() -> Any:
-            from jupyter_bighead.jobs.spec import DEFAULT_PROFILES, ComputeProfile
+            from jupyter_bighead.admin import AdminSettings, LiveProfiles
 
-            profiles = ({n: ComputeProfile.from_dict(n, p)
-                         for n, p in self.config.profiles.items()} or dict(DEFAULT_PROFILES))
+            # Live: the admin store (<home>/admin, seeded from the config at start) is read
+            # at each submit, so a profile an admin adds is usable without a restart.
             return plugins.create("executor", self.config.executor,
-                                  {"profiles": profiles, **self.config.executor_options},
-                                  home=self.home)
+                                  {"profiles": LiveProfiles(AdminSettings(self.home)),
+                                   **self.config.executor_options}, home=self.home)
 
         return self._once("executor", build)
 

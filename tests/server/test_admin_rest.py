@@ -43,7 +43,8 @@ def jp_server_config(bighead_home):
                       "identity_provider_class": TokenPerUser},
         "BigheadApp": {"home": str(bighead_home), "roles": ROLES,
                        "profiles": {"small": {"cpu": "1", "memory": "1Gi"}},
-                       "kernel_images": {"python3": "org/py:1"}},
+                       "kernel_images": {"python3": "org/py:1"},
+                       "local_gpus": ["GPU-fake-0"]},  # so a GPU profile's job may start
     }
 
 
@@ -83,6 +84,23 @@ async def test_an_admins_new_profile_is_listed_at_once(jp_fetch):
     assert code == 204
     code, listed = await api(jp_fetch, "t-dana", "profiles")
     assert [p["name"] for p in listed["profiles"]] == ["small"]
+
+
+async def test_a_profile_an_admin_adds_is_usable_at_submit_without_a_restart(jp_fetch,
+                                                                             jp_root_dir):
+    write_nb(jp_root_dir / "quick.ipynb", [cell("print('hi')")])
+    body = {"notebook": "quick.ipynb", "profile": "gpu1"}
+    code, refused = await api(jp_fetch, "t-dana", "jobs", method="POST", body=body)
+    assert code == 400 and "unknown compute profile 'gpu1'" in refused["message"]
+    await api(jp_fetch, "t-ana", "admin", "profiles", "gpu1", method="PUT", body=GPU)
+    # The lab's Run remotely submits the same way: the same server, no restart.
+    code, job = await api(jp_fetch, "t-dana", "jobs", method="POST", body=body)
+    assert code == 201, job
+    assert job["spec"]["profile"] == "gpu1" and job["resources"]["gpu"] == 1
+    await api(jp_fetch, "t-dana", "jobs", job["id"], "cancel", method="POST")
+    await api(jp_fetch, "t-ana", "admin", "profiles", "gpu1", method="DELETE")
+    code, refused = await api(jp_fetch, "t-dana", "jobs", method="POST", body=body)
+    assert code == 400  # deleted: refused again at once
 
 
 async def test_every_edit_is_audited_with_the_admins_name(jp_fetch):
