@@ -159,6 +159,9 @@ def helm_values(server_config: Mapping[str, Any], *, image: str = DEFAULT_IMAGE,
         "from jupyter_bighead.hub.kubernetes import profile_list_from_config\n"
         f"c.KubeSpawner.profile_list = profile_list_from_config({CONFIG_MOUNT!r}, "
         f"default_image={image!r})\n"
+        # The user's hub groups, for the roles a kernel's Python API checks.
+        "c.KubeSpawner.environment.update({'BIGHEAD_GROUPS': lambda spawner: "
+        "','.join(sorted(g.name for g in spawner.user.groups))})\n"
     )
     config_volume = {"name": "bighead-config", "configMap": {"name": "bighead-config"}}
     config_mount = {"name": "bighead-config", "mountPath": str(Path(CONFIG_MOUNT).parent),

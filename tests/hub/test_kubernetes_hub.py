@@ -168,3 +168,19 @@ def test_the_cli_writes_values_and_the_config_map(tmp_path):
                           str(out), "--server-config", str(tmp_path / "missing.json")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "no Bighead config at" in bad.stderr
+
+
+async def test_the_hub_config_gives_each_users_server_their_groups_and_the_profile_list():
+    from types import SimpleNamespace
+
+    from traitlets.config import Config
+
+    c = Config()
+    exec(helm_values({"profiles": PROFILES})["hub"]["extraConfig"]["bighead"], {"c": c})
+    import kubespawner
+
+    s = kubespawner.KubeSpawner(_mock=True, config=c)
+    assert callable(s.profile_list)
+    s.user.groups = [SimpleNamespace(name="reviewers"), SimpleNamespace(name="data-science")]
+    env = s.get_env()  # KubeSpawner calls callable values with the spawner
+    assert env["BIGHEAD_GROUPS"] == "data-science,reviewers"
