@@ -60,6 +60,8 @@ class AdminSettings:
         self._store: RecordStore | None = None
         self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
         self._cache_lock = threading.Lock()
+        #: The profiles parsed from the cached record (parsed once per version of the file).
+        self._parsed: tuple[int, dict[str, ComputeProfile]] | None = None
 
     @classmethod
     def open(cls, home: BigheadHome | str | os.PathLike[str], *,
@@ -112,14 +114,25 @@ class AdminSettings:
     def profiles(self) -> dict[str, ComputeProfile]:
         """The compute profiles (the built-in ``default`` when the store has none).
         A stored entry that no longer validates (edited by hand) is left out."""
+        data = self.data()
+        parsed = self._parsed
+        if parsed is not None and parsed[0] == id(data) and data is self._cached_data():
+            return dict(parsed[1])
         out: dict[str, ComputeProfile] = {}
-        for name, spec in (self.data().get("profiles") or {}).items():
+        for name, spec in (data.get("profiles") or {}).items():
             try:
                 out[name] = ComputeProfile.from_dict(
                     name, {k: v for k, v in spec.items() if k != "name"})
             except (InvalidSpec, TypeError, AttributeError):
                 continue
-        return out or dict(DEFAULT_PROFILES)
+        out = out or dict(DEFAULT_PROFILES)
+        if data is self._cached_data():
+            self._parsed = (id(data), out)
+        return dict(out)
+
+    def _cached_data(self) -> dict[str, Any] | None:
+        cache = self._cache
+        return cache[1] if cache is not None else None
 
     def kernel_images(self) -> dict[str, str]:
         """Kernelspec name -> container image."""

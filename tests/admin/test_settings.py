@@ -145,3 +145,11 @@ def test_concurrent_writers_in_several_processes_lose_no_edit(tmp_path):
     assert len(settings.profiles()) == 41
     assert settings.version == 41
     assert sorted(e["version"] for e in settings.audit(limit=1000)) == list(range(1, 42))
+
+
+def test_profiles_are_parsed_once_per_version_of_the_file(tmp_path):
+    settings = AdminSettings.open(tmp_path, seed_profiles={"gpu": GPU})
+    first = settings.profiles()
+    assert settings.profiles()["gpu"] is first["gpu"]  # the same parse
+    AdminSettings(tmp_path).put_profile("gpu", {**GPU, "gpu": 2}, user="ada")
+    assert settings.profiles()["gpu"].gpu == 2  # a new version: parsed again
