@@ -21,8 +21,9 @@ for 1,000 rows separately). The contenders then run round-robin, ``--rounds`` ti
 order rotates each round); each round runs, per server, single-row throughput at 8
 connections, single-row latency at 1 connection and a 1,000-row request at 1
 connection. The report gives each measure's range (min-max) and best over the rounds,
-and each ratio both from the bests and per round (the two servers of a round ran
-minutes apart at most).
+and each ratio both from the bests and per round, with the median of the per-round
+ratios (the two servers of a round ran minutes apart at most; with short runs and many
+rounds the median is the figure least moved by other load on a shared machine).
 
 Targets: ours-log >= 95% of ours' throughput at c=8 (logging costs at most 5%);
 ours >= 2x MLflow's throughput and p99 <= half of MLflow's; ours-2w >= 80% of
@@ -36,6 +37,7 @@ import argparse
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,10 +61,12 @@ from bench.serving.servers import (  # noqa: E402
 )
 
 ALL = ["ours", "ours-log", "bare", "mlflow", "ours-2w", "bare-2p", "mlflow-2w"]
-MEASURES = ("rps_c8", "p50_ms_c1", "p99_ms_c1", "rows1000_ms")
+MEASURES = ("rps_c8", "p50_ms_c1", "p99_ms_c1", "rows1000_ms", "cpu_us_c8",
+            "cpu_ms_rows1000")
 #: (ours, baseline, measure, target, higher is better)
 TARGETS = [
     ("ours-log", "ours", "rps_c8", 0.95, True),
+    ("ours-log", "ours", "cpu_us_c8", None, False),
     ("ours-log", "ours", "p99_ms_c1", None, False),
     ("ours-log", "ours", "rows1000_ms", None, False),
     ("ours", "mlflow", "rps_c8", 2.0, True),
@@ -73,6 +77,7 @@ TARGETS = [
     ("ours", "bare", "p99_ms_c1", 1.5, False),
     ("ours-2w", "bare-2p", "p99_ms_c1", 1.5, False),
     ("ours", "bare", "rows1000_ms", 1.2, False),
+    ("ours", "bare", "cpu_ms_rows1000", None, False),
     ("ours-2w", "bare-2p", "rows1000_ms", 1.2, False),
     ("ours", "mlflow", "rows1000_ms", None, False),
 ]
@@ -93,6 +98,8 @@ def parse_wrk(text: str) -> dict[str, float]:
         m = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)\b", text)
         if m:
             out[f"p{pct}_ms"] = float(m.group(1)) * _UNITS[m.group(2)]
+    m = re.search(r"(\d+) requests in ", text)
+    out["requests"] = float(m.group(1)) if m else 0.0
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
     out["non_2xx"] = float(m.group(1)) if m else 0.0
     m = re.search(r"Socket errors:.*?timeout (\d+)", text)
@@ -137,18 +144,52 @@ def pick_formats(c: Contender, tmp: Path, probe: float) -> dict[str, str]:
     return {k: max(v, key=lambda n: v[n]) for k, v in speed.items()}
 
 
-def one_round(c: Contender, tmp: Path, duration: float, concurrency: int) -> dict[str, float]:
+#: The runs of a round, in order: single row at c connections, at 1, and 1,000 rows.
+RUNS = ("c8", "c1", "rows1000")
+
+
+def server_cpu(c: Contender) -> float:
+    """CPU seconds (user + system) the server's processes have used so far."""
+    import psutil
+
+    assert c.proc is not None
+    try:
+        root = psutil.Process(c.proc.pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def one_run(c: Contender, which: str, tmp: Path, duration: float,
+            concurrency: int) -> dict[str, float]:
+    """One of a round's :data:`RUNS` against ``c``, with the server's CPU time per
+    request (its CPU seconds over the run / requests answered): what a request costs the
+    server, far less moved by other load on the machine than requests per second."""
     url = f"http://127.0.0.1:{c.port}{c.path}"
     single = c.formats[c.chosen["single"]][0]
     bulk = c.formats[c.chosen["bulk"]][1]
-    c8 = run_wrk(url, single, concurrency, duration, tmp)
-    c1 = run_wrk(url, single, 1, duration, tmp, threads=1)
-    big = run_wrk(url, bulk, 1, duration, tmp, threads=1)
-    return {"rps_c8": c8["rps"], "p50_ms_c1": c1.get("p50_ms", 0.0),
-            "p99_ms_c1": c1.get("p99_ms", 0.0), "rps_c1": c1["rps"],
-            "rows1000_ms": big.get("mean_ms", 0.0),
-            "errors": c8["non_2xx"] + c1["non_2xx"] + big["non_2xx"]
-            + c8["timeouts"] + c1["timeouts"] + big["timeouts"]}
+    cpu = server_cpu(c)
+    if which == "c8":
+        w = run_wrk(url, single, concurrency, duration, tmp)
+    else:
+        w = run_wrk(url, single if which == "c1" else bulk, 1, duration, tmp, threads=1)
+    per_request = (server_cpu(c) - cpu) / w["requests"] * 1e3 if w.get("requests") else 0.0
+    errors = w["non_2xx"] + w["timeouts"]
+    if which == "c8":
+        return {"rps_c8": w["rps"], "cpu_us_c8": per_request * 1e3, "errors": errors}
+    if which == "c1":
+        return {"p50_ms_c1": w.get("p50_ms", 0.0), "p99_ms_c1": w.get("p99_ms", 0.0),
+                "rps_c1": w["rps"], "errors": errors}
+    return {"rows1000_ms": w.get("mean_ms", 0.0), "cpu_ms_rows1000": per_request,
+            "errors": errors}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -202,13 +243,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             same: dict[str, bool] = {}
             for c in servers:
                 for fmt, (_one, bulk) in list(c.formats.items()):
-                    status, got = post(c.port, c.path, bulk)
+                    status, answer = post(c.port, c.path, bulk)
                     if status != 200:  # a shape this server does not take: never timed
                         results.setdefault("rejected_formats", {})[
                             f"{c.name}/{fmt}"] = status
                         del c.formats[fmt]
                         continue
-                    same[f"{c.name}/{fmt}"] = got.get("predictions") == expected
+                    same[f"{c.name}/{fmt}"] = answer.get("predictions") == expected
                 if not c.formats:
                     raise RuntimeError(f"{c.name} accepted none of its request formats")
             results["same_predictions"] = same
@@ -220,10 +261,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 single = c.formats[c.chosen["single"]][0]
                 run_wrk(f"http://127.0.0.1:{c.port}{c.path}", single, args.concurrency, 1, tmp)
             for r in range(args.rounds):
+                # Round-robin per run: each server's run of a kind follows the others'
+                # at once, so the pairs compared ran seconds apart (the order rotates).
                 k = r % len(servers)
-                for c in servers[k:] + servers[:k]:
-                    results.setdefault(c.name, {"rounds": []})["rounds"].append(
-                        one_round(c, tmp, args.duration, args.concurrency))
+                order = servers[k:] + servers[:k]
+                got: dict[str, dict[str, float]] = {c.name: {"errors": 0.0} for c in order}
+                for which in RUNS:
+                    for c in order:
+                        one = one_run(c, which, tmp, args.duration, args.concurrency)
+                        got[c.name]["errors"] += one.pop("errors")
+                        got[c.name].update(one)
+                for c in order:
+                    results.setdefault(c.name, {"rounds": []})["rounds"].append(got[c.name])
             for c in servers:
                 if c.name == "ours-log":
                     results[c.name]["log"] = log_counts(c.port)
@@ -276,9 +325,10 @@ def summarize(r: dict[str, Any]) -> None:
         per_round = [x[m] / y[m] for x, y in zip(a["rounds"], b["rounds"], strict=True) if y[m]]
         best = a[m]["best"] / b[m]["best"] if b[m]["best"] else float("nan")
         met = None if target is None else (best >= target if higher else best <= target)
+        median = statistics.median(per_round) if per_round else float("nan")
         ratios.append({"ours": ours, "baseline": base, "measure": m, "best": best,
-                       "per_round": per_round, "target": target, "higher_is_better": higher,
-                       "met": met})
+                       "per_round": per_round, "median_round": median, "target": target,
+                       "higher_is_better": higher, "met": met})
     r["ratios"] = ratios
 
 
@@ -294,13 +344,17 @@ def report(r: dict[str, Any]) -> None:
     for n in names:
         x = r[n]
         cells = []
-        for m, unit in zip(MEASURES, ("", "ms", "ms", "ms"), strict=True):
+        for m, unit in zip(MEASURES, ("", "ms", "ms", "ms", "us", "ms"), strict=True):
             v = x[m]
             fmt = "{:.0f}" if m.startswith("rps") else "{:.2f}"
             cells.append(f"{fmt.format(v['best'])}{unit} ({fmt.format(v['min'])}-"
                          f"{fmt.format(v['max'])})")
         print(f"{n:10} {cells[0]:>24} {cells[1]:>18} {cells[2]:>20} {cells[3]:>20}"
               f" {x['errors']:.0f}")
+    print("server CPU per request, best (range): " + "; ".join(
+        f"{n} {r[n]['cpu_us_c8']['best']:.0f} us at c=8 ({r[n]['cpu_us_c8']['min']:.0f}-"
+        f"{r[n]['cpu_us_c8']['max']:.0f}), {r[n]['cpu_ms_rows1000']['best']:.2f} ms per "
+        f"1,000 rows" for n in names))
     if isinstance(r.get("ours-log"), dict) and "log" in r["ours-log"]:
         print("ours-log prediction log rows: " + ", ".join(
             f"{k} {v:.0f}" for k, v in r["ours-log"]["log"].items()))
@@ -311,7 +365,7 @@ def report(r: dict[str, Any]) -> None:
                 f"target {'>=' if q['higher_is_better'] else '<='} {q['target']}: "
                 f"{'MET' if q['met'] else 'MISSED'}")
         print(f"{q['measure']:12} {q['ours']} / {q['baseline']}: {q['best']:.2f} from the bests,"
-              f" per round {rng}  {goal}")
+              f" per round {rng} (median {q['median_round']:.2f})  {goal}")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def test_wrk_output_is_parsed_in_milliseconds():
     got = parse_wrk(WRK_OUTPUT)
     assert got == {"rps": 2804.08, "mean_ms": pytest.approx(0.356),
                    "p50_ms": pytest.approx(0.331), "p99_ms": 1.65, "non_2xx": 3.0,
-                   "timeouts": 0.0}
+                   "timeouts": 0.0, "requests": 28040.0}
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
@@ -58,6 +58,8 @@ def test_the_harness_runs_every_server_round_robin_and_they_agree(tmp_path):
         assert len(x["rounds"]) == 2 and x["errors"] == 0
         assert 0 < x["rps_c8"]["min"] <= x["rps_c8"]["best"] == x["rps_c8"]["max"]
         assert 0 < x["rows1000_ms"]["best"] == x["rows1000_ms"]["min"]
+        # the server's own CPU per request, measured from its processes
+        assert 0 < x["cpu_us_c8"]["best"] and 0 < x["cpu_ms_rows1000"]["best"]
         assert set(results["formats"][name].values()) <= {"instances", "inputs_columns"}
     pairs = {(q["ours"], q["baseline"], q["measure"]) for q in results["ratios"]}
     assert ("ours-2w", "bare-2p", "rps_c8") in pairs and ("ours", "bare", "p99_ms_c1") in pairs
@@ -66,7 +68,8 @@ def test_the_harness_runs_every_server_round_robin_and_they_agree(tmp_path):
     counts = results["ours-log"]["log"]
     assert counts["logged"] + counts["written"] > 0 and counts["write_errors"] == 0
     assert counts["rate_limited"] == counts["dropped_full"] == counts["sampled_out"] == 0
-    assert all(len(q["per_round"]) == 2 for q in results["ratios"])
+    assert all(len(q["per_round"]) == 2 and min(q["per_round"]) <= q["median_round"]
+               <= max(q["per_round"]) for q in results["ratios"])
     assert json.loads((tmp_path / "r.json").read_text())["rounds"] == 2
 
 
