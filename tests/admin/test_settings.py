@@ -153,3 +153,24 @@ def test_profiles_are_parsed_once_per_version_of_the_file(tmp_path):
     assert settings.profiles()["gpu"] is first["gpu"]  # the same parse
     AdminSettings(tmp_path).put_profile("gpu", {**GPU, "gpu": 2}, user="ada")
     assert settings.profiles()["gpu"].gpu == 2  # a new version: parsed again
+
+
+def test_the_kubernetes_executor_picks_the_kernel_image_the_admin_maps_now(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from jupyter_bighead.jobs import JobSpec
+    from jupyter_bighead.jobs.kubernetes import KubernetesExecutor
+
+    nb = new_notebook(cells=[new_code_cell("x = 1")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    spec = JobSpec(notebook=str(tmp_path / "nb.ipynb"))
+    ex = KubernetesExecutor(home=BigheadHome(tmp_path / "home"), image="org/base:1")
+    fixed = KubernetesExecutor(home=BigheadHome(tmp_path / "home"), image="org/base:1",
+                               kernel_images={"python3": "org/given:1"})
+    profile = ex.profile("default")
+    assert ex.image_for(spec, profile) == "org/base:1"  # nothing mapped yet
+    AdminSettings.open(tmp_path / "home").put_kernel_image("python3", "org/py:3", user="ana")
+    assert ex.image_for(spec, profile) == "org/py:3"  # the same executor, at once
+    assert fixed.image_for(spec, profile) == "org/given:1"  # given to it: kept
