@@ -56,6 +56,29 @@ def js_files(static: Path) -> list[Path]:
     return sorted(p for p in static.glob("*.js") if p.is_file())
 
 
+#: How a development build names the modules a chunk defines: ``"./lib/shell.js"(``.
+MODULE_DEF = re.compile(rb'"\./lib/([\w./-]+?)\.js"\s*\(')
+
+#: What the lab needs only after its layout is restored (labextension/src/lazy.ts and
+#: shell.tsx import them with ``import()``): none may be in the chunk run at start.
+LAZY_MODULES = ("sidebar", "models/view", "reviews/view", "notebook/index",
+                "notify/notifier", "models/alerts")
+
+
+def modules(path: Path) -> list[str]:
+    """Our source modules (``labextension/src`` paths, no extension) that a chunk
+    defines; empty for a production build, whose modules are numbered."""
+    return sorted({m.decode() for m in MODULE_DEF.findall(path.read_bytes())})
+
+
+def start_chunk(static: Path) -> Path | None:
+    """The chunk JupyterLab runs at start: the one that defines ``index``."""
+    for path in js_files(static):
+        if "index" in modules(path):
+            return path
+    return None
+
+
 def analyse(static: Path, fetched: list[str]) -> BundleReport:
     """Classify ``static``'s JavaScript by ``fetched`` (file names the browser asked for
     while the lab started) and find the files holding plotly.js.

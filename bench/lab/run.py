@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,14 @@ CONFIGS = {"full": (), "no-bighead": (OURS,), "no-bighead-no-plotly": (OURS, PLO
 TARGET_MS = 50.0
 SIDEBAR_ID = "bighead-sidebar"
 
+#: Our files the page fetched, with when each arrived (ms from navigation start).
+OURS_LOADED = f"""
+performance.getEntriesByType('resource')
+  .filter(e => e.name.includes('/lab/extensions/{OURS}/static/')
+               && e.name.split('?')[0].endsWith('.js'))
+  .map(e => [e.name.split('?')[0], e.responseEnd])
+"""
+
 OBSERVER = """
 (() => {
   const marks = (window.__bighead_bench = {});
@@ -70,6 +79,10 @@ OBSERVER = """
     if (marks.splash !== undefined && marks.restored === undefined
         && (!splash || splash.classList.contains('splash-fade'))) {
       marks.restored = performance.now();
+      // the JavaScript fetched by then: what the restore waited for (or could have)
+      marks.jsAtRestore = performance.getEntriesByType('resource')
+        .filter(e => e.name.split('?')[0].endsWith('.js') && e.responseEnd <= marks.restored)
+        .map(e => e.name.split('?')[0]);
     }
     if (marks.panel === undefined) {
       const v = document.querySelector('[data-testid="bighead-status"] [data-field="version"]');
@@ -133,7 +146,7 @@ def labextensions_without(folder: Path, excluded: tuple[str, ...]) -> Path:
 
 
 @contextmanager
-def lab_server(name: str, root: Path, excluded: tuple[str, ...]):
+def lab_server(name: str, root: Path, excluded: tuple[str, ...]) -> Iterator[Server]:
     """A JupyterLab server with its own config, runtime, workspaces and Bighead home,
     which loads every installed labextension but ``excluded``."""
     root.mkdir(parents=True)
@@ -237,9 +250,13 @@ def visit(browser: Any, server: Server, layout: dict[str, Any], wait_panel: bool
                                timeout=120_000)
         at_restore = {m["name"]: m["value"]
                       for m in cdp.send("Performance.getMetrics")["metrics"]}
+        sampled_at = page.evaluate("performance.now()")  # when that CPU sample was taken
         if wait_panel:
             page.wait_for_function("window.__bighead_bench.panel", timeout=60_000)
         marks = page.evaluate("window.__bighead_bench")
+        ours = page.evaluate(OURS_LOADED)
+        at_restore_names = set(marks.get("jsAtRestore") or [])
+        later = [(u, end) for u, end in ours if u not in at_restore_names]
         metrics = {m["name"]: m["value"]
                    for m in cdp.send("Performance.getMetrics")["metrics"]}
         out[phase] = {
@@ -253,6 +270,12 @@ def visit(browser: Any, server: Server, layout: dict[str, Any], wait_panel: bool
             "js_files": len(fetched),
             "js_bytes": sum(s for _, s in fetched),
             "urls": [u for u, _ in fetched],
+            "urls_at_restore": sorted(at_restore_names),
+            # our chunks fetched after the restore (the panel's sections, ...), and whether
+            # all of them arrived after the CPU sample "at restore" was read: then that
+            # sample holds none of their work (the sample is read a few ms after the mark)
+            "ours_after_restore": [u.rsplit("/", 1)[-1] for u, _ in later],
+            "lazy_after_sample": all(end > sampled_at for _, end in later),
         }
         page.close()
     context.close()
@@ -305,10 +328,12 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return out
 
 
-def ours_fetched(visits: list[dict[str, Any]]) -> list[str]:
+def ours_fetched(visits: list[dict[str, Any]], key: str = "urls") -> list[str]:
+    """Our files the visits fetched: all of them (``urls``) or by the restore
+    (``urls_at_restore``)."""
     marker = f"/lab/extensions/{OURS}/static/"
     return sorted({u.rsplit("/", 1)[-1] for v in visits for ph in ("cold", "warm")
-                   for u in v[ph]["urls"] if marker in u})
+                   for u in v[ph][key] if marker in u})
 
 
 def plotly_fetched(visits: list[dict[str, Any]]) -> list[str]:
@@ -319,6 +344,10 @@ def plotly_fetched(visits: list[dict[str, Any]]) -> list[str]:
 
 def _ms(s: dict[str, float]) -> str:
     return f"{s['median']:7.0f} ({s['min']:.0f}-{s['max']:.0f})"
+
+
+def _sizes(b: dict[str, Any], names: list[str]) -> str:
+    return ", ".join(f"{n} {b['files'][n] / 1024:.0f} KiB" for n in names)
 
 
 def report(result: dict[str, Any]) -> str:
@@ -352,9 +381,15 @@ def report(result: dict[str, Any]) -> str:
     b = result["bundle"]
     lines.append(
         f"bundle {b['folder']}: {b['total_bytes'] / 1024:.0f} KiB of JS in "
-        f"{len(b['files'])} files; fetched at start {b['initial_bytes'] / 1024:.0f} KiB "
-        f"({', '.join(b['initial'])}); lazy: {', '.join(b['lazy']) or 'none'}"
+        f"{len(b['files'])} files; fetched by the restore {b['initial_bytes'] / 1024:.0f} KiB "
+        f"({_sizes(b, b['initial'])}); later or never: {_sizes(b, b['lazy']) or 'none'}"
     )
+    if "ours_after_restore" in result:
+        done, total = result["lazy_after_sample"]
+        lines.append(
+            "our files fetched after the restore (full config): "
+            + (", ".join(result["ours_after_restore"]) or "none")
+            + f"; all of them arrived after the CPU sample at restore in {done} of {total} visits")
     lines.append("plotly.js in our bundle: " + (", ".join(b["plotly_files"]) or "none")
                  + "; eager: " + (", ".join(b["plotly_eager"]) or "none")
                  + (" -> FAIL" if b["plotly_eager"] else " -> ok"))
@@ -397,10 +432,15 @@ def main(argv: list[str] | None = None) -> int:
         for ph in ("cold", "warm")
     }
     static = ROOT / "jupyter_bighead" / "labextension" / "static"
-    b = bundle.analyse(static, ours_fetched(runs["full"]))
+    # initial: what the restore had fetched (a remoteEntry always counts)
+    b = bundle.analyse(static, ours_fetched(runs["full"], "urls_at_restore"))
     result["bundle"] = {**b.__dict__, "plotly_eager": b.plotly_eager,
                         "initial_bytes": b.initial_bytes, "total_bytes": b.total_bytes}
     result["ours_fetched_when_disabled"] = ours_fetched(runs["no-bighead"])
+    full_phases = [v[ph] for v in runs["full"] for ph in ("cold", "warm")]
+    result["ours_after_restore"] = sorted({n for p in full_phases for n in p["ours_after_restore"]})
+    result["lazy_after_sample"] = [sum(p["lazy_after_sample"] for p in full_phases),
+                                   len(full_phases)]
     result["plotly_ext_fetched"] = plotly_fetched(runs["full"])
     result["runs"] = {n: [{ph: {k: v for k, v in visit_[ph].items() if k != "urls"}
                            for ph in ("cold", "warm")} for visit_ in vs]

@@ -61,6 +61,32 @@ def test_our_built_bundle_holds_no_plotly_js_at_all():
     assert report.plotly_eager == [] and report.plotly_files == []
 
 
+def test_modules_are_read_from_a_development_chunk(tmp_path):
+    chunk = tmp_path / "lib_index_js.1.js"
+    chunk.write_bytes(b'{"./lib/index.js"(m, e, r) { r("./lib/shell.js"); },\n'
+                      b'"./lib/models/view.js"  (m) {}, "./node_modules/x/y.js"(m) {}}')
+    assert bundle.modules(chunk) == ["index", "models/view"]
+    assert bundle.start_chunk(tmp_path) == chunk
+    (tmp_path / "lib_index_js.1.js").write_bytes(b"{123:function(m){}}")  # production ids
+    assert bundle.start_chunk(tmp_path) is None
+
+
+def test_our_built_bundle_runs_no_ui_code_at_start():
+    """The sections, model view, review tab, notebook tools and notifiers are chunks of
+    their own (imported after the restore), not in the chunk the lab runs at start."""
+    static = ROOT / "jupyter_bighead" / "labextension" / "static"
+    if not list(static.glob("remoteEntry.*.js")):
+        pytest.skip("the labextension is not built (jlpm build)")
+    start = bundle.start_chunk(static)
+    if start is None:
+        pytest.skip("a production build: its chunks do not name their modules")
+    at_start = set(bundle.modules(start))
+    assert {"index", "shell", "state", "tokens"} <= at_start
+    assert at_start.isdisjoint(bundle.LAZY_MODULES), sorted(at_start & set(bundle.LAZY_MODULES))
+    elsewhere = {m for p in bundle.js_files(static) if p != start for m in bundle.modules(p)}
+    assert set(bundle.LAZY_MODULES) <= elsewhere
+
+
 def test_the_baseline_lab_does_not_know_the_left_out_extensions(tmp_path, monkeypatch):
     installed = {}
     for name in ("jupyter-bighead", "jupyterlab-plotly", "@scope/widgets"):
