@@ -41,6 +41,10 @@ def test_deploy_a_version_and_try_the_endpoint(page: Page, lab):
     detail.get_by_role("button", name="Deploy…").click()
     dialog = detail.get_by_role("dialog", name="Deploy model")
     expect(dialog.get_by_label("Target")).to_have_value("local")
+    # The admin store's profiles fill the resources (read when the form opens).
+    dialog.get_by_label("Resources from profile").select_option("default")
+    expect(dialog.get_by_label("CPU")).to_have_value("1")
+    expect(dialog.get_by_label("Memory")).to_have_value("2Gi")
     dialog.get_by_role("button", name="Deploy", exact=True).click()
 
     endpoint = detail.get_by_test_id("deploy-endpoint")

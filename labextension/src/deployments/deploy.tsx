@@ -6,6 +6,7 @@
  */
 import * as React from 'react';
 
+import { ProfilePicker } from '../admin/picker';
 import { BigheadClient } from '../api';
 import { IDeployment, IDeployRequest } from '../api/deployments';
 import { errorText } from '../api/request';
@@ -289,6 +290,14 @@ export function DeploySection(props: {
               onChange={e => setReplicas(Math.max(1, Number(e.target.value)))}
             />
           </label>
+          <ProfilePicker
+            client={client}
+            onPick={p => {
+              setCpu(p.cpu);
+              setMemory(p.memory);
+              setGpu(String(p.gpu));
+            }}
+          />
           <label>
             CPU
             <input className="jp-mod-styled" aria-label="CPU" value={cpu} onChange={e => setCpu(e.target.value)} />
