@@ -42,12 +42,6 @@ def feature_diff_view(name: str, a: int, b: int, changes: Any) -> dict[str, Any]
     return {"name": name, "a": a, "b": b, "changes": json_safe(changes)}
 
 
-def profiles_view(executor: Any) -> dict[str, Any]:
-    """The executor's name and the compute profiles an admin configured."""
-    return {"executor": executor.name,
-            "profiles": [p.to_dict() for p in executor.profiles.values()]}
-
-
 def version_view(view: dict[str, Any], paths: ContentsPaths) -> dict[str, Any]:
     """``registry.api.version_view``'s result with the lineage notebook's contents path
     (None when it is outside the root), where the lab can open it."""
