@@ -360,8 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Write DIR/values.yaml (Zero-to-JupyterHub chart values) and "
             "DIR/bighead-config.yaml (a ConfigMap with the Bighead config) from the "
             "Bighead settings in a jupyter_server_config.json. The hub builds KubeSpawner's "
-            "profile list from that ConfigMap at each spawn, so the profiles and kernel "
-            "images users can start follow the admin's config (one source of truth)."
+            "profile list at each spawn from the admin store on the shared volume (seeded "
+            "from this config by the first server; the lab's Admin section edits it), so "
+            "the profiles and kernel images users can start follow the admin (one source "
+            "of truth)."
         ),
     )
     helm.add_argument("dir", metavar="DIR", help="folder to write the two files into")
