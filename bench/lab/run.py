@@ -79,6 +79,7 @@ OBSERVER = """
     if (marks.splash !== undefined && marks.restored === undefined
         && (!splash || splash.classList.contains('splash-fade'))) {
       marks.restored = performance.now();
+      performance.mark('bighead-restored');  // the same moment in the Chrome trace
       // the JavaScript fetched by then: what the restore waited for (or could have)
       marks.jsAtRestore = performance.getEntriesByType('resource')
         .filter(e => e.name.split('?')[0].endsWith('.js') && e.responseEnd <= marks.restored)
@@ -245,6 +246,7 @@ def visit(browser: Any, server: Server, layout: dict[str, Any], wait_panel: bool
                 fetched.append((resp.url.split("?")[0], size))
 
         page.on("response", on_response)
+        browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
         page.goto(f"{server.url}lab/workspaces/{ws}?token={server.token}")
         page.wait_for_function("window.__bighead_bench && window.__bighead_bench.restored",
                                timeout=120_000)
@@ -255,6 +257,8 @@ def visit(browser: Any, server: Server, layout: dict[str, Any], wait_panel: bool
             page.wait_for_function("window.__bighead_bench.panel", timeout=60_000)
         marks = page.evaluate("window.__bighead_bench")
         ours = page.evaluate(OURS_LOADED)
+        trace = json.loads(browser.stop_tracing())
+        traced = cpu_until_mark(trace.get("traceEvents", []), RESTORED_MARK)
         at_restore_names = set(marks.get("jsAtRestore") or [])
         later = [(u, end) for u, end in ours if u not in at_restore_names]
         metrics = {m["name"]: m["value"]
@@ -265,6 +269,9 @@ def visit(browser: Any, server: Server, layout: dict[str, Any], wait_panel: bool
             # the renderer's main-thread time for this page so far, in thread ticks (CPU
             # time): much steadier than wall time on a loaded machine
             "task_restored_ms": 1000 * at_restore.get("TaskDuration", 0.0),
+            # the same from a Chrome trace, counted exactly up to the restore mark (the
+            # sample above is read a few ms later and can hold work started after it)
+            "trace_restored_ms": traced,
             "task_ms": 1000 * metrics.get("TaskDuration", 0.0),
             "script_ms": 1000 * metrics.get("ScriptDuration", 0.0),
             "js_files": len(fetched),
@@ -280,6 +287,33 @@ def visit(browser: Any, server: Server, layout: dict[str, Any], wait_panel: bool
         page.close()
     context.close()
     return out
+
+
+TRACE_CATEGORIES = ["disabled-by-default-devtools.timeline", "blink.user_timing"]
+RESTORED_MARK = "bighead-restored"
+
+
+def cpu_until_mark(events: list[dict[str, Any]], mark: str) -> float | None:
+    """Main-thread CPU ms of the page until the user-timing ``mark``, from a Chrome
+    trace: the thread time (``tdur``, else wall ``dur``) of the top-level tasks
+    (``RunTask``) of the thread that recorded the mark, a task crossing the mark counted
+    pro rata. None when the trace has no such mark."""
+    marks = [e for e in events if e.get("name") == mark and "user_timing" in e.get("cat", "")]
+    if not marks:
+        return None
+    at = min(marks, key=lambda e: e["ts"])
+    pid, tid, end = at["pid"], at["tid"], float(at["ts"])
+    total = 0.0
+    for e in events:
+        if (e.get("ph") != "X" or e.get("name") != "RunTask" or e.get("pid") != pid
+                or e.get("tid") != tid or float(e["ts"]) >= end):
+            continue
+        dur = float(e.get("dur", 0.0))
+        cpu = float(e.get("tdur", dur))
+        if dur > 0 and float(e["ts"]) + dur > end:
+            cpu *= (end - float(e["ts"])) / dur
+        total += cpu
+    return total / 1000.0
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -313,14 +347,21 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "task_ms": _stats([f[phase]["task_ms"] - b[phase]["task_ms"] for f, b in pairs]),
             "js_bytes": _stats([f[phase]["js_bytes"] - b[phase]["js_bytes"] for f, b in pairs]),
         }
+        traced = [(f[phase].get("trace_restored_ms"), b[phase].get("trace_restored_ms"))
+                  for f, b in pairs]
+        if all(f is not None and b is not None for f, b in traced):
+            out["delta"][phase]["trace_restored_ms"] = _stats([f - b for f, b in traced])
     # The target is on wall time, but a loaded machine moves a lab's start by seconds: a
     # wall median is only read as met when the main thread's extra CPU time (the work the
     # extension adds on the critical path, steady under load) is within the target too.
     out["target_ms"] = TARGET_MS
     out["wall_met"] = all(out["delta"][ph]["restored_ms"]["median"] <= TARGET_MS
                           for ph in ("cold", "warm"))
-    out["cpu_met"] = all(out["delta"][ph]["task_restored_ms"]["median"] <= TARGET_MS
-                         for ph in ("cold", "warm"))
+    # CPU: the trace's count up to the restore mark where there is one (exact), else the
+    # sample read just after the mark
+    out["cpu_met"] = all(out["delta"][ph].get("trace_restored_ms",
+                                              out["delta"][ph]["task_restored_ms"])["median"]
+                         <= TARGET_MS for ph in ("cold", "warm"))
     spread = max(out["delta"][ph]["restored_ms"]["max"] - out["delta"][ph]["restored_ms"]["min"]
                  for ph in ("cold", "warm"))
     out["wall_resolvable"] = spread <= 4 * TARGET_MS
@@ -365,7 +406,10 @@ def report(result: dict[str, Any]) -> str:
             f"full - no-bighead, {phase}: restore {_ms(d['restored_ms'])} ms "
             f"(ratio {result['ratios'][phase]:.3f}), Bighead panel drawn "
             f"{_ms(d['panel_ready_vs_baseline_restored_ms'])} ms after the baseline's "
-            f"restore; main-thread CPU to restore {_ms(d['task_restored_ms'])} ms, "
+            f"restore; main-thread CPU to restore {_ms(d['task_restored_ms'])} ms "
+            + (f"(traced up to the mark: {_ms(d['trace_restored_ms'])} ms)"
+               if "trace_restored_ms" in d else "")
+            + f", "
             f"to restore and draw the panel {_ms(d['task_ms'])} ms, "
             f"JS {d['js_bytes']['median'] / 1024:+.0f} KiB"
         )
