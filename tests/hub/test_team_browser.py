@@ -51,6 +51,14 @@ def jp_server_cleanup():
     yield
 
 
+@pytest.fixture(autouse=True, scope="module")
+def patient_expect():
+    """Three labs and a hub share this machine: each condition gets 30 s, not 5."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=None)  # Playwright's default again
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory) -> Iterator[Hub]:
     with running_hub(tmp_path_factory.mktemp("hub") / "team", users=PEOPLE) as h:
@@ -237,6 +245,7 @@ def test_an_admins_new_gpu_profile_reaches_run_remotely_without_a_restart(hub, p
         write_training_notebook(hub)
     dana.goto(f"{hub.url}user/dana/lab/tree/{NOTEBOOK}")
     panel = dana.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    expect(panel.locator(".jp-Cell").first).to_be_visible(timeout=SLOW)
     dialog, select = run_remotely_dialog(dana, panel)
     expect(select.locator("option").first).to_be_attached()
     expect(select.locator(f'option[value="{PROFILE}"]')).to_have_count(0)
