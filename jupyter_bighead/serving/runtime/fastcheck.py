@@ -101,6 +101,13 @@ class MatrixCheck:
         n = len(cols[0])
         if n == 0 or any(len(c) != n for c in cols):
             return None
+        if self.all_float:  # as for rows: one type check, one conversion
+            import numpy as np
+
+            if not self._floats_ok(set(map(type, chain.from_iterable(cols))), cols, flat=True):
+                return None
+            X = np.array(cols, dtype=np.float64).T.copy()  # rows x columns, C order
+            return X if self._nan_ok(X) else None
         return self._from_columns(cols)
 
     # -- one column at a time ------------------------------------------------------------
