@@ -1,9 +1,6 @@
-"""The model server's prediction logging feeds the monitor (active once the serving
-runtime has the hook requested in #16: ServeOptions.prediction_log)."""
+"""The model server's prediction log (ServeOptions.prediction_log) feeds the monitor."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import pytest
 
@@ -14,11 +11,6 @@ from jupyter_bighead.registry import Registry
 from jupyter_bighead.serving.runtime.holder import ModelHolder, ServeOptions
 
 NUMERIC = list(simulate.NUMERIC)
-
-pytestmark = pytest.mark.skipif(
-    "prediction_log" not in {f.name for f in dataclasses.fields(ServeOptions)},
-    reason="the serving runtime does not log predictions yet (#16 hook)")
-
 
 def test_served_traffic_that_shifts_halfway_raises_an_alert_naming_the_shifted_feature(tmp_path):
     lightgbm = pytest.importorskip("lightgbm")
@@ -31,7 +23,7 @@ def test_served_traffic_that_shifts_halfway_raises_an_alert_naming_the_shifted_f
     # registered with validation data: the reference profile was stored then
     assert P.PROFILE_FILE in {a.path for a in mv.artifacts}
     assert reference_profile(reg, "shop", mv.version, monitor_root=monitor_root) is not None
-    holder = ModelHolder(ServeOptions(  # type: ignore[call-arg]
+    holder = ModelHolder(ServeOptions(
         model_ref="shop@production", registry=str(tmp_path / "registry"),
         prediction_log=str(tmp_path / "predictions"), log_max_rows_per_second=1e9))
     assert holder.reload()["reloaded"]
