@@ -59,6 +59,7 @@ CHROMIUM_FLAGS = [  # the flags tests/ui uses
 OURS = "jupyter-bighead"
 PLOTLY = "jupyterlab-plotly"
 CONFIGS = {"full": (), "no-bighead": (OURS,), "no-bighead-no-plotly": (OURS, PLOTLY)}
+COMPARE = "full-compare"  # --compare: the full lab with another build of ours
 TARGET_MS = 50.0
 SIDEBAR_ID = "bighead-sidebar"
 
@@ -133,7 +134,8 @@ def installed_labextensions() -> dict[str, Path]:
     return found
 
 
-def labextensions_without(folder: Path, excluded: tuple[str, ...]) -> Path:
+def labextensions_without(folder: Path, excluded: tuple[str, ...],
+                          ours: Path | None = None) -> Path:
     """A labextensions folder of links to every installed labextension but ``excluded``:
     JupyterLab then does not know them at all. (Disabling them in ``page_config.json``
     would still download and run their code, only not activate their plugins.)"""
@@ -142,18 +144,21 @@ def labextensions_without(folder: Path, excluded: tuple[str, ...]) -> Path:
             continue
         link = folder / name
         link.parent.mkdir(parents=True, exist_ok=True)
+        if name == OURS and ours is not None:  # another build of ours (--compare)
+            path = ours
         link.symlink_to(path.resolve(), target_is_directory=True)
     return folder
 
 
 @contextmanager
-def lab_server(name: str, root: Path, excluded: tuple[str, ...]) -> Iterator[Server]:
+def lab_server(name: str, root: Path, excluded: tuple[str, ...],
+               ours: Path | None = None) -> Iterator[Server]:
     """A JupyterLab server with its own config, runtime, workspaces and Bighead home,
     which loads every installed labextension but ``excluded``."""
     root.mkdir(parents=True)
     config = root / "config"
     config.mkdir()
-    labext = labextensions_without(root / "labextensions", excluded)
+    labext = labextensions_without(root / "labextensions", excluded, ours)
     (config / "jupyter_server_config.json").write_text(
         json.dumps({"LabApp": {"labextensions_path": [str(labext)]}})
     )
@@ -334,6 +339,9 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             if panels:
                 row["panel_ms"] = _stats(panels)
             out["configs"][name][phase] = row
+    if COMPARE in runs:
+        out["delta_compare"] = summarize({
+            "full": runs[COMPARE], "no-bighead": runs["no-bighead"]})["delta"]
     for phase in ("cold", "warm"):
         full, base = runs["full"], runs["no-bighead"]
         pairs = list(zip(full, base, strict=True))
@@ -413,6 +421,13 @@ def report(result: dict[str, Any]) -> str:
             f"to restore and draw the panel {_ms(d['task_ms'])} ms, "
             f"JS {d['js_bytes']['median'] / 1024:+.0f} KiB"
         )
+    for phase, d in s.get("delta_compare", {}).items():
+        lines.append(
+            f"{COMPARE} - no-bighead, {phase}: restore {_ms(d['restored_ms'])} ms; main-thread "
+            f"CPU to restore {_ms(d['task_restored_ms'])} ms"
+            + (f" (traced: {_ms(d['trace_restored_ms'])} ms)" if "trace_restored_ms" in d
+               else "")
+            + f", to restore and draw the panel {_ms(d['task_ms'])} ms")
     lines.append(
         f"target: <= {TARGET_MS:.0f} ms extra to restore (median, cold and warm): "
         + ("MET" if s["target_met"] else "MISSED")
@@ -446,6 +461,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Lab start-up cost of the labextension.")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--compare", type=Path, metavar="LABEXTENSION",
+                        help="also run a lab with this other build of ours (a folder holding "
+                        "package.json and static/, e.g. an older commit's build), round-robin")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -453,21 +471,26 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"loadavg_start": os.getloadavg(), "cpus": os.cpu_count(),
                               "rounds": args.rounds}
     with ExitStack() as stack:
-        servers = {name: stack.enter_context(lab_server(name, work / name, excluded))
-                   for name, excluded in CONFIGS.items()}
+        configs: dict[str, tuple[tuple[str, ...], Path | None]] = {
+            name: (excluded, None) for name, excluded in CONFIGS.items()}
+        if args.compare:
+            configs[COMPARE] = ((), args.compare)
+        servers = {name: stack.enter_context(lab_server(name, work / name, excluded, ours))
+                   for name, (excluded, ours) in configs.items()}
         pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         stack.callback(browser.close)
         layout = layout_with_panel_open(browser, servers["full"])
         for server in servers.values():  # warm each server's static file cache, untimed
             visit(browser, server, layout, wait_panel=False)
-        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in CONFIGS}
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in configs}
         for r in range(args.rounds):
             for name, server in servers.items():  # round-robin
-                runs[name].append(visit(browser, server, layout, wait_panel=name == "full"))
+                runs[name].append(visit(browser, server, layout,
+                                        wait_panel=name in ("full", COMPARE)))
             print(f"round {r + 1}: " + ", ".join(
                 f"{n} {runs[n][-1]['cold']['restored_ms']:.0f}/"
-                f"{runs[n][-1]['warm']['restored_ms']:.0f} ms" for n in CONFIGS), flush=True)
+                f"{runs[n][-1]['warm']['restored_ms']:.0f} ms" for n in configs), flush=True)
     result["loadavg_end"] = os.getloadavg()
     result["summary"] = summarize(runs)
     result["ratios"] = {

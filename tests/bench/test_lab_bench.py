@@ -99,6 +99,11 @@ def test_the_baseline_lab_does_not_know_the_left_out_extensions(tmp_path, monkey
     assert not (out / "jupyter-bighead").exists()
     assert (out / "jupyterlab-plotly" / "package.json").exists()
     assert (out / "@scope" / "widgets" / "package.json").exists()
+    other = tmp_path / "older-build"  # --compare: another build of ours in its place
+    other.mkdir()
+    out = run.labextensions_without(tmp_path / "labext2", (), ours=other)
+    assert (out / "jupyter-bighead").resolve() == other.resolve()
+    assert (out / "jupyterlab-plotly").resolve() == installed["jupyterlab-plotly"].resolve()
 
 
 def test_the_real_labextensions_are_found_with_ours_among_them():
@@ -159,3 +164,7 @@ def test_deltas_are_paired_per_round_and_the_target_is_read_from_their_median():
     s = run.summarize(runs)
     assert s["delta"]["cold"]["trace_restored_ms"]["median"] == 40.0
     assert s["cpu_met"] and s["target_met"] is True
+    # --compare: the other build's deltas against the same baseline, paired per round
+    runs[run.COMPARE] = [visit(1100, 1200), visit(2000, 2100), visit(1480, 1500)]
+    compare = run.summarize(runs)["delta_compare"]["cold"]
+    assert compare["restored_ms"] == {"median": 0, "min": 0, "max": 100}
