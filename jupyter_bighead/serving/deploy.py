@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+import jupyter_bighead.admin as admin
 import jupyter_bighead.plugins as plugins
 import jupyter_bighead.roles as roles
 
@@ -294,6 +295,8 @@ class DeploymentService:
         Conflict
             The user already has ``max_per_user`` deployments, or there are
             ``max_total`` of them.
+        QuotaExceeded
+            The user's active deployments reach the admin's ``max_deployments`` quota.
         MissingRole
             Under a team's roles, when this process's user may not ``write``.
         """
@@ -329,6 +332,9 @@ class DeploymentService:
                 raise
 
     def _check_caps(self, user: str | None) -> None:
+        # The admin's per-user quota (the same as the REST API's), then the server's caps.
+        admin.check_deploy_quota(admin.AdminSettings(self.home).quota_for(user or ""),
+                                 user or "", self.store.all())
         if not (self.max_per_user or self.max_total):
             return
         records = builtins.list(self.store.all())

@@ -54,3 +54,21 @@ def test_a_data_scientist_and_a_single_user_pass_the_check(viewer, monkeypatch, 
                                       status="stopped"))
     deployments.delete("churn-2")
     assert _records(deployments) == []
+
+
+def test_the_admins_deploy_quota_holds_in_the_python_api(tmp_path):
+    import lightgbm as lgb
+    import numpy as np
+
+    from jupyter_bighead.admin import AdminSettings, QuotaExceeded
+    from jupyter_bighead.registry import Registry
+
+    home = BigheadHome(tmp_path / "home").ensure()
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    Registry(home.registry_uri, artifacts=home.artifacts).register(
+        "churn", lgb.LGBMClassifier(n_estimators=2, verbose=-1).fit(X, X[:, 0] > 0))
+    AdminSettings(home).put_quota("ana", {"max_deployments": 0}, user="adam")
+    deps = DeploymentService(home)
+    with pytest.raises(QuotaExceeded, match="ana"):
+        deps.create("churn", 1, user="ana")
+    assert _records(deps) == []
