@@ -357,6 +357,12 @@ class PredictionLog:
         nows: list[float] = []
         counts: list[int] = []
         any_ids = any_entity = False
+        if matrix and _plain_matrices(batches, width):  # serving's: one pass per field
+            rows = [b[0] for b in batches]
+            counts = [len(m) for m in rows]
+            scores = [b[1] for b in batches]
+            nows = [b[5] for b in batches]
+            batches = []  # checked: nothing left for the loop below
         for b in batches:
             got, score, rid, ent, _stamps, now = b
             n = len(got)
@@ -450,6 +456,14 @@ class PredictionLog:
         features[ENTITY] = None if entity is None else _per_row(entity, n, "entities")
         features[SCORE] = pd.Series(_per_row(scores, n, "scores"), dtype="float64").to_numpy()
         return features
+
+
+def _plain_matrices(batches: list[_Batch], width: int) -> bool:
+    """Whether every batch is a ``width``-column matrix with one score per row and no
+    ids or entities (the model server's), checked a field at a time."""
+    return (all(b[2] is None and b[3] is None for b in batches)
+            and {b[0].shape[1] for b in batches} == {width}
+            and [len(b[1]) for b in batches] == [len(b[0]) for b in batches])
 
 
 def looked_up_features(model: Any, fields: Sequence[str] = ()) -> tuple[str, ...]:
