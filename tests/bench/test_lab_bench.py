@@ -131,6 +131,35 @@ def test_traced_cpu_counts_the_marking_thread_up_to_the_mark():
     assert run.cpu_until_mark(events[:-1], run.RESTORED_MARK) is None
 
 
+def test_our_javascript_is_found_on_the_sampled_stacks_up_to_the_mark():
+    ours, theirs = "http://h/lab/extensions/jupyter-bighead/static/lib_index_js.1.js", "http://h/main.js"
+    nodes = [
+        {"id": 1, "callFrame": {"functionName": "(root)"}},
+        {"id": 2, "parent": 1, "callFrame": {"url": theirs}},   # the lab's code
+        {"id": 3, "parent": 2, "callFrame": {"url": ours}},     # our activate(), called by it
+        {"id": 4, "parent": 3, "callFrame": {"url": theirs}},   # the lab's code we call
+    ]
+    events = [
+        {"name": "Profile", "ph": "P", "id": "0x1", "pid": 1, "tid": 1, "ts": 0,
+         "args": {"data": {"startTime": 1_000}}},
+        # samples at 2000 (lab), 3000 (ours), 4000 (what we call), 6000 (lab), 12000 (ours)
+        {"name": "ProfileChunk", "ph": "P", "id": "0x1", "pid": 1, "tid": 9, "ts": 5,
+         "args": {"data": {"cpuProfile": {"nodes": nodes, "samples": [2, 3, 4, 2, 3]},
+                           "timeDeltas": [1_000, 1_000, 1_000, 2_000, 6_000]}}},
+        {"name": "v8.compile", "ph": "X", "pid": 1, "tid": 1, "ts": 500, "dur": 700,
+         "args": {"data": {"url": ours}}},
+        {"name": "v8.compile", "ph": "X", "pid": 1, "tid": 1, "ts": 900, "dur": 900,
+         "args": {"data": {"url": theirs}}},
+        {"name": run.RESTORED_MARK, "ph": "I", "cat": "blink.user_timing", "pid": 1, "tid": 1,
+         "ts": 10_000},
+    ]
+    marker = "/lab/extensions/jupyter-bighead/"
+    # 3000-4000 and 4000-6000 on our stacks, the sample at 12000 after the mark; compile 0.7
+    assert run.ours_until_mark(events, run.RESTORED_MARK, marker) == pytest.approx(3.7)
+    assert run.ours_until_mark(events, run.RESTORED_MARK, "/lab/extensions/other/") == 0.0
+    assert run.ours_until_mark(events[1:], run.RESTORED_MARK, marker) is None  # no profile
+
+
 def test_deltas_are_paired_per_round_and_the_target_is_read_from_their_median():
     def visit(restored: float, panel: float | None = None) -> dict:
         phase = {"restored_ms": restored, "panel_ms": panel, "js_bytes": 100, "task_ms": 7.0,
