@@ -10,6 +10,7 @@ Identity: a small IdentityProvider names users by their token, the way JupyterHu
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from typing import Any
@@ -301,6 +302,29 @@ async def test_only_a_jobs_owner_or_an_admin_cancels_it(jp_fetch, jp_root_dir):
     assert code_ == 200 and done["state"] == "cancelled"
     # Unknown ids stay 404 for everyone, not a refusal that hides them.
     assert (await _as(jp_fetch, "t-dino", "POST", "jobs", "0" * 12, "cancel"))[0] == 404
+
+
+async def test_a_jobs_executed_notebook_is_its_owners_or_an_admins(jp_fetch, jp_root_dir):
+    """Another data scientist cannot read someone's notebook (and its secrets) by copying
+    the executed notebook of their job out of .bighead/."""
+    from ..notebooks.helpers import code, write_nb
+
+    write_nb(jp_root_dir / "secret.ipynb", [code("print('DANA-SECRET')")])
+    code_, job = await _as(jp_fetch, "t-dana", "POST", "jobs", body={"notebook": "secret.ipynb"})
+    assert code_ == 201
+    deadline = asyncio.get_running_loop().time() + 120
+    while (await _as(jp_fetch, "t-dana", "GET", "jobs", job["id"]))[1]["state"] not in (
+            "succeeded", "failed"):
+        assert asyncio.get_running_loop().time() < deadline, "the job did not finish"
+        await asyncio.sleep(0.5)
+    code_, error = await _as(jp_fetch, "t-dino", "POST", "jobs", job["id"], "notebook")
+    assert code_ == 403
+    assert "dino may not open the executed notebook of the job" in error["message"]
+    assert not list(jp_root_dir.rglob("bighead_runs/*.ipynb"))  # nothing was copied
+    for token in ("t-dana", "t-adam"):
+        code_, copy = await _as(jp_fetch, token, "POST", "jobs", job["id"], "notebook")
+        assert code_ == 200
+        assert "DANA-SECRET" in (jp_root_dir / copy["path"]).read_text()
 
 
 async def test_only_a_schedules_maker_or_an_admin_deletes_it(jp_fetch, jp_root_dir):

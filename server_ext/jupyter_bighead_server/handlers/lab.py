@@ -27,7 +27,13 @@ class JobNotebookHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
-        """Copy the executed notebook out of ``.bighead/``; ``{"path", "copied", "final"}``."""
+        """Copy the executed notebook out of ``.bighead/``; ``{"path", "copied", "final"}``.
+
+        A job's notebook is its owner's (it may hold their data and secrets): in a team
+        only the owner or an admin copies it."""
+        if self.bighead.roles.configured:
+            owner = (await in_thread(self.bighead.jobs().status, job_id)).user
+            self.require_owner(owner, doing=f"open the executed notebook of the job {job_id}")
         self.write_json(await in_thread(executed_copy, self.bighead, job_id))
 
 
