@@ -11,12 +11,14 @@ An admin's edit shows in *Start my server* without restarting the hub.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from jupyter_bighead.admin import DEFAULT_PROFILES, AdminSettings, ComputeProfile
+from jupyter_bighead.admin.profiles import PROFILE_NAME
 from jupyter_bighead.errors import InvalidSpec
 from jupyter_bighead.kube import DEFAULT_IMAGE
 from jupyter_bighead.resources import parse_quantity
@@ -51,7 +53,17 @@ def profile_entry(profile: ComputeProfile, kernel_images: Mapping[str, str], *,
                   default_image: str = DEFAULT_IMAGE, default: bool = False) -> dict[str, Any]:
     """One KubeSpawner ``profile_list`` entry: the profile's resources as guarantees and
     limits, its GPUs, placement and image; a profile without an image of its own offers
-    the admin's kernel images (kernelspec -> image) as a choice."""
+    the admin's kernel images (kernelspec -> image) as a choice.
+
+    KubeSpawner renders its spawn form with Jinja *without* autoescaping and JupyterHub
+    inserts it as is, so every text that reaches the form (names, the description, the
+    kernel names) is HTML-escaped here, and the slug (also in the form's attributes) must
+    be a plain profile name: an admin's description is text on the page, never markup.
+    """
+    if not PROFILE_NAME.match(profile.name):
+        raise InvalidSpec(f"profile name {profile.name[:80]!r} must be 1-63 letters, digits, "
+                          "'_', '.' or '-', starting with a letter or digit (it is the "
+                          "spawn form's slug)")
     override: dict[str, Any] = {
         "image": profile.image or default_image,
         "cpu_guarantee": _cpu(profile.cpu),
@@ -69,14 +81,15 @@ def profile_entry(profile: ComputeProfile, kernel_images: Mapping[str, str], *,
     described = profile.description or (
         f"{profile.cpu} CPU, {profile.memory}" + (f", {profile.gpu} GPU" if profile.gpu else ""))
     entry: dict[str, Any] = {
-        "display_name": profile.name, "slug": profile.name, "description": described,
+        "display_name": html.escape(profile.name), "slug": profile.name,
+        "description": html.escape(described),
         "kubespawner_override": override,
     }
     if default:
         entry["default"] = True
     if kernel_images and not profile.image:
         choices: dict[str, dict[str, Any]] = {
-            _slug(kernel): {"display_name": kernel,
+            _slug(kernel): {"display_name": html.escape(kernel),
                             "kubespawner_override": {"image": image}}
             for kernel, image in kernel_images.items()  # the admin's order: first is default
         }

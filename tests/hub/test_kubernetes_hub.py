@@ -184,3 +184,32 @@ async def test_the_hub_config_gives_each_users_server_their_groups_and_the_profi
     s.user.groups = [SimpleNamespace(name="reviewers"), SimpleNamespace(name="data-science")]
     env = s.get_env()  # KubeSpawner calls callable values with the spawner
     assert env["BIGHEAD_GROUPS"] == "data-science,reviewers"
+
+
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+async def test_the_spawn_form_shows_an_admins_profile_description_as_text(tmp_path):
+    """An admin's description (PUT /admin/profiles/NAME) and a config's kernel name reach
+    KubeSpawner's form, which Jinja renders without autoescaping: they come out as text."""
+    from jupyter_bighead.admin import AdminSettings
+
+    home = tmp_path / "shared"
+    config = tmp_path / "jupyter_server_config.json"
+    config.write_text(json.dumps({"BigheadApp": {"home": str(home)}}))
+    store = AdminSettings.open(home, seed_profiles={"small": PROFILES["small"]})
+    store.put_profile("gpu", {**PROFILES["gpu"], "description": HOSTILE}, user="admin")
+    s = spawner(profile_list_from_config(config))
+    form = await s.get_options_form()  # as JupyterHub asks for it, then inserts it as is
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in form.replace("&quot;", "&#34;")
+    assert "<img" not in form and "onerror=\"" not in form
+    kernels = {'py<b onmouseover="x">3': "bighead:py311"}
+    form = await spawner(profile_list(PROFILES, kernels)).get_options_form()
+    assert "&lt;b onmouseover=" in form and "<b onmouseover" not in form
+    s = await _spawn_with(profile_list(PROFILES, kernels), {"profile": "small"})
+    assert s.image == "bighead:py311"  # escaping the display text changes no choice
+
+
+def test_a_profile_name_that_is_not_a_slug_is_refused_for_the_form():
+    with pytest.raises(InvalidSpec, match="spawn form's slug"):
+        profile_list({'a" onclick="x': {"cpu": "1", "memory": "1Gi"}})
