@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import lightgbm as lgb
 import numpy as np
@@ -90,6 +91,10 @@ def test_a_data_scientist_registers_but_needs_a_review_for_production(
     approved = store.get(review.id)
     with pytest.raises(MissingRole):  # an approval of another version allows nothing
         reg.set_alias("churn", "production", 1, approval=approved)
+    forged = SimpleNamespace(state="approved", name="churn", version=1, alias="production",
+                             author="dana", id="20260101000000000000-abcdef")
+    with pytest.raises(MissingRole):  # an approval is re-read from the stores, not trusted
+        reg.set_alias("churn", "production", 1, approval=forged)
     assert reg.set_alias("churn", "production", 2, approval=approved).to_version == 2
     with pytest.raises(MissingRole, match="admin"):  # removing production is an admin's
         reg.delete_alias("churn", "production")

@@ -16,6 +16,7 @@ protected one needs ``admin`` or the caller's own approved review of exactly tha
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from .. import roles as _roles
@@ -64,12 +65,34 @@ def check_alias_move(name: str, alias: str, *, force: bool) -> None:
     )
 
 
+#: Reads a review by id from the review stores (set by :mod:`jupyter_bighead.reviews`, a
+#: higher layer, when it is imported): an approval is always re-read, never trusted as given.
+_approval_reader: Callable[[str], Any] | None = None
+
+
+def set_approval_reader(reader: Callable[[str], Any] | None) -> None:
+    """Install how :func:`check_team_move` re-reads the review an approval names."""
+    global _approval_reader
+    _approval_reader = reader
+
+
+def _reread(approval: Any) -> Any:
+    review_id = approval if isinstance(approval, str) else getattr(approval, "id", None)
+    if not isinstance(review_id, str) or _approval_reader is None:
+        return None
+    try:
+        return _approval_reader(review_id)
+    except Exception:  # an unreadable or unknown review allows nothing
+        return None
+
+
 def check_team_move(name: str, alias: str, version: int | None, *,
                     approval: Any = None) -> None:
     """Refuse a move the current user's roles do not allow (no-op in single-user mode).
 
-    ``approval`` is an approved review (``name``, ``version``, ``alias``, ``author``,
-    ``state``) of exactly this move, requested by the current user.
+    ``approval`` names an approved review (its id, or the review) of exactly this move,
+    requested by the current user; it is read again from the review stores, so only a
+    review that is approved there counts.
 
     Raises
     ------
@@ -85,6 +108,7 @@ def check_team_move(name: str, alias: str, version: int | None, *,
     team.require(user, "write", groups, doing=doing)
     if alias not in protected_aliases() or team.allows(user, "admin", groups):
         return
+    approval = _reread(approval) if approval is not None else None
     if (approval is not None and version is not None
             and getattr(approval, "state", None) == "approved"
             and (getattr(approval, "name", None), getattr(approval, "version", None),

@@ -16,6 +16,7 @@ links the move to the review. :func:`history` lists every step with who and when
 
 from __future__ import annotations
 
+from ..registry import protect as _protect
 from .api import (
     approve,
     check_alias_move,
@@ -30,7 +31,9 @@ from .api import (
     withdraw,
 )
 from .domain import APPROVED, PENDING, REJECTED, STATES, WITHDRAWN, Review
-from .store import ReviewStore
+from .store import ReviewStore, read_approval
+
+_protect.set_approval_reader(read_approval)
 
 __all__ = [
     "APPROVED",

@@ -106,7 +106,7 @@ def move_alias(review_id: str, registry: Registry | None = None, *,
         from ..registry.default import default_registry
 
         registry = default_registry()
-    event = registry.set_alias(review.name, review.alias, review.version, approval=review)
+    event = registry.set_alias(review.name, review.alias, review.version, approval=review.id)
     gate.record_move(st, review.name, review.alias, review.version, user=event.by,
                      event=event)
     return event

@@ -65,6 +65,28 @@ def _event(action: str, by: str, at: str, text: str = "", **extra: Any) -> dict[
     return {"action": action, "by": by, "at": at, "text": short, **extra}
 
 
+#: The stores this process opened, where :func:`read_approval` looks for a review.
+_OPENED: dict[str, ReviewStore] = {}
+
+
+def read_approval(review_id: str) -> Review | None:
+    """The review ``review_id`` as stored (the home's store first, then the others this
+    process opened), or ``None``: what an approval handed to the registry is checked
+    against (see :func:`jupyter_bighead.registry.protect.check_team_move`)."""
+    stores: list[ReviewStore] = []
+    try:
+        stores.append(ReviewStore.default())
+    except Exception:  # no home: only the stores opened explicitly
+        pass
+    stores.extend(_OPENED.values())
+    for store in stores:
+        try:
+            return store.get(review_id)
+        except Exception:
+            continue
+    return None
+
+
 class ReviewStore:
     """Reviews of model versions for an alias, under ``root``.
 
@@ -76,6 +98,7 @@ class ReviewStore:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
+        _OPENED[str(self.root.resolve())] = self
         self.records = recordstore.RecordStore(
             self.root, kind="review", id_pattern=_ID, layout="folder",
             bad_id="{id!r} is not a review id")
