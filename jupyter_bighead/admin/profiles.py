@@ -22,6 +22,40 @@ MAX_IMAGE_CHARS = 300
 MAX_DESCRIPTION_CHARS = 500
 MAX_TOLERATIONS = 32
 
+_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_HOST = r"(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])"
+_DOMAIN = rf"(?:{_HOST}(?:\.{_HOST})*|\[[0-9A-Fa-f:]+\])(?::[0-9]+)?"
+#: A container image reference as registries and Kubernetes take it (the distribution
+#: grammar): ``[registry[:port]/]path[/path...][:tag][@algorithm:hex]``.
+IMAGE_REFERENCE = re.compile(
+    rf"(?:(?P<domain>{_DOMAIN})/)?{_PATH}(?:/{_PATH})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?\Z")
+
+
+def check_image_reference(image: Any, what: str) -> str:
+    """``image`` when it is a container image reference, at most
+    :data:`MAX_IMAGE_CHARS` characters.
+
+    Raises
+    ------
+    InvalidSpec
+        Naming ``what`` and the form a reference takes.
+    """
+    match = IMAGE_REFERENCE.match(image) if isinstance(image, str) and \
+        0 < len(image) <= MAX_IMAGE_CHARS else None
+    domain = match.group("domain") if match else None
+    if domain is not None and domain != domain.lower() and not (
+            "." in domain or ":" in domain):  # "Org/x" is a path, and paths are lowercase
+        match = None
+    if match is None:
+        shown = repr(image[:80]) if isinstance(image, str) else type(image).__name__
+        raise InvalidSpec(f"{what} {shown} is not an image reference: "
+                          "[registry[:port]/]path[:tag][@sha256:digest], the path in "
+                          f"lowercase letters, digits, '.', '_' or '-', at most "
+                          f"{MAX_IMAGE_CHARS} characters (e.g. 'registry.example/team/"
+                          "bighead:1.2')")
+    return image
+
 
 @dataclass(frozen=True)
 class ComputeProfile:
@@ -100,13 +134,10 @@ def validate_profile(name: Any, data: Any) -> ComputeProfile:
             raise InvalidSpec(f"profile {name!r} {key} must be a quantity such as '4' or '8Gi'")
         if key in values:
             values[key] = str(values[key])
-    image = values.get("image")
-    if image is not None and (not isinstance(image, str) or not image.strip()
-                              or len(image) > MAX_IMAGE_CHARS or any(c.isspace() for c in image)):
-        raise InvalidSpec(f"profile {name!r} image must be an image reference without "
-                          f"spaces, at most {MAX_IMAGE_CHARS} characters, or null")
     if values.get("image") == "":
         values["image"] = None
+    if values.get("image") is not None:
+        check_image_reference(values["image"], f"profile {name!r} image (or null)")
     description = values.get("description", "")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS:
         raise InvalidSpec(f"profile {name!r} description must be text of at most "

@@ -34,7 +34,7 @@ from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..recordstore import RecordStore, load_json
 from ..roles import require_current
-from .profiles import DEFAULT_PROFILES, ComputeProfile, validate_profile
+from .profiles import DEFAULT_PROFILES, ComputeProfile, check_image_reference, validate_profile
 from .quotas import DEFAULT_USER, Quota, check_user_name, effective_quota
 
 #: A kernelspec name as jupyter_client allows it (no path separators).
@@ -302,8 +302,4 @@ def _check_kernel(name: Any) -> str:
 
 
 def _check_image(kernelspec: str, image: Any) -> str:
-    if not isinstance(image, str) or not image.strip() or len(image) > MAX_IMAGE_CHARS \
-            or any(c.isspace() for c in image):
-        raise InvalidSpec(f"the image for kernel {kernelspec!r} must be an image reference "
-                          f"without spaces, at most {MAX_IMAGE_CHARS} characters")
-    return image
+    return check_image_reference(image, f"the image for kernel {kernelspec!r}")

@@ -57,6 +57,8 @@ OK = {"cpu": "1", "memory": "1Gi"}
     ("x", {**OK, "max_concurrent_per_user": 0}, "max_concurrent_per_user"),
     ("x", {**OK, "image": "has space"}, "image"),
     ("x", {**OK, "image": "a" * 301}, "image"),
+    ("x", {**OK, "image": "<script>alert(1)</script>"}, "'<script>alert.* is not an image ref"),
+    ("x", {**OK, "image": "org/img:tag;rm"}, "is not an image reference"),
     ("x", {**OK, "description": "d" * 501}, "description"),
     ("x", {**OK, "node_selector": {"gpu": 1}}, "node_selector"),
     ("x", {**OK, "tolerations": "all"}, "tolerations"),
@@ -174,3 +176,25 @@ def test_the_kubernetes_executor_picks_the_kernel_image_the_admin_maps_now(tmp_p
     AdminSettings.open(tmp_path / "home").put_kernel_image("python3", "org/py:3", user="ana")
     assert ex.image_for(spec, profile) == "org/py:3"  # the same executor, at once
     assert fixed.image_for(spec, profile) == "org/given:1"  # given to it: kept
+
+
+@pytest.mark.parametrize("image", [
+    "bighead", "org/py:3.11", "registry.example:5000/team/bighead:1.2-cuda",
+    "localhost/x_y.z__w", "ghcr.io/org-name/x",
+    "quay.io/a/b@sha256:" + "0" * 64, "a/b:1@sha256:" + "f" * 64, "[::1]:5000/x:y",
+])
+def test_image_references_registries_take_are_accepted(tmp_path, image):
+    settings = AdminSettings.open(tmp_path)
+    settings.put_kernel_image("python3", image, user="ada")
+    assert settings.put_profile("x", {**OK, "image": image}, user="ada").image == image
+
+
+@pytest.mark.parametrize("image", [
+    "<script>alert(1)</script>", "Org/img", "UPPER", "a//b", "-a", "a:", "a:-x",
+    "a@sha256:12", "x:" + "t" * 129, "a" * 301, "img:tag\n", "ghcr.io/a/b:1 ",
+])
+def test_a_kernel_image_that_is_no_image_reference_is_refused(tmp_path, image):
+    settings = AdminSettings.open(tmp_path)
+    with pytest.raises(InvalidSpec, match="is not an image reference"):
+        settings.put_kernel_image("python3", image, user="ada")
+    assert settings.kernel_images() == {}
