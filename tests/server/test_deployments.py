@@ -13,6 +13,24 @@ from tornado.httpclient import HTTPClientError
 from jupyter_bighead.config import BigheadHome
 from jupyter_bighead.registry import Registry
 
+from .test_roles import ROLE_CONFIG, TokenPerUser
+
+
+@pytest.fixture
+def team_roles():
+    """None: single-user mode; a test parametrizes it with a roles config for a team."""
+    return None
+
+
+@pytest.fixture
+def jp_server_config(bighead_home, team_roles):
+    config = {"ServerApp": {"jpserver_extensions": {"jupyter_bighead_server": True}},
+              "BigheadApp": {"home": str(bighead_home)}}
+    if team_roles:
+        config["ServerApp"]["identity_provider_class"] = TokenPerUser
+        config["BigheadApp"]["roles"] = team_roles
+    return config
+
 
 @pytest.fixture
 def model(bighead_home):
@@ -25,7 +43,7 @@ def model(bighead_home):
     y = (X.a > 0).astype(int)
     mv = reg.register("churn", lgb.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, y),
                       X_valid=X, y_valid=y)
-    reg.set_alias("churn", "production", mv.version)
+    reg.set_alias("churn", "production", mv.version, user="adam")  # an admin in a team
     return reg, X
 
 
@@ -87,6 +105,31 @@ async def test_bad_deployments_are_clear_4xx(jp_fetch, model, body, status, mess
         await call(jp_fetch, "deployments", method="POST", body=body)
     assert info.value.code == status
     assert message in json.loads(info.value.response.body)["message"]
+
+
+@pytest.mark.parametrize("team_roles", [ROLE_CONFIG])
+async def test_only_an_admin_deploys_a_protected_alias_in_a_team(jp_fetch, model, team_roles):
+    async def deploy(token, body):
+        try:
+            response = await jp_fetch("bighead", "api", "deployments", method="POST",
+                                      body=json.dumps(body),
+                                      headers={"Authorization": f"token {token}"})
+        except HTTPClientError as exc:
+            return exc.code, json.loads(exc.response.body)
+        return response.code, json.loads(response.body)
+
+    code, error = await deploy("t-dana", {"model": "churn", "alias": "production"})
+    assert code == 403, error
+    assert "deploy the protected alias 'production'" in error["message"]
+    assert "admin" in error["message"]
+    # Past the role check for other aliases (staging does not exist: 404, not 403).
+    assert (await deploy("t-dana", {"model": "churn", "alias": "staging"}))[0] == 404
+    assert (await deploy("t-rita", {"model": "churn", "alias": "production"}))[0] == 403
+    code, made = await deploy("t-adam", {"model": "churn", "alias": "production"})
+    assert code == 201, made
+    assert made["user"] == "adam" and made["ref"] == "churn@production"
+    await jp_fetch("bighead", "api", "deployments", made["id"], method="DELETE",
+                   headers={"Authorization": "token t-adam"})
 
 
 async def test_unknown_and_malformed_deployment_ids(jp_fetch, model):

@@ -26,9 +26,19 @@ class DeploymentsHandler(BigheadHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        """``{model, version | alias, target, replicas, resources}``; 201 with the record."""
+        """``{model, version | alias, target, replicas, resources}``; 201 with the record.
+
+        Serving a protected alias (``c.BigheadApp.protected_aliases``, e.g. ``production``)
+        is an admin's: a data scientist deploys non-production aliases or versions (403
+        naming the role). Single-user mode allows it (the one user holds every role)."""
+        from jupyter_bighead.registry.protect import protected_aliases
+
         body = self.get_json_object()
         user = self.username()
+        alias = body.get("alias")
+        if isinstance(alias, str) and alias in protected_aliases():
+            self.require("admin", doing=f"deploy the protected alias {alias!r} (data "
+                                        "scientists deploy other aliases or a version)")
 
         def create() -> Any:
             # The admin's quota first (403 naming it and the user's deployments now).
