@@ -238,3 +238,29 @@ def require_current(permission: str, *, doing: str = "", user: str | None = None
         return
     who = user or current_user()
     roles.require(who, permission, current_groups(), doing=doing)
+
+
+def require_owner_current(owner: str | None, *, doing: str) -> None:
+    """In a team, the owner of a thing (with ``write``) may act on it; anyone else needs
+    ``admin`` (the REST rule for jobs, schedules and deployments). No-op in single-user mode.
+    """
+    team = current_map()
+    if not team.configured:
+        return
+    me, groups = current_user(), current_groups()
+    if owner is not None and owner == me:
+        team.require(me, "write", groups, doing=doing)
+        return
+    team.require(me, "admin", groups, doing=f"{doing} of {owner or 'another user'}")
+
+
+def check_acting_as(user: str | None) -> None:
+    """In a team, refuse to record a write under someone else's name (``user=`` of the
+    Python API, which the server uses for the request's identity). No-op in single-user
+    mode and in the server."""
+    if user is None or not current_map().configured:
+        return
+    me = current_user()
+    if user != me:
+        raise Forbidden(f"{me} may not act as {user!r}: in a team, writes are recorded "
+                        "under one's own name")

@@ -189,3 +189,16 @@ def test_reviews_in_a_team_kernel_run_under_the_callers_own_name(team, monkeypat
     assert reg.aliases("churn") == {"production": 1}
     moves = reviews.get(review.id, store=store).moves
     assert [m["by"] for m in moves] == ["dana"] and moves[0]["alias_event"] == event.id
+
+
+def test_a_team_kernel_records_writes_under_its_own_name(team, monkeypatch, tmp_path, model):
+    from jupyter_bighead.errors import Forbidden
+
+    act_as(monkeypatch, "dana", "data-science")
+    reg = Registry(tmp_path / "reg")
+    with pytest.raises(Forbidden, match="dana may not act as 'rita'"):
+        reg.register("churn", model, user="rita")
+    reg.register("churn", model, user="dana")
+    with pytest.raises(Forbidden, match="act as 'rita'"):
+        reg.set_alias("churn", "staging", 1, user="rita")
+    assert reg.set_alias("churn", "staging", 1).by == "dana"

@@ -22,7 +22,7 @@ import jupyter_bighead.plugins as plugins
 from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..identity import current_user
-from ..roles import require_current
+from ..roles import check_acting_as, require_current, require_owner_current
 from .records import FINAL, JobRecord, JobStore, new_job_id
 from .spec import ComputeProfile, JobSpec, check_within_profile, cluster_plan
 
@@ -81,6 +81,7 @@ class Executor(ABC):
             Under a team's roles, the current user may not write (a viewer).
         """
         require_current("write", doing="submit a job")  # a viewer's kernel: refused
+        check_acting_as(user)
         user = user or current_user()
         if spec.schedule is not None:
             how = (f"{type(self).__name__}.schedule()"
@@ -117,8 +118,11 @@ class Executor(ABC):
         return [r for r in records if r.state == state][offset: offset + limit]
 
     def cancel(self, job_id: str) -> JobRecord:
-        """Stop the job and everything it started; a finished job is returned unchanged."""
+        """Stop the job and everything it started; a finished job is returned unchanged.
+
+        In a team (``$BIGHEAD_ROLES``), only its owner or an admin may."""
         record = self.status(job_id)
+        require_owner_current(record.user, doing=f"cancel the job {job_id}")
         if record.final:
             return record
         self._stop(record)

@@ -44,7 +44,7 @@ from ..config import BigheadHome
 from ..errors import BigheadError, Conflict, InvalidSpec, NotFound, Unavailable
 from ..kube import DEFAULT_IMAGE, dns_name, kube_errors, make_api_client
 from ..registry.protect import protected_aliases
-from ..roles import require_current
+from ..roles import check_acting_as, require_current
 from .executor import Executor, current_user
 from .manifests import JOB_ID, SCHEDULE, SELECTOR
 from .records import JobRecord, now
@@ -461,6 +461,7 @@ class KubernetesExecutor(Executor):
             The cluster cannot be reached or serves no CronJob API.
         """
         require_current("write", doing="schedule a job")
+        check_acting_as(user)
         cron = spec.schedule
         if not cron:
             raise InvalidSpec("a schedule needs a cron expression in 'schedule'")

@@ -25,7 +25,7 @@ from .._procs import alive, create_time, spawn, stop_tree
 from ..config import HOME_ENV, BigheadHome
 from ..errors import BigheadError, InvalidSpec
 from ..resources import parse_quantity
-from ..roles import require_current
+from ..roles import check_acting_as, require_current, require_owner_current
 from .executor import Executor
 from .gpus import GpuQueue, GpuRequest, detect_gpus, gpu_env
 from .job_cluster import PLAN_ENV, read_state
@@ -162,6 +162,7 @@ class LocalExecutor(Executor):
             A schedule of that name exists.
         """
         require_current("write", doing="schedule a job")
+        check_acting_as(user)
         from .executor import current_user
 
         if not spec.schedule:
@@ -179,7 +180,11 @@ class LocalExecutor(Executor):
         return [s.to_dict() for s in self.schedule_store.all()]
 
     def unschedule(self, name: str) -> None:
-        """Delete schedule ``name`` (runs already submitted go on). NotFound if missing."""
+        """Delete schedule ``name`` (runs already submitted go on). NotFound if missing;
+        in a team, only its maker or an admin may."""
+        owner = next((s.user for s in self.schedule_store.all() if s.name == name), None)
+        if owner is not None:
+            require_owner_current(owner, doing=f"delete the schedule {name!r}")
         self.schedule_store.delete(name)
 
     def tick(self, now: datetime | None = None) -> list[JobRecord]:

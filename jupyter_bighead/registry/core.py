@@ -21,7 +21,7 @@ import jupyter_bighead.plugins as plugins
 from .._json import json_safe
 from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
 from ..identity import current_user
-from ..roles import require_current
+from ..roles import check_acting_as, require_current
 from .artifacts import ArtifactStore
 from .beside import beside
 from .domain import AliasEvent, ModelSummary, ModelVersion, Page
@@ -199,6 +199,7 @@ class Registry:
 
         check_name(name)
         require_current("write", doing=f"register a version of {name!r}")
+        check_acting_as(user)
         tag_map = check_tags(tags)
         refs = feature_refs(features)
         # A pipeline knows the (pinned) features it looks up: record them as well.
@@ -436,6 +437,7 @@ class Registry:
 
         check_alias_move(name, alias, force=force_protected)
         check_team_move(name, alias, version, approval=approval)
+        check_acting_as(user)
         return self.store.set_alias(check_name(name), check_alias(alias), check_version(version),
                                     by=user or current_user(), at=_now())
 
@@ -446,6 +448,7 @@ class Registry:
 
         check_alias_move(name, alias, force=force_protected)
         check_team_move(name, alias, None)
+        check_acting_as(user)
         return self.store.set_alias(check_name(name), check_alias(alias), None,
                                     by=user or current_user(), at=_now(), action="delete")
 
@@ -487,6 +490,7 @@ class Registry:
         check_alias(alias)
         check_alias_move(name, alias, force=force_protected)
         check_team_move(name, alias, None)
+        check_acting_as(user)
         events, _ = self.store.alias_history(name, alias, limit=None, offset=0)
         if not events:
             raise NotFound(f"model {name!r} has no alias {alias!r}")

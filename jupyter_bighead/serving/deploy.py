@@ -301,6 +301,7 @@ class DeploymentService:
             Under a team's roles, when this process's user may not ``write``.
         """
         roles.require_current("write", doing="deploy a model")
+        roles.check_acting_as(user)
         if isinstance(model, str) and (":" in model or "@" in model):
             # A model reference (m:3, m@prod): the registry refuses one that disagrees
             # with version=/alias=; the record keeps the name and follows the alias.
@@ -401,7 +402,9 @@ class DeploymentService:
         """Stop the deployment and forget it; returns its last record (``MissingRole``
         as :meth:`create`)."""
         roles.require_current("write", doing="delete a deployment")
-        self.store.load(dep_id)  # NotFound before any lock: a refused call changes nothing
+        # NotFound and refusals before any lock: a refused call changes nothing
+        owner = self.store.load(dep_id).user
+        roles.require_owner_current(owner, doing=f"delete the deployment {dep_id}")
         with self._holding(dep_id):
             record = self.store.load(dep_id)
             self.target(record.target).stop(record)
@@ -418,7 +421,9 @@ class DeploymentService:
         """Follow the alias: if it moved (or ``force``), serve the version it points at now
         (``MissingRole`` as :meth:`create`)."""
         roles.require_current("write", doing="redeploy a model")
-        self.store.load(dep_id)  # NotFound before any lock: a refused call changes nothing
+        # NotFound and refusals before any lock: a refused call changes nothing
+        owner = self.store.load(dep_id).user
+        roles.require_owner_current(owner, doing=f"redeploy the deployment {dep_id}")
         with self._holding(dep_id):
             record = self.store.load(dep_id)
             version = self.registry().get(record.model, None if record.alias else

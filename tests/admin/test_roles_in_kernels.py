@@ -57,3 +57,34 @@ def test_a_viewers_kernel_cannot_submit_a_job_and_nothing_is_stored(tmp_path, te
         assert ex.list() == [] and ex.schedules() == []
     finally:
         ex.close()
+
+
+def test_only_a_jobs_owner_or_an_admin_cancels_it_from_python(tmp_path, team):
+    """The REST rule holds in a kernel too: another data scientist (or a viewer) may not
+    cancel dana's job or delete her schedule, nor submit under her name."""
+    from jupyter_bighead.errors import Forbidden
+    from jupyter_bighead.jobs.local import LocalExecutor
+
+    write_nb(tmp_path / "slow.ipynb", [code("import time\ntime.sleep(60)")])
+    ex = LocalExecutor(home=BigheadHome(tmp_path / "home"))
+    try:
+        team("dana", "data-science")
+        job = ex.submit(JobSpec(notebook=str(tmp_path / "slow.ipynb")))
+        ex.schedule(JobSpec(notebook=str(tmp_path / "slow.ipynb"), schedule="0 3 * * *"),
+                    name="nightly")
+        for who, groups in (("dino", "data-science"), ("vera", "")):
+            team(who, groups)
+            with pytest.raises(MissingRole, match=f"{who} may not cancel the job .* of dana"):
+                ex.cancel(job.id)
+            with pytest.raises(MissingRole, match="delete the schedule 'nightly' of dana"):
+                ex.unschedule("nightly")
+        assert not ex.status(job.id).final and [s["name"] for s in ex.schedules()] == ["nightly"]
+        team("dino", "data-science")
+        with pytest.raises(Forbidden, match="dino may not act as 'dana'"):
+            ex.submit(JobSpec(notebook=str(tmp_path / "slow.ipynb")), user="dana")
+        team("adam")
+        assert ex.cancel(job.id).state == "cancelled"
+        ex.unschedule("nightly")
+        assert ex.schedules() == []
+    finally:
+        ex.close()

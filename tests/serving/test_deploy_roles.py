@@ -72,3 +72,20 @@ def test_the_admins_deploy_quota_holds_in_the_python_api(tmp_path):
     with pytest.raises(QuotaExceeded, match="ana"):
         deps.create("churn", 1, user="ana")
     assert _records(deps) == []
+
+
+def test_only_a_deployments_owner_or_an_admin_redeploys_or_deletes_it(viewer, monkeypatch,
+                                                                      deployments):
+    monkeypatch.setenv(roles.ROLES_ENV, json.dumps(
+        {"*": "viewer", "group:ds": "data_scientist", "user:adam": "admin"}))
+    monkeypatch.setenv("JUPYTERHUB_USER", "dino")
+    monkeypatch.setenv(roles.GROUPS_ENV, "ds")
+    before = _records(deployments)
+    with pytest.raises(MissingRole, match="dino may not delete the deployment churn-1 of dana"):
+        deployments.delete("churn-1")
+    with pytest.raises(MissingRole, match="redeploy the deployment churn-1 of dana"):
+        deployments.redeploy("churn-1", force=True)
+    assert _records(deployments) == before
+    monkeypatch.setenv("JUPYTERHUB_USER", "adam")
+    monkeypatch.setenv(roles.GROUPS_ENV, "")
+    assert deployments.delete("churn-1").status == "stopped"
