@@ -103,8 +103,8 @@ def check_team_move(name: str, alias: str, version: int | None, *,
     if not team.configured:
         return
     user, groups = current_user(), _roles.current_groups()
-    target = f"v{version}" if version is not None else "nothing"
-    doing = f"move the alias {alias!r} of {name!r} to {target}"
+    doing = (f"move the alias {alias!r} of {name!r} to v{version}" if version is not None
+             else f"remove or roll back the alias {alias!r} of {name!r}")
     team.require(user, "write", groups, doing=doing)
     if alias not in protected_aliases() or team.allows(user, "admin", groups):
         return
