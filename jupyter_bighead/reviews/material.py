@@ -6,7 +6,8 @@ Four parts, each plain data (the reviewer report is an HTML file beside the reco
   cells with outputs and this version's model card), rendered with
   :func:`jupyter_bighead.notebooks.report.report`; when the version's lineage names no
   notebook, or the notebook cannot be read here, ``status`` says so and ``message``
-  says why in words;
+  says why in words (a server passes :class:`NotebookOutsideRoot` for a lineage
+  notebook outside its root, which is then never read: see :func:`confined_notebook`);
 - ``card``: the version as the registry records it (metrics, params, features, data
   fingerprint, git commit, who and when);
 - ``evaluation``: the stored evaluation's headline metrics and top features by gain;
@@ -20,7 +21,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,12 +55,41 @@ def _notebook_of(mv: ModelVersion) -> Mapping[str, Any]:
     return nb if isinstance(nb, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class NotebookOutsideRoot:
+    """A source notebook the requester's server may not read (outside its root): given
+    as ``notebook=``, the report part says so plainly and the file is never opened."""
+
+    path: str
+
+    def __fspath__(self) -> str:
+        return self.path
+
+
+def confined_notebook(mv: ModelVersion, inside: Callable[[Path], bool]
+                      ) -> str | NotebookOutsideRoot | None:
+    """The ``notebook=`` a server passes for ``mv``: its lineage notebook resolved when
+    ``inside(path)`` (the server's root check) allows it, else :class:`NotebookOutsideRoot`;
+    ``None`` when the lineage names none."""
+    source = _notebook_of(mv).get("path")
+    if not source or not isinstance(source, str):
+        return None
+    path = Path(source).expanduser().resolve()
+    return str(path) if inside(path) else NotebookOutsideRoot(str(path))
+
+
 def report_part(registry: Registry, mv: ModelVersion, folder: Path,
                 notebook: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Render the reviewer report of ``mv``'s source notebook (or ``notebook``)."""
     from ..registry.lineage import notebook_info
 
     recorded = _notebook_of(mv)
+    if isinstance(notebook, NotebookOutsideRoot):
+        return {"status": "outside_root", "notebook": notebook.path, "file": None,
+                "message": f"the source notebook {notebook.path!r} of {mv.name} "
+                           f"v{mv.version} is outside this server's root, so it is not read "
+                           "and there is no reviewer report (move the notebook under the "
+                           "root, or request the review with notebook= from Python)"}
     source = notebook if notebook is not None else recorded.get("path")
     if not source:
         return {"status": "none", "notebook": None, "file": None,

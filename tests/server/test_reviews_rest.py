@@ -23,8 +23,9 @@ def jp_server_config(bighead_home):
 
 
 @pytest.fixture
-def churn(bighead_home, tmp_path):
-    """churn v1 (in production, set by the admin) and v2, both from a notebook."""
+def churn(bighead_home, jp_root_dir):
+    """churn v1 (in production, set by the admin) and v2, both from a notebook in the
+    server's root."""
     import lightgbm as lgb
     import nbformat
     import numpy as np
@@ -38,7 +39,7 @@ def churn(bighead_home, tmp_path):
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["a", "b"])
     y = (X.a > 0).astype(int)
-    nb = tmp_path / "train.ipynb"
+    nb = jp_root_dir / "train.ipynb"
     for trees in (3, 5):
         book = new_notebook(cells=[new_code_cell(f"n_estimators = {trees}")])
         book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
@@ -213,3 +214,36 @@ async def test_concurrent_approve_and_reject_record_exactly_one_decision(jp_fetc
     decisions = [e for e in final["events"] if e["action"] in ("approved", "rejected")]
     assert len(decisions) == 1 and final["state"] == decisions[0]["action"]
     assert RoleMap.from_config(ROLE_CONFIG).configured
+
+
+async def test_a_source_notebook_outside_the_servers_root_is_not_read(jp_fetch, churn,
+                                                                      tmp_path, jp_root_dir):
+    """A version registered from a notebook outside the root (another folder, or through a
+    symlink in the root): the review's material says so, and nothing of it is rendered."""
+    import lightgbm as lgb
+    import nbformat
+    import numpy as np
+    import pandas as pd
+
+    secret = tmp_path / "private" / "secret.ipynb"
+    secret.parent.mkdir()
+    book = new_notebook(cells=[new_code_cell("token = 'hunter2-not-for-reviewers'")])
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                   "language": "python"}
+    nbformat.write(book, secret)
+    X = pd.DataFrame(np.arange(40.0).reshape(20, 2), columns=["a", "b"])
+    model = lgb.LGBMClassifier(n_estimators=2, verbose=-1).fit(X, np.arange(20) % 2)
+    churn.register("churn", model, notebook=secret, user="dana")  # v3
+    (jp_root_dir / "link.ipynb").symlink_to(secret)
+    churn.register("churn", model, notebook=jp_root_dir / "link.ipynb", user="dana")  # v4
+    for ref in ("churn:3", "churn:4"):
+        code, review = await _request(jp_fetch, ref=ref)
+        assert code == 201, review
+        report = review["material"]["report"]
+        assert report["status"] == "outside_root" and not report["available"]
+        assert "outside this server's root" in report["message"]
+        code, error = await _as(jp_fetch, "t-rita", "GET", "reviews", review["id"], "report")
+        assert code == 404 and "outside this server's root" in error["message"]
+        # (the code diff shows the cells the registry recorded at registration, not the file)
+        _, full = await _as(jp_fetch, "t-rita", "GET", "reviews", review["id"])
+        assert "hunter2" not in json.dumps(full["material"]["report"])

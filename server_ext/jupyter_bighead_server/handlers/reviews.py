@@ -80,10 +80,23 @@ class ReviewsHandler(_ReviewsBase):
         """Body ``{"model_ref", "alias"?, "text"?}``: ask for a review; the author is
         the request's user, who needs ``write``."""
         body = self.get_json_object()
-        review = await in_thread(
-            self.store().request, self.bighead.registry(), body["model_ref"],
-            alias=body.get("alias") or "production", author=self.username(),
-            note=body.get("text") or "", roles=self.bighead.roles, groups=self.groups())
+        user, groups = self.username(), self.groups()
+
+        def request() -> Any:
+            from jupyter_bighead.reviews.material import confined_notebook
+
+            registry = self.bighead.registry()
+            mv = registry.get(body["model_ref"])  # once: the notebook and the review agree
+            # The lineage notebook is read only inside this server's root, as every path
+            # a request names is; outside it the material says so.
+            notebook = confined_notebook(
+                mv, lambda p: self.bighead.paths.contents_path(p) is not None)
+            return self.store().request(
+                registry, f"{mv.name}:{mv.version}", alias=body.get("alias") or "production",
+                author=user, notebook=notebook, note=body.get("text") or "",
+                roles=self.bighead.roles, groups=groups)
+
+        review = await in_thread(request)
         self.write_json(summary(review), status=201)
 
 
