@@ -11,6 +11,7 @@ An admin's edit shows in *Start my server* without restarting the hub.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 from collections.abc import Callable, Mapping
@@ -195,10 +196,10 @@ def helm_values(server_config: Mapping[str, Any], *, image: str = DEFAULT_IMAGE,
             "image": {"name": image.rsplit(":", 1)[0],
                       "tag": image.rsplit(":", 1)[1] if ":" in image else "latest"},
             "extraEnv": env,
-            "storage": {
-                "extraVolumes": [config_volume, shared_volume],
-                "extraVolumeMounts": [config_mount, {"name": "bighead-shared",
-                                                     "mountPath": SHARED_MOUNT}],
+            "storage": {  # copies, so that YAML writes them out rather than as aliases
+                "extraVolumes": [copy.deepcopy(config_volume), copy.deepcopy(shared_volume)],
+                "extraVolumeMounts": [dict(config_mount), {"name": "bighead-shared",
+                                                           "mountPath": SHARED_MOUNT}],
             },
         },
     }
@@ -213,3 +214,19 @@ def config_map(server_config: Mapping[str, Any], *, name: str = "bighead-config"
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
             "data": {Path(CONFIG_MOUNT).name: json.dumps({"BigheadApp": app}, indent=2,
                                                          sort_keys=True)}}
+
+
+def to_yaml(data: Any) -> str:
+    """``data`` as YAML for people to read: keys in their order, multi-line text (the
+    hub's ``extraConfig``) as literal blocks."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, text)
+    return str(yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=100))
