@@ -34,6 +34,7 @@ import {
   OPEN_REVIEW_COMMAND
 } from './lazy';
 import { insertCodeBelow } from './notebook/comm';
+import { addNotebookCommands } from './notebook/commands';
 import { BigheadSidebarShell } from './shell';
 import { BigheadModels } from './state';
 import { CommandIDs, IBigheadClient, IBigheadModels, PLUGIN_ID } from './tokens';
@@ -168,8 +169,11 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     areas: IBigheadModels | null
   ): void => {
+    // The commands now, for the toolbar of a notebook opened during the page load; the
+    // code they run (and the prototype-cell marks) after the restore.
+    addNotebookCommands(app, notebooks, palette, client, areas, loadNotebookTools);
     afterRestore(app, 'the notebook tools', async () =>
-      (await loadNotebookTools()).setupNotebookTools(app, notebooks, palette, client, areas)
+      (await loadNotebookTools()).setupNotebookTools(app, notebooks)
     );
   }
 };
