@@ -30,6 +30,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import jupyter_bighead.predlog as predlog
+
 from ..errors import IncompatibleFormat, InvalidSpec
 
 if TYPE_CHECKING:
@@ -217,6 +219,12 @@ def profile_for_model(model: Any, X: Any, *, task: str | None = None, scores: An
         found = found[:, 1] if found.ndim == 2 else found
     else:
         found = np.asarray(model.predict(frame))
+    # A pipeline that looks features up: its prediction log holds them beside a request's
+    # columns (jupyter_bighead.predlog.looked_up_features), so its reference holds them too.
+    extra = predlog.looked_up_features(model, [str(c) for c in frame.columns])
+    if extra:
+        seen = model.transform(frame)
+        frame = frame.assign(**{n: np.asarray(seen[n]) for n in extra})
     return build_profile(frame, found, task=task, **options)
 
 

@@ -133,3 +133,26 @@ def test_a_failing_feature_log_never_fails_the_request(looked_up, tmp_path, capl
     logged = predlog.read_predictions(tmp_path / "predictions", "looky", 1)
     assert logged["user_id"].tolist() == [3, 4] and logged["n_7d"].isna().all()
     assert logged[predlog.SCORE].tolist() == got
+
+
+def test_a_reference_profiled_at_registration_holds_the_looked_up_features(looked_up, tmp_path):
+    """Registered with validation rows, the pipeline's stored reference profiles the
+    features its log will hold (n_7d, s_7d) as the learner saw them, beside the request's."""
+    s = looked_up
+    rng = np.random.default_rng(3)
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    X = pd.DataFrame({"user_id": rng.integers(0, USERS, 500),
+                      "ts": now - DAY * (10 + 20 * rng.random(500))})
+    y = (X.user_id % 2).to_numpy()
+    mv = s["reg"].register("looky_ref", s["pipe"], X_valid=X, y_valid=y)
+    from jupyter_bighead.monitoring import reference_profile
+
+    assert P.PROFILE_FILE in {a.path for a in mv.artifacts}  # stored, not attached
+    profile = reference_profile(s["reg"], "looky_ref", mv.version,
+                                monitor_root=tmp_path / "nothing-attached")
+    features = profile["features"]
+    assert {"n_7d", "s_7d", "user_id"} <= set(features)
+    seen = s["pipe"].transform(X)
+    want = P.build_profile(X.assign(n_7d=seen["n_7d"].to_numpy(), s_7d=seen["s_7d"].to_numpy()),
+                           s["pipe"].predict_proba(X)[:, 1], task="binary")
+    assert features["s_7d"] == want["features"]["s_7d"]
