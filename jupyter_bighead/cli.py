@@ -185,17 +185,14 @@ def _cmd_hub(args: argparse.Namespace, _extra: list[str]) -> int:
 
 
 def _cmd_helm_values(args: argparse.Namespace, _extra: list[str]) -> int:
-    import yaml
-
-    from .hub.kubernetes import config_map, helm_values, read_server_config
+    from .hub.kubernetes import config_map, helm_values, read_server_config, to_yaml
 
     server = read_server_config(args.server_config)
     out = pathlib.Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
     values = helm_values(server, image=args.image, shared_claim=args.shared_claim)
-    (out / "values.yaml").write_text(yaml.safe_dump(values, sort_keys=False))
-    (out / "bighead-config.yaml").write_text(yaml.safe_dump(config_map(server),
-                                                            sort_keys=False))
+    (out / "values.yaml").write_text(to_yaml(values))
+    (out / "bighead-config.yaml").write_text(to_yaml(config_map(server)))
     print(f"wrote {out / 'values.yaml'} and {out / 'bighead-config.yaml'}: "
           f"kubectl apply -f {out / 'bighead-config.yaml'}, then helm upgrade --install "
           f"jupyterhub jupyterhub/jupyterhub --values {out / 'values.yaml'}")
