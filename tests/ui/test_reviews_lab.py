@@ -113,6 +113,15 @@ def test_request_review_approve_notify_then_set_production(page: Page, browser: 
     # dana asks for a review of v2; production is not hers to move yet.
     open_bighead(page, _url(team_lab, "t-dana"))
     detail = _open_model(page)
+    # Serving production is an admin's: the Deploy form offers it to dana disabled.
+    detail.get_by_role("button", name="Deploy…").click()
+    serve = detail.get_by_role("dialog", name="Deploy model").get_by_label("Serve")
+    production = serve.locator('option[value="production"]')
+    expect(production).to_be_disabled()
+    expect(production).to_have_attribute(
+        "title", "Deploying production (protected) needs the role admin")
+    expect(serve.locator('option[value="staging"]')).to_be_enabled()
+    detail.get_by_role("button", name="Deploy…").click()  # closes the form
     detail.get_by_role("button", name="Request review").click()
     expect(detail.get_by_role("status")).to_contain_text("Review requested", timeout=30_000)
     history = page.get_by_test_id("model-history")

@@ -272,11 +272,24 @@ export function DeploySection(props: {
               <option value={`v${props.version}`}>version {props.version}</option>
               {['production', 'staging', ...props.aliases]
                 .filter((a, i, all) => all.indexOf(a) === i)
-                .map(a => (
-                  <option key={a} value={a}>
-                    alias {a} (follows it)
-                  </option>
-                ))}
+                .map(a => {
+                  // Serving a protected alias is an admin's (the server refuses others).
+                  const user = status.user;
+                  const shielded =
+                    !!user?.team &&
+                    (user.protected_aliases ?? []).includes(a) &&
+                    !user.permissions.includes('admin');
+                  return (
+                    <option
+                      key={a}
+                      value={a}
+                      disabled={shielded}
+                      title={shielded ? `Deploying ${a} (protected) needs the role admin` : undefined}
+                    >
+                      alias {a} (follows it){shielded ? ' — admin only' : ''}
+                    </option>
+                  );
+                })}
             </select>
           </label>
           <label>
