@@ -303,6 +303,35 @@ CELLS = [
         "histogram_figure(result.drift.features[0].to_dict())"
     ),
     new_markdown_cell(
+        "## 11. Working as a team\n\n"
+        "On a team's hub (`jupyter bighead hub DIR` tries one on this machine; see the "
+        "README's *Team set-up*), each person has a role, and `production` moves only "
+        "after a reviewer approved the version. Here, alone, you hold every role and "
+        "nothing is gated, but the review works the same: register a new version of "
+        "`shop_model` and ask for it to become `production`. The review gathers what a "
+        "reviewer reads: the reviewer report of this notebook, the model card, the "
+        "evaluation and the diff against the version in production now."
+    ),
+    proto(
+        "from jupyter_bighead import reviews\n"
+        "from jupyter_bighead.identity import current_user\n\n"
+        "me = current_user()\n"
+        "smv2 = bh.register('shop_model', shop, X_valid=reference[numeric], y_valid=outcome)\n"
+        "review = reviews.request_review(bh.default_registry(), f'shop_model:{smv2.version}',\n"
+        "                                alias='production', author=me)\n"
+        "diff = review.material['diff']\n"
+        "print(review.state, '| against v', diff['against'], '|',\n"
+        "      sorted(review.material))"
+    ),
+    new_markdown_cell(
+        "The review is in the Bighead panel's **Reviews** section; open it for the card, "
+        "the metric deltas, the code diff and the rendered report. On a team, a reviewer "
+        "approves it there (never its author), you are notified, and then *Set "
+        "production* in the model view, or `reviews.move_alias(review.id)`, moves the "
+        "alias; the model view's *History* names everyone's step. Alone, withdraw it:"
+    ),
+    proto("reviews.withdraw(review.id, me).state"),
+    new_markdown_cell(
         "## What comes next\n\n"
         "Re-run `jupyter bighead demo` after upgrading: new sections are added here as the "
         "platform grows. Your own edits are kept."

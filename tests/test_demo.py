@@ -123,6 +123,14 @@ def test_starter_notebook_runs_top_to_bottom_in_the_demo_workspace(tmp_path, mon
     assert printed.startswith("alert | drift in amount | "), printed
     alert_id = printed.strip().rsplit(" | ", 1)[1]
     assert (ws.home / "monitoring" / "alerts" / f"{alert_id}.json").is_file()
+    # Working as a team: a review of shop_model v2 for production, against v1, with what a
+    # reviewer reads, then withdrawn.
+    review_cell = next(c for c in nb.cells if "request_review(" in c.source)
+    printed = "".join(o.get("text", "") for o in review_cell.outputs)
+    assert printed.startswith("pending | against v 1 | "), printed
+    assert all(k in printed for k in ("'card'", "'diff'", "'evaluation'", "'report'"))
+    withdraw_cell = next(c for c in nb.cells if "reviews.withdraw(" in c.source)
+    assert withdraw_cell.outputs[0]["data"]["text/plain"] == "'withdrawn'"
 
 
 def test_starter_notebook_has_prototype_cells_and_productionizes_cleanly(tmp_path):
