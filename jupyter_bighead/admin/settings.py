@@ -33,7 +33,7 @@ from typing import Any
 from ..config import BigheadHome
 from ..errors import Conflict, InvalidSpec, NotFound
 from ..recordstore import RecordStore, load_json
-from ..roles import require_current
+from ..roles import check_acting_as, require_current
 from .profiles import DEFAULT_PROFILES, ComputeProfile, check_image_reference, validate_profile
 from .quotas import DEFAULT_USER, Quota, check_user_name, effective_quota
 
@@ -261,6 +261,7 @@ class AdminSettings:
         record) under the store's lock; bump the version; audit it. Under a team's roles
         a kernel of a user without the admin role is refused (MissingRole)."""
         require_current("admin", doing="change the admin settings")
+        check_acting_as(user)  # the audit names who really did it
         store = self._records()
         with store.locked(_RECORD):
             data = {**self._empty(), **(store.read(_RECORD) if store.exists(_RECORD) else

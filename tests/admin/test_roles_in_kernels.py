@@ -39,6 +39,10 @@ def test_only_an_admins_kernel_changes_the_admin_settings(tmp_path, team):
         settings.put_quota("dana", {"max_gpus": 99}, user="dana")
     assert settings.version == 1 and "gpu" not in settings.profiles()
     team("adam")
+    from jupyter_bighead.errors import Forbidden
+
+    with pytest.raises(Forbidden, match="adam may not act as 'ana'"):  # the audit's name
+        settings.put_profile("gpu", {"cpu": "1", "memory": "2Gi", "gpu": 1}, user="ana")
     settings.put_profile("gpu", {"cpu": "1", "memory": "2Gi", "gpu": 1}, user="adam")
     assert "gpu" in settings.profiles()
 
