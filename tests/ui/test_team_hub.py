@@ -9,6 +9,10 @@ from her Reviews section, reads the rendered report and approves; dana then move
 `production`, adam (an admin) moves `staging`, and the model view's history names each
 of them. adam adds a GPU profile in his Admin section and dana's open lab lists it in
 *Run remotely* without a restart of anything.
+
+It lives in tests/ui, which runs last: Playwright's sync API holds this process's event
+loop from its first browser test to the end of the session, which would break every
+later test that runs an asyncio loop (pytest_jupyter's in-process servers).
 """
 
 from __future__ import annotations
@@ -22,10 +26,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from playwright.sync_api import Browser, Page, expect
 
-from tests.ui.conftest import CHROMIUM, CHROMIUM_FLAGS, screenshot
-from tests.ui.test_sidebar import SIDEBAR_TAB
-
-from .hubtools import PASSWORD, Hub, running_hub
+from ..hub.hubtools import PASSWORD, Hub, running_hub
+from .conftest import CHROMIUM, CHROMIUM_FLAGS, screenshot
+from .test_sidebar import SIDEBAR_TAB
 
 PEOPLE = ("dana", "rita", "adam")
 PROFILE = "team-gpu"
