@@ -19,7 +19,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from .. import roles as _roles
+import jupyter_bighead.roles as _roles
+
 from ..errors import Forbidden
 from ..identity import current_user
 
