@@ -42,3 +42,20 @@ def test_served_traffic_that_shifts_halfway_raises_an_alert_naming_the_shifted_f
                        monitor_root=monitor_root, now=end)
     assert result.status == "alert" and result.drift is not None
     assert result.drift.flagged("alert") == ["amount"]
+    # The numbers behind it, from what was served and logged: PSI as written out from
+    # its definition (tests/monitoring/test_drift.py), KS as scipy computes it against
+    # the reference's stored sample.
+    import numpy as np
+    from scipy import stats
+
+    from .test_drift import independent_psi_numeric
+
+    profile = reference_profile(reg, "shop", mv.version, monitor_root=monitor_root)
+    found = {f.feature: f for f in result.drift.features}
+    for name in NUMERIC:
+        current = logged[name].to_numpy(dtype=float)
+        expected = independent_psi_numeric(reference[name].to_numpy(dtype=float), current)
+        assert abs(found[name].psi - expected) <= 1e-9, name
+        sample = np.asarray(profile["features"][name]["sample"], dtype=float)
+        ks = stats.ks_2samp(sample, current[~np.isnan(current)])
+        assert (found[name].statistic, found[name].p_value) == (ks.statistic, ks.pvalue), name
