@@ -3,7 +3,6 @@
  * platform (Models, Features, Jobs, Deployments, Blocks; Admin for admins), each drawing
  * its area model.
  */
-import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { AdminSection } from './admin/section';
@@ -15,7 +14,7 @@ import { JobsSection } from './jobs/section';
 import { ModelsSection } from './models/section';
 import { ReviewsSection } from './reviews/section';
 import { StatusSection } from './status/section';
-import { IBigheadModels, SIDEBAR_ID } from './tokens';
+import { IBigheadModels } from './tokens';
 
 /** The panel's sections (the shell in `shell.tsx` imports this chunk lazily). */
 export function SidebarContent(props: {
@@ -46,36 +45,4 @@ export function SidebarContent(props: {
       <AdminSection areas={props.models} />
     </div>
   );
-}
-
-/** The sidebar widget. */
-export class BigheadSidebar extends ReactWidget {
-  constructor(
-    readonly models: IBigheadModels,
-    private readonly openModel: (name: string) => void = () => undefined,
-    private readonly openPath: (path: string) => void = () => undefined,
-    private readonly insertCode: (code: string) => string | null = () => 'No notebook is open.',
-    private readonly openReview: (id: string) => void = () => undefined
-  ) {
-    super();
-    this.id = SIDEBAR_ID;
-    this.addClass('jp-bighead-sidebar');
-    this.title.icon = bigheadIcon;
-    this.title.caption = 'Bighead';
-    this.title.label = '';
-    this.node.setAttribute('role', 'region');
-    this.node.setAttribute('aria-label', 'Bighead');
-  }
-
-  protected render(): JSX.Element {
-    return (
-      <SidebarContent
-        models={this.models}
-        openModel={this.openModel}
-        openPath={this.openPath}
-        insertCode={this.insertCode}
-        openReview={this.openReview}
-      />
-    );
-  }
 }
