@@ -239,10 +239,13 @@ class Registry:
         if evaluation is not None:
             report = _given_evaluation(evaluation, X_valid)
             lineage, dataset = facts()
-            # The reference drift checks compare traffic with (#16): the scores are not
-            # known here, so at most PROFILE_ROWS_GIVEN rows are predicted again.
-            files.update(profile_file(model, X_valid, task=info.task,
-                                      max_rows=PROFILE_ROWS_GIVEN))
+            # The reference drift checks compare traffic with (#16), from the scores
+            # the evaluation kept when X_valid is what it evaluated; else at most
+            # PROFILE_ROWS_GIVEN rows are predicted again.
+            scores = report.scores_for(X_valid)
+            files.update(profile_file(model, X_valid, task=info.task, scores=scores,
+                                      **({} if scores is not None
+                                         else {"max_rows": PROFILE_ROWS_GIVEN})))
         elif X_valid is not None:
             # The evaluation (LightGBM's predict, off the GIL) and the waiting on git and
             # package metadata overlap; nothing recorded depends on the order.

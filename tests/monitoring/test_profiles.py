@@ -127,3 +127,54 @@ def test_given_scores_are_used_instead_of_predicting_and_subset_with_the_rows():
     assert json.loads(files[P.PROFILE_FILE]) == json.loads(json.dumps(small))
     with pytest.raises(InvalidSpec):
         P.profile_for_model(NoPredict(), X, scores=scores[:10])
+
+
+def _numeric_by_definition(values: np.ndarray, bins: int) -> dict:
+    """The numeric profile's bins as the module docstring defines them, computed the
+    plain way (unique, quantile, bincount of searchsorted): the one-sort version must
+    give the same numbers, bit for bit."""
+    data = values[~np.isnan(values)]
+    distinct = np.unique(data)
+    edges = distinct if len(distinct) <= bins else np.unique(
+        np.quantile(data, np.arange(1, bins) / bins))
+    counts = np.bincount(np.searchsorted(edges, data, side="right"), minlength=len(edges) + 1)
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts],
+            "min": float(data.min()), "max": float(data.max()),
+            "mean": float(np.mean(data)), "std": float(np.std(data))}
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_one_sort_bins_equal_unique_quantile_and_searchsorted(case):
+    rng = np.random.default_rng(100 + case)
+    n = int(rng.integers(1, 3000))
+    kind = case % 4
+    if kind == 0:  # continuous
+        values = rng.normal(size=n) * 10.0 ** int(rng.integers(-3, 4))
+    elif kind == 1:  # few distinct values, many ties (around the bins threshold)
+        values = rng.integers(0, int(rng.integers(1, 14)), size=n).astype(float)
+    elif kind == 2:  # heavy ties mixed with a continuous tail, signed zeros
+        values = np.where(rng.random(n) < 0.6, 0.0, rng.lognormal(size=n))
+        values[rng.random(n) < 0.1] = -0.0
+    else:  # nulls and infinities (infinities count as null)
+        values = rng.normal(size=n)
+        values[rng.random(n) < 0.2] = np.nan
+        values[rng.random(n) < 0.05] = np.inf
+    bins = int(rng.integers(2, 16))
+    prof = P.profile_values(pd.Series(values), bins=bins)
+    finite = np.where(np.isfinite(values), values, np.nan)
+    if np.isnan(finite).all():
+        assert prof["counts"] == [0] and prof["edges"] == []
+        return
+    want = _numeric_by_definition(finite, bins)
+    assert {k: prof[k] for k in want} == want
+
+
+def test_a_long_frame_is_profiled_on_threads_with_the_same_result(monkeypatch):
+    rng = np.random.default_rng(7)
+    rows = P.PARALLEL_ROWS + 10
+    frame = pd.DataFrame(rng.normal(size=(rows, 5)), columns=list("abcde"))
+    frame["cat"] = np.where(rng.random(rows) < 0.3, "x", "y")
+    scores = rng.random(rows)
+    threaded = P.build_profile(frame, scores)
+    monkeypatch.setattr(P, "PARALLEL_ROWS", 10**9)  # one thread
+    assert P.build_profile(frame, scores) == threaded

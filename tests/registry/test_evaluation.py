@@ -153,3 +153,36 @@ def test_figures_are_built_from_plain_data(classifier, regressor, data):
     trend = metric_trend_figure([{"version": 2, "metrics": {"auc": 0.8}},
                                  {"version": 1, "metrics": {"auc": 0.7}}], "auc")
     assert list(trend.data[0].x) == [1, 2]
+
+
+def test_shap_rows_follow_the_row_tree_budget_unless_given(data):
+    """By default SHAP's sample shrinks with the model's size (#18); ``shap_rows``
+    given is honoured exactly, 0 skips SHAP, and anything else is refused."""
+    import lightgbm as lgb
+
+    from jupyter_bighead.errors import InvalidSpec
+    from jupyter_bighead.evaluation.report import (
+        SHAP_MIN_ROWS,
+        SHAP_ROW_TREES,
+        SHAP_ROWS,
+        shap_sample_rows,
+    )
+
+    assert shap_sample_rows(1, None) == SHAP_ROWS
+    assert shap_sample_rows(500, None) == max(SHAP_MIN_ROWS, SHAP_ROW_TREES // 500) == 64
+    assert shap_sample_rows(10**6, None) == SHAP_MIN_ROWS
+    assert shap_sample_rows(500, 300) == 300
+    X, y = data
+    big = lgb.LGBMClassifier(n_estimators=400, num_leaves=7, verbose=-1).fit(X, y)
+    budgeted = evaluate(big, X, y)
+    assert budgeted.shap["rows"] == shap_sample_rows(big.booster_.num_trees(), None) == 80
+    exact = evaluate(big, X, y, shap_rows=600)  # every row: the exact mean |SHAP|
+    contrib = big.booster_.predict(X, pred_contrib=True)
+    assert exact.shap["rows"] == 600
+    assert np.allclose(exact.shap["mean_abs"], np.abs(contrib[:, :-1]).mean(axis=0))
+    # the budgeted sample ranks the strongest feature first, as all rows do
+    assert np.argmax(budgeted.shap["mean_abs"]) == np.argmax(exact.shap["mean_abs"])
+    assert evaluate(big, X, y, shap_rows=0).shap is None
+    for bad in (-1, 2.5, True, "10"):
+        with pytest.raises(InvalidSpec, match="shap_rows"):
+            evaluate(big, X, y, shap_rows=bad)

@@ -87,3 +87,35 @@ def test_the_reference_profile_is_stored_from_the_evaluation_scores(tmp_path, cl
     assert PROFILE_FILE in {a.path for a in given.artifacts}
     bare = reg.register("m", classifier)
     assert PROFILE_FILE not in {a.path for a in bare.artifacts}
+
+
+def test_registering_a_shown_evaluation_reuses_its_scores_only_for_the_same_rows(
+        tmp_path, classifier, data, monkeypatch):
+    """The Register button after ``bh.evaluate``: the evaluation kept its scores in memory,
+    so the reference profile needs no second prediction, and is the same as from
+    scratch; rows changed since the evaluation are predicted again."""
+    import json
+
+    from jupyter_bighead.evaluation import evaluate
+    from jupyter_bighead.monitoring.check import reference_profile
+
+    X, y = data
+    reg = Registry(tmp_path / "reg")
+    scratch = reg.register("m", classifier, X_valid=X, y_valid=y)
+    shown = evaluate(classifier, X, y)
+    assert shown.scores_for(X) is not None and shown.scores_for(X.copy()) is not None
+    assert "scores" not in shown.to_dict() and shown == type(shown).from_dict(shown.to_dict())
+    calls = []
+    real = type(classifier).predict_proba
+    monkeypatch.setattr(type(classifier), "predict_proba",
+                        lambda self, *a, **k: (calls.append(len(a[0])), real(self, *a, **k))[1])
+    again = reg.register("m", classifier, X_valid=X, y_valid=y, evaluation=shown)
+    assert calls == []  # not predicted again
+    assert reference_profile(reg, "m", again.version, monitor_root=tmp_path / "n") == \
+        reference_profile(reg, "m", scratch.version, monitor_root=tmp_path / "n")
+    changed = X.copy()
+    changed.iloc[0, 0] = changed.iloc[0, 0] + 1.0  # same length, other values
+    assert shown.scores_for(changed) is None
+    reg.register("m", classifier, X_valid=changed, y_valid=y, evaluation=shown)
+    assert calls == [len(X)]  # these rows are scored for the profile
+    assert json.dumps(shown.to_dict())  # the stored form is unchanged plain data
