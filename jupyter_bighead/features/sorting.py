@@ -62,9 +62,29 @@ def partition(codes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nda
     part_of_code = (before * parts // n).astype(np.uint8)
     del before
     bucket = part_of_code[codes]
-    order = np.argsort(bucket, kind="stable")  # radix sort for 8-bit keys
     bounds = np.zeros(parts + 1, dtype=np.int64)
-    np.cumsum(np.bincount(bucket, minlength=parts), out=bounds[1:])
+    if n < PARALLEL_MIN_EVENTS or _workers() < 2:
+        np.cumsum(np.bincount(bucket, minlength=parts), out=bounds[1:])
+        return np.argsort(bucket, kind="stable"), bounds  # radix sort for 8-bit keys
+    # Two halves, each radix-sorted in a thread (half the rows stay in the caches, so
+    # each half takes about a fifth of the whole), then each part's rows of the first
+    # half are placed before those of the second: the same order as one stable sort.
+    half = n // 2
+    first = np.bincount(bucket[:half], minlength=parts)
+    np.cumsum(first + np.bincount(bucket[half:], minlength=parts), out=bounds[1:])
+    order = np.empty(n, dtype=np.int64)
+
+    def place(lo: int, hi: int, at: np.ndarray) -> None:
+        rows = np.argsort(bucket[lo:hi], kind="stable")
+        if lo:
+            rows += lo
+        sizes = (first if lo == 0 else bounds[1:] - bounds[:-1] - first).tolist()
+        taken = 0
+        for start, c in zip(at.tolist(), sizes, strict=True):
+            order[start : start + c] = rows[taken : taken + c]
+            taken += c
+
+    list(pool().map(place, (0, half), (half, n), (bounds[:-1], bounds[:-1] + first)))
     return order, bounds
 
 
