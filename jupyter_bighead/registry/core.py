@@ -23,8 +23,8 @@ from ..errors import Conflict, Forbidden, IntegrityError, InvalidSpec, NotFound
 from ..identity import current_user
 from ..roles import check_acting_as, require_current
 from .artifacts import ArtifactStore
-from .beside import beside
 from .domain import AliasEvent, ModelSummary, ModelVersion, Page
+from .evaluated import evaluated
 from .names import (
     MAX_VERSION,
     check_alias,
@@ -41,9 +41,6 @@ from .protect import ProtectedAliasWarning, check_alias_move, check_team_move
 from .store import NewVersion, Store, open_store, store_scheme
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-#: Most rows of the reference profile when the evaluation is given (its scores are not,
-#: so those rows are predicted again): keeps the Register click quick.
-PROFILE_ROWS_GIVEN = 20_000
 
 
 def _now() -> str:
@@ -193,8 +190,6 @@ class Registry:
         """
         import jupyter_bighead.registry.lineage as L
 
-        from ..evaluation.profiles import profile_file
-        from ..evaluation.report import evaluate_with_scores
         from ..models import WRAPPER, dump_model, flavor_for, wrapper_bytes
 
         check_name(name)
@@ -232,30 +227,9 @@ class Registry:
         all_params = {**info.params, **json_safe(dict(params or {}), style="params")}
         schema = L.input_schema(X_valid, info.feature_names)
 
-        def facts() -> tuple[Any, Any]:
-            return L.lineage(notebook), (None if X_valid is None
-                                         else L.dataset_fingerprint(X_valid, y_valid))
-
-        if evaluation is not None:
-            report = _given_evaluation(evaluation, X_valid)
-            lineage, dataset = facts()
-            # The reference drift checks compare traffic with (#16), from the scores
-            # the evaluation kept when X_valid is what it evaluated; else at most
-            # PROFILE_ROWS_GIVEN rows are predicted again.
-            scores = report.scores_for(X_valid)
-            files.update(profile_file(model, X_valid, task=info.task, scores=scores,
-                                      **({} if scores is not None
-                                         else {"max_rows": PROFILE_ROWS_GIVEN})))
-        elif X_valid is not None:
-            # The evaluation (LightGBM's predict, off the GIL) and the waiting on git and
-            # package metadata overlap; nothing recorded depends on the order.
-            (report, scores), (lineage, dataset) = beside(
-                lambda: evaluate_with_scores(model, X_valid, y_valid, task=info.task),
-                facts, lambda _done: None)
-            files.update(profile_file(model, X_valid, task=info.task, scores=scores))
-        else:
-            report = None
-            lineage, dataset = facts()
+        report, profile, lineage, dataset = evaluated(
+            model, info.task, X_valid, y_valid, evaluation, notebook)
+        files.update(profile)
         # Files first, then the row: a crash in between leaves only an unreferenced
         # folder, which no reader can reach (see artifacts.py).
         folder, recorded = self.artifacts.publish(name, files)
@@ -529,17 +503,3 @@ class Registry:
         """Delete artifact folders left by crashed registrations; returns them."""
         return self.artifacts.collect_garbage(self.store.artifact_dirs(), older_than_s)
 
-
-def _given_evaluation(report: Any, X_valid: Any) -> Any:
-    """Check a precomputed evaluation against the validation data it must describe."""
-    from ..evaluation.report import EvaluationReport
-
-    if not isinstance(report, EvaluationReport):
-        raise InvalidSpec("evaluation must be an EvaluationReport from evaluate(), not "
-                          f"{type(report).__name__}")
-    if X_valid is None:
-        raise InvalidSpec("an evaluation needs the X_valid and y_valid it was computed on")
-    if report.n_rows != len(X_valid):
-        raise InvalidSpec(f"the evaluation covers {report.n_rows} rows but X_valid has "
-                          f"{len(X_valid)}: evaluate this data, or leave evaluation out")
-    return report
