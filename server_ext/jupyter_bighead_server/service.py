@@ -189,16 +189,27 @@ class BigheadService:
 
         return self._once("registry", build)
 
+    def admin(self) -> Any:
+        """The admin store (``<home>/admin``: profiles, kernel images, quotas), one object
+        for the server's life (it caches the parsed settings against the file)."""
+
+        def build() -> Any:
+            from jupyter_bighead.admin import AdminSettings
+
+            return AdminSettings(self.home)
+
+        return self._once("admin", build)
+
     def jobs(self) -> Any:
         """The configured executor (its thread keeps queued jobs moving)."""
 
         def build() -> Any:
-            from jupyter_bighead.admin import AdminSettings, LiveProfiles
+            from jupyter_bighead.admin import LiveProfiles
 
             # Live: the admin store (<home>/admin, seeded from the config at start) is read
             # at each submit, so a profile an admin adds is usable without a restart.
             return plugins.create("executor", self.config.executor,
-                                  {"profiles": LiveProfiles(AdminSettings(self.home)),
+                                  {"profiles": LiveProfiles(self.admin()),
                                    **self.config.executor_options}, home=self.home)
 
         return self._once("executor", build)

@@ -8,8 +8,6 @@ a team's servers, so an edit here is what every user's next submit sees.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -27,16 +25,10 @@ MAX_ADMIN_BODY = 64 * 1024
 MAX_AUDIT_PAGE = 1000
 
 
-@functools.lru_cache(maxsize=8)
-def admin_store(root: Path) -> AdminSettings:
-    """One store object per home (it caches the parsed settings against the file)."""
-    return AdminSettings(root)
-
-
 class _AdminHandler(BigheadHandler):
     @property
     def settings_store(self) -> AdminSettings:
-        return admin_store(self.bighead.home.root)
+        return self.bighead.admin()
 
     def admin_body(self) -> dict[str, Any]:
         """The JSON body, at most :data:`MAX_ADMIN_BODY` bytes (413 otherwise)."""

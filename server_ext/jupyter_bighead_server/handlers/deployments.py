@@ -11,7 +11,6 @@ from jupyter_bighead.admin import check_deploy_quota
 from jupyter_bighead.errors import InvalidSpec
 
 from ..threads import in_thread
-from .admin import admin_store
 from .base import BigheadHandler
 
 
@@ -42,7 +41,7 @@ class DeploymentsHandler(BigheadHandler):
 
         def create() -> Any:
             # The admin's quota first (403 naming it and the user's deployments now).
-            quota = admin_store(self.bighead.home.root).quota_for(user)
+            quota = self.bighead.admin().quota_for(user)
             check_deploy_quota(quota, user, self.bighead.deployments().store.all())
             return self.bighead.create_deployment(body, user)
 

@@ -8,7 +8,6 @@ from tornado import web
 from jupyter_bighead.errors import InvalidSpec
 
 from ..threads import in_thread
-from .admin import admin_store
 from .base import BigheadHandler
 
 #: The largest page of a job's log one request returns (like deployment logs).
@@ -21,7 +20,7 @@ class ProfilesHandler(BigheadHandler):
     async def get(self) -> None:
         """The compute profiles the admin store holds now (cpu, memory, gpu, image...):
         read at each request, so a profile an admin adds is listed at once."""
-        store = admin_store(self.bighead.home.root)
+        store = self.bighead.admin()
         profiles = await in_thread(store.profiles)
         self.write_json({"executor": self.bighead.config.executor,
                          "profiles": [p.to_dict() for p in profiles.values()]})
