@@ -77,9 +77,9 @@ def _numeric(values: np.ndarray, bins: int, sample_size: int, seed: int) -> dict
 
     One sort serves the distinct values, the quantiles (``np.quantile`` of a sorted
     array takes the same order statistics, so the same edges), the bin counts (the
-    positions of the edges in the sorted values) and the range: the same numbers as
+    positions of the edges in the sorted values): the same numbers as
     ``unique``, ``quantile`` and ``bincount(searchsorted(edges, values))`` at about
-    half their cost (``tests/evaluation/test_profiles.py`` checks them equal)."""
+    half their cost (``tests/monitoring/test_profiles.py`` checks them equal)."""
     import numpy as np
     ok = ~np.isnan(values)
     data = values[ok]
@@ -105,7 +105,7 @@ def _numeric(values: np.ndarray, bins: int, sample_size: int, seed: int) -> dict
     else:
         sample = data
     out.update(edges=edges.tolist(), counts=counts.tolist(),
-               min=_finite(ordered[0]), max=_finite(ordered[-1]),
+               min=_finite(data.min()), max=_finite(data.max()),  # a signed zero as before
                mean=_finite(float(np.mean(data))), std=_finite(float(np.std(data))),
                sample=sample.tolist())
     return out
@@ -157,11 +157,15 @@ def profile_values(values: Any, *, categorical: bool | None = None, bins: int = 
 PARALLEL_ROWS = 20_000
 
 
-def _each(fn: Any, n: int, rows: int) -> list[Any]:
-    """``[fn(j) for j in range(n)]``, on two threads for a long frame."""
+def _cpus() -> int:
     import os
 
-    workers = min(2, os.cpu_count() or 1, n)
+    return os.cpu_count() or 1
+
+
+def _each(fn: Any, n: int, rows: int) -> list[Any]:
+    """``[fn(j) for j in range(n)]``, on two threads for a long frame."""
+    workers = min(2, _cpus(), n)
     if workers < 2 or rows < PARALLEL_ROWS:
         return [fn(j) for j in range(n)]
     from concurrent.futures import ThreadPoolExecutor

@@ -7,6 +7,7 @@ to compute it.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,12 +54,14 @@ class EvaluationReport:
     positive_class: Any = None
     format: int = REPORT_FORMAT
     extra: Mapping[str, Any] = field(default_factory=dict)
-    #: In memory only (never stored or compared): the model's score of each row and
-    #: :func:`rows_digest` of the ``X`` they were computed on, so that registering
-    #: this report with the same ``X`` builds the reference profile without predicting
-    #: again (:meth:`scores_for`).
+    #: In memory only (never stored or compared): the model's score of each row,
+    #: :func:`rows_digest` of the ``X`` they were computed on and the digest of the
+    #: model (:meth:`~jupyter_bighead.models.base.Dumped.digest`), so that registering
+    #: this report checks it describes that model and those rows, and builds the
+    #: reference profile without predicting again (:meth:`scores_for`).
     scores: Any = field(default=None, repr=False, compare=False)
     scores_of: str | None = field(default=None, repr=False, compare=False)
+    model_of: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data; :meth:`from_dict` inverts it."""
@@ -76,19 +79,32 @@ class EvaluationReport:
             "extra": dict(self.extra),
         }
 
-    def scores_for(self, X: Any) -> Any:
-        """The scores this report was computed with when ``X`` holds the same rows
-        (same columns, types and values), else ``None``."""
-        if self.scores is None or self.scores_of is None or len(self.scores) != self.n_rows:
+    def mismatch(self, X: Any, model_digest: str | None) -> str | None:
+        """Why this report does not describe ``X`` and the model of ``model_digest``, as
+        far as it knows (a report read back from storage knows only its row count);
+        ``None`` when it does."""
+        if self.n_rows != len(X):
+            return f"the evaluation covers {self.n_rows} rows but X_valid has {len(X)}"
+        if self.model_of is not None and model_digest is not None \
+                and model_digest != self.model_of:
+            return "the evaluation was computed for another model (or this one changed since)"
+        if self.scores_of is not None and _digest_or_none(X) != self.scores_of:
+            return "X_valid changed since the evaluation was computed on it"
+        return None
+
+    def scores_for(self, X: Any, model_digest: str | None) -> Any:
+        """The scores this report was computed with, when ``X`` holds the same rows
+        (same columns, types and values) and ``model_digest`` is the model it
+        evaluated; else ``None``."""
+        if (self.scores is None or self.scores_of is None or self.model_of is None
+                or model_digest is None or len(self.scores) != self.n_rows
+                or self.mismatch(X, model_digest) is not None):
             return None
-        try:
-            return self.scores if rows_digest(X) == self.scores_of else None
-        except Exception:  # anything unhashable is simply not the same X
-            return None
+        return self.scores
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvaluationReport:
-        known = set(cls.__dataclass_fields__) - {"scores", "scores_of"}
+        known = set(cls.__dataclass_fields__) - {"scores", "scores_of", "model_of"}
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def figures(self) -> dict[str, Any]:
@@ -181,7 +197,9 @@ def _shap(booster: Any, X: Any, shap_rows: int | None) -> dict[str, Any]:
 
 
 def rows_digest(X: Any) -> str:
-    """A content hash of ``X``'s columns, types and values (a DataFrame or array)."""
+    """A content hash of ``X``'s columns, types and values (a DataFrame or array); the
+    values of object columns are hashed with their Python types (``1`` is not ``"1"``,
+    ``None`` is not ``NaN``)."""
     import hashlib
     import json
 
@@ -193,6 +211,10 @@ def rows_digest(X: Any) -> str:
         h.update(json.dumps([[str(c) for c in X.columns], [str(t) for t in X.dtypes],
                              len(X)]).encode("utf-8"))
         h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+        objects = [str(t) == "object" for t in X.dtypes]
+        for j in np.flatnonzero(objects):
+            kinds = X.iloc[:, int(j)].map(lambda v: type(v).__qualname__)
+            h.update(pd.util.hash_pandas_object(kinds, index=False).to_numpy().tobytes())
     else:
         arr = np.ascontiguousarray(np.asarray(X))
         h.update(json.dumps([list(arr.shape), str(arr.dtype)]).encode("utf-8"))
@@ -208,7 +230,26 @@ def evaluate(model: Any, X: Any, y: Any, *, task: str | None = None,
     from dataclasses import replace
 
     report, scores = evaluate_with_scores(model, X, y, task=task, shap_rows=shap_rows)
-    return replace(report, scores=scores, scores_of=rows_digest(X))
+    return replace(report, scores=scores, scores_of=_digest_or_none(X),
+                   model_of=model_digest(model))
+
+
+def model_digest(model: Any) -> str | None:
+    """:meth:`~jupyter_bighead.models.base.Dumped.digest` of ``model``, or ``None`` for a
+    model the registry cannot store."""
+    from ..models import dump_model
+
+    try:
+        return str(dump_model(model).digest())
+    except Exception:  # not storable: no digest, nothing reused
+        return None
+
+
+def _digest_or_none(X: Any) -> str | None:
+    try:
+        return rows_digest(X)
+    except Exception:  # anything unhashable is simply not known to be the same X
+        return None
 
 
 def evaluate_with_scores(model: Any, X: Any, y: Any, *, task: str | None = None,
@@ -252,9 +293,11 @@ def evaluate_with_scores(model: Any, X: Any, y: Any, *, task: str | None = None,
     learner, X_learner = view(X) if callable(view) else (model, X)
     booster = _booster(learner)
     importance = _importance(booster) if booster is not None else None
-    if shap_rows is not None and (isinstance(shap_rows, bool) or not isinstance(shap_rows, int)
-                                  or shap_rows < 0):
-        raise InvalidSpec(f"shap_rows must be a whole number >= 0, not {shap_rows!r}")
+    if shap_rows is not None:
+        if isinstance(shap_rows, bool) or not isinstance(shap_rows, numbers.Integral) \
+                or shap_rows < 0:
+            raise InvalidSpec(f"shap_rows must be a whole number >= 0, not {shap_rows!r}")
+        shap_rows = int(shap_rows)
     shap = (_shap(booster, X_learner, shap_rows)
             if booster is not None and shap_rows != 0 else None)
 

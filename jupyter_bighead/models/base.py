@@ -23,6 +23,18 @@ class Dumped:
     files: dict[str, bytes]
     wrapper: dict[str, Any]
 
+    def digest(self) -> str:
+        """A content hash of the model: its files and wrapper data (the same model
+        dumped twice gives the same digest)."""
+        import hashlib
+        import json
+
+        h = hashlib.sha256(json.dumps(self.wrapper, sort_keys=True, default=str).encode())
+        for name in sorted(self.files):
+            h.update(b"\0" + name.encode() + b"\0" + len(self.files[name]).to_bytes(8, "big"))
+            h.update(self.files[name])
+        return h.hexdigest()
+
 
 @dataclass(frozen=True)
 class ModelInfo:

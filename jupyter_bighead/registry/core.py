@@ -161,6 +161,7 @@ class Registry:
         evaluation: Any = None,
         alias: str | None = None,
         force_protected: bool = False,
+        shap_rows: int | None = None,
     ) -> ModelVersion:
         """Store ``model`` as the next version of ``name`` and return that version.
 
@@ -174,7 +175,10 @@ class Registry:
         of the working directory) is recorded. ``evaluation`` is the report
         :func:`~jupyter_bighead.evaluation.evaluate` already computed for this model on
         these ``X_valid``/``y_valid`` (what the notebook's evaluation view holds): it is
-        stored as is instead of evaluating again, which makes the Register click quick.
+        stored as is instead of evaluating again, which makes the Register click quick;
+        one made in this process must have evaluated this very model on these very rows.
+        ``shap_rows`` sizes the evaluation's SHAP sample (see
+        :func:`~jupyter_bighead.evaluation.evaluate`).
         ``alias`` is then pointed at the new version; inside a job a protected alias
         (``production`` by default, see :mod:`.protect`) is left where it is, with a
         :class:`~.protect.ProtectedAliasWarning`, unless ``force_protected=True``: the
@@ -185,8 +189,9 @@ class Registry:
         InvalidSpec
             For an invalid name, tag, feature reference or metric; ``X_valid``
             without ``y_valid`` (or the reverse); columns that differ from the
-            model's features; labels a classifier cannot be evaluated on; or a model
-            type that cannot be stored (the message lists the supported ones).
+            model's features; labels a classifier cannot be evaluated on; an
+            ``evaluation`` of other rows or another model; or a model type that
+            cannot be stored (the message lists the supported ones).
         """
         import jupyter_bighead.registry.lineage as L
 
@@ -228,7 +233,8 @@ class Registry:
         schema = L.input_schema(X_valid, info.feature_names)
 
         report, profile, lineage, dataset = evaluated(
-            model, info.task, X_valid, y_valid, evaluation, notebook)
+            model, info.task, X_valid, y_valid, evaluation, notebook,
+            model_digest=dumped.digest(), shap_rows=shap_rows)
         files.update(profile)
         # Files first, then the row: a crash in between leaves only an unreferenced
         # folder, which no reader can reach (see artifacts.py).

@@ -14,18 +14,22 @@ PROFILE_ROWS_GIVEN = 20_000
 
 
 def evaluated(model: Any, task: str | None, X_valid: Any, y_valid: Any, evaluation: Any,
-              notebook: Any) -> tuple[Any, dict[str, bytes], Any, Any]:
+              notebook: Any, *, model_digest: str | None = None, shap_rows: int | None = None
+              ) -> tuple[Any, dict[str, bytes], Any, Any]:
     """``(report, profile files, lineage, dataset fingerprint)`` of a registration.
 
     ``evaluation`` (a report from :func:`~jupyter_bighead.evaluation.evaluate`) is
-    stored as given; else ``X_valid`` and ``y_valid`` are evaluated now, beside
-    capturing the lineage and fingerprint; without them there is no report.
+    stored as given; else ``X_valid`` and ``y_valid`` are evaluated now (``shap_rows``
+    as there), beside capturing the lineage and fingerprint; without them there is no
+    report. ``model_digest`` is the registered model's
+    (:meth:`~jupyter_bighead.models.base.Dumped.digest`): a given evaluation made in this
+    process must have evaluated that model on these rows.
 
     Raises
     ------
     InvalidSpec
-        For an evaluation that is not a report or covers other rows, or data the
-        evaluation refuses.
+        For an evaluation that is not a report, or describes other rows or another
+        model; or data the evaluation refuses.
     """
     import jupyter_bighead.registry.lineage as L
 
@@ -37,12 +41,12 @@ def evaluated(model: Any, task: str | None, X_valid: Any, y_valid: Any, evaluati
                                      else L.dataset_fingerprint(X_valid, y_valid))
 
     if evaluation is not None:
-        report = given_evaluation(evaluation, X_valid)
+        report = given_evaluation(evaluation, X_valid, model_digest)
         lineage, dataset = facts()
         # The reference drift checks compare traffic with (#16), from the scores the
-        # evaluation kept when X_valid is what it evaluated; else at most
-        # PROFILE_ROWS_GIVEN rows are predicted again.
-        scores = report.scores_for(X_valid)
+        # evaluation kept when it evaluated this model on these rows; else (a report
+        # read back from storage) at most PROFILE_ROWS_GIVEN rows are predicted again.
+        scores = report.scores_for(X_valid, model_digest)
         files = profile_file(model, X_valid, task=task, scores=scores,
                              **({} if scores is not None else {"max_rows": PROFILE_ROWS_GIVEN}))
         return report, files, lineage, dataset
@@ -50,15 +54,17 @@ def evaluated(model: Any, task: str | None, X_valid: Any, y_valid: Any, evaluati
         # The evaluation (LightGBM's predict, off the GIL) and the waiting on git and
         # package metadata overlap; nothing recorded depends on the order.
         (report, scores), (lineage, dataset) = beside(
-            lambda: evaluate_with_scores(model, X_valid, y_valid, task=task),
+            lambda: evaluate_with_scores(model, X_valid, y_valid, task=task,
+                                         shap_rows=shap_rows),
             facts, lambda _done: None)
         return report, profile_file(model, X_valid, task=task, scores=scores), lineage, dataset
     lineage, dataset = facts()
     return None, {}, lineage, dataset
 
 
-def given_evaluation(report: Any, X_valid: Any) -> Any:
-    """Check a precomputed evaluation against the validation data it must describe."""
+def given_evaluation(report: Any, X_valid: Any, model_digest: str | None = None) -> Any:
+    """Check a precomputed evaluation against the validation data and the model it must
+    describe (see :meth:`~jupyter_bighead.evaluation.EvaluationReport.mismatch`)."""
     from ..evaluation.report import EvaluationReport
 
     if not isinstance(report, EvaluationReport):
@@ -66,7 +72,7 @@ def given_evaluation(report: Any, X_valid: Any) -> Any:
                           f"{type(report).__name__}")
     if X_valid is None:
         raise InvalidSpec("an evaluation needs the X_valid and y_valid it was computed on")
-    if report.n_rows != len(X_valid):
-        raise InvalidSpec(f"the evaluation covers {report.n_rows} rows but X_valid has "
-                          f"{len(X_valid)}: evaluate this data, or leave evaluation out")
+    why = report.mismatch(X_valid, model_digest)
+    if why is not None:
+        raise InvalidSpec(f"{why}: evaluate again, or leave evaluation out")
     return report

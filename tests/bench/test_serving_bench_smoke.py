@@ -65,7 +65,8 @@ def test_the_harness_runs_every_server_round_robin_and_they_agree(tmp_path):
         assert 0 < x["cpu_us_c8"]["best"] and 0 < x["cpu_ms_rows1000"]["best"]
         assert set(results["formats"][name].values()) <= {"instances", "inputs_columns"}
     pairs = {(q["ours"], q["baseline"], q["measure"]) for q in results["ratios"]}
-    assert ("ours-2w", "bare-2p", "rps_c8") in pairs and ("ours-2w", "bare-2p", "p99_ms_c1") in pairs
+    assert ("ours-2w", "bare-2p", "rps_c8") in pairs
+    assert ("ours-2w", "bare-2p", "p99_ms_c1") in pairs
     # logging on against off, from the same rounds; and the log did log, dropping nothing
     assert ("ours-log", "ours", "rps_c8") in pairs
     counts = results["ours-log"]["log"]

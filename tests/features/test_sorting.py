@@ -17,6 +17,7 @@ def test_partition_in_two_threads_equals_one_stable_radix_pass(seed, monkeypatch
     # skewed popularity: some parts far larger than others, some codes unused
     codes = np.minimum((rng.pareto(0.8, size=n) * 50).astype(np.int64), n_codes - 1)
     counts = np.bincount(codes, minlength=n_codes)
+    monkeypatch.setattr(sorting, "_workers", lambda: 2)  # the two-thread path, on any runner
     order, bounds = sorting.partition(codes, counts)
     monkeypatch.setattr(sorting, "_workers", lambda: 1)  # the one-pass path
     order1, bounds1 = sorting.partition(codes, counts)

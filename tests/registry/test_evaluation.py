@@ -186,3 +186,23 @@ def test_shap_rows_follow_the_row_tree_budget_unless_given(data):
     for bad in (-1, 2.5, True, "10"):
         with pytest.raises(InvalidSpec, match="shap_rows"):
             evaluate(big, X, y, shap_rows=bad)
+
+
+def test_rows_digest_tells_values_types_and_order_apart():
+    import pandas as pd
+
+    from jupyter_bighead.evaluation.report import rows_digest
+
+    base = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})
+    assert rows_digest(base) == rows_digest(base.copy())
+    others = [
+        base.assign(a=[1.0, 2.5]), base.astype({"a": "float32"}), base[["b", "a"]],
+        base.rename(columns={"a": "c"}), base.iloc[::-1].reset_index(drop=True),
+        pd.DataFrame({"a": [1.0, 2.0], "b": pd.Series(["x", "y"], dtype=object)}).assign(
+            b=pd.Series([1, "y"], dtype=object)),
+    ]
+    assert len({rows_digest(o) for o in others} | {rows_digest(base)}) == len(others) + 1
+    objects = [pd.DataFrame({"v": pd.Series(v, dtype=object)})
+               for v in ([1, "a"], ["1", "a"], [None, "a"], [float("nan"), "a"])]
+    assert len({rows_digest(o) for o in objects}) == 4
+    assert rows_digest(np.arange(6).reshape(3, 2)) != rows_digest(np.arange(6).reshape(2, 3))

@@ -89,33 +89,67 @@ def test_the_reference_profile_is_stored_from_the_evaluation_scores(tmp_path, cl
     assert PROFILE_FILE not in {a.path for a in bare.artifacts}
 
 
-def test_registering_a_shown_evaluation_reuses_its_scores_only_for_the_same_rows(
+def test_registering_a_shown_evaluation_reuses_its_scores_for_that_model_and_those_rows(
         tmp_path, classifier, data, monkeypatch):
     """The Register button after ``bh.evaluate``: the evaluation kept its scores in memory,
     so the reference profile needs no second prediction, and is the same as from
-    scratch; rows changed since the evaluation are predicted again."""
+    scratch; an evaluation of other rows or of another model is refused, since its
+    metrics (and scores) would describe something else."""
     import json
 
-    from jupyter_bighead.evaluation import evaluate
+    import lightgbm as lgb
+
+    from jupyter_bighead.errors import InvalidSpec
+    from jupyter_bighead.evaluation import EvaluationReport, evaluate
     from jupyter_bighead.monitoring.check import reference_profile
 
     X, y = data
     reg = Registry(tmp_path / "reg")
     scratch = reg.register("m", classifier, X_valid=X, y_valid=y)
     shown = evaluate(classifier, X, y)
-    assert shown.scores_for(X) is not None and shown.scores_for(X.copy()) is not None
-    assert "scores" not in shown.to_dict() and shown == type(shown).from_dict(shown.to_dict())
+    assert "scores" not in shown.to_dict() and shown == EvaluationReport.from_dict(shown.to_dict())
     calls = []
     real = type(classifier).predict_proba
     monkeypatch.setattr(type(classifier), "predict_proba",
                         lambda self, *a, **k: (calls.append(len(a[0])), real(self, *a, **k))[1])
-    again = reg.register("m", classifier, X_valid=X, y_valid=y, evaluation=shown)
+    again = reg.register("m", classifier, X_valid=X.copy(), y_valid=y, evaluation=shown)
     assert calls == []  # not predicted again
     assert reference_profile(reg, "m", again.version, monitor_root=tmp_path / "n") == \
         reference_profile(reg, "m", scratch.version, monitor_root=tmp_path / "n")
+    versions = len(reg.versions("m").items)
     changed = X.copy()
     changed.iloc[0, 0] = changed.iloc[0, 0] + 1.0  # same length, other values
-    assert shown.scores_for(changed) is None
-    reg.register("m", classifier, X_valid=changed, y_valid=y, evaluation=shown)
-    assert calls == [len(X)]  # these rows are scored for the profile
-    assert json.dumps(shown.to_dict())  # the stored form is unchanged plain data
+    retyped = X.astype({"a": "float32"})
+    for rows in (changed, retyped, X[list(reversed(X.columns))].set_axis(X.columns, axis=1)):
+        with pytest.raises(InvalidSpec, match="X_valid changed since the evaluation"):
+            reg.register("m", classifier, X_valid=rows, y_valid=y, evaluation=shown)
+    other = lgb.LGBMClassifier(n_estimators=7, num_leaves=5, verbose=-1).fit(X, y)
+    with pytest.raises(InvalidSpec, match="another model"):
+        reg.register("m", other, X_valid=X, y_valid=y, evaluation=shown)
+    # the notebook flow: evaluate, fit again, then click Register
+    refit = lgb.LGBMClassifier(n_estimators=15, num_leaves=7, verbose=-1).fit(X, y)
+    before = evaluate(refit, X, y)
+    refit.fit(X.iloc[:300], y.iloc[:300])
+    with pytest.raises(InvalidSpec, match="another model"):
+        reg.register("m", refit, X_valid=X, y_valid=y, evaluation=before)
+    assert len(reg.versions("m").items) == versions  # nothing stored by the refusals
+    # a report read back from storage knows only its row count: stored, profile re-predicted
+    stored = EvaluationReport.from_dict(json.loads(json.dumps(shown.to_dict())))
+    calls.clear()
+    reg.register("m", classifier, X_valid=X, y_valid=y, evaluation=stored)
+    assert calls == [len(X)]
+
+
+def test_the_model_digest_is_stable_for_the_same_model_and_moves_with_it(classifier, data):
+    from jupyter_bighead.evaluation.report import model_digest
+    from jupyter_bighead.models import dump_model
+
+    X, y = data
+    assert model_digest(classifier) == model_digest(classifier) == \
+        dump_model(classifier).digest()
+    import lightgbm as lgb
+
+    other = lgb.LGBMClassifier(n_estimators=15, num_leaves=7, verbose=-1, seed=1,
+                               colsample_bytree=0.5).fit(X, y)
+    assert model_digest(other) != model_digest(classifier)
+    assert model_digest(object()) is None  # not storable: nothing to compare, nothing reused
