@@ -46,7 +46,11 @@ def evaluated(model: Any, task: str | None, X_valid: Any, y_valid: Any, evaluati
         # The reference drift checks compare traffic with (#16), from the scores the
         # evaluation kept when it evaluated this model on these rows; else (a report
         # read back from storage) at most PROFILE_ROWS_GIVEN rows are predicted again.
-        scores = report.scores_for(X_valid, model_digest)
+        # given_evaluation refused any mismatch the report can see: the scores are this
+        # model's on these rows when the report knows both digests
+        known = all(x is not None for x in (report.scores, report.scores_of,
+                                            report.model_of, model_digest))
+        scores = report.scores if known else None
         files = profile_file(model, X_valid, task=task, scores=scores,
                              **({} if scores is not None else {"max_rows": PROFILE_ROWS_GIVEN}))
         return report, files, lineage, dataset
