@@ -27,7 +27,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from playwright.sync_api import Browser, Page, expect
 
 from ..hub.hubtools import PASSWORD, Hub, running_hub
-from .conftest import CHROMIUM, CHROMIUM_FLAGS, screenshot
+from .conftest import screenshot
 from .test_sidebar import SIDEBAR_TAB
 
 PEOPLE = ("dana", "rita", "adam")
@@ -37,21 +37,8 @@ NOTEBOOK = "team_churn.ipynb"
 SLOW = 60_000  # ms: a lab's first load on a loaded machine
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
-
-
-# Playwright's sync API owns this process's event loop; pytest_jupyter's autouse
-# fixtures (for in-process servers) are switched off, as in tests/ui.
-@pytest.fixture(autouse=True)
-def jp_asyncio_loop():
-    yield None
-
-
-@pytest.fixture(autouse=True)
-def jp_server_cleanup():
-    yield
+# The Chromium launch arguments and the switched-off pytest_jupyter fixtures come from
+# tests/ui/conftest.py.
 
 
 @pytest.fixture(autouse=True, scope="module")
