@@ -58,7 +58,7 @@ class EvaluationReport:
     #: :func:`rows_digest` of the ``X`` they were computed on and the digest of the
     #: model (:meth:`~jupyter_bighead.models.base.Dumped.digest`), so that registering
     #: this report checks it describes that model and those rows, and builds the
-    #: reference profile without predicting again (:meth:`scores_for`).
+    #: reference profile without predicting again (:meth:`scores_checked`).
     scores: Any = field(default=None, repr=False, compare=False)
     scores_of: str | None = field(default=None, repr=False, compare=False)
     model_of: str | None = field(default=None, repr=False, compare=False)
@@ -92,15 +92,13 @@ class EvaluationReport:
             return "X_valid changed since the evaluation was computed on it"
         return None
 
-    def scores_for(self, X: Any, model_digest: str | None) -> Any:
-        """The scores this report was computed with, when ``X`` holds the same rows
-        (same columns, types and values) and ``model_digest`` is the model it
-        evaluated; else ``None``."""
-        if (self.scores is None or self.scores_of is None or self.model_of is None
-                or model_digest is None or len(self.scores) != self.n_rows
-                or self.mismatch(X, model_digest) is not None):
-            return None
-        return self.scores
+    def scores_checked(self, model_digest: str | None) -> Any:
+        """The scores this report was computed with, once :meth:`mismatch` found no
+        difference for ``model_digest`` and the rows: ``None`` unless the report knows
+        both digests (a report read back from storage knows neither)."""
+        known = all(x is not None for x in (self.scores, self.scores_of, self.model_of,
+                                            model_digest))
+        return self.scores if known and len(self.scores) == self.n_rows else None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvaluationReport:
@@ -173,6 +171,22 @@ def _importance(booster: Any) -> dict[str, Any]:
     }
 
 
+def check_shap_rows(shap_rows: Any) -> int | None:
+    """``shap_rows`` as an ``int`` (or ``None``).
+
+    Raises
+    ------
+    InvalidSpec
+        Unless it is ``None`` or a whole number >= 0 (numpy integers included).
+    """
+    if shap_rows is None:
+        return None
+    if isinstance(shap_rows, bool) or not isinstance(shap_rows, numbers.Integral) \
+            or shap_rows < 0:
+        raise InvalidSpec(f"shap_rows must be a whole number >= 0, not {shap_rows!r}")
+    return int(shap_rows)
+
+
 def shap_sample_rows(trees: int, shap_rows: int | None) -> int:
     """How many rows SHAP uses: ``shap_rows`` when given, else the default budget
     (:data:`SHAP_ROWS` at most, :data:`SHAP_ROW_TREES` row-trees, at least
@@ -226,7 +240,7 @@ def evaluate(model: Any, X: Any, y: Any, *, task: str | None = None,
              shap_rows: int | None = None) -> EvaluationReport:
     """Evaluate a fitted binary classifier or regressor on ``X`` and ``y``: the report of
     :func:`evaluate_with_scores` (see there for the parameters and errors), holding
-    the scores in memory (:meth:`EvaluationReport.scores_for`) for a registration."""
+    the scores in memory (:meth:`EvaluationReport.scores_checked`) for a registration."""
     from dataclasses import replace
 
     report, scores = evaluate_with_scores(model, X, y, task=task, shap_rows=shap_rows)
@@ -293,11 +307,7 @@ def evaluate_with_scores(model: Any, X: Any, y: Any, *, task: str | None = None,
     learner, X_learner = view(X) if callable(view) else (model, X)
     booster = _booster(learner)
     importance = _importance(booster) if booster is not None else None
-    if shap_rows is not None:
-        if isinstance(shap_rows, bool) or not isinstance(shap_rows, numbers.Integral) \
-                or shap_rows < 0:
-            raise InvalidSpec(f"shap_rows must be a whole number >= 0, not {shap_rows!r}")
-        shap_rows = int(shap_rows)
+    shap_rows = check_shap_rows(shap_rows)
     shap = (_shap(booster, X_learner, shap_rows)
             if booster is not None and shap_rows != 0 else None)
 

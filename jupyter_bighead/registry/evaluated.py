@@ -34,23 +34,23 @@ def evaluated(model: Any, task: str | None, X_valid: Any, y_valid: Any, evaluati
     import jupyter_bighead.registry.lineage as L
 
     from ..evaluation.profiles import profile_file
-    from ..evaluation.report import evaluate_with_scores
+    from ..evaluation.report import check_shap_rows, evaluate_with_scores
 
     def facts() -> tuple[Any, Any]:
         return L.lineage(notebook), (None if X_valid is None
                                      else L.dataset_fingerprint(X_valid, y_valid))
 
+    shap_rows = check_shap_rows(shap_rows)
     if evaluation is not None:
+        if shap_rows is not None:
+            raise InvalidSpec("shap_rows sizes an evaluation made here; the given evaluation "
+                              "has its own SHAP sample (pass shap_rows to evaluate instead)")
         report = given_evaluation(evaluation, X_valid, model_digest)
         lineage, dataset = facts()
         # The reference drift checks compare traffic with (#16), from the scores the
         # evaluation kept when it evaluated this model on these rows; else (a report
         # read back from storage) at most PROFILE_ROWS_GIVEN rows are predicted again.
-        # given_evaluation refused any mismatch the report can see: the scores are this
-        # model's on these rows when the report knows both digests
-        known = all(x is not None for x in (report.scores, report.scores_of,
-                                            report.model_of, model_digest))
-        scores = report.scores if known else None
+        scores = report.scores_checked(model_digest)  # given_evaluation checked them
         files = profile_file(model, X_valid, task=task, scores=scores,
                              **({} if scores is not None else {"max_rows": PROFILE_ROWS_GIVEN}))
         return report, files, lineage, dataset
@@ -62,6 +62,8 @@ def evaluated(model: Any, task: str | None, X_valid: Any, y_valid: Any, evaluati
                                          shap_rows=shap_rows),
             facts, lambda _done: None)
         return report, profile_file(model, X_valid, task=task, scores=scores), lineage, dataset
+    if shap_rows is not None:
+        raise InvalidSpec("shap_rows sizes the evaluation of X_valid and y_valid: pass them too")
     lineage, dataset = facts()
     return None, {}, lineage, dataset
 

@@ -206,3 +206,20 @@ def test_rows_digest_tells_values_types_and_order_apart():
                for v in ([1, "a"], ["1", "a"], [None, "a"], [float("nan"), "a"])]
     assert len({rows_digest(o) for o in objects}) == 4
     assert rows_digest(np.arange(6).reshape(3, 2)) != rows_digest(np.arange(6).reshape(2, 3))
+
+
+def test_register_takes_shap_rows_only_where_it_evaluates(tmp_path, classifier, data):
+    from jupyter_bighead.errors import InvalidSpec
+    from jupyter_bighead.registry import Registry
+
+    X, y = data
+    reg = Registry(tmp_path / "reg")
+    mv = reg.register("m", classifier, X_valid=X, y_valid=y, shap_rows=np.int64(25))
+    assert reg.evaluation("m", mv.version).shap["rows"] == 25
+    shown = evaluate(classifier, X, y)
+    for kwargs in ({"X_valid": X, "y_valid": y, "evaluation": shown, "shap_rows": 10},
+                   {"shap_rows": 10}, {"X_valid": X, "y_valid": y, "shap_rows": -5},
+                   {"X_valid": X, "y_valid": y, "shap_rows": 2.0}):
+        with pytest.raises(InvalidSpec, match="shap_rows"):
+            reg.register("m", classifier, **kwargs)
+    assert [v.version for v in reg.versions("m").items] == [mv.version]  # nothing stored
