@@ -76,7 +76,7 @@ def _numeric(values: np.ndarray, bins: int, sample_size: int, seed: int) -> dict
     """The numeric profile of ``values`` (float64, NaN for null).
 
     One sort serves the distinct values, the quantiles (``np.quantile`` of a sorted
-    array takes the same order statistics, so the same edges), the bin counts (the
+    array takes the same order statistics, so the same edges) and the bin counts (the
     positions of the edges in the sorted values): the same numbers as
     ``unique``, ``quantile`` and ``bincount(searchsorted(edges, values))`` at about
     half their cost (``tests/monitoring/test_profiles.py`` checks them equal)."""
