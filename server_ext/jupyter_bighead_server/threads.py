@@ -36,7 +36,8 @@ HEAVY = ("numpy", "pandas", "pyarrow.parquet", "sklearn.base", "lightgbm",
 #: kernels (widgets), in a job's own process (the worker) or in tools (the command line,
 #: the demo, and the contract suites, which import pytest).
 CORE_SKIPPED = ("jupyter_bighead.widgets", "jupyter_bighead.testing", "jupyter_bighead.cli",
-                "jupyter_bighead.demo", "jupyter_bighead.jobs.worker",
+                "jupyter_bighead.cli_commands", "jupyter_bighead.demo",
+                "jupyter_bighead.jobs.worker",
                 "jupyter_bighead.__main__")
 
 log = logging.getLogger(__name__)
