@@ -162,3 +162,23 @@ def jp_asyncio_loop():
 @pytest.fixture(autouse=True)
 def jp_server_cleanup():
     yield
+
+
+def save_admin_profile(section, name: str, *, cpu: str, memory: str, gpus: str,
+                       description: str):
+    """Fill and save the Admin section's profile form (``section`` is the sidebar's Admin
+    section, opened or not); return the saved profile's row, once it shows."""
+    from playwright.sync_api import expect
+
+    section.get_by_text("Admin", exact=True).click()
+    form = section.get_by_test_id("profile-form")
+    expect(form).to_be_visible(timeout=30_000)
+    form.get_by_label("Profile name").fill(name)
+    form.get_by_label("Profile cpu").fill(cpu)
+    form.get_by_label("Profile memory").fill(memory)
+    form.get_by_label("Profile gpus").fill(gpus)
+    form.get_by_label("Profile description").fill(description)
+    form.get_by_role("button", name="Save profile").click()
+    row = section.locator(f'[data-profile="{name}"]')
+    expect(row).to_be_visible(timeout=30_000)
+    return row

@@ -16,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell
 from playwright.sync_api import Page, expect
 
-from .conftest import Lab, screenshot, start_lab
+from .conftest import Lab, save_admin_profile, screenshot, start_lab
 from .test_productionize import open_notebook, write_notebook
 from .test_sidebar import open_bighead
 
@@ -68,21 +68,13 @@ def test_an_admins_new_gpu_profile_shows_in_an_open_labs_run_remotely(page: Page
     admin_page = page.context.new_page()
     open_bighead(admin_page, admin.lab_url())
     section = admin_page.locator('.jp-bighead-sidebar [data-section="admin"]')
-    section.get_by_text("Admin", exact=True).click()
-    form = section.get_by_test_id("profile-form")
-    expect(form).to_be_visible(timeout=30_000)
-    form.get_by_label("Profile name").fill(PROFILE)
-    form.get_by_label("Profile cpu").fill("4")
-    form.get_by_label("Profile memory").fill("16Gi")
-    form.get_by_label("Profile gpus").fill("1")
-    form.get_by_label("Profile description").fill("one A100")
-    form.get_by_role("button", name="Save profile").click()
-    row = section.locator(f'[data-profile="{PROFILE}"]')
-    expect(row).to_be_visible(timeout=30_000)
+    row = save_admin_profile(section, PROFILE, cpu="4", memory="16Gi", gpus="1",
+                             description="one A100")
     expect(row).to_contain_text("16Gi")
     expect(section.get_by_test_id("admin-audit")).to_contain_text(
         f"put profile profile:{PROFILE}")
     # A refused edit says why, in the server's words.
+    form = section.get_by_test_id("profile-form")
     form.get_by_label("Profile name").fill("bad name")
     form.get_by_role("button", name="Save profile").click()
     expect(form.get_by_role("alert")).to_contain_text("profile name")

@@ -27,7 +27,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from playwright.sync_api import Browser, Page, expect
 
 from ..hub.hubtools import PASSWORD, Hub, running_hub
-from .conftest import screenshot
+from .conftest import save_admin_profile, screenshot
 from .test_sidebar import SIDEBAR_TAB
 
 PEOPLE = ("dana", "rita", "adam")
@@ -246,16 +246,8 @@ def test_an_admins_new_gpu_profile_reaches_run_remotely_without_a_restart(hub, p
 
     open_bighead(adam)
     section = adam.locator('.jp-bighead-sidebar [data-section="admin"]')
-    section.get_by_text("Admin", exact=True).click()
-    form = section.get_by_test_id("profile-form")
-    expect(form).to_be_visible(timeout=30_000)
-    form.get_by_label("Profile name").fill(PROFILE)
-    form.get_by_label("Profile cpu").fill("2")
-    form.get_by_label("Profile memory").fill("8Gi")
-    form.get_by_label("Profile gpus").fill("1")
-    form.get_by_label("Profile description").fill("the team's GPU")
-    form.get_by_role("button", name="Save profile").click()
-    expect(section.locator(f'[data-profile="{PROFILE}"]')).to_be_visible(timeout=30_000)
+    save_admin_profile(section, PROFILE, cpu="2", memory="8Gi", gpus="1",
+                       description="the team's GPU")
     # The admin's audit names him.
     expect(section.get_by_test_id("admin-audit")).to_contain_text(f"profile:{PROFILE}")
     expect(section.get_by_test_id("admin-audit")).to_contain_text("adam")
